@@ -1,0 +1,1 @@
+"""One Typer sub-app per noun. Commands parse, call core, render."""

@@ -1,0 +1,60 @@
+"""hostctl config: company settings kept in the database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hostctl.commands._common import JsonOpt, work
+
+app = typer.Typer(help="Company settings (discounts, fees, policies, WhatsApp, SMTP).",
+                  no_args_is_help=True)
+
+
+@app.command("list")
+def list_(json_out: JsonOpt = False) -> None:
+    """Every known setting with its value and default.  Example: hostctl config list"""
+    from hostctl import output
+    from hostctl.core import settings
+
+    with work(readonly=True) as (session, _):
+        rows = settings.listing(session)
+    if json_out:
+        output.print_json(rows)
+    else:
+        output.print_table(rows, [("key", "key"), ("value", "value"), ("default", "default"),
+                                  ("help", "meaning")])
+
+
+@app.command("get")
+def get(key: Annotated[str, typer.Argument(help="Setting key.")], json_out: JsonOpt = False
+        ) -> None:
+    """Print one setting.  Example: hostctl config get billing.upgrade_policy"""
+    from hostctl import output
+    from hostctl.core import settings
+
+    with work(readonly=True) as (session, _):
+        value = settings.get_raw(session, key)
+    if json_out:
+        output.print_json({"key": key, "value": value})
+    else:
+        output.print_line("" if value is None else value)
+
+
+@app.command("set")
+def set_(
+    key: Annotated[str, typer.Argument(help="Setting key.")],
+    value: Annotated[str, typer.Argument(help="New value.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Change one setting.  Example: hostctl config set payment.discount.zelle 10"""
+    from hostctl import output
+    from hostctl.core import settings
+
+    with work() as (session, ctx):
+        settings.set_value(session, ctx, key, value)
+    if json_out:
+        output.print_json({"key": key, "value": value.strip()})
+    else:
+        output.info(f"{key} = {value.strip()}")

@@ -1,0 +1,38 @@
+"""hostctl db: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from hostctl.commands._common import JsonOpt
+
+app = typer.Typer(help="Database schema migrations (Alembic, shipped inside hostctl).",
+                  no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade(json_out: JsonOpt = False) -> None:
+    """Apply pending migrations.  Example: hostctl db upgrade"""
+    from hostctl import migrate, output
+    from hostctl.db import _make_engine, database_url
+
+    engine = _make_engine(database_url())
+    before, after = migrate.upgrade(engine)
+    result = {"before": before, "after": after}
+    if json_out:
+        output.print_json(result)
+    else:
+        output.print_line(f"schema: {before or 'empty'} → {after}")
+
+
+@app.command("status")
+def status(json_out: JsonOpt = False) -> None:
+    """Show the database URL and schema revision.  Example: hostctl db status --json"""
+    from hostctl import migrate, output
+    from hostctl.db import _make_engine, database_url
+
+    result = migrate.status(_make_engine(database_url()))
+    if json_out:
+        output.print_json(result)
+    else:
+        output.print_record({k: v for k, v in result.items() if k != "revisions"})

@@ -1,0 +1,1 @@
+"""The business of hostctl. Never imports typer, rich or questionary."""

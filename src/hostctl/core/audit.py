@@ -1,0 +1,71 @@
+"""The audit log: every change records who, when (real time), the effective date,
+the entity and what changed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from hostctl.core.clock import real_now_utc
+from hostctl.core.context import Context
+from hostctl.models import AuditEntry
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    return str(value)
+
+
+def record(
+    session: Session,
+    ctx: Context,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    changes: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=real_now_utc(),
+        effective_date=ctx.today,
+        staff=ctx.staff,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        changes=json.dumps(_jsonable(changes or {}), ensure_ascii=False, sort_keys=True),
+        note=note,
+    )
+    session.add(entry)
+    return entry
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """``{field: [old, new]}`` for the fields that changed."""
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
+
+
+def entries(
+    session: Session,
+    *,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
+    from sqlmodel import col, select
+
+    stmt = select(AuditEntry)
+    if entity_type:
+        stmt = stmt.where(AuditEntry.entity_type == entity_type)
+    if entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    stmt = stmt.order_by(col(AuditEntry.id).desc()).limit(limit)
+    return list(reversed(session.exec(stmt).all()))

@@ -1,0 +1,205 @@
+"""Business days and business hours.
+
+Business hours are ``opens``–``closes`` (10:00–17:00 by default) Monday to Friday in
+the company time zone, except on the national holidays of one country as known to the
+``holidays`` package. Business time is the half-open interval ``[opens, closes)`` of
+every business day: 17:00 itself is already outside hours.
+
+Nothing here reads the clock; every date and instant is passed in. ``holidays`` is
+imported lazily (it is slow to import) and its tables are cached per year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterator
+
+from hostctl.core.clock import COMPANY_TZ
+from hostctl.errors import ValidationError
+
+__all__ = ["BusinessCalendar", "calendar_for"]
+
+_ONE_DAY = dt.timedelta(days=1)
+_SATURDAY = 5  # date.weekday(): Monday == 0 … Sunday == 6
+
+
+def _normalize_country(country: str) -> str:
+    return country.strip().upper()
+
+
+class BusinessCalendar:
+    """Business days and hours of one country's holiday calendar."""
+
+    country: str
+    opens: dt.time
+    closes: dt.time
+    tz: dt.tzinfo
+    language: str | None
+
+    def __init__(
+        self,
+        country: str = "AR",
+        *,
+        opens: dt.time = dt.time(10, 0),
+        closes: dt.time = dt.time(17, 0),
+        tz: dt.tzinfo = COMPANY_TZ,
+        language: str | None = None,
+    ) -> None:
+        import holidays  # lazy: CLI start-up time matters
+
+        code = _normalize_country(country)
+        if not code or code not in holidays.list_supported_countries():
+            raise ValidationError(
+                f"Unknown holidays country {country!r}; use an ISO 3166 code such as AR, UY, CL."
+            )
+        if opens.tzinfo is not None or closes.tzinfo is not None:
+            raise ValueError("opens and closes must be naive times (wall clock in tz)")
+        if not opens < closes:
+            raise ValueError(f"opening time {opens} must be before closing time {closes}")
+        self.country = code
+        self.opens = opens
+        self.closes = closes
+        self.tz = tz
+        self.language = language
+        self._holidays_by_year: dict[int, dict[dt.date, str]] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"BusinessCalendar({self.country!r}, opens={self.opens.isoformat()}, "
+            f"closes={self.closes.isoformat()}, tz={self.tz!s})"
+        )
+
+    # ------------------------------------------------------------------ days
+
+    def _holidays_of(self, year: int) -> dict[dt.date, str]:
+        table = self._holidays_by_year.get(year)
+        if table is None:
+            import holidays  # lazy: CLI start-up time matters
+
+            source = holidays.country_holidays(self.country, years=year, language=self.language)
+            table = {day: str(name) for day, name in source.items() if day.year == year}
+            self._holidays_by_year[year] = table
+        return table
+
+    @staticmethod
+    def _as_date(day: dt.date) -> dt.date:
+        # A datetime is a date too, but never equal to one as a dict key.
+        return day.date() if isinstance(day, dt.datetime) else day
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """The holiday's name (several joined by "; "), or None on an ordinary day."""
+        day = self._as_date(day)
+        return self._holidays_of(day.year).get(day)
+
+    def is_holiday(self, day: dt.date) -> bool:
+        return self.holiday_name(day) is not None
+
+    def is_business_day(self, day: dt.date) -> bool:
+        """Monday to Friday and not a holiday."""
+        day = self._as_date(day)
+        return day.weekday() < _SATURDAY and not self.is_holiday(day)
+
+    def _business_days_after(self, day: dt.date) -> Iterator[dt.date]:
+        """The business days strictly after ``day``, in order, forever."""
+        current = self._as_date(day)
+        while True:
+            current += _ONE_DAY
+            if self.is_business_day(current):
+                yield current
+
+    def add_business_days(self, day: dt.date, n: int) -> dt.date:
+        """The ``n``-th business day after ``day`` (``day`` itself never counts).
+
+        ``n == 0`` returns ``day`` unchanged; a negative ``n`` is a ValueError.
+        """
+        if n < 0:
+            raise ValueError(f"n must be >= 0, not {n}")
+        if n == 0:
+            return day
+        for count, current in enumerate(self._business_days_after(day), start=1):
+            if count == n:
+                return current
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def business_days_between(self, start: dt.date, end: dt.date) -> int:
+        """How many business days ``d`` satisfy ``start < d <= end`` (0 if end <= start)."""
+        start, end = self._as_date(start), self._as_date(end)
+        count = 0
+        current = start + _ONE_DAY
+        while current <= end:
+            if self.is_business_day(current):
+                count += 1
+            current += _ONE_DAY
+        return count
+
+    # ----------------------------------------------------------------- hours
+
+    def _local(self, moment: dt.datetime) -> dt.datetime:
+        """``moment`` in the calendar's time zone; a naive one is taken as already there."""
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=self.tz)
+        return moment.astimezone(self.tz)
+
+    def _opening(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, self.opens, tzinfo=self.tz)
+
+    def _closing(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, self.closes, tzinfo=self.tz)
+
+    def _start_of_counting(self, local: dt.datetime) -> dt.datetime:
+        """``local`` if it is inside business hours, else the next opening."""
+        day = local.date()
+        if self.is_business_day(day):
+            if local < self._opening(day):
+                return self._opening(day)
+            if local < self._closing(day):
+                return local
+        return self._opening(next(self._business_days_after(day)))
+
+    def add_business_minutes(self, moment: dt.datetime, minutes: int) -> dt.datetime:
+        """The instant ``minutes`` business minutes after ``moment``, in the calendar's tz.
+
+        Counting starts at ``moment`` if it is inside business hours, else at the next
+        opening (so ``minutes == 0`` from outside hours gives the next opening). A result
+        that falls exactly on closing time stays there rather than moving to the next
+        morning.
+        """
+        if minutes < 0:
+            raise ValueError(f"minutes must be >= 0, not {minutes}")
+        cursor = self._start_of_counting(self._local(moment))
+        remaining = dt.timedelta(minutes=minutes)
+        while True:
+            day = cursor.date()
+            available = self._closing(day) - cursor
+            if remaining <= available:
+                return cursor + remaining
+            remaining -= available
+            cursor = self._opening(next(self._business_days_after(day)))
+
+    def business_minutes_between(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Whole business minutes (floored) in ``[start, end)``; 0 if ``end <= start``."""
+        start_local, end_local = self._local(start), self._local(end)
+        if end_local <= start_local:
+            return 0
+        total = dt.timedelta()
+        day = start_local.date()
+        last = end_local.date()
+        while day <= last:
+            if self.is_business_day(day):
+                lo = max(start_local, self._opening(day))
+                hi = min(end_local, self._closing(day))
+                if hi > lo:
+                    total += hi - lo
+            day += _ONE_DAY
+        return total // dt.timedelta(minutes=1)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_calendar(country: str) -> BusinessCalendar:
+    return BusinessCalendar(country)
+
+
+def calendar_for(country: str = "AR") -> BusinessCalendar:
+    """The shared default-hours calendar of ``country`` (one instance per country)."""
+    return _cached_calendar(_normalize_country(country))

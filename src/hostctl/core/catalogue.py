@@ -1,0 +1,309 @@
+"""The catalogue: products, prices per currency, cycles and activation (SPEC §2)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from hostctl.core import audit
+from hostctl.core.context import Context
+from hostctl.core.money import Money, check_currency
+from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
+from hostctl.models import Product, ProductPrice
+
+CATEGORIES = ("hosting", "reseller", "vps", "domain", "streaming", "website", "app",
+              "webmaster", "email-marketing", "community-manager", "other")
+CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12, "biennial": 24}
+CYCLES = tuple(CYCLE_MONTHS)
+ACTIVATIONS = ("instant", "manual")
+
+
+@dataclass
+class ProductInput:
+    code: str
+    name: str
+    category: str
+    cycles: list[str]
+    prices: dict[str, Money]
+    activation: str = "instant"
+    activation_days: int = 0
+    requirement: str | None = None
+    period_discount: bool = True
+    refundable: bool = True
+    upgrade_to: list[str] = field(default_factory=list)
+
+
+def parse_cycles(raw: list[str] | str) -> list[str]:
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    names = {c.strip().lower() for c in items if c.strip()}
+    bad = sorted(names - set(CYCLES))
+    if bad:
+        raise ValidationError(f"Unknown billing cycle {bad[0]!r}; use {', '.join(CYCLES)}.")
+    if not names:
+        raise ValidationError("A product needs at least one billing cycle.")
+    return [c for c in CYCLES if c in names]
+
+
+def check_cycle(raw: str) -> str:
+    value = (raw or "").strip().lower()
+    if value not in CYCLE_MONTHS:
+        raise ValidationError(f"Unknown billing cycle {raw!r}; use {', '.join(CYCLES)}.")
+    return value
+
+
+def validate_product(data: ProductInput) -> ProductInput:
+    code = data.code.strip().lower()
+    if not code or not all(ch.isalnum() or ch in "-_." for ch in code):
+        raise ValidationError(
+            f"The product code {data.code!r} may use only letters, digits, '-', '_' and '.'."
+        )
+    data.code = code
+    if not data.name.strip():
+        raise ValidationError("The product name cannot be empty.")
+    data.name = " ".join(data.name.split())
+    if data.category not in CATEGORIES:
+        raise ValidationError(
+            f"Unknown category {data.category!r}; use one of {', '.join(CATEGORIES)}."
+        )
+    data.cycles = parse_cycles(data.cycles)
+    if data.category == "hosting" and "monthly" in data.cycles:
+        raise BusinessRuleError(
+            "Shared hosting cannot be billed monthly (Terms §3a: semiannual or annual)."
+        )
+    if data.category == "domain" and data.cycles != ["annual"]:
+        raise BusinessRuleError("Domains are billed annually only: use --cycles annual.")
+    if data.activation not in ACTIVATIONS:
+        raise ValidationError(f"Unknown activation {data.activation!r}; use instant or manual.")
+    if data.activation == "manual" and data.activation_days < 1:
+        raise ValidationError("A manual product needs its lead time: --activation-days N (≥ 1).")
+    if data.activation == "instant":
+        data.activation_days = 0
+    if data.activation_days < 0:
+        raise ValidationError("The activation lead time cannot be negative.")
+    if not data.prices:
+        raise ValidationError("A product needs a monthly price in at least one currency.")
+    for money in data.prices.values():
+        if money.is_negative():
+            raise ValidationError("A price cannot be negative.")
+    if data.category == "domain":
+        data.period_discount = False
+    data.upgrade_to = sorted({u.strip().lower() for u in data.upgrade_to if u.strip()})
+    if code in data.upgrade_to:
+        raise ValidationError("A product cannot be an upgrade of itself.")
+    return data
+
+
+def parse_prices(items: list[str], default_currency: str) -> dict[str, Money]:
+    """``["5.00", "ARS=5000"]`` → {USD: 5.00, ARS: 5000.00} (bare amounts use the default)."""
+    prices: dict[str, Money] = {}
+    for item in items:
+        if "=" in item:
+            cur, amount = item.split("=", 1)
+        else:
+            cur, amount = default_currency, item
+        cur = check_currency(cur)
+        prices[cur] = Money.parse(amount, cur)
+    return prices
+
+
+def get_product(session: Session, code: str) -> Product:
+    product = session.get(Product, (code or "").strip().lower())
+    if product is None:
+        raise NotFoundError(f"There is no product {code!r}; `hostctl product list` shows them.")
+    return product
+
+
+def prices_of(session: Session, code: str) -> dict[str, Money]:
+    rows = session.exec(select(ProductPrice).where(ProductPrice.product_code == code)).all()
+    return {r.currency: Money(r.monthly_minor, r.currency) for r in rows}
+
+
+def monthly_price(session: Session, product: Product, currency: str) -> Money:
+    row = session.get(ProductPrice, (product.code, currency))
+    if row is None:
+        raise BusinessRuleError(
+            f"Product {product.code} has no price in {currency}; add one with "
+            f"`hostctl product edit {product.code} --monthly-price {currency}=AMOUNT`."
+        )
+    return Money(row.monthly_minor, currency)
+
+
+def product_cycles(product: Product) -> list[str]:
+    return [c for c in product.cycles.split(",") if c]
+
+
+def _check_upgrades(session: Session, data: ProductInput, pending: dict[str, str]) -> None:
+    for target in data.upgrade_to:
+        category = pending.get(target)
+        if category is None:
+            other = session.get(Product, target)
+            if other is None:
+                raise ValidationError(f"The upgrade target {target!r} is not a product.")
+            category = other.category
+        if category != data.category:
+            raise BusinessRuleError(
+                f"{data.code} cannot upgrade to {target}: upgrades stay within one category."
+            )
+
+
+def _write(session: Session, ctx: Context, data: ProductInput) -> tuple[Product, bool]:
+    product = session.get(Product, data.code)
+    created = product is None
+    before = product_fields(product, prices_of(session, data.code)) if product else {}
+    if product is None:
+        product = Product(code=data.code, name=data.name, category=data.category, cycles="",
+                          created_at=ctx.now, updated_at=ctx.now)
+    product.name = data.name
+    product.category = data.category
+    product.cycles = ",".join(data.cycles)
+    product.activation = data.activation
+    product.activation_days = data.activation_days
+    product.requirement = data.requirement
+    product.period_discount = data.period_discount
+    product.refundable = data.refundable
+    product.upgrade_to = ",".join(data.upgrade_to)
+    product.updated_at = ctx.now
+    session.add(product)
+    session.flush()
+    for currency, money in data.prices.items():
+        row = session.get(ProductPrice, (data.code, currency))
+        if row is None:
+            session.add(ProductPrice(product_code=data.code, currency=currency,
+                                     monthly_minor=money.minor))
+        else:
+            row.monthly_minor = money.minor
+            session.add(row)
+    session.flush()
+    after = product_fields(product, prices_of(session, data.code))
+    changes = after if created else audit.diff(before, after)
+    if changes:
+        audit.record(session, ctx, "product.add" if created else "product.edit", "product",
+                     data.code, changes)
+    return product, created
+
+
+def product_fields(product: Product, prices: dict[str, Money]) -> dict[str, Any]:
+    return {
+        "name": product.name, "category": product.category, "cycles": product.cycles,
+        "activation": product.activation, "activation_days": product.activation_days,
+        "requirement": product.requirement, "period_discount": product.period_discount,
+        "refundable": product.refundable, "upgrade_to": product.upgrade_to,
+        "monthly_price": {c: m.to_json() for c, m in sorted(prices.items())},
+    }
+
+
+def add_product(session: Session, ctx: Context, data: ProductInput) -> Product:
+    data = validate_product(data)
+    if session.get(Product, data.code) is not None:
+        raise BusinessRuleError(
+            f"Product {data.code} already exists; change it with `hostctl product edit`."
+        )
+    _check_upgrades(session, data, {})
+    product, _ = _write(session, ctx, data)
+    return product
+
+
+def edit_product(session: Session, ctx: Context, code: str, **changes: Any) -> Product:
+    """Change fields of a product. New prices apply from the next invoice (CAT-4)."""
+    product = get_product(session, code)
+    prices = prices_of(session, product.code)
+    prices.update(changes.pop("prices", None) or {})
+    data = ProductInput(
+        code=product.code, name=product.name, category=product.category,
+        cycles=product_cycles(product), prices=prices, activation=product.activation,
+        activation_days=product.activation_days, requirement=product.requirement,
+        period_discount=product.period_discount, refundable=product.refundable,
+        upgrade_to=[u for u in product.upgrade_to.split(",") if u],
+    )
+    for key, value in changes.items():
+        if value is not None:
+            setattr(data, key, value)
+    data = validate_product(data)
+    _check_upgrades(session, data, {})
+    product, _ = _write(session, ctx, data)
+    return product
+
+
+def list_products(session: Session, *, category: str | None = None) -> list[Product]:
+    stmt = select(Product)
+    if category:
+        stmt = stmt.where(Product.category == category)
+    return list(session.exec(stmt.order_by(col(Product.category), col(Product.code))).all())
+
+
+def import_products(session: Session, ctx: Context, path: Path) -> tuple[int, int]:
+    """Add or update every product of a TOML file, all or nothing. Returns (added, updated)."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror}.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ImportFileError(f"{path.name} is not valid TOML: {exc}.") from None
+    entries = document.get("product")
+    if not isinstance(entries, list) or not entries:
+        raise ImportFileError(f"{path.name} has no [[product]] tables.")
+    errors: list[str] = []
+    parsed: list[ProductInput] = []
+    for index, entry in enumerate(entries, start=1):
+        label = f"product {index} ({entry.get('code', '?')})"
+        try:
+            parsed.append(_from_toml(entry))
+        except (ValidationError, BusinessRuleError) as exc:
+            errors.append(f"{label}: {exc.message}")
+        except (TypeError, ValueError, AttributeError) as exc:
+            errors.append(f"{label}: {exc}")
+    codes = [p.code for p in parsed]
+    for code in {c for c in codes if codes.count(c) > 1}:
+        errors.append(f"product {code}: defined more than once.")
+    pending = {p.code: p.category for p in parsed}
+    for data in parsed:
+        try:
+            _check_upgrades(session, data, pending)
+        except (ValidationError, BusinessRuleError) as exc:
+            errors.append(f"product {data.code}: {exc.message}")
+    if errors:
+        raise ImportFileError(f"{path.name} was not imported: {len(errors)} problem(s).",
+                              details=errors)
+    added = updated = 0
+    for data in parsed:  # products first, so upgrade paths may point forward in the file
+        _, created = _write(session, ctx, data)
+        added += created
+        updated += not created
+    return added, updated
+
+
+_TOML_KEYS = {"code", "name", "category", "cycles", "monthly_price", "activation",
+              "activation_days", "requirement", "period_discount", "refundable", "upgrade_to"}
+
+
+def _from_toml(entry: dict[str, Any]) -> ProductInput:
+    unknown = sorted(set(entry) - _TOML_KEYS)
+    if unknown:
+        raise ValidationError(f"unknown key {unknown[0]!r}")
+    for key in ("code", "name", "category", "cycles", "monthly_price"):
+        if key not in entry:
+            raise ValidationError(f"missing key {key!r}")
+    prices_raw = entry["monthly_price"]
+    if not isinstance(prices_raw, dict):
+        raise ValidationError('monthly_price must be a table such as { USD = "5.00" }')
+    prices = {}
+    for cur, amount in prices_raw.items():
+        if not isinstance(amount, str):
+            raise ValidationError(f'the price in {cur} must be a string such as "5.00"')
+        cur = check_currency(cur)
+        prices[cur] = Money.parse(amount, cur)
+    data = ProductInput(
+        code=str(entry["code"]), name=str(entry["name"]), category=str(entry["category"]),
+        cycles=list(entry["cycles"]), prices=prices,
+        activation=str(entry.get("activation", "instant")),
+        activation_days=int(entry.get("activation_days", 0)),
+        requirement=entry.get("requirement"),
+        period_discount=bool(entry.get("period_discount", True)),
+        refundable=bool(entry.get("refundable", True)),
+        upgrade_to=list(entry.get("upgrade_to", [])),
+    )
+    return validate_product(data)

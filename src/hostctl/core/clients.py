@@ -1,0 +1,435 @@
+"""Clients and their contacts (SPEC §1, CLI-1 … CLI-6)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from hostctl.core import audit, outbox, validate
+from hostctl.core.context import Context
+from hostctl.core.money import check_currency
+from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
+from hostctl.models import Client, Contact, Invoice
+
+PAYPAL_REFUSED_CURRENCIES = ("UYU", "PYG", "VES")  # CLI-6
+IMPORT_COLUMNS = ("name", "email", "phone", "country", "currency", "document", "company",
+                  "support_plan")
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass
+class ClientInput:
+    """Validated fields of a client, as ``add``/``import`` build it."""
+
+    name: str
+    email: str
+    email_key: str
+    phone: str | None = None
+    country: str | None = None
+    currency: str = "USD"
+    document: str | None = None
+    document_key: str | None = None
+    company: str | None = None
+    support_plan: str = "standard"
+    warnings: list[str] = field(default_factory=list)
+
+
+def _clean(
+    *,
+    name: str,
+    email: str,
+    phone: str | None,
+    country: str | None,
+    currency: str | None,
+    document: str | None,
+    company: str | None,
+    support_plan: str | None,
+) -> ClientInput:
+    email_value, email_key = validate.email(email)
+    country_value = validate.country(country) if country else None
+    if currency:
+        currency_value = check_currency(currency)
+    else:
+        currency_value = validate.COUNTRY_CURRENCY.get(country_value or "", "USD")
+    return ClientInput(
+        name=validate.name(name),
+        email=email_value,
+        email_key=email_key,
+        phone=validate.phone(phone) if phone else None,
+        country=country_value,
+        currency=currency_value,
+        document=document.strip() if document else None,
+        document_key=validate.document_key(document) if document else None,
+        company=" ".join(company.split()) if company and company.strip() else None,
+        support_plan=validate.support_plan(support_plan) if support_plan else "standard",
+    )
+
+
+def get_client(session: Session, client_id: int) -> Client:
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFoundError(f"There is no client {client_id}; `hostctl client list` shows them.")
+    return client
+
+
+def find_by_email(session: Session, email: str) -> Client | None:
+    key = (email or "").strip().lower()
+    return session.exec(select(Client).where(Client.email_key == key)).first()
+
+
+def _check_unique(session: Session, data: ClientInput, *, exclude_id: int | None = None) -> None:
+    stmt = select(Client).where(Client.email_key == data.email_key)
+    if exclude_id:
+        stmt = stmt.where(Client.id != exclude_id)
+    other = session.exec(stmt).first()
+    if other is not None:
+        raise BusinessRuleError(
+            f"The email {data.email} already belongs to client {other.id} ({other.name}); "
+            "one client per email."
+        )
+    if data.document_key:
+        stmt = select(Client).where(Client.document_key == data.document_key)
+        if exclude_id:
+            stmt = stmt.where(Client.id != exclude_id)
+        other = session.exec(stmt).first()
+        if other is not None:
+            raise BusinessRuleError(
+                f"The document {data.document} already belongs to client {other.id} "
+                f"({other.name}); one person may hold only one account."
+            )
+
+
+def _phone_warnings(session: Session, phone: str | None, exclude_id: int | None) -> list[str]:
+    if not phone:
+        return []
+    stmt = select(Client).where(Client.phone == phone)
+    if exclude_id:
+        stmt = stmt.where(Client.id != exclude_id)
+    others = session.exec(stmt).all()
+    return [
+        f"The phone {phone} is also the phone of client {o.id} ({o.name}); "
+        "check this is not the same person."
+        for o in others
+    ]
+
+
+def _flush_unique(session: Session) -> None:
+    """Flush; a concurrent insert of the same email/document becomes a clear refusal."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise BusinessRuleError(
+            "Another client with the same email or document was added at the same moment; "
+            "check `hostctl client list`."
+        ) from None
+
+
+def add_client(
+    session: Session,
+    ctx: Context,
+    *,
+    name: str,
+    email: str,
+    phone: str | None = None,
+    country: str | None = None,
+    currency: str | None = None,
+    document: str | None = None,
+    company: str | None = None,
+    support_plan: str | None = None,
+    referral_code: str | None = None,
+) -> tuple[Client, list[str]]:
+    data = _clean(name=name, email=email, phone=phone, country=country, currency=currency,
+                  document=document, company=company, support_plan=support_plan)
+    _check_unique(session, data)
+    warnings = _phone_warnings(session, data.phone, None)
+    referrer_id = None
+    if referral_code:
+        referrer = session.exec(
+            select(Client).where(Client.referral_code == referral_code.strip())
+        ).first()
+        if referrer is None:
+            raise ValidationError(f"There is no affiliate with referral code {referral_code!r}.")
+        referrer_id = referrer.id
+    client = Client(
+        name=data.name, company=data.company, email=data.email, email_key=data.email_key,
+        phone=data.phone, country=data.country, currency=data.currency, document=data.document,
+        document_key=data.document_key, support_plan=data.support_plan, referrer_id=referrer_id,
+        created_on=ctx.today, created_at=ctx.now, updated_at=ctx.now,
+    )
+    session.add(client)
+    _flush_unique(session)
+    audit.record(session, ctx, "client.add", "client", client.id, client_fields(client),
+                 note="; ".join(warnings) or None)
+    outbox.emit(session, ctx, "client.registered", client, data={"name": client.name})
+    return client, warnings
+
+
+def client_fields(client: Client) -> dict[str, Any]:
+    return {
+        "name": client.name, "company": client.company, "email": client.email,
+        "phone": client.phone, "country": client.country, "currency": client.currency,
+        "document": client.document, "support_plan": client.support_plan,
+    }
+
+
+def has_unpaid_invoices(session: Session, client_id: int) -> bool:
+    stmt = select(func.count()).select_from(Invoice).where(
+        Invoice.client_id == client_id, Invoice.status == "unpaid"
+    )
+    return session.exec(stmt).one() > 0
+
+
+def edit_client(
+    session: Session, ctx: Context, client_id: int, **changes: str | None
+) -> tuple[Client, list[str]]:
+    """Change the given fields (``None`` leaves one as it is)."""
+    client = get_client(session, client_id)
+    before = client_fields(client)
+    merged = {k: v for k, v in before.items()}
+    merged.update({k: v for k, v in changes.items() if v is not None})
+    data = _clean(**merged)  # type: ignore[arg-type]
+    _check_unique(session, data, exclude_id=client.id)
+    if data.currency != client.currency and has_unpaid_invoices(session, client.id or 0):
+        raise BusinessRuleError(
+            f"Client {client.id} has unpaid invoices in {client.currency}; settle or cancel "
+            "them before changing the currency."
+        )
+    warnings = (
+        _phone_warnings(session, data.phone, client.id) if data.phone != client.phone else []
+    )
+    for key in before:
+        setattr(client, key, getattr(data, key))
+    client.email_key = data.email_key
+    client.document_key = data.document_key
+    changed = audit.diff(before, client_fields(client))
+    if not changed:
+        return client, warnings
+    client.updated_at = ctx.now
+    session.add(client)
+    _flush_unique(session)
+    audit.record(session, ctx, "client.edit", "client", client.id, changed,
+                 note="; ".join(warnings) or None)
+    outbox.emit(session, ctx, "client.updated", client,
+                data={"name": client.name, "fields": sorted(changed)})
+    return client, warnings
+
+
+def verify_client(session: Session, ctx: Context, client_id: int) -> Client:
+    client = get_client(session, client_id)
+    if client.verified:
+        raise BusinessRuleError(
+            f"Client {client.id} was already verified by {client.verified_by}."
+        )
+    client.verified = True
+    client.verified_at = ctx.now
+    client.verified_by = ctx.staff
+    session.add(client)
+    audit.record(session, ctx, "client.verify", "client", client.id,
+                 {"verified": [False, True]})
+    return client
+
+
+def set_password(session: Session, ctx: Context, client_id: int, password: str) -> Client:
+    from argon2 import PasswordHasher
+
+    client = get_client(session, client_id)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
+        )
+    client.password_hash = PasswordHasher().hash(password)
+    client.updated_at = ctx.now
+    session.add(client)
+    audit.record(session, ctx, "client.set_password", "client", client.id,
+                 {"password": "changed"})
+    outbox.emit(session, ctx, "client.password_changed", client, data={"name": client.name})
+    return client
+
+
+def check_password(client: Client, password: str) -> bool:
+    from argon2 import PasswordHasher
+    from argon2.exceptions import VerificationError
+
+    if not client.password_hash:
+        return False
+    try:
+        return PasswordHasher().verify(client.password_hash, password)
+    except VerificationError:
+        return False
+
+
+def add_contact(
+    session: Session,
+    ctx: Context,
+    client_id: int,
+    *,
+    name: str,
+    email: str,
+    phone: str | None = None,
+    rights: list[str] | str = (),  # type: ignore[assignment]
+) -> Contact:
+    client = get_client(session, client_id)
+    email_value, email_key = validate.email(email)
+    if email_key == client.email_key:
+        raise BusinessRuleError("A contact cannot have the client's own email.")
+    existing = session.exec(
+        select(Contact).where(Contact.client_id == client.id,
+                              func.lower(Contact.email) == email_key)
+    ).first()
+    if existing is not None:
+        raise BusinessRuleError(
+            f"Client {client.id} already has a contact with the email {email_value}."
+        )
+    contact = Contact(
+        client_id=client.id or 0, name=validate.name(name), email=email_value,
+        phone=validate.phone(phone) if phone else None,
+        rights=",".join(validate.rights(rights)), created_at=ctx.now,
+    )
+    session.add(contact)
+    session.flush()
+    audit.record(session, ctx, "contact.add", "client", client.id,
+                 {"contact": {"id": contact.id, "email": contact.email,
+                              "rights": contact.rights}})
+    return contact
+
+
+def contacts(session: Session, client_id: int) -> list[Contact]:
+    return list(session.exec(
+        select(Contact).where(Contact.client_id == client_id).order_by(col(Contact.id))
+    ).all())
+
+
+def list_clients(
+    session: Session, *, search: str | None = None, limit: int | None = None,
+    offset: int = 0,
+) -> list[Client]:
+    stmt = select(Client)
+    if search:
+        like = f"%{search.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Client.name).like(like), Client.email_key.like(like),  # type: ignore[attr-defined]
+                              func.lower(col(Client.company)).like(like)))
+    stmt = stmt.order_by(col(Client.id)).offset(offset)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def paypal_allowed(client: Client) -> bool:
+    return client.currency not in PAYPAL_REFUSED_CURRENCIES
+
+
+# --------------------------------------------------------------------------- import
+def read_csv(path: Path, columns: tuple[str, ...], required: tuple[str, ...]
+             ) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a UTF-8 CSV with a header, as (line number, row). Unknown columns refuse."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror}.") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        unknown = [h for h in header if h not in columns]
+        if unknown:
+            raise ImportFileError(
+                f"{path.name} has unknown column {unknown[0]!r}; the columns are "
+                f"{','.join(columns)}."
+            )
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise ImportFileError(f"{path.name} lacks the required column {missing[0]!r}.")
+        reader.fieldnames = header
+        try:
+            return [
+                (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k})
+                for row in reader
+            ]
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise ImportFileError(f"{path.name} is not a UTF-8 CSV file: {exc}.") from None
+
+
+def import_clients(session: Session, ctx: Context, path: Path) -> int:
+    """All or nothing: every row is checked first; one bad row refuses the file."""
+    rows = read_csv(path, IMPORT_COLUMNS, ("name", "email"))
+    errors: list[str] = []
+    cleaned: list[ClientInput] = []
+    seen_email: dict[str, int] = {}
+    seen_doc: dict[str, int] = {}
+    for line, row in rows:
+        try:
+            data = _clean(name=row.get("name", ""), email=row.get("email", ""),
+                          phone=row.get("phone") or None, country=row.get("country") or None,
+                          currency=row.get("currency") or None,
+                          document=row.get("document") or None,
+                          company=row.get("company") or None,
+                          support_plan=row.get("support_plan") or None)
+        except ValidationError as exc:
+            column = _column_of(exc.message)
+            errors.append(f"line {line}, column {column}: {exc.message}")
+            continue
+        if data.email_key in seen_email:
+            errors.append(f"line {line}, column email: {data.email} repeats line "
+                          f"{seen_email[data.email_key]}.")
+            continue
+        seen_email[data.email_key] = line
+        if data.document_key:
+            if data.document_key in seen_doc:
+                errors.append(f"line {line}, column document: {data.document} repeats line "
+                              f"{seen_doc[data.document_key]}.")
+                continue
+            seen_doc[data.document_key] = line
+        cleaned.append(data)
+    # Conflicts with clients already in the database, checked in chunks.
+    line_of = {c.email_key: seen_email[c.email_key] for c in cleaned}
+    for chunk in _chunks([c.email_key for c in cleaned], 500):
+        for key in session.exec(select(Client.email_key).where(col(Client.email_key).in_(chunk))):
+            errors.append(f"line {line_of[key]}, column email: {key} is already a client.")
+    docs = [c.document_key for c in cleaned if c.document_key]
+    for chunk in _chunks(docs, 500):
+        for key in session.exec(
+            select(Client.document_key).where(col(Client.document_key).in_(chunk))
+        ):
+            errors.append(f"line {seen_doc[key or '']}, column document: {key} already "
+                          "belongs to a client.")
+    if errors:
+        errors.sort(key=lambda e: int(e.split(",")[0].split()[1]))
+        raise ImportFileError(
+            f"{path.name} was not imported: {len(errors)} bad row(s).", details=errors
+        )
+    if not cleaned:
+        raise ImportFileError(f"{path.name} has no rows to import.")
+    payload = [
+        {
+            "name": c.name, "company": c.company, "email": c.email, "email_key": c.email_key,
+            "phone": c.phone, "country": c.country, "currency": c.currency,
+            "document": c.document, "document_key": c.document_key,
+            "support_plan": c.support_plan, "credit_minor": 0, "verified": False,
+            "status": "active", "created_on": ctx.today, "created_at": ctx.now,
+            "updated_at": ctx.now,
+        }
+        for c in cleaned
+    ]
+    for chunk in _chunks(payload, 2000):
+        session.execute(insert(Client), chunk)
+    audit.record(session, ctx, "client.import", "client", "*",
+                 {"file": path.name, "count": len(cleaned)})
+    return len(cleaned)
+
+
+def _column_of(message: str) -> str:
+    lowered = message.lower()
+    for column in ("email", "phone", "country", "currency", "document", "support plan", "name"):
+        if lowered.startswith(f"the {column}") or lowered.startswith(f"unknown {column}"):
+            return column.replace(" ", "_")
+    return "?"
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,0 +1,172 @@
+"""Money: an immutable amount in one currency, never a float.
+
+Amounts are parsed from strings (``"1234.56"``), kept as integer minor units and
+rounded half-up to the currency's minor unit whenever a percentage is taken.
+Mixing currencies is a programming error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from hostctl.errors import ValidationError
+
+# ISO 4217 currencies the company bills in, with their minor-unit digits.
+MINOR_DIGITS: dict[str, int] = {
+    "USD": 2, "ARS": 2, "UYU": 2, "BRL": 2, "CLP": 0, "COP": 2, "MXN": 2, "PEN": 2,
+    "PYG": 0, "BOB": 2, "VES": 2, "EUR": 2, "CRC": 2, "GTQ": 2, "DOP": 2, "HNL": 2,
+    "NIO": 2, "PAB": 2, "CAD": 2,
+}
+
+_AMOUNT_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+class CurrencyMismatchError(ValueError):
+    """Two amounts in different currencies were combined."""
+
+
+def check_currency(code: str) -> str:
+    """Return the ISO 4217 code upper-cased, or refuse one hostctl does not bill in."""
+    value = (code or "").strip().upper()
+    if value not in MINOR_DIGITS:
+        known = ", ".join(sorted(MINOR_DIGITS))
+        raise ValidationError(f"Unknown currency {code!r}; use one of {known}.")
+    return value
+
+
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-MINOR_DIGITS[currency])
+
+
+@dataclass(frozen=True, slots=True, order=False)
+class Money:
+    minor: int
+    currency: str
+
+    # -- construction -------------------------------------------------------------
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    @classmethod
+    def of(cls, amount: Decimal | int | str, currency: str) -> Money:
+        """Exact amount in major units (``Decimal``/``int``/``str``); refuses floats."""
+        if isinstance(amount, float):
+            raise TypeError("Money never takes a float; pass a str or Decimal")
+        currency = check_currency(currency)
+        value = Decimal(amount)
+        quantized = value.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
+        return cls(int(quantized.scaleb(MINOR_DIGITS[currency])), currency)
+
+    @classmethod
+    def parse(cls, text: str, currency: str) -> Money:
+        """Parse what a person typed: ``1234.56``. ``1.234,56`` or ``abc`` are refused."""
+        currency = check_currency(currency)
+        raw = (text or "").strip()
+        if not _AMOUNT_RE.match(raw):
+            raise ValidationError(
+                f"The amount {text!r} is not a number; write it with a dot for decimals "
+                f"and no thousands separator, e.g. 1234.56."
+            )
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:  # pragma: no cover - the regex already excludes it
+            raise ValidationError(f"The amount {text!r} is not a number.") from None
+        digits = MINOR_DIGITS[currency]
+        if -value.as_tuple().exponent > digits:  # type: ignore[operator]
+            raise ValidationError(
+                f"The amount {text!r} has more than {digits} decimals for {currency}."
+            )
+        return cls.of(value, currency)
+
+    # -- reading ------------------------------------------------------------------
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.minor).scaleb(-MINOR_DIGITS[self.currency])
+
+    def to_json(self) -> str:
+        """``"1234.56"``: the amount with exactly the currency's decimals."""
+        digits = MINOR_DIGITS[self.currency]
+        return f"{self.amount:.{digits}f}"
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.to_json()}"
+
+    def is_zero(self) -> bool:
+        return self.minor == 0
+
+    def is_positive(self) -> bool:
+        return self.minor > 0
+
+    def is_negative(self) -> bool:
+        return self.minor < 0
+
+    # -- arithmetic ---------------------------------------------------------------
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(f"{self.currency} and {other.currency} amounts mixed")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.minor), self.currency)
+
+    def times(self, factor: int | Decimal) -> Money:
+        """Multiply by a quantity or ratio, rounding half-up to the minor unit."""
+        if isinstance(factor, float):
+            raise TypeError("Money never takes a float factor")
+        return Money.of(self.amount * Decimal(factor), self.currency)
+
+    def percent(self, pct: Decimal | int | str) -> Money:
+        """``pct`` per cent of this amount, rounded half-up (``Money.percent("20")``)."""
+        return Money.of(self.amount * Decimal(pct) / Decimal(100), self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor < other.minor
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor <= other.minor
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor > other.minor
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor >= other.minor
+
+    def min(self, other: Money) -> Money:
+        return self if self <= other else other
+
+
+def total(amounts: list[Money] | tuple[Money, ...], currency: str) -> Money:
+    result = Money.zero(currency)
+    for item in amounts:
+        result = result + item
+    return result
+
+
+def format_money(money: Money, locale: str = "es_AR") -> str:
+    """For people: ``US$ 1.234,56`` (babel, es_AR by default)."""
+    from babel.numbers import format_currency
+
+    digits = MINOR_DIGITS[money.currency]
+    pattern = "¤ #,##0" + ("." + "0" * digits if digits else "")
+    return format_currency(
+        money.amount, money.currency, format=pattern, locale=locale, currency_digits=False
+    )

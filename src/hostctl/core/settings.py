@@ -1,0 +1,230 @@
+"""Company settings kept in the database (CLI.md "Settings").
+
+Only known keys are accepted; each has a kind that validates and parses its value.
+Keys ending in a currency or a payment method are families (``billing.restoration_fee.ARS``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import Session, select
+
+from hostctl.core import audit
+from hostctl.core.context import Context
+from hostctl.core.money import MINOR_DIGITS, Money
+from hostctl.errors import ValidationError
+from hostctl.models import Setting
+
+DEFAULT_PAYMENT_METHODS = (
+    "card,paypal,mercadopago,pagofacil,rapipago,efecty,pse,servipag,pagoefectivo,abitab,"
+    "redpagos,prex,zelle,pagos360,bank-transfer,cash"
+)
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"true", "yes", "on", "1"}:
+        return True
+    if value in {"false", "no", "off", "0"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in options:
+            raise ValueError("expected one of " + ", ".join(options))
+        return raw
+
+    return parse
+
+
+def _int(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not low <= value <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _percent(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError("expected a percentage such as 10 or 12.5") from None
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ValueError("expected a percentage from 0 to 100")
+    return value
+
+
+def _text(raw: str) -> str:
+    if not raw.strip():
+        raise ValueError("expected a non-empty value")
+    return raw.strip()
+
+
+def _url(raw: str) -> str:
+    if not re.match(r"^https?://\S+$", raw.strip()):
+        raise ValueError("expected an http:// or https:// URL")
+    return raw.strip().rstrip("/")
+
+
+def _country(raw: str) -> str:
+    from hostctl.core.calendar import BusinessCalendar
+
+    code = raw.strip().upper()
+    BusinessCalendar(code)  # raises ValidationError for an unknown country
+    return code
+
+
+def _methods(raw: str) -> list[str]:
+    items = [m.strip().lower() for m in raw.split(",") if m.strip()]
+    if not items or any(not re.match(r"^[a-z0-9][a-z0-9-]*$", m) for m in items):
+        raise ValueError("expected a comma-separated list of method names (a-z, 0-9, -)")
+    return items
+
+
+@dataclass(frozen=True)
+class SettingKind:
+    default: str | None
+    parse: Callable[[str], Any]
+    help: str
+
+
+KNOWN: dict[str, SettingKind] = {
+    "company.name": SettingKind("Hosting", _text, "company name used in messages"),
+    "billing.upgrade_policy": SettingKind(
+        "difference", _choice("difference", "prorated"), "SPEC §5 upgrade pricing"
+    ),
+    "billing.apply_credit": SettingKind("true", _bool, "apply client credit to new invoices"),
+    "billing.lengthen_cycle_after_suspension": SettingKind("true", _bool, "BIL-7"),
+    "billing.renewal_days_before": SettingKind("15", _int(1, 90), "renewal invoice D−N"),
+    "billing.termination_days_after": SettingKind("25", _int(3, 365), "termination at D+N"),
+    "calendar.holidays_country": SettingKind("AR", _country, "business days and hours"),
+    "payment.methods": SettingKind(DEFAULT_PAYMENT_METHODS, _methods, "accepted methods"),
+    "whatsapp.api_base": SettingKind(
+        "https://graph.facebook.com/v21.0", _url, "WhatsApp Cloud API base URL"
+    ),
+    "whatsapp.phone_number_id": SettingKind(None, _text, "sender; WhatsApp is off until set"),
+    "whatsapp.language": SettingKind("es", _text, "template language code"),
+    "smtp.host": SettingKind(None, _text, "email is off until set"),
+    "smtp.port": SettingKind("25", _int(1, 65535), "SMTP port"),
+    "smtp.from": SettingKind(None, _text, "sender address"),
+    "smtp.username": SettingKind(None, _text, "SMTP login (password: HOSTCTL_SMTP_PASSWORD)"),
+    "hooks.dir": SettingKind(None, _text, "folder of event hook executables"),
+    "notify.max_attempts": SettingKind("8", _int(1, 100), "attempts before a message fails"),
+}
+
+# Families: a prefix followed by a currency code or a payment-method name.
+FAMILIES: dict[str, tuple[str, Callable[[str], Any], str]] = {
+    "billing.restoration_fee.": ("currency", lambda raw: raw, "BIL-8 restoration fee"),
+    "billing.chargeback_fee.": ("currency", lambda raw: raw, "BIL-9 chargeback fee"),
+    "payment.discount.": ("method", _percent, "DSC-3 payment-method discount, per cent"),
+}
+FAMILY_DEFAULTS = {
+    "billing.restoration_fee.USD": "100.00",
+    "billing.chargeback_fee.USD": "25.00",
+    "payment.discount.zelle": "10",
+}
+
+
+def _kind_for(key: str) -> SettingKind:
+    if key in KNOWN:
+        return KNOWN[key]
+    for prefix, (what, parse, help_text) in FAMILIES.items():
+        if key.startswith(prefix):
+            suffix = key[len(prefix) :]
+            if what == "currency":
+                if suffix not in MINOR_DIGITS:
+                    raise ValidationError(f"Unknown currency {suffix!r} in setting {key!r}.")
+
+                def parse_money(raw: str, cur: str = suffix) -> Money:
+                    money = Money.parse(raw, cur)
+                    if money.is_negative():
+                        raise ValueError("expected an amount of zero or more")
+                    return money
+
+                return SettingKind(FAMILY_DEFAULTS.get(key), parse_money, help_text)
+            if not re.match(r"^[a-z0-9][a-z0-9-]*$", suffix):
+                raise ValidationError(f"Unknown payment method {suffix!r} in setting {key!r}.")
+            return SettingKind(FAMILY_DEFAULTS.get(key, "0"), parse, help_text)
+    raise ValidationError(
+        f"Unknown setting {key!r}; `hostctl config list` shows the keys hostctl knows."
+    )
+
+
+def validate(key: str, raw: str) -> Any:
+    kind = _kind_for(key)
+    try:
+        return kind.parse(raw)
+    except ValidationError:
+        raise
+    except (ValueError, InvalidOperation) as exc:
+        raise ValidationError(f"Invalid value {raw!r} for {key}: {exc}.") from None
+
+
+def get_raw(session: Session, key: str) -> str | None:
+    kind = _kind_for(key)
+    row = session.get(Setting, key)
+    return row.value if row is not None else kind.default
+
+
+def get(session: Session, key: str) -> Any:
+    """The parsed value (default when unset); ``None`` for an unset key without default."""
+    raw = get_raw(session, key)
+    return None if raw is None else _kind_for(key).parse(raw)
+
+
+def set_value(session: Session, ctx: Context, key: str, raw: str) -> Any:
+    value = validate(key, raw)
+    row = session.get(Setting, key)
+    before = row.value if row else _kind_for(key).default
+    if row is None:
+        row = Setting(key=key, value=raw.strip(), updated_at=ctx.now, updated_by=ctx.staff)
+        session.add(row)
+    else:
+        row.value = raw.strip()
+        row.updated_at = ctx.now
+        row.updated_by = ctx.staff
+    audit.record(session, ctx, "config.set", "setting", key, {"value": [before, raw.strip()]})
+    return value
+
+
+def listing(session: Session) -> list[dict[str, Any]]:
+    stored = {row.key: row for row in session.exec(select(Setting)).all()}
+    keys = sorted(set(KNOWN) | set(FAMILY_DEFAULTS) | set(stored))
+    result = []
+    for key in keys:
+        row = stored.get(key)
+        default = _kind_for(key).default
+        result.append(
+            {
+                "key": key,
+                "value": row.value if row else default,
+                "default": default,
+                "set": row is not None,
+                "help": _kind_for(key).help,
+            }
+        )
+    return result
+
+
+def payment_methods(session: Session) -> list[str]:
+    return list(get(session, "payment.methods"))
+
+
+def method_discount(session: Session, method: str) -> Decimal:
+    return Decimal(get(session, f"payment.discount.{method}"))
+
+
+def fee(session: Session, family: str, currency: str) -> Money | None:
+    """A per-currency fee (``restoration_fee``/``chargeback_fee``), or None if unset."""
+    value = get(session, f"billing.{family}.{currency}")
+    return value if isinstance(value, Money) else None

@@ -1,0 +1,29 @@
+"""Alembic environment: run against the connection hostctl hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from hostctl import models
+
+target_metadata = models.metadata
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is None:  # e.g. `alembic revision --autogenerate` from a shell
+        from hostctl.db import _make_engine, database_url
+
+        engine = _make_engine(database_url())
+        with engine.connect() as conn:
+            context.configure(
+                connection=conn, target_metadata=target_metadata, render_as_batch=True
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+        return
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.run_migrations()
+
+
+run_migrations_online()

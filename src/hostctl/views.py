@@ -1,0 +1,187 @@
+"""The JSON shapes of CLI.md ("fields that scripts may rely on"), built from models.
+
+Commands print these with ``--json``; human tables pick columns from the same dicts.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from hostctl.models import (
+        AuditEntry,
+        Client,
+        Contact,
+        Invoice,
+        InvoiceLine,
+        OutboxMessage,
+        Payment,
+        Product,
+        Service,
+    )
+
+
+def _money(minor: int, currency: str) -> str:
+    from hostctl.core.money import Money
+
+    return Money(minor, currency).to_json()
+
+
+def _ts(value: Any) -> str | None:
+    if value is None:
+        return None
+    from hostctl.core.clock import to_local
+
+    return to_local(value).isoformat()
+
+
+def client(c: Client) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "company": c.company,
+        "email": c.email,
+        "phone": c.phone,
+        "country": c.country,
+        "currency": c.currency,
+        "document": c.document,
+        "support_plan": c.support_plan,
+        "verified": c.verified,
+        "verified_by": c.verified_by,
+        "verified_at": _ts(c.verified_at),
+        "credit_balance": _money(c.credit_minor, c.currency),
+        "status": c.status,
+        "referrer_id": c.referrer_id,
+        "created_on": c.created_on.isoformat(),
+    }
+
+
+def contact(c: Contact) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "client_id": c.client_id,
+        "name": c.name,
+        "email": c.email,
+        "phone": c.phone,
+        "rights": [r for r in c.rights.split(",") if r],
+    }
+
+
+def product(p: Product, session: Session) -> dict[str, Any]:
+    from hostctl.core.catalogue import prices_of, product_cycles
+
+    return {
+        "code": p.code,
+        "name": p.name,
+        "category": p.category,
+        "cycles": product_cycles(p),
+        "monthly_price": {c: m.to_json() for c, m in sorted(prices_of(session, p.code).items())},
+        "activation": p.activation,
+        "activation_days": p.activation_days,
+        "requirement": p.requirement,
+        "period_discount": p.period_discount,
+        "refundable": p.refundable,
+        "upgrade_to": [u for u in p.upgrade_to.split(",") if u],
+    }
+
+
+def service(s: Service) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "client_id": s.client_id,
+        "product": s.product_code,
+        "cycle": s.cycle,
+        "status": s.status,
+        "suspension_reason": s.suspension_reason,
+        "next_due_date": s.next_due_date.isoformat() if s.next_due_date else None,
+        "domain": s.domain,
+        "cancellation": s.cancellation,
+        "auto_renew": s.auto_renew,
+        "activated_on": s.activated_on.isoformat() if s.activated_on else None,
+        "requirements_met_on": s.requirements_met_on.isoformat() if s.requirements_met_on else None,
+        "activation_due": s.activation_due.isoformat() if s.activation_due else None,
+        "suspended_on": s.suspended_on.isoformat() if s.suspended_on else None,
+        "ended_on": s.ended_on.isoformat() if s.ended_on else None,
+    }
+
+
+def invoice_line(line: InvoiceLine, currency: str) -> dict[str, Any]:
+    return {
+        "kind": line.kind,
+        "code": line.code,
+        "description": line.description,
+        "service_id": line.service_id,
+        "period_start": line.period_start.isoformat() if line.period_start else None,
+        "period_end": line.period_end.isoformat() if line.period_end else None,
+        "amount": _money(line.amount_minor, currency),
+    }
+
+
+def invoice(inv: Invoice, lines: list[InvoiceLine]) -> dict[str, Any]:
+    due = inv.total_minor - inv.paid_minor if inv.status == "unpaid" else 0
+    return {
+        "id": inv.id,
+        "number": inv.number,
+        "client_id": inv.client_id,
+        "kind": inv.kind,
+        "status": inv.status,
+        "issue_date": inv.issue_date.isoformat(),
+        "due_date": inv.due_date.isoformat(),
+        "currency": inv.currency,
+        "total": _money(inv.total_minor, inv.currency),
+        "paid": _money(inv.paid_minor, inv.currency),
+        "amount_due": _money(due, inv.currency),
+        "paid_on": inv.paid_on.isoformat() if inv.paid_on else None,
+        "lines": [invoice_line(line, inv.currency) for line in lines],
+    }
+
+
+def payment(p: Payment) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "invoice_id": p.invoice_id,
+        "client_id": p.client_id,
+        "currency": p.currency,
+        "amount": _money(p.amount_minor, p.currency),
+        "discount": _money(p.discount_minor, p.currency),
+        "applied": _money(p.applied_minor, p.currency),
+        "credited": _money(p.credited_minor, p.currency),
+        "method": p.method,
+        "reference": p.reference,
+        "date": p.paid_on.isoformat(),
+        "status": p.status,
+    }
+
+
+def outbox_message(m: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "event": m.event,
+        "channel": m.channel,
+        "client_id": m.client_id,
+        "invoice_id": m.invoice_id,
+        "service_id": m.service_id,
+        "stage": m.stage,
+        "status": m.status,
+        "attempts": m.attempts,
+        "last_error": m.last_error,
+        "created_at": _ts(m.created_at),
+        "sent_at": _ts(m.sent_at),
+        "data": json.loads(m.payload or "{}"),
+    }
+
+
+def audit_entry(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "at": _ts(e.at),
+        "effective_date": e.effective_date.isoformat(),
+        "staff": e.staff,
+        "action": e.action,
+        "entity": f"{e.entity_type}:{e.entity_id}",
+        "changes": json.loads(e.changes or "{}"),
+        "note": e.note,
+    }
