@@ -85,12 +85,23 @@ def root(
 
 
 def _register() -> None:
-    from hostctl.commands import audit_log, client, config, db, notify, product
+    from hostctl.commands import (
+        audit_log,
+        client,
+        config,
+        db,
+        notify,
+        product,
+        ticket,
+        transfer,
+    )
 
     app.add_typer(db.app, name="db")
     app.add_typer(config.app, name="config")
     app.add_typer(client.app, name="client")
     app.add_typer(product.app, name="product")
+    app.add_typer(transfer.app, name="transfer")
+    app.add_typer(ticket.app, name="ticket")
     app.add_typer(notify.app, name="notify")
     app.command("log")(audit_log.log)
 

@@ -53,9 +53,8 @@ def _locked_upgrade(engine: Engine, target: str) -> None:
 
 def ensure_current(engine: Engine) -> None:
     """Bring the schema to ``HEAD`` if it is behind (first use of a database)."""
-    with engine.connect().execution_options(hostctl_readonly=True) as conn:
-        with conn.begin():
-            revision = current_revision(conn)
+    with engine.connect().execution_options(hostctl_readonly=True) as conn, conn.begin():
+        revision = current_revision(conn)
     if revision != HEAD:
         _locked_upgrade(engine, "head")
 

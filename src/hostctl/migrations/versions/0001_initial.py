@@ -2,14 +2,13 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-23 11:38:47.809061
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001_initial'
 down_revision = None
@@ -216,6 +215,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_services_product_code'), ['product_code'], unique=False)
         batch_op.create_index('ix_services_status_due', ['status', 'next_due_date'], unique=False)
 
+    op.create_table('tickets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(), nullable=False),
+    sa.Column('category', sa.String(), nullable=False),
+    sa.Column('priority', sa.String(), nullable=False),
+    sa.Column('status', sa.String(), nullable=False),
+    sa.Column('support_plan', sa.String(), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('opened_by', sa.String(), nullable=False),
+    sa.Column('first_response_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('first_response_by', sa.String(), nullable=True),
+    sa.Column('first_response_due', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_reply_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolution_due', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_by', sa.String(), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_tickets_client_id_clients')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets')),
+    sa.UniqueConstraint('code', name=op.f('uq_tickets_code'))
+    )
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tickets_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_status'), ['status'], unique=False)
+
     op.create_table('invoice_lines',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -259,6 +284,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_payments_client_id'), ['client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_invoice_id'), ['invoice_id'], unique=False)
 
+    op.create_table('ticket_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('author_kind', sa.String(), nullable=False),
+    sa.Column('author', sa.String(), nullable=False),
+    sa.Column('body', sa.String(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_messages_ticket_id_tickets')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_messages'))
+    )
+    with op.batch_alter_table('ticket_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_messages_ticket_id'), ['ticket_id'], unique=False)
+
+    op.create_table('transfers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('from_client_id', sa.Integer(), nullable=False),
+    sa.Column('to_client_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(), nullable=False),
+    sa.Column('message', sa.String(), nullable=False),
+    sa.Column('from_confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('to_confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('from_confirmed_by', sa.String(), nullable=True),
+    sa.Column('to_confirmed_by', sa.String(), nullable=True),
+    sa.Column('requested_by', sa.String(), nullable=False),
+    sa.Column('requested_on', sa.Date(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['from_client_id'], ['clients.id'], name=op.f('fk_transfers_from_client_id_clients')),
+    sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_transfers_service_id_services')),
+    sa.ForeignKeyConstraint(['to_client_id'], ['clients.id'], name=op.f('fk_transfers_to_client_id_clients')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfers'))
+    )
+    with op.batch_alter_table('transfers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_transfers_service_id'), ['service_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_transfers_status'), ['status'], unique=False)
+
     op.create_table('credit_ledger',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -286,6 +350,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_credit_ledger_client_id'))
 
     op.drop_table('credit_ledger')
+    with op.batch_alter_table('transfers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_transfers_status'))
+        batch_op.drop_index(batch_op.f('ix_transfers_service_id'))
+
+    op.drop_table('transfers')
+    with op.batch_alter_table('ticket_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ticket_messages_ticket_id'))
+
+    op.drop_table('ticket_messages')
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payments_invoice_id'))
         batch_op.drop_index(batch_op.f('ix_payments_client_id'))
@@ -296,6 +369,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_invoice_lines_invoice_id'))
 
     op.drop_table('invoice_lines')
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tickets_status'))
+        batch_op.drop_index(batch_op.f('ix_tickets_client_id'))
+
+    op.drop_table('tickets')
     with op.batch_alter_table('services', schema=None) as batch_op:
         batch_op.drop_index('ix_services_status_due')
         batch_op.drop_index(batch_op.f('ix_services_product_code'))
