@@ -42,13 +42,13 @@ def _locked_upgrade(engine: Engine, target: str) -> None:
     from alembic import command
     from sqlalchemy import text
 
-    with engine.connect() as conn:
-        with conn.begin():  # SQLite: BEGIN IMMEDIATE takes the write lock now
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-            if current_revision(conn) == target:
-                return
-            command.upgrade(_config(conn), target)
+    # SQLite: BEGIN IMMEDIATE takes the write lock now; PostgreSQL: an advisory lock.
+    with engine.connect() as conn, conn.begin():
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        if current_revision(conn) == target:
+            return
+        command.upgrade(_config(conn), target)
 
 
 def ensure_current(engine: Engine) -> None:

@@ -23,7 +23,9 @@ def parse_date(text: str, *, what: str = "date") -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationError(f"The {what} {text!r} is not a date; write it as YYYY-MM-DD.") from None
+        raise ValidationError(
+            f"The {what} {text!r} is not a date; write it as YYYY-MM-DD."
+        ) from None
 
 
 def parse_datetime(text: str, *, what: str = "time") -> dt.datetime:
