@@ -98,8 +98,9 @@ def session(db_url: str) -> Iterator[Any]:
         yield s
 
 
-def make_ctx(day: str | dt.date = "2026-01-10", *, staff: str = "tester",
-             at: str = "09:00") -> Context:
+def make_ctx(
+    day: str | dt.date = "2026-01-10", *, staff: str = "tester", at: str = "09:00"
+) -> Context:
     day = dt.date.fromisoformat(day) if isinstance(day, str) else day
     moment = dt.datetime.combine(day, dt.time.fromisoformat(at), tzinfo=COMPANY_TZ)
     return Context(staff=staff, today=day, now=moment)
@@ -117,8 +118,14 @@ class Cli:
         self.runner = CliRunner()
         self.monkeypatch = monkeypatch
 
-    def __call__(self, *args: str, today: str | None = None, now: str | None = None,
-                 staff: str | None = None, input: str | None = None) -> Any:
+    def __call__(
+        self,
+        *args: str,
+        today: str | None = None,
+        now: str | None = None,
+        staff: str | None = None,
+        input: str | None = None,
+    ) -> Any:
         from hostctl.cli import app
 
         env = {}
@@ -128,8 +135,7 @@ class Cli:
             env["HOSTCTL_NOW"] = now
         if staff:
             env["HOSTCTL_STAFF"] = staff
-        return self.runner.invoke(app, list(args), env=env, input=input,
-                                  catch_exceptions=False)
+        return self.runner.invoke(app, list(args), env=env, input=input, catch_exceptions=False)
 
     def json(self, *args: str, **kwargs: Any) -> Any:
         import json

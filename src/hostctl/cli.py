@@ -46,10 +46,15 @@ class HostctlGroup(TyperGroup):
 
 
 def _is_database_unavailable(exc: Exception) -> bool:
-    return type(exc).__module__.startswith("sqlalchemy") and type(exc).__name__ in {
-        "OperationalError",
-        "InterfaceError",
-    } and "locked" not in str(exc)
+    return (
+        type(exc).__module__.startswith("sqlalchemy")
+        and type(exc).__name__
+        in {
+            "OperationalError",
+            "InterfaceError",
+        }
+        and "locked" not in str(exc)
+    )
 
 
 app = typer.Typer(

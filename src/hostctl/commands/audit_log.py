@@ -11,8 +11,12 @@ from hostctl.errors import UsageError
 
 
 def log(
-    entity: Annotated[str | None, typer.Option(
-        "--entity", help="Only this entity, as TYPE:ID (client:7, service:12) or TYPE.")] = None,
+    entity: Annotated[
+        str | None,
+        typer.Option(
+            "--entity", help="Only this entity, as TYPE:ID (client:7, service:12) or TYPE."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Newest N entries.")] = 100,
     json_out: JsonOpt = False,
 ) -> None:
@@ -27,13 +31,26 @@ def log(
         if not entity_type:
             raise UsageError("Write --entity as TYPE:ID, e.g. client:7.")
     with work(readonly=True) as (session, _):
-        rows = [views.audit_entry(e) for e in audit.entries(
-            session, entity_type=entity_type, entity_id=entity_id or None, limit=limit)]
+        rows = [
+            views.audit_entry(e)
+            for e in audit.entries(
+                session, entity_type=entity_type, entity_id=entity_id or None, limit=limit
+            )
+        ]
     if json_out:
         output.print_json(rows)
         return
     for row in rows:
         row["changes"] = ", ".join(f"{k}={v}" for k, v in row["changes"].items())
-    output.print_table(rows, [("at", "when"), ("effective_date", "effective"), ("staff", "staff"),
-                              ("action", "action"), ("entity", "entity"),
-                              ("changes", "changes"), ("note", "note")])
+    output.print_table(
+        rows,
+        [
+            ("at", "when"),
+            ("effective_date", "effective"),
+            ("staff", "staff"),
+            ("action", "action"),
+            ("entity", "entity"),
+            ("changes", "changes"),
+            ("note", "note"),
+        ],
+    )

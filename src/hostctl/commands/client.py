@@ -54,9 +54,18 @@ def add(
     email = email or prompts.text("Email:", option="--email")
     with work() as (session, ctx):
         client, warnings = clients.add_client(
-            session, ctx, name=name, email=email, phone=phone, country=country,
-            currency=currency, document=document, company=company,
-            support_plan=support_plan, referral_code=referral_code)
+            session,
+            ctx,
+            name=name,
+            email=email,
+            phone=phone,
+            country=country,
+            currency=currency,
+            document=document,
+            company=company,
+            support_plan=support_plan,
+            referral_code=referral_code,
+        )
     _show(client, json_out, warnings)
 
 
@@ -71,16 +80,25 @@ def list_(
     from hostctl.core import clients
 
     with work(readonly=True) as (session, _):
-        rows = [views.client(c) for c in clients.list_clients(session, search=search,
-                                                              limit=limit)]
+        rows = [views.client(c) for c in clients.list_clients(session, search=search, limit=limit)]
     if json_out:
         output.print_json(rows)
     else:
-        output.print_table(rows, [("id", "id"), ("name", "name"), ("email", "email"),
-                                  ("phone", "phone"), ("country", "country"),
-                                  ("currency", "cur"), ("support_plan", "plan"),
-                                  ("verified", "verified"), ("credit_balance", "credit"),
-                                  ("status", "status")])
+        output.print_table(
+            rows,
+            [
+                ("id", "id"),
+                ("name", "name"),
+                ("email", "email"),
+                ("phone", "phone"),
+                ("country", "country"),
+                ("currency", "cur"),
+                ("support_plan", "plan"),
+                ("verified", "verified"),
+                ("credit_balance", "credit"),
+                ("status", "status"),
+            ],
+        )
 
 
 @app.command("show")
@@ -99,8 +117,9 @@ def show(client_id: ClientId, json_out: JsonOpt = False) -> None:
     contacts = data.pop("contacts")
     output.print_record(data)
     for c in contacts:
-        output.print_line(f"contact {c['id']}: {c['name']} <{c['email']}> "
-                          f"rights: {', '.join(c['rights']) or '—'}")
+        output.print_line(
+            f"contact {c['id']}: {c['name']} <{c['email']}> rights: {', '.join(c['rights']) or '—'}"
+        )
 
 
 @app.command("edit")
@@ -110,8 +129,9 @@ def edit(
     email: Annotated[str | None, Opt(help="Email.")] = None,
     phone: Annotated[str | None, Opt(help="WhatsApp phone, E.164.")] = None,
     country: Annotated[str | None, Opt(help="ISO 3166 country.")] = None,
-    currency: Annotated[str | None, Opt(help="Billing currency (refused with unpaid "
-                                              "invoices).")] = None,
+    currency: Annotated[
+        str | None, Opt(help="Billing currency (refused with unpaid invoices).")
+    ] = None,
     document: Annotated[str | None, Opt(help="Tax/ID document number.")] = None,
     company: Annotated[str | None, Opt(help="Company name.")] = None,
     support_plan: Annotated[str | None, Opt(help="standard, professional or full.")] = None,
@@ -125,8 +145,18 @@ def edit(
 
     with work() as (session, ctx):
         client, warnings = clients.edit_client(
-            session, ctx, client_id, name=name, email=email, phone=phone, country=country,
-            currency=currency, document=document, company=company, support_plan=support_plan)
+            session,
+            ctx,
+            client_id,
+            name=name,
+            email=email,
+            phone=phone,
+            country=country,
+            currency=currency,
+            document=document,
+            company=company,
+            support_plan=support_plan,
+        )
     _show(client, json_out, warnings)
 
 
@@ -146,8 +176,9 @@ def verify(client_id: ClientId, json_out: JsonOpt = False) -> None:
 @app.command("set-password")
 def set_password(
     client_id: ClientId,
-    password_stdin: Annotated[bool, Opt("--password-stdin",
-                                        help="Read the password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, Opt("--password-stdin", help="Read the password from stdin.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Set the client-area password (stored only as an argon2 hash); alerts the client.
@@ -168,8 +199,10 @@ def set_password(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV: name,email,phone,country,currency,"
-                                              "document,company,support_plan")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV: name,email,phone,country,currency,document,company,support_plan"),
+    ],
     json_out: JsonOpt = False,
 ) -> None:
     """Import clients from the old panel, all or nothing.  Example: hostctl client import clients.csv"""
@@ -203,8 +236,9 @@ def contact_add(
     name = name or prompts.text("Contact name:", option="--name")
     email = email or prompts.text("Contact email:", option="--email")
     with work() as (session, ctx):
-        contact = clients.add_contact(session, ctx, client_id, name=name, email=email,
-                                      phone=phone, rights=rights)
+        contact = clients.add_contact(
+            session, ctx, client_id, name=name, email=email, phone=phone, rights=rights
+        )
     data = views.contact(contact)
     if json_out:
         output.print_json(data)

@@ -8,8 +8,9 @@ import typer
 
 from hostctl.commands._common import JsonOpt, work
 
-app = typer.Typer(help="Company settings (discounts, fees, policies, WhatsApp, SMTP).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Company settings (discounts, fees, policies, WhatsApp, SMTP).", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -23,13 +24,15 @@ def list_(json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json(rows)
     else:
-        output.print_table(rows, [("key", "key"), ("value", "value"), ("default", "default"),
-                                  ("help", "meaning")])
+        output.print_table(
+            rows, [("key", "key"), ("value", "value"), ("default", "default"), ("help", "meaning")]
+        )
 
 
 @app.command("get")
-def get(key: Annotated[str, typer.Argument(help="Setting key.")], json_out: JsonOpt = False
-        ) -> None:
+def get(
+    key: Annotated[str, typer.Argument(help="Setting key.")], json_out: JsonOpt = False
+) -> None:
     """Print one setting.  Example: hostctl config get billing.upgrade_policy"""
     from hostctl import output
     from hostctl.core import settings

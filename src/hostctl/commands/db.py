@@ -6,8 +6,9 @@ import typer
 
 from hostctl.commands._common import JsonOpt
 
-app = typer.Typer(help="Database schema migrations (Alembic, shipped inside hostctl).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Database schema migrations (Alembic, shipped inside hostctl).", no_args_is_help=True
+)
 
 
 @app.command("upgrade")

@@ -9,8 +9,9 @@ import typer
 from hostctl.commands._common import JsonOpt, work
 from hostctl.errors import ValidationError
 
-app = typer.Typer(help="The alert outbox (WhatsApp and email messages to clients).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The alert outbox (WhatsApp and email messages to clients).", no_args_is_help=True
+)
 STATUSES = ("pending", "sending", "sent", "failed")
 
 
@@ -29,12 +30,26 @@ def list_(
     if status and status not in STATUSES:
         raise ValidationError(f"Unknown status {status!r}; use {', '.join(STATUSES)}.")
     with work(readonly=True) as (session, _):
-        rows = [views.outbox_message(m) for m in outbox.listing(
-            session, status=status, client_id=client, event=event, limit=limit)]
+        rows = [
+            views.outbox_message(m)
+            for m in outbox.listing(
+                session, status=status, client_id=client, event=event, limit=limit
+            )
+        ]
     if json_out:
         output.print_json(rows)
         return
-    output.print_table(rows, [("id", "id"), ("created_at", "created"), ("event", "event"),
-                              ("stage", "stage"), ("channel", "channel"),
-                              ("client_id", "client"), ("status", "status"),
-                              ("attempts", "tries"), ("last_error", "last error")])
+    output.print_table(
+        rows,
+        [
+            ("id", "id"),
+            ("created_at", "created"),
+            ("event", "event"),
+            ("stage", "stage"),
+            ("channel", "channel"),
+            ("client_id", "client"),
+            ("status", "status"),
+            ("attempts", "tries"),
+            ("last_error", "last error"),
+        ],
+    )

@@ -23,24 +23,43 @@ def _print(products: list[dict[str, object]], json_out: bool, single: bool = Fal
     if single:
         output.print_record(products[0])
         return
-    rows = [dict(p, monthly_price=" ".join(f"{c} {a}" for c, a in p["monthly_price"].items()))  # type: ignore[union-attr]
-            for p in products]
-    output.print_table(rows, [("code", "code"), ("name", "name"), ("category", "category"),
-                              ("cycles", "cycles"), ("monthly_price", "monthly"),
-                              ("activation", "activation"), ("activation_days", "days")])
+    rows = [
+        dict(p, monthly_price=" ".join(f"{c} {a}" for c, a in p["monthly_price"].items()))  # type: ignore[union-attr]
+        for p in products
+    ]
+    output.print_table(
+        rows,
+        [
+            ("code", "code"),
+            ("name", "name"),
+            ("category", "category"),
+            ("cycles", "cycles"),
+            ("monthly_price", "monthly"),
+            ("activation", "activation"),
+            ("activation_days", "days"),
+        ],
+    )
 
 
 @app.command("add")
 def add(
     code: Code,
     name: Annotated[str, Opt(help="Name shown on invoices.")],
-    category: Annotated[str, Opt(help="hosting, reseller, vps, domain, streaming, website, "
-                                      "app, webmaster, email-marketing, community-manager, "
-                                      "other.")],
-    monthly_price: Annotated[list[str], Opt(help="Monthly list price; AMOUNT (in --currency) "
-                                                 "or CUR=AMOUNT; repeat per currency.")],
-    cycles: Annotated[str, Opt(help="Allowed cycles: monthly,quarterly,semiannual,annual,"
-                                    "biennial.")],
+    category: Annotated[
+        str,
+        Opt(
+            help="hosting, reseller, vps, domain, streaming, website, "
+            "app, webmaster, email-marketing, community-manager, "
+            "other."
+        ),
+    ],
+    monthly_price: Annotated[
+        list[str],
+        Opt(help="Monthly list price; AMOUNT (in --currency) or CUR=AMOUNT; repeat per currency."),
+    ],
+    cycles: Annotated[
+        str, Opt(help="Allowed cycles: monthly,quarterly,semiannual,annual,biennial.")
+    ],
     currency: Annotated[str, Opt(help="Currency of a bare --monthly-price.")] = "USD",
     activation: Annotated[str, Opt(help="instant or manual.")] = "instant",
     activation_days: Annotated[int, Opt(help="Manual lead time in business days.")] = 0,
@@ -58,11 +77,18 @@ def add(
     from hostctl.core import catalogue
 
     data = catalogue.ProductInput(
-        code=code, name=name, category=category, cycles=cycles,  # type: ignore[arg-type]
-        prices=catalogue.parse_prices(monthly_price, currency), activation=activation,
-        activation_days=activation_days, requirement=requirement,
-        period_discount=not no_period_discount, refundable=not no_refund,
-        upgrade_to=upgrade_to or [])
+        code=code,
+        name=name,
+        category=category,
+        cycles=cycles,  # type: ignore[arg-type]
+        prices=catalogue.parse_prices(monthly_price, currency),
+        activation=activation,
+        activation_days=activation_days,
+        requirement=requirement,
+        period_discount=not no_period_discount,
+        refundable=not no_refund,
+        upgrade_to=upgrade_to or [],
+    )
     with work() as (session, ctx):
         product = catalogue.add_product(session, ctx, data)
         shown = views.product(product, session)
@@ -73,8 +99,9 @@ def add(
 def edit(
     code: Code,
     name: Annotated[str | None, Opt(help="New name.")] = None,
-    monthly_price: Annotated[list[str] | None, Opt(help="AMOUNT or CUR=AMOUNT; applies from "
-                                                        "the next invoice (CAT-4).")] = None,
+    monthly_price: Annotated[
+        list[str] | None, Opt(help="AMOUNT or CUR=AMOUNT; applies from the next invoice (CAT-4).")
+    ] = None,
     currency: Annotated[str, Opt(help="Currency of a bare --monthly-price.")] = "USD",
     cycles: Annotated[str | None, Opt(help="Allowed cycles.")] = None,
     activation_days: Annotated[int | None, Opt(help="Manual lead time.")] = None,
@@ -92,9 +119,16 @@ def edit(
     prices = catalogue.parse_prices(monthly_price, currency) if monthly_price else None
     with work() as (session, ctx):
         product = catalogue.edit_product(
-            session, ctx, code, name=name, prices=prices,
+            session,
+            ctx,
+            code,
+            name=name,
+            prices=prices,
             cycles=catalogue.parse_cycles(cycles) if cycles else None,
-            activation_days=activation_days, requirement=requirement, upgrade_to=upgrade_to)
+            activation_days=activation_days,
+            requirement=requirement,
+            upgrade_to=upgrade_to,
+        )
         shown = views.product(product, session)
     _print([shown], json_out, single=True)
 
@@ -109,8 +143,9 @@ def list_(
     from hostctl.core import catalogue
 
     with work(readonly=True) as (session, _):
-        rows = [views.product(p, session) for p in catalogue.list_products(session,
-                                                                          category=category)]
+        rows = [
+            views.product(p, session) for p in catalogue.list_products(session, category=category)
+        ]
     _print(rows, json_out)
 
 

@@ -15,8 +15,19 @@ from hostctl.core.money import Money, check_currency
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
 from hostctl.models import Product, ProductPrice
 
-CATEGORIES = ("hosting", "reseller", "vps", "domain", "streaming", "website", "app",
-              "webmaster", "email-marketing", "community-manager", "other")
+CATEGORIES = (
+    "hosting",
+    "reseller",
+    "vps",
+    "domain",
+    "streaming",
+    "website",
+    "app",
+    "webmaster",
+    "email-marketing",
+    "community-manager",
+    "other",
+)
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12, "biennial": 24}
 CYCLES = tuple(CYCLE_MONTHS)
 ACTIVATIONS = ("instant", "manual")
@@ -155,8 +166,14 @@ def _write(session: Session, ctx: Context, data: ProductInput) -> tuple[Product,
     created = product is None
     before = product_fields(product, prices_of(session, data.code)) if product else {}
     if product is None:
-        product = Product(code=data.code, name=data.name, category=data.category, cycles="",
-                          created_at=ctx.now, updated_at=ctx.now)
+        product = Product(
+            code=data.code,
+            name=data.name,
+            category=data.category,
+            cycles="",
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
     product.name = data.name
     product.category = data.category
     product.cycles = ",".join(data.cycles)
@@ -172,8 +189,9 @@ def _write(session: Session, ctx: Context, data: ProductInput) -> tuple[Product,
     for currency, money in data.prices.items():
         row = session.get(ProductPrice, (data.code, currency))
         if row is None:
-            session.add(ProductPrice(product_code=data.code, currency=currency,
-                                     monthly_minor=money.minor))
+            session.add(
+                ProductPrice(product_code=data.code, currency=currency, monthly_minor=money.minor)
+            )
         else:
             row.monthly_minor = money.minor
             session.add(row)
@@ -181,17 +199,28 @@ def _write(session: Session, ctx: Context, data: ProductInput) -> tuple[Product,
     after = product_fields(product, prices_of(session, data.code))
     changes = after if created else audit.diff(before, after)
     if changes:
-        audit.record(session, ctx, "product.add" if created else "product.edit", "product",
-                     data.code, changes)
+        audit.record(
+            session,
+            ctx,
+            "product.add" if created else "product.edit",
+            "product",
+            data.code,
+            changes,
+        )
     return product, created
 
 
 def product_fields(product: Product, prices: dict[str, Money]) -> dict[str, Any]:
     return {
-        "name": product.name, "category": product.category, "cycles": product.cycles,
-        "activation": product.activation, "activation_days": product.activation_days,
-        "requirement": product.requirement, "period_discount": product.period_discount,
-        "refundable": product.refundable, "upgrade_to": product.upgrade_to,
+        "name": product.name,
+        "category": product.category,
+        "cycles": product.cycles,
+        "activation": product.activation,
+        "activation_days": product.activation_days,
+        "requirement": product.requirement,
+        "period_discount": product.period_discount,
+        "refundable": product.refundable,
+        "upgrade_to": product.upgrade_to,
         "monthly_price": {c: m.to_json() for c, m in sorted(prices.items())},
     }
 
@@ -213,10 +242,16 @@ def edit_product(session: Session, ctx: Context, code: str, **changes: Any) -> P
     prices = prices_of(session, product.code)
     prices.update(changes.pop("prices", None) or {})
     data = ProductInput(
-        code=product.code, name=product.name, category=product.category,
-        cycles=product_cycles(product), prices=prices, activation=product.activation,
-        activation_days=product.activation_days, requirement=product.requirement,
-        period_discount=product.period_discount, refundable=product.refundable,
+        code=product.code,
+        name=product.name,
+        category=product.category,
+        cycles=product_cycles(product),
+        prices=prices,
+        activation=product.activation,
+        activation_days=product.activation_days,
+        requirement=product.requirement,
+        period_discount=product.period_discount,
+        refundable=product.refundable,
         upgrade_to=[u for u in product.upgrade_to.split(",") if u],
     )
     for key, value in changes.items():
@@ -266,8 +301,9 @@ def import_products(session: Session, ctx: Context, path: Path) -> tuple[int, in
         except (ValidationError, BusinessRuleError) as exc:
             errors.append(f"product {data.code}: {exc.message}")
     if errors:
-        raise ImportFileError(f"{path.name} was not imported: {len(errors)} problem(s).",
-                              details=errors)
+        raise ImportFileError(
+            f"{path.name} was not imported: {len(errors)} problem(s).", details=errors
+        )
     added = updated = 0
     for data in parsed:  # products first, so upgrade paths may point forward in the file
         _, created = _write(session, ctx, data)
@@ -276,8 +312,19 @@ def import_products(session: Session, ctx: Context, path: Path) -> tuple[int, in
     return added, updated
 
 
-_TOML_KEYS = {"code", "name", "category", "cycles", "monthly_price", "activation",
-              "activation_days", "requirement", "period_discount", "refundable", "upgrade_to"}
+_TOML_KEYS = {
+    "code",
+    "name",
+    "category",
+    "cycles",
+    "monthly_price",
+    "activation",
+    "activation_days",
+    "requirement",
+    "period_discount",
+    "refundable",
+    "upgrade_to",
+}
 
 
 def _from_toml(entry: dict[str, Any]) -> ProductInput:
@@ -297,8 +344,11 @@ def _from_toml(entry: dict[str, Any]) -> ProductInput:
         cur = check_currency(cur)
         prices[cur] = Money.parse(amount, cur)
     data = ProductInput(
-        code=str(entry["code"]), name=str(entry["name"]), category=str(entry["category"]),
-        cycles=list(entry["cycles"]), prices=prices,
+        code=str(entry["code"]),
+        name=str(entry["name"]),
+        category=str(entry["category"]),
+        cycles=list(entry["cycles"]),
+        prices=prices,
         activation=str(entry.get("activation", "instant")),
         activation_days=int(entry.get("activation_days", 0)),
         requirement=entry.get("requirement"),

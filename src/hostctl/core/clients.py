@@ -18,8 +18,16 @@ from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, Va
 from hostctl.models import Client, Contact, Invoice
 
 PAYPAL_REFUSED_CURRENCIES = ("UYU", "PYG", "VES")  # CLI-6
-IMPORT_COLUMNS = ("name", "email", "phone", "country", "currency", "document", "company",
-                  "support_plan")
+IMPORT_COLUMNS = (
+    "name",
+    "email",
+    "phone",
+    "country",
+    "currency",
+    "document",
+    "company",
+    "support_plan",
+)
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -145,8 +153,16 @@ def add_client(
     support_plan: str | None = None,
     referral_code: str | None = None,
 ) -> tuple[Client, list[str]]:
-    data = _clean(name=name, email=email, phone=phone, country=country, currency=currency,
-                  document=document, company=company, support_plan=support_plan)
+    data = _clean(
+        name=name,
+        email=email,
+        phone=phone,
+        country=country,
+        currency=currency,
+        document=document,
+        company=company,
+        support_plan=support_plan,
+    )
     _check_unique(session, data)
     warnings = _phone_warnings(session, data.phone, None)
     referrer_id = None
@@ -158,30 +174,54 @@ def add_client(
             raise ValidationError(f"There is no affiliate with referral code {referral_code!r}.")
         referrer_id = referrer.id
     client = Client(
-        name=data.name, company=data.company, email=data.email, email_key=data.email_key,
-        phone=data.phone, country=data.country, currency=data.currency, document=data.document,
-        document_key=data.document_key, support_plan=data.support_plan, referrer_id=referrer_id,
-        created_on=ctx.today, created_at=ctx.now, updated_at=ctx.now,
+        name=data.name,
+        company=data.company,
+        email=data.email,
+        email_key=data.email_key,
+        phone=data.phone,
+        country=data.country,
+        currency=data.currency,
+        document=data.document,
+        document_key=data.document_key,
+        support_plan=data.support_plan,
+        referrer_id=referrer_id,
+        created_on=ctx.today,
+        created_at=ctx.now,
+        updated_at=ctx.now,
     )
     session.add(client)
     _flush_unique(session)
-    audit.record(session, ctx, "client.add", "client", client.id, client_fields(client),
-                 note="; ".join(warnings) or None)
+    audit.record(
+        session,
+        ctx,
+        "client.add",
+        "client",
+        client.id,
+        client_fields(client),
+        note="; ".join(warnings) or None,
+    )
     outbox.emit(session, ctx, "client.registered", client, data={"name": client.name})
     return client, warnings
 
 
 def client_fields(client: Client) -> dict[str, Any]:
     return {
-        "name": client.name, "company": client.company, "email": client.email,
-        "phone": client.phone, "country": client.country, "currency": client.currency,
-        "document": client.document, "support_plan": client.support_plan,
+        "name": client.name,
+        "company": client.company,
+        "email": client.email,
+        "phone": client.phone,
+        "country": client.country,
+        "currency": client.currency,
+        "document": client.document,
+        "support_plan": client.support_plan,
     }
 
 
 def has_unpaid_invoices(session: Session, client_id: int) -> bool:
-    stmt = select(func.count()).select_from(Invoice).where(
-        Invoice.client_id == client_id, Invoice.status == "unpaid"
+    stmt = (
+        select(func.count())
+        .select_from(Invoice)
+        .where(Invoice.client_id == client_id, Invoice.status == "unpaid")
     )
     return session.exec(stmt).one() > 0
 
@@ -201,9 +241,7 @@ def edit_client(
             f"Client {client.id} has unpaid invoices in {client.currency}; settle or cancel "
             "them before changing the currency."
         )
-    warnings = (
-        _phone_warnings(session, data.phone, client.id) if data.phone != client.phone else []
-    )
+    warnings = _phone_warnings(session, data.phone, client.id) if data.phone != client.phone else []
     for key in before:
         setattr(client, key, getattr(data, key))
     client.email_key = data.email_key
@@ -214,25 +252,28 @@ def edit_client(
     client.updated_at = ctx.now
     session.add(client)
     _flush_unique(session)
-    audit.record(session, ctx, "client.edit", "client", client.id, changed,
-                 note="; ".join(warnings) or None)
-    outbox.emit(session, ctx, "client.updated", client,
-                data={"name": client.name, "fields": sorted(changed)})
+    audit.record(
+        session, ctx, "client.edit", "client", client.id, changed, note="; ".join(warnings) or None
+    )
+    outbox.emit(
+        session,
+        ctx,
+        "client.updated",
+        client,
+        data={"name": client.name, "fields": sorted(changed)},
+    )
     return client, warnings
 
 
 def verify_client(session: Session, ctx: Context, client_id: int) -> Client:
     client = get_client(session, client_id)
     if client.verified:
-        raise BusinessRuleError(
-            f"Client {client.id} was already verified by {client.verified_by}."
-        )
+        raise BusinessRuleError(f"Client {client.id} was already verified by {client.verified_by}.")
     client.verified = True
     client.verified_at = ctx.now
     client.verified_by = ctx.staff
     session.add(client)
-    audit.record(session, ctx, "client.verify", "client", client.id,
-                 {"verified": [False, True]})
+    audit.record(session, ctx, "client.verify", "client", client.id, {"verified": [False, True]})
     return client
 
 
@@ -241,14 +282,11 @@ def set_password(session: Session, ctx: Context, client_id: int, password: str) 
 
     client = get_client(session, client_id)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
-        )
+        raise ValidationError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
     client.password_hash = PasswordHasher().hash(password)
     client.updated_at = ctx.now
     session.add(client)
-    audit.record(session, ctx, "client.set_password", "client", client.id,
-                 {"password": "changed"})
+    audit.record(session, ctx, "client.set_password", "client", client.id, {"password": "changed"})
     outbox.emit(session, ctx, "client.password_changed", client, data={"name": client.name})
     return client
 
@@ -280,41 +318,60 @@ def add_contact(
     if email_key == client.email_key:
         raise BusinessRuleError("A contact cannot have the client's own email.")
     existing = session.exec(
-        select(Contact).where(Contact.client_id == client.id,
-                              func.lower(Contact.email) == email_key)
+        select(Contact).where(
+            Contact.client_id == client.id, func.lower(Contact.email) == email_key
+        )
     ).first()
     if existing is not None:
         raise BusinessRuleError(
             f"Client {client.id} already has a contact with the email {email_value}."
         )
     contact = Contact(
-        client_id=client.id or 0, name=validate.name(name), email=email_value,
+        client_id=client.id or 0,
+        name=validate.name(name),
+        email=email_value,
         phone=validate.phone(phone) if phone else None,
-        rights=",".join(validate.rights(rights)), created_at=ctx.now,
+        rights=",".join(validate.rights(rights)),
+        created_at=ctx.now,
     )
     session.add(contact)
     session.flush()
-    audit.record(session, ctx, "contact.add", "client", client.id,
-                 {"contact": {"id": contact.id, "email": contact.email,
-                              "rights": contact.rights}})
+    audit.record(
+        session,
+        ctx,
+        "contact.add",
+        "client",
+        client.id,
+        {"contact": {"id": contact.id, "email": contact.email, "rights": contact.rights}},
+    )
     return contact
 
 
 def contacts(session: Session, client_id: int) -> list[Contact]:
-    return list(session.exec(
-        select(Contact).where(Contact.client_id == client_id).order_by(col(Contact.id))
-    ).all())
+    return list(
+        session.exec(
+            select(Contact).where(Contact.client_id == client_id).order_by(col(Contact.id))
+        ).all()
+    )
 
 
 def list_clients(
-    session: Session, *, search: str | None = None, limit: int | None = None,
+    session: Session,
+    *,
+    search: str | None = None,
+    limit: int | None = None,
     offset: int = 0,
 ) -> list[Client]:
     stmt = select(Client)
     if search:
         like = f"%{search.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Client.name).like(like), Client.email_key.like(like),  # type: ignore[attr-defined]
-                              func.lower(col(Client.company)).like(like)))
+        stmt = stmt.where(
+            or_(
+                func.lower(Client.name).like(like),
+                Client.email_key.like(like),  # type: ignore[attr-defined]
+                func.lower(col(Client.company)).like(like),
+            )
+        )
     stmt = stmt.order_by(col(Client.id)).offset(offset)
     if limit:
         stmt = stmt.limit(limit)
@@ -326,8 +383,9 @@ def paypal_allowed(client: Client) -> bool:
 
 
 # --------------------------------------------------------------------------- import
-def read_csv(path: Path, columns: tuple[str, ...], required: tuple[str, ...]
-             ) -> list[tuple[int, dict[str, str]]]:
+def read_csv(
+    path: Path, columns: tuple[str, ...], required: tuple[str, ...]
+) -> list[tuple[int, dict[str, str]]]:
     """Rows of a UTF-8 CSV with a header, as (line number, row). Unknown columns refuse."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
@@ -364,25 +422,33 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
     seen_doc: dict[str, int] = {}
     for line, row in rows:
         try:
-            data = _clean(name=row.get("name", ""), email=row.get("email", ""),
-                          phone=row.get("phone") or None, country=row.get("country") or None,
-                          currency=row.get("currency") or None,
-                          document=row.get("document") or None,
-                          company=row.get("company") or None,
-                          support_plan=row.get("support_plan") or None)
+            data = _clean(
+                name=row.get("name", ""),
+                email=row.get("email", ""),
+                phone=row.get("phone") or None,
+                country=row.get("country") or None,
+                currency=row.get("currency") or None,
+                document=row.get("document") or None,
+                company=row.get("company") or None,
+                support_plan=row.get("support_plan") or None,
+            )
         except ValidationError as exc:
             column = _column_of(exc.message)
             errors.append(f"line {line}, column {column}: {exc.message}")
             continue
         if data.email_key in seen_email:
-            errors.append(f"line {line}, column email: {data.email} repeats line "
-                          f"{seen_email[data.email_key]}.")
+            errors.append(
+                f"line {line}, column email: {data.email} repeats line "
+                f"{seen_email[data.email_key]}."
+            )
             continue
         seen_email[data.email_key] = line
         if data.document_key:
             if data.document_key in seen_doc:
-                errors.append(f"line {line}, column document: {data.document} repeats line "
-                              f"{seen_doc[data.document_key]}.")
+                errors.append(
+                    f"line {line}, column document: {data.document} repeats line "
+                    f"{seen_doc[data.document_key]}."
+                )
                 continue
             seen_doc[data.document_key] = line
         cleaned.append(data)
@@ -396,8 +462,9 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
         for key in session.exec(
             select(Client.document_key).where(col(Client.document_key).in_(chunk))
         ):
-            errors.append(f"line {seen_doc[key or '']}, column document: {key} already "
-                          "belongs to a client.")
+            errors.append(
+                f"line {seen_doc[key or '']}, column document: {key} already belongs to a client."
+            )
     if errors:
         errors.sort(key=lambda e: int(e.split(",")[0].split()[1]))
         raise ImportFileError(
@@ -407,19 +474,30 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
         raise ImportFileError(f"{path.name} has no rows to import.")
     payload = [
         {
-            "name": c.name, "company": c.company, "email": c.email, "email_key": c.email_key,
-            "phone": c.phone, "country": c.country, "currency": c.currency,
-            "document": c.document, "document_key": c.document_key,
-            "support_plan": c.support_plan, "credit_minor": 0, "verified": False,
-            "status": "active", "created_on": ctx.today, "created_at": ctx.now,
+            "name": c.name,
+            "company": c.company,
+            "email": c.email,
+            "email_key": c.email_key,
+            "phone": c.phone,
+            "country": c.country,
+            "currency": c.currency,
+            "document": c.document,
+            "document_key": c.document_key,
+            "support_plan": c.support_plan,
+            "credit_minor": 0,
+            "verified": False,
+            "status": "active",
+            "created_on": ctx.today,
+            "created_at": ctx.now,
             "updated_at": ctx.now,
         }
         for c in cleaned
     ]
     for chunk in _chunks(payload, 2000):
         session.execute(insert(Client), chunk)
-    audit.record(session, ctx, "client.import", "client", "*",
-                 {"file": path.name, "count": len(cleaned)})
+    audit.record(
+        session, ctx, "client.import", "client", "*", {"file": path.name, "count": len(cleaned)}
+    )
     return len(cleaned)
 
 

@@ -15,9 +15,25 @@ from hostctl.errors import ValidationError
 
 # ISO 4217 currencies the company bills in, with their minor-unit digits.
 MINOR_DIGITS: dict[str, int] = {
-    "USD": 2, "ARS": 2, "UYU": 2, "BRL": 2, "CLP": 0, "COP": 2, "MXN": 2, "PEN": 2,
-    "PYG": 0, "BOB": 2, "VES": 2, "EUR": 2, "CRC": 2, "GTQ": 2, "DOP": 2, "HNL": 2,
-    "NIO": 2, "PAB": 2, "CAD": 2,
+    "USD": 2,
+    "ARS": 2,
+    "UYU": 2,
+    "BRL": 2,
+    "CLP": 0,
+    "COP": 2,
+    "MXN": 2,
+    "PEN": 2,
+    "PYG": 0,
+    "BOB": 2,
+    "VES": 2,
+    "EUR": 2,
+    "CRC": 2,
+    "GTQ": 2,
+    "DOP": 2,
+    "HNL": 2,
+    "NIO": 2,
+    "PAB": 2,
+    "CAD": 2,
 }
 
 _AMOUNT_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")

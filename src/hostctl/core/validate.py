@@ -59,9 +59,7 @@ def country(raw: str) -> str:
 def support_plan(raw: str) -> str:
     value = (raw or "").strip().lower()
     if value not in SUPPORT_PLANS:
-        raise ValidationError(
-            f"The support plan {raw!r} is not one of {', '.join(SUPPORT_PLANS)}."
-        )
+        raise ValidationError(f"The support plan {raw!r} is not one of {', '.join(SUPPORT_PLANS)}.")
     return value
 
 
@@ -85,7 +83,5 @@ def rights(raw: list[str] | str) -> list[str]:
     result = sorted({r.strip().lower() for r in items if r.strip()})
     bad = [r for r in result if r not in CONTACT_RIGHTS]
     if bad:
-        raise ValidationError(
-            f"Unknown contact right {bad[0]!r}; use {', '.join(CONTACT_RIGHTS)}."
-        )
+        raise ValidationError(f"Unknown contact right {bad[0]!r}; use {', '.join(CONTACT_RIGHTS)}.")
     return result
