@@ -94,9 +94,13 @@ def _register() -> None:
         audit_log,
         client,
         config,
+        daily,
         db,
+        invoice,
         notify,
+        payment,
         product,
+        service,
         ticket,
         transfer,
     )
@@ -105,6 +109,10 @@ def _register() -> None:
     app.add_typer(config.app, name="config")
     app.add_typer(client.app, name="client")
     app.add_typer(product.app, name="product")
+    app.add_typer(service.app, name="service")
+    app.add_typer(invoice.app, name="invoice")
+    app.add_typer(payment.app, name="payment")
+    app.command("daily")(daily.daily)
     app.add_typer(transfer.app, name="transfer")
     app.add_typer(ticket.app, name="ticket")
     app.add_typer(notify.app, name="notify")

@@ -113,10 +113,9 @@ def unit_of_work(*, readonly: bool = False, url: str | None = None) -> Iterator[
     session = Session(bind=bind, expire_on_commit=False)
     try:
         yield session
-        if readonly:
-            session.rollback()
-        else:
+        if not readonly:
             session.commit()
+        # a read-only transaction simply ends with close(), which keeps loaded objects usable
     except BaseException:
         session.rollback()
         raise

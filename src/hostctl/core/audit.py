@@ -69,3 +69,30 @@ def entries(
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     stmt = stmt.order_by(col(AuditEntry.id).desc()).limit(limit)
     return list(reversed(session.exec(stmt).all()))
+
+
+def record_many(
+    session: Session, ctx: Context, items: list[tuple[str, str, Any, dict[str, Any]]]
+) -> None:
+    """Bulk form of ``record`` for ``daily``: (action, entity_type, entity_id, changes)."""
+    from sqlalchemy import insert
+
+    if not items:
+        return
+    at = real_now_utc()
+    session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "at": at,
+                "effective_date": ctx.today,
+                "staff": ctx.staff,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": str(entity_id),
+                "changes": json.dumps(_jsonable(changes), ensure_ascii=False, sort_keys=True),
+                "note": None,
+            }
+            for action, entity_type, entity_id, changes in items
+        ],
+    )

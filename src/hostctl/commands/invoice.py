@@ -1,0 +1,106 @@
+"""hostctl invoice: invoices and the renewal cycle."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hostctl.commands._common import JsonOpt, work
+
+app = typer.Typer(help="Invoices (SPEC §4).", no_args_is_help=True)
+Opt = typer.Option
+InvoiceRef = Annotated[str, typer.Argument(help="Invoice id or number (2026-000042).")]
+STATUSES = ("unpaid", "paid", "cancelled", "refunded")
+
+
+@app.command("list")
+def list_(
+    client: Annotated[int | None, Opt(help="Only this client's invoices.")] = None,
+    status: Annotated[str | None, Opt(help="unpaid, paid, cancelled or refunded.")] = None,
+    limit: Annotated[int | None, Opt(min=1, help="At most N invoices.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List invoices.  Example: hostctl invoice list --client 7 --status unpaid"""
+    from hostctl import output, views
+    from hostctl.core import billing
+    from hostctl.errors import ValidationError
+
+    if status and status not in STATUSES:
+        raise ValidationError(f"Unknown status {status!r}; use {', '.join(STATUSES)}.")
+    with work(readonly=True) as (session, _):
+        rows = [views.invoice(i, billing.lines_of(session, i.id or 0)) for i in
+                billing.list_invoices(session, client_id=client, status=status, limit=limit)]
+    if json_out:
+        output.print_json(rows)
+        return
+    output.print_table(rows, [("id", "id"), ("number", "number"), ("client_id", "client"),
+                              ("kind", "kind"), ("status", "status"),
+                              ("issue_date", "issued"), ("due_date", "due"),
+                              ("currency", "cur"), ("total", "total"),
+                              ("amount_due", "amount due")])
+
+
+@app.command("show")
+def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
+    """Show an invoice with its lines.  Example: hostctl invoice show 2026-000042"""
+    from hostctl import output, views
+    from hostctl.commands.service import _print_invoice_lines
+    from hostctl.core import billing
+
+    with work(readonly=True) as (session, _):
+        invoice = billing.find_invoice(session, ref)
+        data = views.invoice(invoice, billing.lines_of(session, invoice.id or 0))
+    if json_out:
+        output.print_json(data)
+    else:
+        _print_invoice_lines(data)
+
+
+@app.command("cancel")
+def cancel(
+    ref: InvoiceRef,
+    reason: Annotated[str, Opt(help="Why (kept in the audit log).")] = "cancelled by staff",
+    json_out: JsonOpt = False,
+) -> None:
+    """Cancel an unpaid invoice; anything paid on it goes to the client's credit.
+
+    Example: hostctl invoice cancel 2026-000042 --reason "client asked"
+    """
+    from hostctl import output, views
+    from hostctl.core import billing
+
+    with work() as (session, ctx):
+        invoice = billing.cancel_invoice(session, ctx, billing.find_invoice(session, ref), reason)
+        data = views.invoice(invoice, billing.lines_of(session, invoice.id or 0))
+    if json_out:
+        output.print_json(data)
+    else:
+        output.info(f"Invoice {data['number']} cancelled.")
+
+
+@app.command("run-cycle")
+def run_cycle(
+    date: Annotated[str | None, Opt(help="The day to generate for (default today).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Generate the renewal invoices due for generation on a day (D−15).
+
+    Example: hostctl invoice run-cycle --date 2026-12-26
+    """
+    from hostctl import output, views
+    from hostctl.core import billing, lifecycle
+    from hostctl.core.clock import parse_date
+
+    with work() as (session, ctx):
+        day = parse_date(date) if date else ctx.today
+        problems: list[str] = []
+        invoices = lifecycle.generate_renewals(session, ctx.on(day) if date else ctx, day,
+                                               problems=problems)
+        rows = [views.invoice(i, billing.lines_of(session, i.id or 0)) for i in invoices]
+    for problem in problems:
+        output.warn(problem)
+    if json_out:
+        output.print_json(rows)
+    else:
+        output.info(f"{len(rows)} renewal invoice(s) created for {day.isoformat()}.")

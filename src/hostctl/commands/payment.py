@@ -1,0 +1,71 @@
+"""hostctl payment: payments and chargebacks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hostctl.commands._common import JsonOpt, work
+
+app = typer.Typer(help="Payments, partial payments, credit and chargebacks (SPEC §4).",
+                  no_args_is_help=True)
+Opt = typer.Option
+
+
+@app.command("add")
+def add(
+    invoice: Annotated[str, Opt(help="Invoice id or number.")],
+    amount: Annotated[str, Opt(help="Amount received, e.g. 96.00 (dot for decimals).")],
+    method: Annotated[str, Opt(help="card, paypal, mercadopago, zelle, bank-transfer, …")],
+    reference: Annotated[str | None, Opt(help="Bank or gateway reference.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a payment; excess goes to credit; paying activates or renews services.
+
+    Example: hostctl payment add --invoice 2026-000042 --amount 96.00 --method mercadopago
+    """
+    from hostctl import output, views
+    from hostctl.core import billing
+
+    with work() as (session, ctx):
+        target = billing.find_invoice(session, invoice)
+        payment, paid = billing.add_payment(session, ctx, target.id or 0, amount, method,
+                                            reference)
+        data = {"payment": views.payment(payment),
+                "invoice": views.invoice(paid, billing.lines_of(session, paid.id or 0))}
+    if json_out:
+        output.print_json(data)
+        return
+    inv = data["invoice"]
+    output.print_record(data["payment"])
+    output.print_line(f"invoice {inv['number']} is {inv['status']}; due {inv['currency']} "
+                      f"{inv['amount_due']}")
+
+
+@app.command("chargeback")
+def chargeback(
+    payment_id: Annotated[int, typer.Argument(help="Payment id.")],
+    close_account: Annotated[bool, Opt("--close-account",
+                                       help="Also terminate every service of the client.")
+                             ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Reverse a payment: invoice unpaid again, its services suspended, a fee invoiced (BIL-9).
+
+    Example: hostctl payment chargeback 31
+    """
+    from hostctl import output, views
+    from hostctl.core import billing
+
+    with work() as (session, ctx):
+        payment, invoice, fee = billing.chargeback(session, ctx, payment_id,
+                                                   close_account=close_account)
+        data = {"payment": views.payment(payment),
+                "invoice": views.invoice(invoice, billing.lines_of(session, invoice.id or 0)),
+                "fee_invoice": views.invoice(fee, billing.lines_of(session, fee.id or 0))}
+    if json_out:
+        output.print_json(data)
+    else:
+        output.info(f"Payment {payment_id} reversed; invoice {data['invoice']['number']} is "
+                    f"unpaid again; fee invoice {data['fee_invoice']['number']}.")

@@ -1,0 +1,229 @@
+"""hostctl service: orders, activation, suspension, restoration, cycle changes, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hostctl.commands._common import JsonOpt, work
+
+app = typer.Typer(help="Services: orders, activation queue, suspensions (SPEC §2, §4).",
+                  no_args_is_help=True)
+Opt = typer.Option
+ServiceId = Annotated[int, typer.Argument(help="Service id.")]
+COLUMNS = [("id", "id"), ("client_id", "client"), ("product", "product"), ("cycle", "cycle"),
+           ("status", "status"), ("suspension_reason", "reason"),
+           ("next_due_date", "next due"), ("domain", "domain")]
+
+
+def _print_service(service: Any, json_out: bool, invoice: dict[str, Any] | None = None) -> None:
+    from hostctl import output, views
+
+    data = views.service(service)
+    if json_out:
+        output.print_json({"service": data, "invoice": invoice} if invoice else data)
+        return
+    output.print_record(data)
+    if invoice:
+        output.print_line(f"invoice {invoice['number']}: {invoice['currency']} "
+                          f"{invoice['total']} due {invoice['due_date']}")
+
+
+def _invoice_view(session: Any, invoice: Any) -> dict[str, Any]:
+    from hostctl import views
+    from hostctl.core import billing
+
+    return views.invoice(invoice, billing.lines_of(session, invoice.id))
+
+
+@app.command("order")
+def order(
+    client: Annotated[int, Opt(help="Client id.")],
+    product: Annotated[str, Opt(help="Product code.")],
+    cycle: Annotated[str, Opt(help="monthly, quarterly, semiannual, annual or biennial.")],
+    quantity: Annotated[int, Opt(help="Identical services to order (5 for 4).")] = 1,
+    domain: Annotated[str | None, Opt(help="Domain name of the service.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Order service(s): pending until their first invoice (due today) is paid.
+
+    Example: hostctl service order --client 7 --product hosting-basic --cycle annual --domain example.com
+    """
+    from hostctl import output, views
+    from hostctl.core import services
+
+    with work() as (session, ctx):
+        created, invoice = services.order(session, ctx, client_id=client, product_code=product,
+                                          cycle=cycle, quantity=quantity, domain=domain)
+        data = {"services": [views.service(s) for s in created],
+                "invoice": _invoice_view(session, invoice)}
+    if json_out:
+        output.print_json(data)
+        return
+    output.print_table(data["services"], COLUMNS)
+    _print_invoice_lines(data["invoice"])
+
+
+def _print_invoice_lines(invoice: dict[str, Any]) -> None:
+    from hostctl import output
+
+    output.print_line(f"\ninvoice {invoice['number']} ({invoice['status']}), issued "
+                      f"{invoice['issue_date']}, due {invoice['due_date']}")
+    output.print_table(invoice["lines"], [("kind", "kind"), ("description", "description"),
+                                          ("period_start", "from"), ("period_end", "to"),
+                                          ("amount", "amount")])
+    output.print_line(f"total {invoice['currency']} {invoice['total']}  ·  due "
+                      f"{invoice['currency']} {invoice['amount_due']}")
+
+
+@app.command("list")
+def list_(
+    client: Annotated[int | None, Opt(help="Only this client's services.")] = None,
+    status: Annotated[str | None, Opt(help="pending, active, suspended, cancelled, "
+                                           "terminated, expired.")] = None,
+    pending: Annotated[bool, Opt("--pending", help="The activation queue, with deadlines "
+                                                   "in business days.")] = False,
+    limit: Annotated[int | None, Opt(min=1, help="At most N services.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List services.  Example: hostctl service list --pending"""
+    from hostctl import output, views
+    from hostctl.core import services
+
+    with work(readonly=True) as (session, ctx):
+        if pending:
+            rows = []
+            for entry in services.pending_queue(session, ctx.today):
+                row = views.service(entry["service"])
+                row.update(queue_state=entry["queue_state"], requirement=entry["requirement"],
+                           business_days_left=entry["business_days_left"])
+                rows.append(row)
+        else:
+            rows = [views.service(s) for s in services.list_services(
+                session, client_id=client, status=status, limit=limit)]
+    if json_out:
+        output.print_json(rows)
+    elif pending:
+        output.print_table(rows, [("id", "id"), ("client_id", "client"), ("product", "product"),
+                                  ("queue_state", "state"), ("requirements_met_on", "req. met"),
+                                  ("activation_due", "deadline"),
+                                  ("business_days_left", "bd left"),
+                                  ("requirement", "requirement")])
+    else:
+        output.print_table(rows, COLUMNS)
+
+
+@app.command("show")
+def show(service_id: ServiceId, json_out: JsonOpt = False) -> None:
+    """Show one service.  Example: hostctl service show 12"""
+    from hostctl.core import services
+
+    with work(readonly=True) as (session, _):
+        service = services.get_service(session, service_id)
+    _print_service(service, json_out)
+
+
+@app.command("requirements-met")
+def requirements_met(service_id: ServiceId, json_out: JsonOpt = False) -> None:
+    """Start a manual product's lead time (business days).  Example: hostctl service requirements-met 12"""
+    from hostctl.core import services
+
+    with work() as (session, ctx):
+        service = services.requirements_met(session, ctx, service_id)
+    _print_service(service, json_out)
+
+
+@app.command("activate")
+def activate(service_id: ServiceId, json_out: JsonOpt = False) -> None:
+    """Activate a paid manual service; its first period starts today.  Example: hostctl service activate 12"""
+    from hostctl.core import services
+
+    with work() as (session, ctx):
+        service = services.activate(session, ctx, service_id)
+    _print_service(service, json_out)
+
+
+@app.command("suspend")
+def suspend(
+    service_id: ServiceId,
+    reason: Annotated[str, Opt(help="abuse (non-payment suspensions are automatic).")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Suspend a service for abuse.  Example: hostctl service suspend 12 --reason abuse"""
+    from hostctl.core import services
+
+    with work() as (session, ctx):
+        service = services.suspend_for_abuse(session, ctx, service_id, reason)
+    _print_service(service, json_out)
+
+
+@app.command("unsuspend")
+def unsuspend(service_id: ServiceId, json_out: JsonOpt = False) -> None:
+    """Lift an abuse suspension.  Example: hostctl service unsuspend 12"""
+    from hostctl.core import services
+
+    with work() as (session, ctx):
+        service = services.unsuspend(session, ctx, service_id)
+    _print_service(service, json_out)
+
+
+@app.command("restore")
+def restore(service_id: ServiceId, json_out: JsonOpt = False) -> None:
+    """Invoice the restoration of a terminated service: fee plus the unpaid period (BIL-8).
+
+    Example: hostctl service restore 12
+    """
+    from hostctl.core import services
+
+    with work() as (session, ctx):
+        service, invoice = services.restore(session, ctx, service_id)
+        shown = _invoice_view(session, invoice)
+    _print_service(service, json_out, shown)
+
+
+@app.command("no-renew")
+def no_renew(service_id: ServiceId, json_out: JsonOpt = False) -> None:
+    """Do not renew: the service ends (a domain expires) at its due date.  Example: hostctl service no-renew 12"""
+    from hostctl.core import services
+
+    with work() as (session, ctx):
+        service = services.no_renew(session, ctx, service_id)
+    _print_service(service, json_out)
+
+
+@app.command("change-cycle")
+def change_cycle(
+    service_id: ServiceId,
+    cycle: Annotated[str, Opt(help="The new billing cycle.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Change the billing cycle, at least 5 days before the renewal (BIL-11).
+
+    Example: hostctl service change-cycle 12 --cycle biennial
+    """
+    from hostctl.core import services
+
+    with work() as (session, ctx):
+        service, invoice = services.change_cycle(session, ctx, service_id, cycle)
+        shown = _invoice_view(session, invoice) if invoice else None
+    _print_service(service, json_out, shown)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV: client_email,product,cycle,status,"
+                                              "next_due_date,domain")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Import services from the old panel, all or nothing.  Example: hostctl service import services.csv"""
+    from hostctl import output
+    from hostctl.core import services
+
+    with work() as (session, ctx):
+        count = services.import_services(session, ctx, file)
+    if json_out:
+        output.print_json({"imported": count})
+    else:
+        output.info(f"{count} services imported from {file.name}.")
