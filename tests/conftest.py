@@ -54,10 +54,13 @@ def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         return
     path = tmp_path_factory.mktemp("template") / "template.db"
     url = f"sqlite:///{path}"
-    engine = db.get_engine(url)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.get_engine(url)
     db.dispose_all()
+    import sqlite3
+
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
     yield str(path)
 
 
