@@ -366,9 +366,15 @@ def daily_lock(url: str | None, ctx: Context, *, wait: bool = False) -> Iterator
                         f"Another daily run ({lock.holder}) has been working since "
                         f"{lock.acquired_at:%Y-%m-%d %H:%M} UTC; try again later.")
             break
-        except (BusyError, IntegrityError):
+        except BusyError:
             if not wait:
-                raise BusyError("Another daily run is working right now; try again later.")
+                raise
+            time.sleep(1)
+        except IntegrityError:  # another run inserted the lease at the same moment
+            if not wait:
+                raise BusyError(
+                    "Another daily run is working right now; try again later."
+                ) from None
             time.sleep(1)
     try:
         yield holder
