@@ -96,6 +96,7 @@ def _register() -> None:
         config,
         daily,
         db,
+        demo,
         invoice,
         notify,
         payment,
@@ -113,6 +114,7 @@ def _register() -> None:
     app.add_typer(invoice.app, name="invoice")
     app.add_typer(payment.app, name="payment")
     app.command("daily")(daily.daily)
+    app.command("demo")(demo.demo)
     app.add_typer(transfer.app, name="transfer")
     app.add_typer(ticket.app, name="ticket")
     app.add_typer(notify.app, name="notify")

@@ -1,0 +1,52 @@
+"""hostctl demo: a sample company walked through 60 days of `daily`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def demo(
+    days: Annotated[int, typer.Option(min=1, max=730, help="Days to walk.")] = 60,
+    clients: Annotated[int, typer.Option(min=1, max=5000, help="Sample clients.")] = 36,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same story).")] = 7,
+    keep: Annotated[Path | None, typer.Option(
+        help="Keep the demo database at this path instead of a temporary file.")] = None,
+) -> None:
+    """Build a sample company in a throw-away SQLite file and walk N days of daily.
+
+    Your own database (HOSTCTL_DATABASE_URL or the default) is never touched.
+    Example: hostctl demo --days 60
+    """
+    import tempfile
+
+    from hostctl import output
+    from hostctl.core import demo as core_demo
+    from hostctl.core.context import Context
+    from hostctl.core.money import format_money
+
+    ctx = Context.from_env()
+    with tempfile.TemporaryDirectory(prefix="hostctl-demo-") as tmp:
+        path = keep or Path(tmp) / "demo.db"
+        if path.exists():
+            path.unlink()
+        url = f"sqlite:///{path}"
+        core_demo.build(url, ctx, clients_count=clients, seed=seed, workdir=Path(tmp))
+        output.print_line(f"Demo company: {clients} clients, catalogue from "
+                          f"examples/catalogue.toml, database {path}")
+        output.print_line("day         invoices  reminders  payments  suspended  terminated")
+
+        def report(day: Any, s: dict[str, Any]) -> None:
+            output.print_line(f"{day}  {s['invoices_created']:8}  {s['reminders']:9}  "
+                              f"{s['payments']:8}  {s['suspended']:9}  {s['terminated']:10}")
+
+        totals = core_demo.walk(url, ctx, days=days, seed=seed, report=report)
+        collected = ", ".join(format_money(m) for m in totals["collected"].values()) or "—"
+        states = ", ".join(f"{k} {v}" for k, v in sorted(totals["services"].items()))
+        output.print_line(f"\n{totals['days']} days: {totals['payments']} payments collected "
+                          f"({collected}); services now: {states}.")
+        from hostctl.db import dispose_all
+
+        dispose_all()
