@@ -10,14 +10,15 @@ from hostctl.commands._common import JsonOpt, work
 from hostctl.errors import ValidationError
 
 app = typer.Typer(
-    help="The alert outbox (WhatsApp and email messages to clients).", no_args_is_help=True
+    help="The alert outbox (WhatsApp and email messages to clients, event hooks).",
+    no_args_is_help=True,
 )
 STATUSES = ("pending", "sending", "sent", "failed")
 
 
 @app.command("list")
 def list_(
-    status: Annotated[str | None, typer.Option(help="pending, sent or failed.")] = None,
+    status: Annotated[str | None, typer.Option(help="pending, sending, sent or failed.")] = None,
     client: Annotated[int | None, typer.Option(help="Only this client's messages.")] = None,
     event: Annotated[str | None, typer.Option(help="Only this event.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Newest N messages.")] = 200,
@@ -53,3 +54,58 @@ def list_(
             ("last_error", "last error"),
         ],
     )
+
+
+@app.command("send")
+def send(
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Give failed messages a new set of attempts.")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Send at most N messages.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Send the pending alerts that are due (WhatsApp, email, hooks), with retries.
+
+    Safe to run from cron and from several places at once: a message is claimed
+    before it is sent, so two senders never send the same one.
+    Example: hostctl notify send --limit 100
+    """
+    from hostctl import output
+    from hostctl.core import delivery
+    from hostctl.core.context import Context
+
+    counts = delivery.send_pending(Context.from_env(), limit=limit, retry_failed=retry_failed)
+    if counts["waiting"]:
+        for channel, state in delivery.channel_status().items():
+            if state != "on":
+                output.warn(f"{channel} is off ({state}); its messages stay pending.")
+    if json_out:
+        output.print_json(counts)
+        return
+    output.print_line(
+        f"sent {counts['sent']}, retried later {counts['retried']}, failed {counts['failed']}"
+        + (f", waiting {counts['waiting']}" if counts["waiting"] else "")
+    )
+    if counts["failed"]:
+        output.info("See why: hostctl notify list --status failed")
+
+
+@app.command("templates")
+def templates_(json_out: JsonOpt = False) -> None:
+    """List the message templates and where each comes from (shipped, or your override).
+
+    Override one by copying it, same name, into the config dir's templates/ folder
+    (HOSTCTL_CONFIG_DIR, or the platform's user config dir for hostctl).
+    Example: hostctl notify templates --json
+    """
+    from hostctl import output
+    from hostctl.core import templates
+
+    rows = templates.listing()
+    if json_out:
+        output.print_json(rows)
+        return
+    output.print_table(
+        rows, [("key", "template"), ("channel", "channel"), ("source", "source"), ("path", "file")]
+    )
+    output.info(f"Overrides go in {templates.override_dir()}")

@@ -458,6 +458,11 @@ def run_daily(
     if send_alerts and not dry_run:
         from hostctl.core import delivery
 
-        sent = delivery.send_pending(ctx, url=url)
+        # claims are stamped with the real time, even when a past day was replayed
+        from hostctl.core.clock import COMPANY_TZ
+
+        real = Context(staff=ctx.staff, today=ctx.today,
+                       now=real_now_utc().astimezone(COMPANY_TZ))
+        sent = delivery.send_pending(real, url=url)
         summary["alerts_sent"] = int(sent.get("sent", 0))
     return summary

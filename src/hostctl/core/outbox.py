@@ -8,6 +8,7 @@ is never lost with a rolled-back change and never sent for a change that did not
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert
@@ -27,10 +28,11 @@ EVENTS = (
     "service.suspended",
     "service.reactivated",
     "service.terminated",
+    "service.transferred",
     "quote.available",
     "domain.deleted",
 )
-CHANNELS = ("whatsapp", "email")
+CHANNELS = ("whatsapp", "email", "hook")
 REMINDER_STAGES = ("first", "second", "final")
 
 
@@ -41,6 +43,24 @@ def _channels(phone: str | None, email: str | None) -> list[str]:
     if email:
         result.append("email")
     return result
+
+
+def _hook_events(session: Session) -> Callable[[str], bool]:
+    """Whether ``<hooks.dir>/<event>`` is an executable (hooks.dir read once per call)."""
+    from hostctl.core import settings
+    from hostctl.core.channels.hooks import hook_path
+
+    hooks_dir = settings.get_raw(session, "hooks.dir")
+    found: dict[str, bool] = {}
+
+    def has_hook(event: str) -> bool:
+        if not hooks_dir:
+            return False
+        if event not in found:
+            found[event] = hook_path(hooks_dir, event) is not None
+        return found[event]
+
+    return has_hook
 
 
 def emit(
@@ -77,6 +97,7 @@ def emit_many(session: Session, ctx: Context, alerts: list[dict[str, Any]]) -> i
     """Bulk form of ``emit`` for ``daily``: each dict has event, client_id, phone, email,
     and optionally invoice_id, service_id, stage, data. Returns messages written."""
     rows = []
+    has_hook = _hook_events(session) if alerts else None
     for alert in alerts:
         event = alert["event"]
         if event not in EVENTS:
@@ -84,7 +105,10 @@ def emit_many(session: Session, ctx: Context, alerts: list[dict[str, Any]]) -> i
         if event == "invoice.reminder" and alert.get("stage") not in REMINDER_STAGES:
             raise ValueError("invoice.reminder needs a stage")
         payload = json.dumps(alert.get("data") or {}, ensure_ascii=False, sort_keys=True)
-        for channel in _channels(alert.get("phone"), alert.get("email")):
+        channels = _channels(alert.get("phone"), alert.get("email"))
+        if has_hook is not None and has_hook(event):
+            channels.append("hook")  # <hooks.dir>/<event> runs for it (core/channels/hooks.py)
+        for channel in channels:
             rows.append(
                 {
                     "event": event,
