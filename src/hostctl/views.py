@@ -185,3 +185,57 @@ def audit_entry(e: AuditEntry) -> dict[str, Any]:
         "changes": json.loads(e.changes or "{}"),
         "note": e.note,
     }
+
+
+# --------------------------------------------------------------------------- support (issue 4)
+if TYPE_CHECKING:
+    from hostctl.models import Ticket, TicketMessage, Transfer
+
+
+def _date(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def transfer(t: Transfer) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "service_id": t.service_id,
+        "from_client_id": t.from_client_id,
+        "to_client_id": t.to_client_id,
+        "status": t.status,
+        "message": t.message,
+        "requested_by": t.requested_by,
+        "requested_on": _date(t.requested_on),
+        "expires_on": _date(t.expires_on),
+        "from_confirmed_at": _ts(t.from_confirmed_at),
+        "from_confirmed_by": t.from_confirmed_by,
+        "to_confirmed_at": _ts(t.to_confirmed_at),
+        "to_confirmed_by": t.to_confirmed_by,
+        "completed_at": _ts(t.completed_at),
+        "ended_on": _date(t.ended_on),
+    }
+
+
+def ticket(t: Ticket) -> dict[str, Any]:
+    return {
+        "code": t.code,
+        "client_id": t.client_id,
+        "subject": t.subject,
+        "category": t.category,
+        "priority": t.priority,
+        "status": t.status,
+        "support_plan": t.support_plan,
+        "opened_at": _ts(t.opened_at),
+        "opened_by": t.opened_by,
+        "first_response_at": _ts(t.first_response_at),
+        "first_response_by": t.first_response_by,
+        "first_response_due": _ts(t.first_response_due),
+        "last_reply_at": _ts(t.last_reply_at),
+        "resolution_due": _ts(t.resolution_due),
+        "closed_at": _ts(t.closed_at),
+        "closed_by": t.closed_by,
+    }
+
+
+def ticket_message(m: TicketMessage) -> dict[str, Any]:
+    return {"author_kind": m.author_kind, "author": m.author, "body": m.body, "at": _ts(m.at)}

@@ -1,7 +1,234 @@
-"""hostctl ticket (being built: issue 4)."""
+"""hostctl ticket: support tickets and their service levels (SPEC §8)."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="Tickets (SPEC §8).", no_args_is_help=True)
+from hostctl.commands._common import JsonOpt, work
+
+app = typer.Typer(help="Support tickets and SLA (SPEC §8).", no_args_is_help=True)
+
+Code = Annotated[str, typer.Argument(help="Ticket code, e.g. TK-7Q2M9X.")]
+Opt = typer.Option
+LIST_COLUMNS = [
+    ("code", "code"),
+    ("client_id", "client"),
+    ("category", "cat"),
+    ("priority", "prio"),
+    ("support_plan", "plan"),
+    ("status", "status"),
+    ("opened_at", "opened"),
+    ("first_response_due", "first response due"),
+    ("first_response_at", "answered"),
+    ("resolution_due", "resolution due"),
+    ("subject", "subject"),
+]
+
+
+def _show(ticket: object, json_out: bool) -> None:
+    from hostctl import output, views
+
+    data = views.ticket(ticket)  # type: ignore[arg-type]
+    if json_out:
+        output.print_json(data)
+    else:
+        output.print_record(data)
+
+
+@app.command("open")
+def open_(
+    client: Annotated[int, Opt("--client", help="Client id.")],
+    subject: Annotated[str, Opt("--subject", help="What it is about, in a few words.")],
+    category: Annotated[str, Opt("--category", help="sla1, sla2, sla3 or sla4.")],
+    priority: Annotated[str, Opt("--priority", help="p1 (critical) … p4.")] = "p3",
+    message: Annotated[str | None, Opt("--message", help="The client's first message.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Open a ticket with a unique code and its SLA deadlines.
+
+    Example: hostctl ticket open --client 7 --subject "Web caída" --category sla3 --priority p1
+    """
+    from hostctl.core import tickets
+
+    with work() as (session, ctx):
+        ticket = tickets.open_ticket(
+            session,
+            ctx,
+            client_id=client,
+            subject=subject,
+            category=category,
+            priority=priority,
+            message=message,
+        )
+    _show(ticket, json_out)
+
+
+@app.command("reply")
+def reply(
+    code: Code,
+    by: Annotated[str, Opt("--by", help="staff or client.")],
+    message: Annotated[str, Opt("--message", help="The reply.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a reply; restarts the 48-business-hour resolution clock (SLA-5).
+
+    Example: HOSTCTL_STAFF=maria hostctl ticket reply TK-7Q2M9X --by staff --message "Ya está."
+    """
+    from hostctl.core import tickets
+
+    with work() as (session, ctx):
+        ticket = tickets.reply(session, ctx, code, by=by, message=message)
+    _show(ticket, json_out)
+
+
+@app.command("close")
+def close(code: Code, json_out: JsonOpt = False) -> None:
+    """Close a ticket.  Example: hostctl ticket close TK-7Q2M9X"""
+    from hostctl.core import tickets
+
+    with work() as (session, ctx):
+        ticket = tickets.close_ticket(session, ctx, code)
+    _show(ticket, json_out)
+
+
+@app.command("reclassify")
+def reclassify(
+    code: Code,
+    category: Annotated[str, Opt("--category", help="sla1 or sla2.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Reclassify an SLA3 error report (or SLA4 query) as SLA1 or SLA2.
+
+    Example: hostctl ticket reclassify TK-7Q2M9X --category sla2
+    """
+    from hostctl.core import tickets
+
+    with work() as (session, ctx):
+        ticket = tickets.reclassify(session, ctx, code, category)
+    _show(ticket, json_out)
+
+
+@app.command("list")
+def list_(
+    status: Annotated[str | None, Opt(help="open, answered, client-reply or closed.")] = None,
+    client: Annotated[int | None, Opt(help="Only this client's tickets.")] = None,
+    breaching: Annotated[
+        bool, Opt("--breaching", help="Open tickets past or within 1 business hour of a deadline.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """List tickets.  Example: hostctl ticket list --breaching"""
+    from hostctl import output, views
+    from hostctl.core import tickets
+
+    with work(readonly=True) as (session, ctx):
+        found = tickets.list_tickets(
+            session, ctx, status=status, client_id=client, breaching=breaching
+        )
+        rows = [views.ticket(t) for t in found]
+    if json_out:
+        output.print_json(rows)
+    else:
+        output.print_table(rows, LIST_COLUMNS)
+
+
+@app.command("show")
+def show(code: Code, json_out: JsonOpt = False) -> None:
+    """Show a ticket, its SLA state and its messages.  Example: hostctl ticket show TK-7Q2M9X"""
+    from hostctl import output, views
+    from hostctl.core import tickets
+
+    with work(readonly=True) as (session, ctx):
+        ticket = tickets.get_ticket(session, code)
+        data = views.ticket(ticket)
+        data["first_response_state"] = tickets.first_response_state(ticket, ctx.now)
+        data["resolution_state"] = tickets.resolution_state(ticket, ctx.now)
+        data["messages"] = [views.ticket_message(m) for m in tickets.messages(session, ticket.id)]
+    if json_out:
+        output.print_json(data)
+        return
+    messages = data.pop("messages")
+    output.print_record(data)
+    for m in messages:
+        output.print_line(f"\n[{m['at']}] {m['author']} ({m['author_kind']}):\n{m['body']}")
+
+
+@app.command("sla-report")
+def sla_report(
+    start: Annotated[str | None, Opt("--from", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, Opt("--to", help="Last day (default today).")] = None,
+    by: Annotated[str | None, Opt("--by", help="Group by plan, category or agent.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Targets met and breached for tickets opened in a period, in business minutes (SLA-6).
+
+    Example: hostctl ticket sla-report --from 2026-05-01 --to 2026-05-31 --by agent
+    """
+    from hostctl import output
+    from hostctl.core import tickets
+    from hostctl.core.clock import parse_date
+
+    first = parse_date(start, what="--from date") if start else None
+    last = parse_date(end, what="--to date") if end else None
+    with work(readonly=True) as (session, ctx):
+        report = tickets.sla_report(session, ctx, start=first, end=last, by=by)
+    if json_out:
+        output.print_json(report)
+        return
+    rows = [_report_row("all", report), *(_report_row(g["key"], g) for g in report["groups"])]
+    output.print_table(rows, REPORT_COLUMNS, title=f"SLA {report['from']} … {report['to']}")
+    if report["groups"] and output.stdout_is_tty():
+        _bar_chart(report["groups"])
+
+
+REPORT_COLUMNS = [
+    ("key", "group"),
+    ("tickets", "tickets"),
+    ("fr_met", "1st met"),
+    ("fr_breached", "1st breached"),
+    ("fr_pending", "1st pending"),
+    ("fr_median", "1st median min"),
+    ("res_met", "res met"),
+    ("res_breached", "res breached"),
+    ("res_pending", "res pending"),
+]
+
+
+def _report_row(key: str, summary: dict[str, Any]) -> dict[str, Any]:
+    first, res = summary["first_response"], summary["resolution"]
+    return {
+        "key": key,
+        "tickets": summary["tickets"],
+        "fr_met": first["met"],
+        "fr_breached": first["breached"],
+        "fr_pending": first["pending"],
+        "fr_median": first["median_minutes"],
+        "res_met": res["met"],
+        "res_breached": res["breached"],
+        "res_pending": res["pending"],
+    }
+
+
+def _bar_chart(groups: list[dict[str, Any]], width: int = 30) -> None:
+    """First responses met (green) vs breached (red) per group; TTY only."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from hostctl import output
+
+    console = Console(no_color=not output.colour_allowed())
+    most = max(g["first_response"]["met"] + g["first_response"]["breached"] for g in groups) or 1
+    label = max(len(str(g["key"])) for g in groups)
+    legend = Text("first responses: ", style="bold")
+    legend.append("■ met ", style="green")
+    legend.append("■ breached", style="red")
+    console.print(legend)
+    for g in groups:
+        met, breached = g["first_response"]["met"], g["first_response"]["breached"]
+        bar = Text(f"{g['key']!s:<{label}} ")
+        bar.append("█" * round(width * met / most), style="green")
+        bar.append("█" * round(width * breached / most), style="red")
+        bar.append(f" {met}/{breached}")
+        console.print(bar)
