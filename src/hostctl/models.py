@@ -285,6 +285,15 @@ class OutboxMessage(SQLModel, table=True):
 # --------------------------------------------------------------------------- transfers (SPEC §7)
 class Transfer(SQLModel, table=True):
     __tablename__ = "transfers"
+    __table_args__ = (
+        sa.Index(
+            "uq_transfers_pending_service",
+            "service_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     service_id: int = Field(foreign_key="services.id", index=True)
     from_client_id: int = Field(foreign_key="clients.id")

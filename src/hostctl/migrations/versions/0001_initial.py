@@ -381,6 +381,14 @@ def upgrade() -> None:
     with op.batch_alter_table("transfers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_transfers_service_id"), ["service_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_transfers_status"), ["status"], unique=False)
+    op.create_index(
+        "uq_transfers_pending_service",
+        "transfers",
+        ["service_id"],
+        unique=True,
+        sqlite_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status = 'pending'"),
+    )
 
     op.create_table(
         "credit_ledger",
@@ -416,6 +424,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_credit_ledger_client_id"))
 
     op.drop_table("credit_ledger")
+    op.drop_index("uq_transfers_pending_service", table_name="transfers")
     with op.batch_alter_table("transfers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_transfers_status"))
         batch_op.drop_index(batch_op.f("ix_transfers_service_id"))
