@@ -56,8 +56,8 @@ def set_(
     from hostctl.core import settings
 
     with work() as (session, ctx):
-        settings.set_value(session, ctx, key, value)
+        stored = settings.canonical(settings.set_value(session, ctx, key, value))
     if json_out:
-        output.print_json({"key": key, "value": value.strip()})
+        output.print_json({"key": key, "value": stored})
     else:
-        output.info(f"{key} = {value.strip()}")
+        output.info(f"{key} = {stored}")

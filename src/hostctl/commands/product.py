@@ -20,13 +20,13 @@ def _print(products: list[dict[str, object]], json_out: bool, single: bool = Fal
     if json_out:
         output.print_json(products[0] if single else products)
         return
-    if single:
-        output.print_record(products[0])
-        return
     rows = [
-        dict(p, monthly_price=" ".join(f"{c} {a}" for c, a in p["monthly_price"].items()))  # type: ignore[union-attr]
+        dict(p, monthly_price=", ".join(f"{c} {a}" for c, a in p["monthly_price"].items()))  # type: ignore[union-attr]
         for p in products
     ]
+    if single:
+        output.print_record(rows[0])
+        return
     output.print_table(
         rows,
         [

@@ -31,6 +31,8 @@ CATEGORIES = (
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12, "biennial": 24}
 CYCLES = tuple(CYCLE_MONTHS)
 ACTIVATIONS = ("instant", "manual")
+# CAN-3: never refunded — domains, app development, streaming.
+NON_REFUNDABLE_CATEGORIES = ("domain", "app", "streaming")
 
 
 @dataclass
@@ -76,6 +78,8 @@ def validate_product(data: ProductInput) -> ProductInput:
     if not data.name.strip():
         raise ValidationError("The product name cannot be empty.")
     data.name = " ".join(data.name.split())
+    data.category = (data.category or "").strip().lower()
+    data.activation = (data.activation or "").strip().lower()
     if data.category not in CATEGORIES:
         raise ValidationError(
             f"Unknown category {data.category!r}; use one of {', '.join(CATEGORIES)}."
@@ -91,10 +95,10 @@ def validate_product(data: ProductInput) -> ProductInput:
         raise ValidationError(f"Unknown activation {data.activation!r}; use instant or manual.")
     if data.activation == "manual" and data.activation_days < 1:
         raise ValidationError("A manual product needs its lead time: --activation-days N (≥ 1).")
-    if data.activation == "instant":
-        data.activation_days = 0
-    if data.activation_days < 0:
-        raise ValidationError("The activation lead time cannot be negative.")
+    if data.activation == "instant" and data.activation_days:
+        raise ValidationError(
+            "An instant product has no lead time; use --activation manual with --activation-days N."
+        )
     if not data.prices:
         raise ValidationError("A product needs a monthly price in at least one currency.")
     for money in data.prices.values():
@@ -102,6 +106,10 @@ def validate_product(data: ProductInput) -> ProductInput:
             raise ValidationError("A price cannot be negative.")
     if data.category == "domain":
         data.period_discount = False
+    if data.category in NON_REFUNDABLE_CATEGORIES:
+        data.refundable = False
+    if data.requirement is not None:
+        data.requirement = " ".join(data.requirement.split()) or None
     data.upgrade_to = sorted({u.strip().lower() for u in data.upgrade_to if u.strip()})
     if code in data.upgrade_to:
         raise ValidationError("A product cannot be an upgrade of itself.")
@@ -284,6 +292,9 @@ def import_products(session: Session, ctx: Context, path: Path) -> tuple[int, in
     errors: list[str] = []
     parsed: list[ProductInput] = []
     for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            errors.append(f"product {index}: not a [[product]] table.")
+            continue
         label = f"product {index} ({entry.get('code', '?')})"
         try:
             parsed.append(_from_toml(entry))
@@ -344,16 +355,40 @@ def _from_toml(entry: dict[str, Any]) -> ProductInput:
         cur = check_currency(cur)
         prices[cur] = Money.parse(amount, cur)
     data = ProductInput(
-        code=str(entry["code"]),
-        name=str(entry["name"]),
-        category=str(entry["category"]),
-        cycles=list(entry["cycles"]),
+        code=_typed(entry, "code", str, "a string"),
+        name=_typed(entry, "name", str, "a string"),
+        category=_typed(entry, "category", str, "a string"),
+        cycles=_string_list(entry, "cycles"),
         prices=prices,
-        activation=str(entry.get("activation", "instant")),
-        activation_days=int(entry.get("activation_days", 0)),
-        requirement=entry.get("requirement"),
-        period_discount=bool(entry.get("period_discount", True)),
-        refundable=bool(entry.get("refundable", True)),
-        upgrade_to=list(entry.get("upgrade_to", [])),
+        activation=_typed(entry, "activation", str, "a string", "instant"),
+        activation_days=_typed(entry, "activation_days", int, "a whole number", 0),
+        requirement=_typed(entry, "requirement", str, "a string", None),
+        period_discount=_typed(entry, "period_discount", bool, "true or false", True),
+        refundable=_typed(entry, "refundable", bool, "true or false", True),
+        upgrade_to=_string_list(entry, "upgrade_to") if "upgrade_to" in entry else [],
     )
     return validate_product(data)
+
+
+_MISSING = object()
+
+
+def _typed(entry: dict[str, Any], key: str, kind: type, what: str, default: Any = _MISSING) -> Any:
+    value = entry.get(key, default)
+    if value is _MISSING:
+        raise ValidationError(f"missing key {key!r}")
+    if value is default:
+        return value
+    # bool is an int in Python: an activation_days = true must not pass as 1.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValidationError(f"{key} must be {what}, not {value!r}")
+    return value
+
+
+def _string_list(entry: dict[str, Any], key: str) -> list[str]:
+    value = entry.get(key)
+    if isinstance(value, str):
+        return value.split(",")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(f'{key} must be a list of strings such as ["annual"]')
+    return value

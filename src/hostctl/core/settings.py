@@ -37,15 +37,18 @@ def _bool(raw: str) -> bool:
 
 def _choice(*options: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
-        if raw not in options:
+        value = raw.strip().lower()
+        if value not in options:
             raise ValueError("expected one of " + ", ".join(options))
-        return raw
+        return value
 
     return parse
 
 
 def _int(low: int, high: int) -> Callable[[str], int]:
     def parse(raw: str) -> int:
+        if not re.fullmatch(r"\s*\d+\s*", raw):
+            raise ValueError(f"expected a whole number from {low} to {high}")
         value = int(raw)
         if not low <= value <= high:
             raise ValueError(f"expected a whole number from {low} to {high}")
@@ -56,9 +59,11 @@ def _int(low: int, high: int) -> Callable[[str], int]:
 
 def _percent(raw: str) -> Decimal:
     try:
-        value = Decimal(raw)
+        value = Decimal(raw.strip())
     except InvalidOperation:
         raise ValueError("expected a percentage such as 10 or 12.5") from None
+    if not value.is_finite():
+        raise ValueError("expected a percentage such as 10 or 12.5")
     if not Decimal(0) <= value <= Decimal(100):
         raise ValueError("expected a percentage from 0 to 100")
     return value
@@ -152,7 +157,7 @@ def _kind_for(key: str) -> SettingKind:
                     return money
 
                 return SettingKind(FAMILY_DEFAULTS.get(key), parse_money, help_text)
-            if not re.match(r"^[a-z0-9][a-z0-9-]*$", suffix):
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", suffix):
                 raise ValidationError(f"Unknown payment method {suffix!r} in setting {key!r}.")
             return SettingKind(FAMILY_DEFAULTS.get(key, "0"), parse, help_text)
     raise ValidationError(
@@ -182,18 +187,30 @@ def get(session: Session, key: str) -> Any:
     return None if raw is None else _kind_for(key).parse(raw)
 
 
+def canonical(value: Any) -> str:
+    """The stored text of a parsed value: ``yes`` → ``true``, ``90000`` → ``90000.00``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Money):
+        return value.to_json()
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
 def set_value(session: Session, ctx: Context, key: str, raw: str) -> Any:
     value = validate(key, raw)
+    stored = canonical(value)
     row = session.get(Setting, key)
     before = row.value if row else _kind_for(key).default
     if row is None:
-        row = Setting(key=key, value=raw.strip(), updated_at=ctx.now, updated_by=ctx.staff)
+        row = Setting(key=key, value=stored, updated_at=ctx.now, updated_by=ctx.staff)
         session.add(row)
     else:
-        row.value = raw.strip()
+        row.value = stored
         row.updated_at = ctx.now
         row.updated_by = ctx.staff
-    audit.record(session, ctx, "config.set", "setting", key, {"value": [before, raw.strip()]})
+    audit.record(session, ctx, "config.set", "setting", key, {"value": [before, stored]})
     return value
 
 

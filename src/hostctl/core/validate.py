@@ -10,6 +10,10 @@ from hostctl.errors import ValidationError
 SUPPORT_PLANS = ("standard", "professional", "full")
 CONTACT_RIGHTS = ("invoices", "tickets", "services", "account")
 COUNTRY_CURRENCY = {"AR": "ARS", "UY": "UYU"}
+# CLDR territories that are not ISO 3166-1 alpha-2 codes (reserved, user-assigned, groupings).
+_NOT_ISO_3166 = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
+)
 
 
 def email(raw: str) -> tuple[str, str]:
@@ -46,7 +50,11 @@ def phone(raw: str) -> str:
 def _countries() -> frozenset[str]:
     from babel import Locale
 
-    return frozenset(code for code in Locale("en").territories if re.fullmatch(r"[A-Z]{2}", code))
+    return frozenset(
+        code
+        for code in Locale("en").territories
+        if re.fullmatch(r"[A-Z]{2}", code) and code not in _NOT_ISO_3166
+    )
 
 
 def country(raw: str) -> str:

@@ -1,0 +1,69 @@
+"""hostctl config … through the CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_get_default_and_set(cli):
+    assert cli("config", "get", "billing.upgrade_policy").stdout == "difference\n"
+    result = cli("config", "set", "billing.upgrade_policy", "Prorated", staff="maria")
+    assert (result.exit_code, result.stderr, result.stdout) == (
+        0,
+        "billing.upgrade_policy = prorated\n",
+        "",
+    )
+    assert cli.json("config", "get", "billing.upgrade_policy") == {
+        "key": "billing.upgrade_policy",
+        "value": "prorated",
+    }
+    entry = cli.json("log")[-1]
+    assert (entry["action"], entry["entity"], entry["staff"], entry["changes"]) == (
+        "config.set",
+        "setting:billing.upgrade_policy",
+        "maria",
+        {"value": ["difference", "prorated"]},
+    )
+
+
+def test_set_json_prints_canonical_value(cli):
+    assert cli.json("config", "set", "billing.restoration_fee.ARS", "90000") == {
+        "key": "billing.restoration_fee.ARS",
+        "value": "90000.00",
+    }
+    assert cli("config", "get", "smtp.host").stdout == "\n"
+
+
+def test_list(cli):
+    cli("config", "set", "smtp.host", "mail.example.com")
+    rows = {r["key"]: r for r in cli.json("config", "list")}
+    assert rows["smtp.host"]["value"] == "mail.example.com"
+    assert rows["smtp.host"]["set"] is True
+    assert rows["calendar.holidays_country"]["value"] == "AR"
+    human = cli("config", "list").stdout.splitlines()
+    assert human[0].split() == ["key", "value", "default", "meaning"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("get", "billing.nope"), 1, "error: Unknown setting 'billing.nope'; `hostctl config "
+         "list` shows the keys hostctl knows.\n"),
+        (("set", "billing.nope", "1"), 1, "error: Unknown setting 'billing.nope'; `hostctl "
+         "config list` shows the keys hostctl knows.\n"),
+        (("set", "billing.apply_credit", "maybe"), 1, "error: Invalid value 'maybe' for "
+         "billing.apply_credit: expected true or false.\n"),
+        (("set", "smtp.port", "abc"), 1, "error: Invalid value 'abc' for smtp.port: expected "
+         "a whole number from 1 to 65535.\n"),
+        (("set", "calendar.holidays_country", "XX"), 1, "error: Unknown holidays country "
+         "'XX'; use an ISO 3166 code such as AR, UY, CL.\n"),
+    ],
+)  # fmt: skip
+def test_refusals_change_nothing(cli, args, code, message):
+    result = cli("config", *args)
+    assert (result.exit_code, result.stderr, result.stdout) == (code, message, "")
+    assert cli.json("log") == []
+
+
+def test_set_missing_value_is_usage_error(cli):
+    assert cli("config", "set", "smtp.host").exit_code == 2

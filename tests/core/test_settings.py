@@ -1,0 +1,147 @@
+"""Company settings without the CLI (CLI.md "Settings")."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+from tests.conftest import make_ctx
+
+from hostctl.core import settings
+from hostctl.core.money import Money
+from hostctl.errors import ValidationError
+from hostctl.models import AuditEntry, Setting
+
+
+def test_defaults_of_cli_md(session):
+    assert settings.get(session, "billing.upgrade_policy") == "difference"
+    assert settings.get(session, "billing.apply_credit") is True
+    assert settings.get(session, "billing.lengthen_cycle_after_suspension") is True
+    assert settings.get(session, "billing.restoration_fee.USD") == Money.parse("100", "USD")
+    assert settings.get(session, "billing.chargeback_fee.USD") == Money.parse("25", "USD")
+    assert settings.get(session, "calendar.holidays_country") == "AR"
+    assert settings.get(session, "whatsapp.api_base") == "https://graph.facebook.com/v21.0"
+    assert settings.get(session, "whatsapp.phone_number_id") is None
+    assert settings.get(session, "smtp.host") is None
+    assert settings.get(session, "smtp.port") == 25
+    assert settings.get(session, "smtp.from") is None
+    assert settings.payment_methods(session) == [
+        "card", "paypal", "mercadopago", "pagofacil", "rapipago", "efecty", "pse", "servipag",
+        "pagoefectivo", "abitab", "redpagos", "prex", "zelle", "pagos360", "bank-transfer", "cash",
+    ]  # fmt: skip
+    assert settings.method_discount(session, "zelle") == Decimal(10)
+    assert settings.method_discount(session, "card") == Decimal(0)
+    assert settings.fee(session, "restoration_fee", "USD") == Money.parse("100", "USD")
+    assert settings.fee(session, "restoration_fee", "ARS") is None
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "stored", "value"),
+    [
+        ("billing.upgrade_policy", " Prorated ", "prorated", "prorated"),
+        ("billing.apply_credit", "no", "false", False),
+        ("billing.lengthen_cycle_after_suspension", "YES", "true", True),
+        ("billing.restoration_fee.ARS", "90000", "90000.00", Money.parse("90000", "ARS")),
+        ("billing.chargeback_fee.UYU", "1000.5", "1000.50", Money.parse("1000.50", "UYU")),
+        ("payment.discount.mercadopago", "12.5", "12.5", Decimal("12.5")),
+        ("calendar.holidays_country", "uy", "UY", "UY"),
+        ("smtp.port", " 587 ", "587", 587),
+        ("whatsapp.api_base", "http://127.0.0.1:8080/", "http://127.0.0.1:8080",
+         "http://127.0.0.1:8080"),
+        ("payment.methods", "Card, zelle,cash", "card,zelle,cash", ["card", "zelle", "cash"]),
+        ("smtp.host", " mail.example.com ", "mail.example.com", "mail.example.com"),
+    ],
+)  # fmt: skip
+def test_set_stores_canonical_value_and_audits(session, key, raw, stored, value):
+    ctx = make_ctx("2026-02-03", staff="maria")
+    before = settings.get_raw(session, key)
+    assert settings.set_value(session, ctx, key, raw) == value
+    assert settings.get_raw(session, key) == stored
+    assert settings.get(session, key) == value
+    row = session.get(Setting, key)
+    assert (row.value, row.updated_by, row.updated_at) == (stored, "maria", ctx.now)
+    entry = session.exec(select(AuditEntry)).one()
+    assert (entry.action, entry.entity_type, entry.entity_id, entry.staff) == (
+        "config.set",
+        "setting",
+        key,
+        "maria",
+    )
+    assert json.loads(entry.changes) == {"value": [before, stored]}
+
+
+def test_set_twice_updates_the_row(session, ctx):
+    settings.set_value(session, ctx, "smtp.port", "587")
+    settings.set_value(session, ctx, "smtp.port", "2525")
+    assert session.exec(select(Setting.value)).all() == ["2525"]
+    changes = [json.loads(e.changes) for e in session.exec(select(AuditEntry))]
+    assert changes == [{"value": ["25", "587"]}, {"value": ["587", "2525"]}]
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "message"),
+    [
+        ("nope.key", "1", "Unknown setting 'nope.key'; `hostctl config list` shows the keys "
+         "hostctl knows."),
+        ("billing.restoration_fee.XYZ", "1", "Unknown currency 'XYZ' in setting "
+         "'billing.restoration_fee.XYZ'."),
+        ("payment.discount.Bad Method", "1", "Unknown payment method 'Bad Method' in setting "
+         "'payment.discount.Bad Method'."),
+        ("billing.upgrade_policy", "cheapest", "Invalid value 'cheapest' for "
+         "billing.upgrade_policy: expected one of difference, prorated."),
+        ("billing.apply_credit", "maybe", "Invalid value 'maybe' for billing.apply_credit: "
+         "expected true or false."),
+        ("smtp.port", "1.5", "Invalid value '1.5' for smtp.port: expected a whole number from 1 "
+         "to 65535."),
+        ("smtp.port", "99999", "Invalid value '99999' for smtp.port: expected a whole number "
+         "from 1 to 65535."),
+        ("payment.discount.zelle", "120", "Invalid value '120' for payment.discount.zelle: "
+         "expected a percentage from 0 to 100."),
+        ("payment.discount.zelle", "NaN", "Invalid value 'NaN' for payment.discount.zelle: "
+         "expected a percentage such as 10 or 12.5."),
+        ("billing.restoration_fee.ARS", "-1", "Invalid value '-1' for "
+         "billing.restoration_fee.ARS: expected an amount of zero or more."),
+        ("billing.restoration_fee.USD", "1,5", "The amount '1,5' is not a number; write it "
+         "with a dot for decimals and no thousands separator, e.g. 1234.56."),
+        ("whatsapp.api_base", "ftp://x", "Invalid value 'ftp://x' for whatsapp.api_base: "
+         "expected an http:// or https:// URL."),
+        ("smtp.host", "  ", "Invalid value '  ' for smtp.host: expected a non-empty value."),
+        ("payment.methods", "card,Zel le", "Invalid value 'card,Zel le' for payment.methods: "
+         "expected a comma-separated list of method names (a-z, 0-9, -)."),
+    ],
+)  # fmt: skip
+def test_invalid_settings_refused_and_nothing_written(session, ctx, key, raw, message):
+    with pytest.raises(ValidationError) as err:
+        settings.set_value(session, ctx, key, raw)
+    assert err.value.message == message
+    assert session.exec(select(Setting)).all() == []
+    assert session.exec(select(AuditEntry)).all() == []
+
+
+def test_unknown_holidays_country_refused(session, ctx):
+    with pytest.raises(ValidationError):
+        settings.set_value(session, ctx, "calendar.holidays_country", "XX")
+
+
+def test_get_unknown_key_refused(session):
+    with pytest.raises(ValidationError):
+        settings.get(session, "billing.nope")
+
+
+def test_listing_shows_known_keys_defaults_and_families(session, ctx):
+    settings.set_value(session, ctx, "billing.restoration_fee.ARS", "90000")
+    rows = {r["key"]: r for r in settings.listing(session)}
+    assert set(settings.KNOWN) <= set(rows)
+    assert rows["billing.restoration_fee.USD"] == {
+        "key": "billing.restoration_fee.USD",
+        "value": "100.00",
+        "default": "100.00",
+        "set": False,
+        "help": "BIL-8 restoration fee",
+    }
+    assert rows["billing.restoration_fee.ARS"]["value"] == "90000.00"
+    assert rows["billing.restoration_fee.ARS"]["set"] is True
+    assert rows["payment.discount.zelle"]["value"] == "10"
+    assert list(rows) == sorted(rows)
