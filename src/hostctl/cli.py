@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from hostctl import __version__
 from hostctl.errors import ExitStatus, HostctlError
+
+if TYPE_CHECKING:  # typer vendors its own click; these are for the type checker only
+    import click
 
 
 def _report(exc: HostctlError) -> None:
@@ -27,8 +29,93 @@ def _report(exc: HostctlError) -> None:
         sys.stderr.write(f"  {detail}\n")
 
 
+# Sub-commands, loaded only when invoked (or for their own --help): name → (module,
+# attribute, one-line help shown by `hostctl --help`). A Typer attribute is a noun with
+# verbs; a function attribute is a single command.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "client": ("hostctl.commands.client", "app", "Clients and their contacts (SPEC §1)."),
+    "product": ("hostctl.commands.product", "app", "The catalogue of plans (SPEC §2)."),
+    "service": (
+        "hostctl.commands.service",
+        "app",
+        "Services: orders, activation queue, suspensions (SPEC §2, §4).",
+    ),
+    "invoice": ("hostctl.commands.invoice", "app", "Invoices and the renewal cycle (SPEC §4)."),
+    "payment": ("hostctl.commands.payment", "app", "Payments, credit and chargebacks (SPEC §4)."),
+    "daily": (
+        "hostctl.commands.daily",
+        "daily",
+        "The whole day's automation; safe from cron (SPEC §4).",
+    ),
+    "transfer": (
+        "hostctl.commands.transfer",
+        "app",
+        "Transfers of a service to another client (SPEC §7).",
+    ),
+    "ticket": ("hostctl.commands.ticket", "app", "Support tickets and SLA (SPEC §8)."),
+    "notify": (
+        "hostctl.commands.notify",
+        "app",
+        "The alert outbox: WhatsApp, email, hooks (SPEC §9).",
+    ),
+    "config": ("hostctl.commands.config", "app", "Company settings kept in the database."),
+    "log": ("hostctl.commands.audit_log", "log", "The audit log: who changed what and when."),
+    "db": ("hostctl.commands.db", "app", "Database schema migrations."),
+    "demo": ("hostctl.commands.demo", "demo", "A sample company walked through 60 days of daily."),
+}
+
+
+def _plain(instance: typer.Typer) -> None:
+    """Plain click help (no rich import at start-up), for a Typer and its sub-Typers."""
+    instance.rich_markup_mode = None
+    for info in instance.registered_groups:
+        if info.typer_instance is not None:
+            _plain(info.typer_instance)
+
+
+def load_command(name: str) -> click.Command | None:
+    import importlib
+
+    entry = COMMANDS.get(name)
+    if entry is None:
+        return None
+    module, attr, summary = entry
+    obj = getattr(importlib.import_module(module), attr)
+    if isinstance(obj, typer.Typer):
+        _plain(obj)
+        command: click.Command = typer.main.get_group(obj)
+    else:
+        single = typer.Typer(rich_markup_mode=None, add_completion=False)
+        single.command(name)(obj)
+        command = typer.main.get_command(single)
+    command.name = name
+    command.short_help = summary
+    _examples_verbatim(command)
+    return command
+
+
+def _examples_verbatim(command: click.Command) -> None:
+    """Give each help's "Example:" its own paragraph that click does not rewrap."""
+    if command.help and "Example:" in command.help and "\b\nExample:" not in command.help:
+        before, _, example = command.help.partition("Example:")
+        command.help = f"{before.rstrip()}\n\n\b\nExample: {' '.join(example.split())}"
+    for sub in getattr(command, "commands", {}).values():
+        _examples_verbatim(sub)
+
+
 class HostctlGroup(TyperGroup):
-    """Maps domain errors to exit codes for every sub-command below the root."""
+    """Loads sub-commands lazily and maps domain errors to exit codes below the root."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return load_command(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, summary) for name, (_, _, summary) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -63,6 +150,7 @@ app = typer.Typer(
     help="Run a web-hosting business: clients, catalogue, billing, daily automation, support.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
     pretty_exceptions_show_locals=bool(os.environ.get("HOSTCTL_DEBUG")),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -87,41 +175,6 @@ def root(
     """hostctl — the staff tool of the hosting company. Set HOSTCTL_DATABASE_URL, HOSTCTL_STAFF."""
     if no_input:
         os.environ["HOSTCTL_NO_INPUT"] = "1"
-
-
-def _register() -> None:
-    from hostctl.commands import (
-        audit_log,
-        client,
-        config,
-        daily,
-        db,
-        demo,
-        invoice,
-        notify,
-        payment,
-        product,
-        service,
-        ticket,
-        transfer,
-    )
-
-    app.add_typer(db.app, name="db")
-    app.add_typer(config.app, name="config")
-    app.add_typer(client.app, name="client")
-    app.add_typer(product.app, name="product")
-    app.add_typer(service.app, name="service")
-    app.add_typer(invoice.app, name="invoice")
-    app.add_typer(payment.app, name="payment")
-    app.command("daily")(daily.daily)
-    app.command("demo")(demo.demo)
-    app.add_typer(transfer.app, name="transfer")
-    app.add_typer(ticket.app, name="ticket")
-    app.add_typer(notify.app, name="notify")
-    app.command("log")(audit_log.log)
-
-
-_register()
 
 
 def main() -> None:

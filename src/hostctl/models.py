@@ -37,6 +37,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+class Table(SQLModel):
+    """Base of every table: pydantic's schema is built only if a model is ever validated
+    (table models never are), which keeps ``import hostctl.models`` cheap at start-up."""
+
+    model_config = {"defer_build": True}  # type: ignore[typeddict-unknown-key]
+
+
 metadata = SQLModel.metadata
 metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -52,7 +59,7 @@ def _ts(nullable: bool = False, index: bool = False) -> Any:
 
 
 # --------------------------------------------------------------------------- settings
-class Setting(SQLModel, table=True):
+class Setting(Table, table=True):
     __tablename__ = "settings"
     key: str = Field(primary_key=True, max_length=120)
     value: str
@@ -61,7 +68,7 @@ class Setting(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------- clients
-class Client(SQLModel, table=True):
+class Client(Table, table=True):
     __tablename__ = "clients"
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -87,7 +94,7 @@ class Client(SQLModel, table=True):
     updated_at: dt.datetime = _ts()
 
 
-class Contact(SQLModel, table=True):
+class Contact(Table, table=True):
     __tablename__ = "contacts"
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
@@ -99,7 +106,7 @@ class Contact(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------- catalogue
-class Product(SQLModel, table=True):
+class Product(Table, table=True):
     __tablename__ = "products"
     code: str = Field(primary_key=True, max_length=60)
     name: str
@@ -116,7 +123,7 @@ class Product(SQLModel, table=True):
     updated_at: dt.datetime = _ts()
 
 
-class ProductPrice(SQLModel, table=True):
+class ProductPrice(Table, table=True):
     __tablename__ = "product_prices"
     product_code: str = Field(foreign_key="products.code", primary_key=True, max_length=60)
     currency: str = Field(primary_key=True, max_length=3)
@@ -124,7 +131,7 @@ class ProductPrice(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------- services & billing
-class Service(SQLModel, table=True):
+class Service(Table, table=True):
     __tablename__ = "services"
     __table_args__ = (sa.Index("ix_services_status_due", "status", "next_due_date"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -149,7 +156,7 @@ class Service(SQLModel, table=True):
     updated_at: dt.datetime = _ts()
 
 
-class Invoice(SQLModel, table=True):
+class Invoice(Table, table=True):
     __tablename__ = "invoices"
     __table_args__ = (
         sa.UniqueConstraint("year", "seq"),
@@ -174,7 +181,7 @@ class Invoice(SQLModel, table=True):
     created_at: dt.datetime = _ts()
 
 
-class InvoiceLine(SQLModel, table=True):
+class InvoiceLine(Table, table=True):
     __tablename__ = "invoice_lines"
     __table_args__ = (sa.Index("ix_invoice_lines_service_period", "service_id", "period_start"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -189,13 +196,13 @@ class InvoiceLine(SQLModel, table=True):
     amount_minor: int
 
 
-class InvoiceCounter(SQLModel, table=True):
+class InvoiceCounter(Table, table=True):
     __tablename__ = "invoice_counters"
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last: int = 0
 
 
-class Payment(SQLModel, table=True):
+class Payment(Table, table=True):
     __tablename__ = "payments"
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoices.id", index=True)
@@ -214,7 +221,7 @@ class Payment(SQLModel, table=True):
     created_at: dt.datetime = _ts()
 
 
-class CreditEntry(SQLModel, table=True):
+class CreditEntry(Table, table=True):
     __tablename__ = "credit_ledger"
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
@@ -228,7 +235,7 @@ class CreditEntry(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------- automation
-class DailyRun(SQLModel, table=True):
+class DailyRun(Table, table=True):
     __tablename__ = "daily_runs"
     day: dt.date = Field(primary_key=True)
     started_at: dt.datetime = _ts()
@@ -236,7 +243,7 @@ class DailyRun(SQLModel, table=True):
     summary: str = "{}"
 
 
-class Lock(SQLModel, table=True):
+class Lock(Table, table=True):
     __tablename__ = "locks"
     name: str = Field(primary_key=True, max_length=60)
     holder: str
@@ -245,7 +252,7 @@ class Lock(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------- audit & alerts
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Table, table=True):
     __tablename__ = "audit_log"
     __table_args__ = (sa.Index("ix_audit_log_entity", "entity_type", "entity_id"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -259,7 +266,7 @@ class AuditEntry(SQLModel, table=True):
     note: str | None = None
 
 
-class OutboxMessage(SQLModel, table=True):
+class OutboxMessage(Table, table=True):
     __tablename__ = "outbox"
     __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -283,7 +290,7 @@ class OutboxMessage(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------- transfers (SPEC §7)
-class Transfer(SQLModel, table=True):
+class Transfer(Table, table=True):
     __tablename__ = "transfers"
     __table_args__ = (
         sa.Index(
@@ -313,7 +320,7 @@ class Transfer(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------- tickets (SPEC §8)
-class Ticket(SQLModel, table=True):
+class Ticket(Table, table=True):
     __tablename__ = "tickets"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=20)
@@ -334,7 +341,7 @@ class Ticket(SQLModel, table=True):
     closed_by: str | None = None
 
 
-class TicketMessage(SQLModel, table=True):
+class TicketMessage(Table, table=True):
     __tablename__ = "ticket_messages"
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
