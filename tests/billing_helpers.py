@@ -58,28 +58,69 @@ def setup_catalogue(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
 
 
-def add_client(cli: Any, email: str, *, currency: str = "USD", today: str = "2026-01-01",
-               phone: str | None = None) -> int:
-    args = ["client", "add", "--name", email.split("@")[0].title(), "--email", email,
-            "--currency", currency]
+def add_client(
+    cli: Any,
+    email: str,
+    *,
+    currency: str = "USD",
+    today: str = "2026-01-01",
+    phone: str | None = None,
+) -> int:
+    args = [
+        "client",
+        "add",
+        "--name",
+        email.split("@")[0].title(),
+        "--email",
+        email,
+        "--currency",
+        currency,
+    ]
     if phone:
         args += ["--phone", phone]
     return cli.json(*args, today=today)["id"]
 
 
-def order(cli: Any, client_id: int, product: str, cycle: str, today: str,
-          quantity: int = 1, domain: str | None = None) -> dict[str, Any]:
-    args = ["service", "order", "--client", str(client_id), "--product", product,
-            "--cycle", cycle, "--quantity", str(quantity)]
+def order(
+    cli: Any,
+    client_id: int,
+    product: str,
+    cycle: str,
+    today: str,
+    quantity: int = 1,
+    domain: str | None = None,
+) -> dict[str, Any]:
+    args = [
+        "service",
+        "order",
+        "--client",
+        str(client_id),
+        "--product",
+        product,
+        "--cycle",
+        cycle,
+        "--quantity",
+        str(quantity),
+    ]
     if domain:
         args += ["--domain", domain]
     return cli.json(*args, today=today)
 
 
-def pay(cli: Any, invoice: str | int, amount: str, today: str, method: str = "card"
-        ) -> dict[str, Any]:
-    return cli.json("payment", "add", "--invoice", str(invoice), "--amount", amount,
-                    "--method", method, today=today)
+def pay(
+    cli: Any, invoice: str | int, amount: str, today: str, method: str = "card"
+) -> dict[str, Any]:
+    return cli.json(
+        "payment",
+        "add",
+        "--invoice",
+        str(invoice),
+        "--amount",
+        amount,
+        "--method",
+        method,
+        today=today,
+    )
 
 
 def daily(cli: Any, day: str) -> dict[str, Any]:

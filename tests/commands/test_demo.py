@@ -7,13 +7,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_packaged_catalogue_is_the_example_catalogue():
     assert catalogue_path().read_text(encoding="utf-8") == (
-        REPO / "examples" / "catalogue.toml").read_text(encoding="utf-8")
+        REPO / "examples" / "catalogue.toml"
+    ).read_text(encoding="utf-8")
 
 
 def test_demo_walks_days_in_a_throwaway_database(cli, db_url, tmp_path):
     keep = tmp_path / "demo.db"
-    result = cli("demo", "--days", "40", "--clients", "12", "--keep", str(keep),
-                 today="2026-03-02")
+    result = cli("demo", "--days", "40", "--clients", "12", "--keep", str(keep), today="2026-03-02")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Demo company: 12 clients")

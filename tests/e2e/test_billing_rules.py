@@ -4,6 +4,7 @@ cycle changes and import (SPEC §4), with exact amounts."""
 from __future__ import annotations
 
 import pytest
+
 from billing_helpers import (
     add_client,
     amounts,
@@ -14,7 +15,6 @@ from billing_helpers import (
     service,
     setup_catalogue,
 )
-
 from hostctl.core.pricing import volume_percent
 
 
@@ -30,18 +30,23 @@ def test_bundle_of_ten_biennial_pays_eight_with_33_percent(shop):
     inv = placed["invoice"]
     assert len(placed["services"]) == 10
     assert amounts(inv) == (
-        [("item", None, "240.00")] * 9 + [("discount", "bundle", "-240.00")]
+        [("item", None, "240.00")] * 9
+        + [("discount", "bundle", "-240.00")]
         + [("item", None, "240.00"), ("discount", "bundle", "-240.00")]
-        + [("discount", "period", "-633.60")])
+        + [("discount", "period", "-633.60")]
+    )
     assert inv["total"] == "1286.40"
     paid = pay(shop, inv["id"], "1286.40", "2026-02-01", method="pagofacil")
     assert paid["invoice"]["status"] == "paid"
     assert {s["status"] for s in shop.json("service", "list", "--client", str(client_id))} == {
-        "active"}
+        "active"
+    }
 
 
-@pytest.mark.parametrize(("active", "pct"), [(0, 0), (2, 0), (3, 10), (4, 10), (5, 25), (9, 25),
-                                              (10, 40), (29, 40), (30, 50), (120, 50)])
+@pytest.mark.parametrize(
+    ("active", "pct"),
+    [(0, 0), (2, 0), (3, 10), (4, 10), (5, 25), (9, 25), (10, 40), (29, 40), (30, 50), (120, 50)],
+)
 def test_volume_tiers(active, pct):
     assert volume_percent(active) == pct
 
@@ -50,12 +55,16 @@ def test_volume_discount_counts_active_services_not_the_ones_ordered(shop):
     client_id = add_client(shop, "vol@example.com")
     first = order(shop, client_id, "hosting-basic", "semiannual", "2026-02-01", quantity=3)
     assert amounts(first["invoice"]) == [("item", None, "60.00")] * 3 + [
-        ("discount", "period", "-10.80")]
+        ("discount", "period", "-10.80")
+    ]
     pay(shop, first["invoice"]["id"], "169.20", "2026-02-01")
     second = order(shop, client_id, "hosting-basic", "annual", "2026-02-02")
     inv = second["invoice"]
-    assert amounts(inv) == [("item", None, "120.00"), ("discount", "period", "-24.00"),
-                            ("discount", "volume", "-12.00")]
+    assert amounts(inv) == [
+        ("item", None, "120.00"),
+        ("discount", "period", "-24.00"),
+        ("discount", "volume", "-12.00"),
+    ]
     assert inv["lines"][2]["description"] == "Descuento por volumen 10 % (3 servicios activos)"
     assert inv["total"] == "84.00"
 
@@ -63,9 +72,11 @@ def test_volume_discount_counts_active_services_not_the_ones_ordered(shop):
 def test_no_discount_while_a_service_is_suspended_for_non_payment(shop, tmp_path):
     client_id = add_client(shop, "late@example.com")
     csv = tmp_path / "services.csv"
-    csv.write_text("client_email,product,cycle,status,next_due_date,domain\n"
-                   "late@example.com,hosting-basic,annual,suspended,2026-01-05,\n",
-                   encoding="utf-8")
+    csv.write_text(
+        "client_email,product,cycle,status,next_due_date,domain\n"
+        "late@example.com,hosting-basic,annual,suspended,2026-01-05,\n",
+        encoding="utf-8",
+    )
     assert shop("service", "import", str(csv), today="2026-01-20").exit_code == 0
     placed = order(shop, client_id, "hosting-basic", "annual", "2026-01-20")
     assert amounts(placed["invoice"]) == [("item", None, "120.00")]
@@ -79,8 +90,11 @@ def test_zelle_discount_adds_to_the_period_discount_on_the_list_price(shop):
     paid = pay(shop, placed["invoice"]["id"], "84.00", "2026-02-01", method="zelle")
     assert paid["payment"]["discount"] == "12.00"
     inv = paid["invoice"]
-    assert amounts(inv) == [("item", None, "120.00"), ("discount", "period", "-24.00"),
-                            ("discount", "method", "-12.00")]
+    assert amounts(inv) == [
+        ("item", None, "120.00"),
+        ("discount", "period", "-24.00"),
+        ("discount", "method", "-12.00"),
+    ]
     assert (inv["status"], inv["total"], inv["amount_due"]) == ("paid", "84.00", "0.00")
 
 
@@ -139,11 +153,17 @@ def test_bad_payments_are_refused_and_change_nothing(shop):
     inv = placed["invoice"]["id"]
     assert placed["invoice"]["total"] == "3840.00"  # 400 × 12 − 20 %
     cases = [
-        (["--amount", "3840.00", "--method", "paypal"], 1,
-         "error: PayPal cannot be used by clients billed in UYU; choose another method.\n"),
-        (["--amount", "1.234,56", "--method", "card"], 1,
-         "error: The amount '1.234,56' is not a number; write it with a dot for decimals and "
-         "no thousands separator, e.g. 1234.56.\n"),
+        (
+            ["--amount", "3840.00", "--method", "paypal"],
+            1,
+            "error: PayPal cannot be used by clients billed in UYU; choose another method.\n",
+        ),
+        (
+            ["--amount", "1.234,56", "--method", "card"],
+            1,
+            "error: The amount '1.234,56' is not a number; write it with a dot for decimals and "
+            "no thousands separator, e.g. 1234.56.\n",
+        ),
         (["--amount", "10", "--method", "bitcoin"], 1, "error: Unknown payment method 'bitcoin'"),
         (["--amount", "0", "--method", "card"], 1, "error: A payment must be more than zero.\n"),
     ]
@@ -151,15 +171,18 @@ def test_bad_payments_are_refused_and_change_nothing(shop):
         result = shop("payment", "add", "--invoice", str(inv), *args, today="2026-02-01")
         assert result.exit_code == code
         assert result.stderr.startswith(message)
-    assert shop("payment", "add", "--invoice", "999", "--amount", "1", "--method", "card"
-                ).exit_code == 3
+    assert (
+        shop("payment", "add", "--invoice", "999", "--amount", "1", "--method", "card").exit_code
+        == 3
+    )
     shown = shop.json("invoice", "show", str(inv))
     assert (shown["status"], shown["amount_due"]) == ("unpaid", "3840.00")
     pay(shop, inv, "3840.00", "2026-02-01")
     again = shop("payment", "add", "--invoice", str(inv), "--amount", "1", "--method", "card")
     assert again.exit_code == 1
-    assert again.stderr == ("error: Invoice 2026-000001 is paid; only unpaid invoices take "
-                            "payments.\n")
+    assert again.stderr == (
+        "error: Invoice 2026-000001 is paid; only unpaid invoices take payments.\n"
+    )
 
 
 def test_chargeback_reopens_invoice_suspends_service_and_charges_a_fee(shop):
@@ -174,10 +197,14 @@ def test_chargeback_reopens_invoice_suspends_service_and_charges_a_fee(shop):
     assert amounts(fee) == [("fee", "chargeback", "25.00")]
     sid = placed["services"][0]["id"]
     assert (service(shop, sid)["status"], service(shop, sid)["suspension_reason"]) == (
-        "suspended", "chargeback")
+        "suspended",
+        "chargeback",
+    )
     twice = shop("payment", "chargeback", str(payment["id"]))
     assert (twice.exit_code, twice.stderr) == (
-        1, "error: Payment 1 was already reversed on 2026-02-20.\n")
+        1,
+        "error: Payment 1 was already reversed on 2026-02-20.\n",
+    )
 
 
 def test_chargeback_can_close_the_account_and_needs_a_fee_for_the_currency(shop):
@@ -188,7 +215,8 @@ def test_chargeback_can_close_the_account_and_needs_a_fee_for_the_currency(shop)
     assert refused.exit_code == 1
     assert refused.stderr == (
         "error: No chargeback fee is set for ARS; set it with `hostctl config set "
-        "billing.chargeback_fee.ARS AMOUNT`.\n")
+        "billing.chargeback_fee.ARS AMOUNT`.\n"
+    )
     assert service(shop, placed["services"][0]["id"])["status"] == "active"
     shop("config", "set", "billing.chargeback_fee.ARS", "25000")
     data = shop.json("payment", "chargeback", str(payment["id"]), "--close-account")
@@ -207,8 +235,11 @@ def test_restoring_a_terminated_service_costs_the_fee_plus_the_unpaid_period(sho
     assert service(shop, sid)["status"] == "terminated"
     data = shop.json("service", "restore", str(sid), today="2027-02-10")
     inv = data["invoice"]
-    assert amounts(inv) == [("fee", "restoration", "100.00"), ("item", None, "120.00"),
-                            ("discount", "period", "-24.00")]
+    assert amounts(inv) == [
+        ("fee", "restoration", "100.00"),
+        ("item", None, "120.00"),
+        ("discount", "period", "-24.00"),
+    ]
     assert (inv["kind"], inv["total"]) == ("restoration", "196.00")
     again = shop("service", "restore", str(sid), today="2027-02-10")
     assert again.exit_code == 1
@@ -228,8 +259,10 @@ def test_manual_activation_queue_counts_business_days(shop):
     assert service(shop, sid)["status"] == "pending"  # manual: no instant activation
     early = shop("service", "activate", str(sid), today="2026-05-21")
     assert early.exit_code == 1
-    assert early.stderr == ("error: Mark the requirements of service 1 first (`hostctl service "
-                            "requirements-met 1`): datos de la cuenta confirmados\n")
+    assert early.stderr == (
+        "error: Mark the requirements of service 1 first (`hostctl service "
+        "requirements-met 1`): datos de la cuenta confirmados\n"
+    )
     met = shop.json("service", "requirements-met", str(sid), today="2026-05-22")
     assert met["activation_due"] == "2026-05-27"  # Fri 22 + 2 business days (Mon 25 holiday)
     queue = shop.json("service", "list", "--pending", today="2026-05-26")
@@ -238,7 +271,10 @@ def test_manual_activation_queue_counts_business_days(shop):
     assert (late[0]["queue_state"], late[0]["business_days_left"]) == ("overdue", -2)
     active = shop.json("service", "activate", str(sid), today="2026-05-29")
     assert (active["status"], active["activated_on"], active["next_due_date"]) == (
-        "active", "2026-05-29", "2026-06-29")
+        "active",
+        "2026-05-29",
+        "2026-06-29",
+    )
 
 
 def test_cancelling_an_order_invoice_cancels_its_services_and_credits_what_was_paid(shop):
@@ -251,7 +287,9 @@ def test_cancelling_an_order_invoice_cancels_its_services_and_credits_what_was_p
     assert shop.json("client", "show", str(client_id))["credit_balance"] == "30.00"
     again = shop("invoice", "cancel", placed["invoice"]["number"])
     assert (again.exit_code, again.stderr) == (
-        1, "error: Invoice 2026-000001 is cancelled; only unpaid invoices can be cancelled.\n")
+        1,
+        "error: Invoice 2026-000001 is cancelled; only unpaid invoices can be cancelled.\n",
+    )
 
 
 def test_cycle_change_replaces_the_unpaid_renewal_invoice(shop):
@@ -260,38 +298,52 @@ def test_cycle_change_replaces_the_unpaid_renewal_invoice(shop):
     pay(shop, placed["invoice"]["id"], "96.00", "2026-01-10")
     sid = placed["services"][0]["id"]
     daily(shop, "2026-12-26")
-    data = shop.json("service", "change-cycle", str(sid), "--cycle", "biennial",
-                     today="2026-12-30")
+    data = shop.json("service", "change-cycle", str(sid), "--cycle", "biennial", today="2026-12-30")
     assert data["service"]["cycle"] == "biennial"
     new = data["invoice"]
     assert (new["number"], new["due_date"]) == ("2026-000003", "2027-01-10")
     assert amounts(new) == [("item", None, "240.00"), ("discount", "period", "-79.20")]
     assert new["lines"][0]["period_end"] == "2029-01-09"
     states = {i["number"]: i["status"] for i in invoices(shop, client_id)}
-    assert states == {"2026-000001": "paid", "2026-000002": "cancelled",
-                      "2026-000003": "unpaid"}
+    assert states == {"2026-000001": "paid", "2026-000002": "cancelled", "2026-000003": "unpaid"}
     late = shop("service", "change-cycle", str(sid), "--cycle", "annual", today="2027-01-06")
     assert late.exit_code == 1
-    assert late.stderr == ("error: A cycle change must be asked at least 5 days before the "
-                           "renewal on 2027-01-10; it can apply from the following period.\n")
+    assert late.stderr == (
+        "error: A cycle change must be asked at least 5 days before the "
+        "renewal on 2027-01-10; it can apply from the following period.\n"
+    )
     bad = shop("service", "change-cycle", str(sid), "--cycle", "monthly", today="2026-12-30")
-    assert bad.stderr == ("error: hosting-basic cannot be billed monthly; its cycles are "
-                          "semiannual, annual, biennial.\n")
+    assert bad.stderr == (
+        "error: hosting-basic cannot be billed monthly; its cycles are "
+        "semiannual, annual, biennial.\n"
+    )
 
 
 def test_ordering_refusals(shop):
     client_id = add_client(shop, "ord@example.com", currency="UYU")
     cases = [
-        (["--product", "hosting-basic", "--cycle", "monthly"], 1,
-         "error: hosting-basic cannot be billed monthly; its cycles are semiannual, annual, "
-         "biennial.\n"),
-        (["--product", "radio", "--cycle", "monthly"], 1,
-         "error: Product radio has no price in UYU; add one with `hostctl product edit radio "
-         "--monthly-price UYU=AMOUNT`.\n"),
-        (["--product", "domain-com", "--cycle", "annual"], 1,
-         "error: A domain order needs --domain NAME.\n"),
-        (["--product", "nope", "--cycle", "annual"], 3,
-         "error: There is no product 'nope'; `hostctl product list` shows them.\n"),
+        (
+            ["--product", "hosting-basic", "--cycle", "monthly"],
+            1,
+            "error: hosting-basic cannot be billed monthly; its cycles are semiannual, annual, "
+            "biennial.\n",
+        ),
+        (
+            ["--product", "radio", "--cycle", "monthly"],
+            1,
+            "error: Product radio has no price in UYU; add one with `hostctl product edit radio "
+            "--monthly-price UYU=AMOUNT`.\n",
+        ),
+        (
+            ["--product", "domain-com", "--cycle", "annual"],
+            1,
+            "error: A domain order needs --domain NAME.\n",
+        ),
+        (
+            ["--product", "nope", "--cycle", "annual"],
+            3,
+            "error: There is no product 'nope'; `hostctl product list` shows them.\n",
+        ),
     ]
     for args, code, message in cases:
         result = shop("service", "order", "--client", str(client_id), *args)
@@ -310,7 +362,9 @@ def test_service_import_reports_every_bad_row_and_writes_nothing(shop, tmp_path)
         "imp@example.com,hosting-basic,monthly,active,2027-03-01,\n"
         "imp@example.com,hosting-basic,annual,frozen,2027-03-01,\n"
         "imp@example.com,hosting-basic,annual,active,01/03/2027,\n"
-        "imp@example.com,domain-com,annual,active,2027-03-01,\n", encoding="utf-8")
+        "imp@example.com,domain-com,annual,active,2027-03-01,\n",
+        encoding="utf-8",
+    )
     result = shop("service", "import", str(csv))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -323,16 +377,23 @@ def test_service_import_reports_every_bad_row_and_writes_nothing(shop, tmp_path)
         "  line 7, column domain: a domain service needs its domain name.",
     ]
     assert shop.json("service", "list") == []
-    csv.write_text("client_email,product,cycle,status,next_due_date,domain\n"
-                   "IMP@example.com,hosting-basic,annual,active,2027-01-31,imp.com\n",
-                   encoding="utf-8")
+    csv.write_text(
+        "client_email,product,cycle,status,next_due_date,domain\n"
+        "IMP@example.com,hosting-basic,annual,active,2027-01-31,imp.com\n",
+        encoding="utf-8",
+    )
     assert shop.json("service", "import", str(csv)) == {"imported": 1}
     imported = shop.json("service", "list")[0]
     assert (imported["status"], imported["next_due_date"], imported["domain"]) == (
-        "active", "2027-01-31", "imp.com")
+        "active",
+        "2027-01-31",
+        "imp.com",
+    )
     bad_header = tmp_path / "bad.csv"
     bad_header.write_text("client_email,product,cycle,status,price\n", encoding="utf-8")
     result = shop("service", "import", str(bad_header))
     assert (result.exit_code, result.stderr) == (
-        1, "error: bad.csv has unknown column 'price'; the columns are "
-           "client_email,product,cycle,status,next_due_date,domain.\n")
+        1,
+        "error: bad.csv has unknown column 'price'; the columns are "
+        "client_email,product,cycle,status,next_due_date,domain.\n",
+    )

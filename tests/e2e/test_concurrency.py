@@ -11,7 +11,6 @@ import threading
 import time
 
 from billing_helpers import add_client, order, pay, setup_catalogue
-
 from hostctl import db
 from hostctl.models import Lock
 
@@ -40,9 +39,15 @@ def test_invoice_numbers_have_no_gaps_with_processes_ordering_at_once(cli, db_ur
     setup_catalogue(cli, tmp_path)
     clients = [add_client(cli, f"c{i}@example.com") for i in range(4)]
     db.dispose_all()
-    procs = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(cid), "12"],
-                              env=_env(db_url, "2026-03-01"), stderr=subprocess.PIPE, text=True)
-             for cid in clients]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, str(cid), "12"],
+            env=_env(db_url, "2026-03-01"),
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for cid in clients
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err
@@ -81,8 +86,9 @@ def test_wait_takes_the_lock_when_the_other_run_releases_it(cli, db_url):
 
     thread = threading.Thread(target=release)
     thread.start()
-    result = cli("daily", "--date", "2026-03-01", "--no-send", "--wait", "--json",
-                 today="2026-03-01")
+    result = cli(
+        "daily", "--date", "2026-03-01", "--no-send", "--wait", "--json", today="2026-03-01"
+    )
     thread.join()
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["days"] == ["2026-03-01"]
@@ -96,18 +102,38 @@ def test_two_daily_processes_at_once_never_both_act(cli, db_url, tmp_path):
         pay(cli, placed["invoice"]["id"], "8.00", "2026-01-05")
     cli("daily", "--date", "2026-01-06", "--no-send", today="2026-01-06")
     db.dispose_all()
-    cmd = [sys.executable, "-m", "hostctl.cli", "daily", "--date", "2026-06-30", "--no-send",
-           "--json"]
-    procs = [subprocess.Popen(cmd, env=_env(db_url, "2026-06-30"), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [p.communicate(timeout=240) + (p.returncode,) for p in procs]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hostctl.cli",
+        "daily",
+        "--date",
+        "2026-06-30",
+        "--no-send",
+        "--json",
+    ]
+    procs = [
+        subprocess.Popen(
+            cmd,
+            env=_env(db_url, "2026-06-30"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(*p.communicate(timeout=240), p.returncode) for p in procs]
     codes = sorted(r[2] for r in results)
     assert codes in ([0, 0], [0, 75]), results
     ran = [json.loads(out)["days"] for out, _, code in results if code == 0]
     all_days = [d for days in ran for d in days]
     assert len(all_days) == len(set(all_days)) == 175  # 2026-01-07 … 2026-06-30, once each
     # every invoice generated once per service and period
-    lines = {(line["service_id"], line["period_start"]) for inv in cli.json("invoice", "list")
-             for line in inv["lines"] if line["kind"] == "item" and inv["kind"] == "renewal"}
+    lines = {
+        (line["service_id"], line["period_start"])
+        for inv in cli.json("invoice", "list")
+        for line in inv["lines"]
+        if line["kind"] == "item" and inv["kind"] == "renewal"
+    }
     renewals = [inv for inv in cli.json("invoice", "list") if inv["kind"] == "renewal"]
     assert len(renewals) == len(lines) == 6  # Feb 5 renewal, unpaid; terminated on Mar 2

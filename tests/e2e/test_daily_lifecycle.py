@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from billing_helpers import (
     add_client,
     amounts,
@@ -48,10 +49,15 @@ def test_annual_plan_from_payment_to_termination(cli, annual_client):
     assert service(cli, service_id)["next_due_date"] == "2027-01-10"
 
     days = walk(cli, "2026-12-24", "2027-02-05")
-    acted = {d: s for d, s in days.items()
-             if any(s[k] for k in ("invoices_created", "reminders", "suspended", "terminated"))}
-    assert {d: (s["invoices_created"], s["reminders"], s["suspended"], s["terminated"])
-            for d, s in acted.items()} == {
+    acted = {
+        d: s
+        for d, s in days.items()
+        if any(s[k] for k in ("invoices_created", "reminders", "suspended", "terminated"))
+    }
+    assert {
+        d: (s["invoices_created"], s["reminders"], s["suspended"], s["terminated"])
+        for d, s in acted.items()
+    } == {
         "2026-12-26": (1, 0, 0, 0),  # D−15
         "2026-12-31": (0, 1, 0, 0),  # D−10 first reminder
         "2027-01-05": (0, 1, 0, 0),  # D−5
@@ -68,10 +74,16 @@ def test_annual_plan_from_payment_to_termination(cli, annual_client):
     assert renewal["status"] == "cancelled"  # cancelled with the termination
     final = service(cli, service_id)
     assert (final["status"], final["suspension_reason"], final["ended_on"]) == (
-        "terminated", "non-payment", "2027-02-04")
+        "terminated",
+        "non-payment",
+        "2027-02-04",
+    )
 
-    events = [(m["event"], m["stage"], m["channel"]) for m in cli.json("notify", "list")
-              if m["channel"] == "email"]
+    events = [
+        (m["event"], m["stage"], m["channel"])
+        for m in cli.json("notify", "list")
+        if m["channel"] == "email"
+    ]
     assert events == [
         ("client.registered", None, "email"),
         ("invoice.created", None, "email"),
@@ -85,8 +97,12 @@ def test_annual_plan_from_payment_to_termination(cli, annual_client):
         ("invoice.cancelled", None, "email"),
     ]
     log = cli.json("log", "--entity", f"service:{service_id}")
-    assert [e["action"] for e in log] == ["service.order", "service.activate",
-                                          "service.suspend", "service.terminate"]
+    assert [e["action"] for e in log] == [
+        "service.order",
+        "service.activate",
+        "service.suspend",
+        "service.terminate",
+    ]
     assert log[2]["effective_date"] == "2027-01-12"
 
 
@@ -101,8 +117,10 @@ def test_paying_a_suspended_service_reactivates_it_from_the_old_due_date(cli, an
     assert (after["status"], after["suspension_reason"]) == ("active", None)
     assert after["next_due_date"] == "2028-01-10"  # one cycle from the old due date
     assert after["cycle"] == "annual"  # nothing longer than annual to step to
-    assert [m["event"] for m in cli.json("notify", "list", "--event", "service.reactivated")
-            ] == ["service.reactivated", "service.reactivated"]
+    assert [m["event"] for m in cli.json("notify", "list", "--event", "service.reactivated")] == [
+        "service.reactivated",
+        "service.reactivated",
+    ]
     assert daily(cli, "2027-02-04")["terminated"] == 0
 
 
@@ -141,8 +159,10 @@ def test_client_wide_suspension_on_the_fifth_business_day(cli, annual_client):
     assert service(cli, other_id)["status"] == "active"  # 4th business day after Sun 10
     daily(cli, "2027-01-15")  # Fri 15: the 5th business day after 2027-01-10
     assert (service(cli, other_id)["status"], service(cli, other_id)["suspension_reason"]) == (
-        "suspended", "non-payment")
-    renewal = [i for i in invoices(cli, client_id) if i["due_date"] == "2027-01-10"][0]
+        "suspended",
+        "non-payment",
+    )
+    renewal = next(i for i in invoices(cli, client_id) if i["due_date"] == "2027-01-10")
     pay(cli, renewal["id"], renewal["total"], "2027-01-20")
     assert service(cli, overdue_id)["status"] == "active"
     assert service(cli, other_id)["status"] == "active"
@@ -168,7 +188,10 @@ def test_monthly_due_dates_keep_their_day_and_cycle_lengthens_after_suspension(c
     pay(cli, march["id"], "8.00", "2026-04-03")
     after = service(cli, service_id)
     assert (after["status"], after["next_due_date"], after["cycle"]) == (
-        "active", "2026-04-30", "quarterly")  # BIL-7: monthly → quarterly
+        "active",
+        "2026-04-30",
+        "quarterly",
+    )  # BIL-7: monthly → quarterly
     walk(cli, "2026-04-04", "2026-04-15")
     april = invoices(cli, client_id)[3]
     assert april["lines"][0]["period_start"] == "2026-04-30"
@@ -187,7 +210,10 @@ def test_lengthening_can_be_switched_off(cli, tmp_path):
     pay(cli, renewal["id"], "8.00", "2026-02-13")
     after = service(cli, placed["services"][0]["id"])
     assert (after["status"], after["cycle"], after["next_due_date"]) == (
-        "active", "monthly", "2026-03-10")
+        "active",
+        "monthly",
+        "2026-03-10",
+    )
 
 
 def test_services_of_one_client_renewing_the_same_day_share_one_invoice(cli, tmp_path):
@@ -202,11 +228,16 @@ def test_services_of_one_client_renewing_the_same_day_share_one_invoice(cli, tmp
     assert daily(cli, "2027-02-18")["invoices_created"] == 1
     renewal = invoices(cli, client_id)[2]
     assert renewal["due_date"] == "2027-03-05"
-    assert amounts(renewal) == [("item", None, "120.00"), ("item", None, "15.00"),
-                                ("discount", "period", "-24.00")]
+    assert amounts(renewal) == [
+        ("item", None, "120.00"),
+        ("item", None, "15.00"),
+        ("discount", "period", "-24.00"),
+    ]
     assert renewal["total"] == "111.00"
     assert {line["service_id"] for line in renewal["lines"] if line["kind"] == "item"} == {
-        hosting["services"][0]["id"], domain["services"][0]["id"]}
+        hosting["services"][0]["id"],
+        domain["services"][0]["id"],
+    }
 
 
 def test_a_domain_set_not_to_renew_expires_on_its_due_date(cli, tmp_path):
@@ -220,7 +251,9 @@ def test_a_domain_set_not_to_renew_expires_on_its_due_date(cli, tmp_path):
     assert len(invoices(cli, client_id)) == 1  # never renewed
     assert daily(cli, "2027-03-05")["ended"] == 1
     assert (service(cli, service_id)["status"], service(cli, service_id)["ended_on"]) == (
-        "expired", "2027-03-05")
+        "expired",
+        "2027-03-05",
+    )
 
 
 def test_renewal_uses_the_catalogue_price_of_the_day_it_is_generated(cli, annual_client):

@@ -8,21 +8,36 @@ import typer
 
 from hostctl.commands._common import JsonOpt
 
-SUMMARY_KEYS = ("invoices_created", "reminders", "suspended", "terminated", "ended", "expired",
-                "alerts_sent")
+SUMMARY_KEYS = (
+    "invoices_created",
+    "reminders",
+    "suspended",
+    "terminated",
+    "ended",
+    "expired",
+    "alerts_sent",
+)
 
 
 def daily(
-    date: Annotated[str | None, typer.Option(
-        help="Run up to this day (default today); missed days are caught up in order.")] = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Print what would be done and change nothing.")] = False,
-    wait: Annotated[bool, typer.Option(
-        "--wait", help="Wait for another running daily instead of exiting 75.")] = False,
-    no_send: Annotated[bool, typer.Option(
-        "--no-send", help="Queue alerts but do not send them now.")] = False,
-    verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", help="List every action taken.")] = False,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            help="Run up to this day (default today); missed days are caught up in order."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be done and change nothing.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for another running daily instead of exiting 75.")
+    ] = False,
+    no_send: Annotated[
+        bool, typer.Option("--no-send", help="Queue alerts but do not send them now.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List every action taken.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Renewal invoices, reminders, suspensions, terminations, expiries and alert sending.
@@ -39,9 +54,14 @@ def daily(
     until = parse_date(date, what="--date") if date else ctx.today
     progress = _Progress() if output.stderr_is_tty() and not json_out else None
     summary = lifecycle.run_daily(
-        ctx, until=until, dry_run=dry_run, wait=wait, send_alerts=not no_send,
+        ctx,
+        until=until,
+        dry_run=dry_run,
+        wait=wait,
+        send_alerts=not no_send,
         on_start=progress.start if progress else None,
-        on_day=progress.advance if progress else None)
+        on_day=progress.advance if progress else None,
+    )
     if progress:
         progress.stop()
     for problem in summary["problems"]:
@@ -53,9 +73,16 @@ def daily(
         output.print_json(summary)
         return
     if dry_run or verbose:
-        output.print_table(actions, [("day", "day"), ("action", "action"),
-                                     ("client_id", "client"), ("service_id", "service"),
-                                     ("detail", "detail")])
+        output.print_table(
+            actions,
+            [
+                ("day", "day"),
+                ("action", "action"),
+                ("client_id", "client"),
+                ("service_id", "service"),
+                ("detail", "detail"),
+            ],
+        )
     if dry_run or verbose or output.stdout_is_tty():
         days = summary["days"]
         span = f"{days[0]} … {days[-1]}" if len(days) > 1 else (days[0] if days else "none")

@@ -12,8 +12,10 @@ def demo(
     days: Annotated[int, typer.Option(min=1, max=730, help="Days to walk.")] = 60,
     clients: Annotated[int, typer.Option(min=1, max=5000, help="Sample clients.")] = 36,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same story).")] = 7,
-    keep: Annotated[Path | None, typer.Option(
-        help="Keep the demo database at this path instead of a temporary file.")] = None,
+    keep: Annotated[
+        Path | None,
+        typer.Option(help="Keep the demo database at this path instead of a temporary file."),
+    ] = None,
 ) -> None:
     """Build a sample company in a throw-away SQLite file and walk N days of daily.
 
@@ -34,19 +36,25 @@ def demo(
             path.unlink()
         url = f"sqlite:///{path}"
         core_demo.build(url, ctx, clients_count=clients, seed=seed, workdir=Path(tmp))
-        output.print_line(f"Demo company: {clients} clients, catalogue from "
-                          f"examples/catalogue.toml, database {path}")
+        output.print_line(
+            f"Demo company: {clients} clients, catalogue from "
+            f"examples/catalogue.toml, database {path}"
+        )
         output.print_line("day         invoices  reminders  payments  suspended  terminated")
 
         def report(day: Any, s: dict[str, Any]) -> None:
-            output.print_line(f"{day}  {s['invoices_created']:8}  {s['reminders']:9}  "
-                              f"{s['payments']:8}  {s['suspended']:9}  {s['terminated']:10}")
+            output.print_line(
+                f"{day}  {s['invoices_created']:8}  {s['reminders']:9}  "
+                f"{s['payments']:8}  {s['suspended']:9}  {s['terminated']:10}"
+            )
 
         totals = core_demo.walk(url, ctx, days=days, seed=seed, report=report)
         collected = ", ".join(format_money(m) for m in totals["collected"].values()) or "—"
         states = ", ".join(f"{k} {v}" for k, v in sorted(totals["services"].items()))
-        output.print_line(f"\n{totals['days']} days: {totals['payments']} payments collected "
-                          f"({collected}); services now: {states}.")
+        output.print_line(
+            f"\n{totals['days']} days: {totals['payments']} payments collected "
+            f"({collected}); services now: {states}."
+        )
         from hostctl.db import dispose_all
 
         dispose_all()

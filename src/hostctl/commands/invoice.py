@@ -29,16 +29,28 @@ def list_(
     if status and status not in STATUSES:
         raise ValidationError(f"Unknown status {status!r}; use {', '.join(STATUSES)}.")
     with work(readonly=True) as (session, _):
-        rows = [views.invoice(i, billing.lines_of(session, i.id or 0)) for i in
-                billing.list_invoices(session, client_id=client, status=status, limit=limit)]
+        rows = [
+            views.invoice(i, billing.lines_of(session, i.id or 0))
+            for i in billing.list_invoices(session, client_id=client, status=status, limit=limit)
+        ]
     if json_out:
         output.print_json(rows)
         return
-    output.print_table(rows, [("id", "id"), ("number", "number"), ("client_id", "client"),
-                              ("kind", "kind"), ("status", "status"),
-                              ("issue_date", "issued"), ("due_date", "due"),
-                              ("currency", "cur"), ("total", "total"),
-                              ("amount_due", "amount due")])
+    output.print_table(
+        rows,
+        [
+            ("id", "id"),
+            ("number", "number"),
+            ("client_id", "client"),
+            ("kind", "kind"),
+            ("status", "status"),
+            ("issue_date", "issued"),
+            ("due_date", "due"),
+            ("currency", "cur"),
+            ("total", "total"),
+            ("amount_due", "amount due"),
+        ],
+    )
 
 
 @app.command("show")
@@ -95,8 +107,9 @@ def run_cycle(
     with work() as (session, ctx):
         day = parse_date(date) if date else ctx.today
         problems: list[str] = []
-        invoices = lifecycle.generate_renewals(session, ctx.on(day) if date else ctx, day,
-                                               problems=problems)
+        invoices = lifecycle.generate_renewals(
+            session, ctx.on(day) if date else ctx, day, problems=problems
+        )
         rows = [views.invoice(i, billing.lines_of(session, i.id or 0)) for i in invoices]
     for problem in problems:
         output.warn(problem)

@@ -8,8 +8,9 @@ import typer
 
 from hostctl.commands._common import JsonOpt, work
 
-app = typer.Typer(help="Payments, partial payments, credit and chargebacks (SPEC §4).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Payments, partial payments, credit and chargebacks (SPEC §4).", no_args_is_help=True
+)
 Opt = typer.Option
 
 
@@ -30,25 +31,27 @@ def add(
 
     with work() as (session, ctx):
         target = billing.find_invoice(session, invoice)
-        payment, paid = billing.add_payment(session, ctx, target.id or 0, amount, method,
-                                            reference)
-        data = {"payment": views.payment(payment),
-                "invoice": views.invoice(paid, billing.lines_of(session, paid.id or 0))}
+        payment, paid = billing.add_payment(session, ctx, target.id or 0, amount, method, reference)
+        data = {
+            "payment": views.payment(payment),
+            "invoice": views.invoice(paid, billing.lines_of(session, paid.id or 0)),
+        }
     if json_out:
         output.print_json(data)
         return
     inv = data["invoice"]
     output.print_record(data["payment"])
-    output.print_line(f"invoice {inv['number']} is {inv['status']}; due {inv['currency']} "
-                      f"{inv['amount_due']}")
+    output.print_line(
+        f"invoice {inv['number']} is {inv['status']}; due {inv['currency']} {inv['amount_due']}"
+    )
 
 
 @app.command("chargeback")
 def chargeback(
     payment_id: Annotated[int, typer.Argument(help="Payment id.")],
-    close_account: Annotated[bool, Opt("--close-account",
-                                       help="Also terminate every service of the client.")
-                             ] = False,
+    close_account: Annotated[
+        bool, Opt("--close-account", help="Also terminate every service of the client.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Reverse a payment: invoice unpaid again, its services suspended, a fee invoiced (BIL-9).
@@ -59,13 +62,18 @@ def chargeback(
     from hostctl.core import billing
 
     with work() as (session, ctx):
-        payment, invoice, fee = billing.chargeback(session, ctx, payment_id,
-                                                   close_account=close_account)
-        data = {"payment": views.payment(payment),
-                "invoice": views.invoice(invoice, billing.lines_of(session, invoice.id or 0)),
-                "fee_invoice": views.invoice(fee, billing.lines_of(session, fee.id or 0))}
+        payment, invoice, fee = billing.chargeback(
+            session, ctx, payment_id, close_account=close_account
+        )
+        data = {
+            "payment": views.payment(payment),
+            "invoice": views.invoice(invoice, billing.lines_of(session, invoice.id or 0)),
+            "fee_invoice": views.invoice(fee, billing.lines_of(session, fee.id or 0)),
+        }
     if json_out:
         output.print_json(data)
     else:
-        output.info(f"Payment {payment_id} reversed; invoice {data['invoice']['number']} is "
-                    f"unpaid again; fee invoice {data['fee_invoice']['number']}.")
+        output.info(
+            f"Payment {payment_id} reversed; invoice {data['invoice']['number']} is "
+            f"unpaid again; fee invoice {data['fee_invoice']['number']}."
+        )

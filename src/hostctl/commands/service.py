@@ -9,13 +9,21 @@ import typer
 
 from hostctl.commands._common import JsonOpt, work
 
-app = typer.Typer(help="Services: orders, activation queue, suspensions (SPEC §2, §4).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Services: orders, activation queue, suspensions (SPEC §2, §4).", no_args_is_help=True
+)
 Opt = typer.Option
 ServiceId = Annotated[int, typer.Argument(help="Service id.")]
-COLUMNS = [("id", "id"), ("client_id", "client"), ("product", "product"), ("cycle", "cycle"),
-           ("status", "status"), ("suspension_reason", "reason"),
-           ("next_due_date", "next due"), ("domain", "domain")]
+COLUMNS = [
+    ("id", "id"),
+    ("client_id", "client"),
+    ("product", "product"),
+    ("cycle", "cycle"),
+    ("status", "status"),
+    ("suspension_reason", "reason"),
+    ("next_due_date", "next due"),
+    ("domain", "domain"),
+]
 
 
 def _print_service(service: Any, json_out: bool, invoice: dict[str, Any] | None = None) -> None:
@@ -27,8 +35,10 @@ def _print_service(service: Any, json_out: bool, invoice: dict[str, Any] | None 
         return
     output.print_record(data)
     if invoice:
-        output.print_line(f"invoice {invoice['number']}: {invoice['currency']} "
-                          f"{invoice['total']} due {invoice['due_date']}")
+        output.print_line(
+            f"invoice {invoice['number']}: {invoice['currency']} "
+            f"{invoice['total']} due {invoice['due_date']}"
+        )
 
 
 def _invoice_view(session: Any, invoice: Any) -> dict[str, Any]:
@@ -55,10 +65,19 @@ def order(
     from hostctl.core import services
 
     with work() as (session, ctx):
-        created, invoice = services.order(session, ctx, client_id=client, product_code=product,
-                                          cycle=cycle, quantity=quantity, domain=domain)
-        data = {"services": [views.service(s) for s in created],
-                "invoice": _invoice_view(session, invoice)}
+        created, invoice = services.order(
+            session,
+            ctx,
+            client_id=client,
+            product_code=product,
+            cycle=cycle,
+            quantity=quantity,
+            domain=domain,
+        )
+        data = {
+            "services": [views.service(s) for s in created],
+            "invoice": _invoice_view(session, invoice),
+        }
     if json_out:
         output.print_json(data)
         return
@@ -69,22 +88,35 @@ def order(
 def _print_invoice_lines(invoice: dict[str, Any]) -> None:
     from hostctl import output
 
-    output.print_line(f"\ninvoice {invoice['number']} ({invoice['status']}), issued "
-                      f"{invoice['issue_date']}, due {invoice['due_date']}")
-    output.print_table(invoice["lines"], [("kind", "kind"), ("description", "description"),
-                                          ("period_start", "from"), ("period_end", "to"),
-                                          ("amount", "amount")])
-    output.print_line(f"total {invoice['currency']} {invoice['total']}  ·  due "
-                      f"{invoice['currency']} {invoice['amount_due']}")
+    output.print_line(
+        f"\ninvoice {invoice['number']} ({invoice['status']}), issued "
+        f"{invoice['issue_date']}, due {invoice['due_date']}"
+    )
+    output.print_table(
+        invoice["lines"],
+        [
+            ("kind", "kind"),
+            ("description", "description"),
+            ("period_start", "from"),
+            ("period_end", "to"),
+            ("amount", "amount"),
+        ],
+    )
+    output.print_line(
+        f"total {invoice['currency']} {invoice['total']}  ·  due "
+        f"{invoice['currency']} {invoice['amount_due']}"
+    )
 
 
 @app.command("list")
 def list_(
     client: Annotated[int | None, Opt(help="Only this client's services.")] = None,
-    status: Annotated[str | None, Opt(help="pending, active, suspended, cancelled, "
-                                           "terminated, expired.")] = None,
-    pending: Annotated[bool, Opt("--pending", help="The activation queue, with deadlines "
-                                                   "in business days.")] = False,
+    status: Annotated[
+        str | None, Opt(help="pending, active, suspended, cancelled, terminated, expired.")
+    ] = None,
+    pending: Annotated[
+        bool, Opt("--pending", help="The activation queue, with deadlines in business days.")
+    ] = False,
     limit: Annotated[int | None, Opt(min=1, help="At most N services.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -97,20 +129,35 @@ def list_(
             rows = []
             for entry in services.pending_queue(session, ctx.today):
                 row = views.service(entry["service"])
-                row.update(queue_state=entry["queue_state"], requirement=entry["requirement"],
-                           business_days_left=entry["business_days_left"])
+                row.update(
+                    queue_state=entry["queue_state"],
+                    requirement=entry["requirement"],
+                    business_days_left=entry["business_days_left"],
+                )
                 rows.append(row)
         else:
-            rows = [views.service(s) for s in services.list_services(
-                session, client_id=client, status=status, limit=limit)]
+            rows = [
+                views.service(s)
+                for s in services.list_services(
+                    session, client_id=client, status=status, limit=limit
+                )
+            ]
     if json_out:
         output.print_json(rows)
     elif pending:
-        output.print_table(rows, [("id", "id"), ("client_id", "client"), ("product", "product"),
-                                  ("queue_state", "state"), ("requirements_met_on", "req. met"),
-                                  ("activation_due", "deadline"),
-                                  ("business_days_left", "bd left"),
-                                  ("requirement", "requirement")])
+        output.print_table(
+            rows,
+            [
+                ("id", "id"),
+                ("client_id", "client"),
+                ("product", "product"),
+                ("queue_state", "state"),
+                ("requirements_met_on", "req. met"),
+                ("activation_due", "deadline"),
+                ("business_days_left", "bd left"),
+                ("requirement", "requirement"),
+            ],
+        )
     else:
         output.print_table(rows, COLUMNS)
 
@@ -213,8 +260,9 @@ def change_cycle(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV: client_email,product,cycle,status,"
-                                              "next_due_date,domain")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV: client_email,product,cycle,status,next_due_date,domain")
+    ],
     json_out: JsonOpt = False,
 ) -> None:
     """Import services from the old panel, all or nothing.  Example: hostctl service import services.csv"""

@@ -72,16 +72,22 @@ def entries(
 
 
 def record_many(
-    session: Session, ctx: Context, items: list[tuple[str, str, Any, dict[str, Any]]]
+    session: Session,
+    ctx: Context,
+    items: list[tuple[str, str, Any, dict[str, Any]]],
+    *,
+    note: str | None = None,
 ) -> None:
-    """Bulk form of ``record`` for ``daily``: (action, entity_type, entity_id, changes)."""
+    """Bulk form of ``record`` for ``daily``: (action, entity_type, entity_id, changes),
+    each with the same ``note``."""
     from sqlalchemy import insert
 
     if not items:
         return
     at = real_now_utc()
+    session.flush()  # what the ORM form of the insert did first (entries keep their order)
     session.execute(
-        insert(AuditEntry),
+        insert(AuditEntry.__table__),  # type: ignore[attr-defined]  # Core: one executemany
         [
             {
                 "at": at,
@@ -91,7 +97,7 @@ def record_many(
                 "entity_type": entity_type,
                 "entity_id": str(entity_id),
                 "changes": json.dumps(_jsonable(changes), ensure_ascii=False, sort_keys=True),
-                "note": None,
+                "note": note,
             }
             for action, entity_type, entity_id, changes in items
         ],

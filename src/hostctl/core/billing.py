@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, outbox, settings
@@ -73,81 +75,161 @@ def allocate_numbers(session: Session, year: int, count: int) -> list[tuple[int,
 
 
 # --------------------------------------------------------------------------- creation
-def create_invoices(session: Session, ctx: Context, specs: list[InvoiceSpec]) -> list[Invoice]:
+def create_invoices(
+    session: Session, ctx: Context, specs: list[InvoiceSpec], *, load: bool = True
+) -> list[Invoice]:
     """Write invoices with their lines in few statements; apply credit; queue alerts.
 
-    Invoices fully covered by credit are paid at once (and settled)."""
+    Invoices fully covered by credit are paid at once (and settled). With ``load=False``
+    (``daily``) the invoices returned are detached copies of what was written, not objects
+    of the session: reading them costs no query."""
     if not specs:
         return []
     apply_credit = bool(settings.get(session, "billing.apply_credit"))
     credit_rows: list[dict[str, Any]] = []
+    totals: list[Money] = []
     for spec in specs:
         total = _sum(spec.lines, spec.client.currency)
         credit = spec.client.credit_minor
         if apply_credit and credit > 0 and total.is_positive():
             used = min(credit, total.minor)
             spec.lines.append(
-                Line("credit", "Crédito a favor aplicado", Money(-used, spec.client.currency),
-                     "credit")
+                Line(
+                    "credit",
+                    "Crédito a favor aplicado",
+                    Money(-used, spec.client.currency),
+                    "credit",
+                )
             )
+            total = total + spec.lines[-1].amount
             spec.client.credit_minor -= used
             session.add(spec.client)
             credit_rows.append({"client_id": spec.client.id, "used": used, "spec": spec})
-    numbers: dict[int, list[tuple[int, str]]] = {}
+        totals.append(total)
+    numbers: dict[int, Iterator[tuple[int, str]]] = {}
     for year in sorted({s.issue_date.year for s in specs}):
         count = sum(1 for s in specs if s.issue_date.year == year)
-        numbers[year] = allocate_numbers(session, year, count)
+        numbers[year] = iter(allocate_numbers(session, year, count))
     rows = []
-    for spec in specs:
-        seq, number = numbers[spec.issue_date.year].pop(0)
-        total = _sum(spec.lines, spec.client.currency)
+    for spec, total in zip(specs, totals, strict=True):
+        seq, number = next(numbers[spec.issue_date.year])
         if total.is_negative():
             raise BusinessRuleError("An invoice cannot have a negative total.")
         paid = total.is_zero() and any(line.kind == "credit" for line in spec.lines)
-        rows.append({
-            "number": number, "year": spec.issue_date.year, "seq": seq,
-            "client_id": spec.client.id, "kind": spec.kind,
-            "status": "paid" if paid else "unpaid",
-            "issue_date": spec.issue_date, "due_date": spec.due_date,
-            "currency": spec.client.currency, "total_minor": total.minor, "paid_minor": 0,
-            "reminders_sent": 0, "paid_on": spec.issue_date if paid else None,
-            "note": spec.note, "created_at": ctx.now,
-        })
-    ids = session.execute(
-        insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
+        rows.append(
+            {
+                "number": number,
+                "year": spec.issue_date.year,
+                "seq": seq,
+                "client_id": spec.client.id,
+                "kind": spec.kind,
+                "status": "paid" if paid else "unpaid",
+                "issue_date": spec.issue_date,
+                "due_date": spec.due_date,
+                "currency": spec.client.currency,
+                "total_minor": total.minor,
+                "paid_minor": 0,
+                "reminders_sent": 0,
+                "paid_on": spec.issue_date if paid else None,
+                "note": spec.note,
+                "created_at": ctx.now,
+            }
+        )
+    # Core inserts: one executemany each for the invoices and their lines (the ORM bulk
+    # form splits rows into one statement per pattern of NULL columns, and RETURNING in
+    # parameter order is one INSERT per row on SQLite); the ids are then read back by
+    # (year, seq), which is unique.
+    session.flush()
+    invoice_table = Invoice.__table__  # type: ignore[attr-defined]
+    session.execute(insert(invoice_table), rows)
+    id_of: dict[tuple[int, int], int] = {}
+    for year in numbers:
+        seqs = [r["seq"] for r in rows if r["year"] == year]
+        id_of.update(
+            ((year, seq), invoice_id)
+            for invoice_id, seq in session.execute(
+                sa_select(invoice_table.c.id, invoice_table.c.seq).where(
+                    invoice_table.c.year == year, invoice_table.c.seq.between(min(seqs), max(seqs))
+                )
+            )
+        )
+    ids = [id_of[(r["year"], r["seq"])] for r in rows]
     line_rows = []
     for invoice_id, spec in zip(ids, specs, strict=True):
         for position, line in enumerate(spec.lines, start=1):
-            line_rows.append({
-                "invoice_id": invoice_id, "position": position, "kind": line.kind,
-                "code": line.code, "description": line.description,
-                "service_id": line.service_id, "period_start": line.period_start,
-                "period_end": line.period_end, "amount_minor": line.amount.minor,
-            })
-    session.execute(insert(InvoiceLine), line_rows)
+            line_rows.append(
+                {
+                    "invoice_id": invoice_id,
+                    "position": position,
+                    "kind": line.kind,
+                    "code": line.code,
+                    "description": line.description,
+                    "service_id": line.service_id,
+                    "period_start": line.period_start,
+                    "period_end": line.period_end,
+                    "amount_minor": line.amount.minor,
+                }
+            )
+    session.execute(insert(InvoiceLine.__table__), line_rows)  # type: ignore[attr-defined]
+    del line_rows
     by_spec = {id(s): i for i, s in zip(ids, specs, strict=True)}
     for row in credit_rows:
-        session.add(CreditEntry(
-            client_id=row["client_id"], currency=row["spec"].client.currency,
-            amount_minor=-row["used"], reason="applied to invoice",
-            invoice_id=by_spec[id(row["spec"])], effective_date=ctx.today, created_at=ctx.now))
-    invoices = list(session.exec(select(Invoice).where(col(Invoice.id).in_(ids))).all())
-    invoices.sort(key=lambda i: ids.index(i.id))
-    outbox.emit_many(session, ctx, [
-        {"event": "invoice.created", "client_id": spec.client.id, "phone": spec.client.phone,
-         "email": spec.client.email, "invoice_id": inv.id,
-         "data": invoice_payload(inv, [line.description for line in spec.lines
-                                       if line.kind == "item"])}
-        for inv, spec in zip(invoices, specs, strict=True)
-    ])
-    audit.record_many(session, ctx, [
-        ("invoice.create", "invoice", inv.id,
-         {"number": inv.number, "client_id": inv.client_id, "kind": inv.kind,
-          "total": Money(inv.total_minor, inv.currency).to_json(),
-          "due_date": inv.due_date.isoformat()})
-        for inv in invoices
-    ])
+        session.add(
+            CreditEntry(
+                client_id=row["client_id"],
+                currency=row["spec"].client.currency,
+                amount_minor=-row["used"],
+                reason="applied to invoice",
+                invoice_id=by_spec[id(row["spec"])],
+                effective_date=ctx.today,
+                created_at=ctx.now,
+            )
+        )
+    if load:
+        loaded = {i.id: i for i in session.exec(select(Invoice).where(col(Invoice.id).in_(ids)))}
+        invoices = [loaded[i] for i in ids]
+    else:
+        invoices = [
+            Invoice.model_construct(id=i, cancelled_on=None, **row)
+            for i, row in zip(ids, rows, strict=True)
+        ]
+    del rows
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": "invoice.created",
+                "client_id": spec.client.id,
+                "phone": spec.client.phone,
+                "email": spec.client.email,
+                "invoice_id": inv.id,
+                "data": invoice_payload(
+                    inv, [line.description for line in spec.lines if line.kind == "item"]
+                ),
+            }
+            for inv, spec in zip(invoices, specs, strict=True)
+        ],
+    )
+    audit.record_many(
+        session,
+        ctx,
+        [
+            (
+                "invoice.create",
+                "invoice",
+                inv.id,
+                {
+                    "number": inv.number,
+                    "client_id": inv.client_id,
+                    "kind": inv.kind,
+                    "total": Money(inv.total_minor, inv.currency).to_json(),
+                    "due_date": inv.due_date.isoformat(),
+                },
+            )
+            for inv in invoices
+        ],
+    )
     for inv in invoices:
         if inv.status == "paid":
             settle(session, ctx, inv)
@@ -158,7 +240,8 @@ def create_invoice(session: Session, ctx: Context, spec: InvoiceSpec) -> Invoice
     return create_invoices(session, ctx, [spec])[0]
 
 
-def invoice_payload(inv: Invoice, items: list[str]) -> dict[str, Any]:
+def invoice_payload(inv: Invoice | Any, items: list[str]) -> dict[str, Any]:
+    """The alert data of an invoice (an ``Invoice`` or a row with its columns)."""
     return {
         "invoice_number": inv.number,
         "total": Money(inv.total_minor, inv.currency).to_json(),
@@ -199,14 +282,22 @@ def find_invoice(session: Session, ref: str) -> Invoice:
 
 
 def lines_of(session: Session, invoice_id: int) -> list[InvoiceLine]:
-    return list(session.exec(
-        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id)
-        .order_by(col(InvoiceLine.position))
-    ).all())
+    return list(
+        session.exec(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id == invoice_id)
+            .order_by(col(InvoiceLine.position))
+        ).all()
+    )
 
 
-def list_invoices(session: Session, *, client_id: int | None = None, status: str | None = None,
-                  limit: int | None = None) -> list[Invoice]:
+def list_invoices(
+    session: Session,
+    *,
+    client_id: int | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+) -> list[Invoice]:
     stmt = select(Invoice)
     if client_id:
         stmt = stmt.where(Invoice.client_id == client_id)
@@ -222,11 +313,19 @@ def amount_due(invoice: Invoice) -> Money:
     return Money(invoice.total_minor - invoice.paid_minor, invoice.currency)
 
 
-def has_overdue_debt(session: Session, client_id: int, today: dt.date,
-                     exclude_invoice: int | None = None) -> bool:
-    stmt = select(func.count()).select_from(Invoice).where(
-        Invoice.client_id == client_id, Invoice.status == "unpaid",
-        col(Invoice.kind).in_(DEBT_KINDS), Invoice.due_date < today)
+def has_overdue_debt(
+    session: Session, client_id: int, today: dt.date, exclude_invoice: int | None = None
+) -> bool:
+    stmt = (
+        select(func.count())
+        .select_from(Invoice)
+        .where(
+            Invoice.client_id == client_id,
+            Invoice.status == "unpaid",
+            col(Invoice.kind).in_(DEBT_KINDS),
+            Invoice.due_date < today,
+        )
+    )
     if exclude_invoice:
         stmt = stmt.where(Invoice.id != exclude_invoice)
     return session.exec(stmt).one() > 0
@@ -234,34 +333,63 @@ def has_overdue_debt(session: Session, client_id: int, today: dt.date,
 
 def discounts_blocked(session: Session, client_id: int) -> bool:
     """DSC-8: a service of the client is suspended for non-payment."""
-    stmt = select(func.count()).select_from(Service).where(
-        Service.client_id == client_id, Service.status == "suspended",
-        Service.suspension_reason == "non-payment")
+    stmt = (
+        select(func.count())
+        .select_from(Service)
+        .where(
+            Service.client_id == client_id,
+            Service.status == "suspended",
+            Service.suspension_reason == "non-payment",
+        )
+    )
     return session.exec(stmt).one() > 0
 
 
 def active_services(session: Session, client_id: int) -> int:
-    stmt = select(func.count()).select_from(Service).where(
-        Service.client_id == client_id, Service.status == "active")
+    stmt = (
+        select(func.count())
+        .select_from(Service)
+        .where(Service.client_id == client_id, Service.status == "active")
+    )
     return session.exec(stmt).one()
 
 
 # --------------------------------------------------------------------------- credit
-def add_credit(session: Session, ctx: Context, client: Client, amount: Money, reason: str,
-               *, invoice_id: int | None = None, payment_id: int | None = None) -> None:
+def add_credit(
+    session: Session,
+    ctx: Context,
+    client: Client,
+    amount: Money,
+    reason: str,
+    *,
+    invoice_id: int | None = None,
+    payment_id: int | None = None,
+) -> None:
     if amount.is_zero():
         return
     client.credit_minor += amount.minor
     session.add(client)
-    session.add(CreditEntry(client_id=client.id or 0, currency=amount.currency,
-                            amount_minor=amount.minor, reason=reason, invoice_id=invoice_id,
-                            payment_id=payment_id, effective_date=ctx.today,
-                            created_at=ctx.now))
+    session.add(
+        CreditEntry(
+            client_id=client.id or 0,
+            currency=amount.currency,
+            amount_minor=amount.minor,
+            reason=reason,
+            invoice_id=invoice_id,
+            payment_id=payment_id,
+            effective_date=ctx.today,
+            created_at=ctx.now,
+        )
+    )
 
 
 # --------------------------------------------------------------------------- payments
 def add_payment(
-    session: Session, ctx: Context, invoice_id: int, amount_text: str, method: str,
+    session: Session,
+    ctx: Context,
+    invoice_id: int,
+    amount_text: str,
+    method: str,
     reference: str | None = None,
 ) -> tuple[Payment, Invoice]:
     invoice = get_invoice(session, invoice_id)
@@ -269,13 +397,17 @@ def add_payment(
     method = (method or "").strip().lower()
     methods = settings.payment_methods(session)
     if method not in methods:
-        raise ValidationError(f"Unknown payment method {method!r}; use one of {', '.join(methods)}.")
+        raise ValidationError(
+            f"Unknown payment method {method!r}; use one of {', '.join(methods)}."
+        )
     if method == "paypal" and not paypal_allowed(client):
         raise BusinessRuleError(
-            f"PayPal cannot be used by clients billed in {client.currency}; choose another method.")
+            f"PayPal cannot be used by clients billed in {client.currency}; choose another method."
+        )
     if invoice.status != "unpaid":
         raise BusinessRuleError(
-            f"Invoice {invoice.number} is {invoice.status}; only unpaid invoices take payments.")
+            f"Invoice {invoice.number} is {invoice.status}; only unpaid invoices take payments."
+        )
     amount = Money.parse(amount_text, invoice.currency)
     if not amount.is_positive():
         raise ValidationError("A payment must be more than zero.")
@@ -283,45 +415,93 @@ def add_payment(
     discount = _method_discount(session, client, invoice, lines, method, amount)
     if discount is not None:
         pct, value = discount
-        session.add(InvoiceLine(
-            invoice_id=invoice.id or 0, position=len(lines) + 1, kind="discount", code="method",
-            description=f"Descuento por pago con {method} {pct.normalize():f} %",
-            amount_minor=-value.minor))
+        session.add(
+            InvoiceLine(
+                invoice_id=invoice.id or 0,
+                position=len(lines) + 1,
+                kind="discount",
+                code="method",
+                description=f"Descuento por pago con {method} {pct.normalize():f} %",
+                amount_minor=-value.minor,
+            )
+        )
         invoice.total_minor -= value.minor
     due = amount_due(invoice)
     applied = amount.min(due)
     credited = amount - applied
     invoice.paid_minor += applied.minor
     payment = Payment(
-        invoice_id=invoice.id or 0, client_id=client.id or 0, currency=invoice.currency,
-        amount_minor=amount.minor, discount_minor=discount[1].minor if discount else 0,
-        applied_minor=applied.minor, credited_minor=credited.minor, method=method,
-        reference=reference, paid_on=ctx.today, created_by=ctx.staff, created_at=ctx.now)
+        invoice_id=invoice.id or 0,
+        client_id=client.id or 0,
+        currency=invoice.currency,
+        amount_minor=amount.minor,
+        discount_minor=discount[1].minor if discount else 0,
+        applied_minor=applied.minor,
+        credited_minor=credited.minor,
+        method=method,
+        reference=reference,
+        paid_on=ctx.today,
+        created_by=ctx.staff,
+        created_at=ctx.now,
+    )
     session.add(payment)
     session.flush()
     if credited.is_positive():
-        add_credit(session, ctx, client, credited, "payment above invoice total",
-                   invoice_id=invoice.id, payment_id=payment.id)
+        add_credit(
+            session,
+            ctx,
+            client,
+            credited,
+            "payment above invoice total",
+            invoice_id=invoice.id,
+            payment_id=payment.id,
+        )
     became_paid = invoice.paid_minor >= invoice.total_minor
     if became_paid:
         invoice.status = "paid"
         invoice.paid_on = ctx.today
     session.add(invoice)
     session.flush()
-    audit.record(session, ctx, "payment.add", "invoice", invoice.id, {
-        "payment_id": payment.id, "amount": amount.to_json(), "method": method,
-        "discount": discount[1].to_json() if discount else "0.00",
-        "credited": credited.to_json(), "status": invoice.status})
-    outbox.emit(session, ctx, "payment.received", client, invoice_id=invoice.id, data={
-        "invoice_number": invoice.number, "amount": amount.to_json(),
-        "currency": invoice.currency, "method": method, "invoice_status": invoice.status})
+    audit.record(
+        session,
+        ctx,
+        "payment.add",
+        "invoice",
+        invoice.id,
+        {
+            "payment_id": payment.id,
+            "amount": amount.to_json(),
+            "method": method,
+            "discount": discount[1].to_json() if discount else "0.00",
+            "credited": credited.to_json(),
+            "status": invoice.status,
+        },
+    )
+    outbox.emit(
+        session,
+        ctx,
+        "payment.received",
+        client,
+        invoice_id=invoice.id,
+        data={
+            "invoice_number": invoice.number,
+            "amount": amount.to_json(),
+            "currency": invoice.currency,
+            "method": method,
+            "invoice_status": invoice.status,
+        },
+    )
     if became_paid:
         settle(session, ctx, invoice)
     return payment, invoice
 
 
 def _method_discount(
-    session: Session, client: Client, invoice: Invoice, lines: list[InvoiceLine], method: str,
+    session: Session,
+    client: Client,
+    invoice: Invoice,
+    lines: list[InvoiceLine],
+    method: str,
     amount: Money,
 ) -> tuple[Decimal, Money] | None:
     """DSC-3: granted once, when this payment (with the discount) settles the invoice."""
@@ -331,8 +511,11 @@ def _method_discount(
     if discounts_blocked(session, client.id or 0):
         return None
     base = list_subtotal_of_paid(
-        [Line(x.kind, x.description, Money(x.amount_minor, invoice.currency), x.code)
-         for x in lines])
+        [
+            Line(x.kind, x.description, Money(x.amount_minor, invoice.currency), x.code)
+            for x in lines
+        ]
+    )
     if base is None or not base.is_positive():
         return None
     value = base.percent(pct).min(amount_due(invoice))
@@ -366,23 +549,36 @@ def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
                 service.suspension_reason = "non-payment"
                 service.ended_on = None
             session.add(service)
-            audit.record(session, ctx, "service.renewed", "service", service.id, {
-                "next_due_date": [str(before), str(service.next_due_date)],
-                "invoice": invoice.number})
+            audit.record(
+                session,
+                ctx,
+                "service.renewed",
+                "service",
+                service.id,
+                {
+                    "next_due_date": [str(before), str(service.next_due_date)],
+                    "invoice": invoice.number,
+                },
+            )
     session.flush()
     reactivate_if_clear(session, ctx, client)
 
 
-def reactivate_if_clear(session: Session, ctx: Context, client: Client, *,
-                        lengthen: bool | None = None) -> list[Service]:
+def reactivate_if_clear(
+    session: Session, ctx: Context, client: Client, *, lengthen: bool | None = None
+) -> list[Service]:
     """Reactivate the client's non-payment suspensions if no overdue debt remains.
 
     ``lengthen`` (default: the BIL-7 setting) steps each reactivated cycle up one."""
     if has_overdue_debt(session, client.id or 0, ctx.today):
         return []
-    suspended = session.exec(select(Service).where(
-        Service.client_id == client.id, Service.status == "suspended",
-        Service.suspension_reason == "non-payment")).all()
+    suspended = session.exec(
+        select(Service).where(
+            Service.client_id == client.id,
+            Service.status == "suspended",
+            Service.suspension_reason == "non-payment",
+        )
+    ).all()
     if lengthen is None:
         lengthen = bool(settings.get(session, "billing.lengthen_cycle_after_suspension"))
     result = []
@@ -403,17 +599,27 @@ def reactivate_if_clear(session: Session, ctx: Context, client: Client, *,
         service.updated_at = ctx.now
         session.add(service)
         audit.record(session, ctx, "service.reactivate", "service", service.id, changes)
-        outbox.emit(session, ctx, "service.reactivated", client, service_id=service.id,
-                    data=service_payload(session, service, "payment"))
+        outbox.emit(
+            session,
+            ctx,
+            "service.reactivated",
+            client,
+            service_id=service.id,
+            data=service_payload(session, service, "payment"),
+        )
         result.append(service)
     return result
 
 
 def service_payload(session: Session, service: Service, reason: str | None) -> dict[str, Any]:
     product = session.get(Product, service.product_code)
-    return {"service_id": service.id, "product": service.product_code,
-            "product_name": product.name if product else service.product_code,
-            "domain": service.domain, "reason": reason}
+    return {
+        "service_id": service.id,
+        "product": service.product_code,
+        "product_name": product.name if product else service.product_code,
+        "domain": service.domain,
+        "reason": reason,
+    }
 
 
 # --------------------------------------------------------------------------- cancellation
@@ -421,7 +627,8 @@ def cancel_invoice(session: Session, ctx: Context, invoice: Invoice, reason: str
     """Cancel an unpaid invoice; what was paid on it, and credit used, goes back to credit."""
     if invoice.status != "unpaid":
         raise BusinessRuleError(
-            f"Invoice {invoice.number} is {invoice.status}; only unpaid invoices can be cancelled.")
+            f"Invoice {invoice.number} is {invoice.status}; only unpaid invoices can be cancelled."
+        )
     client = get_client(session, invoice.client_id)
     lines = lines_of(session, invoice.id or 0)
     returned = Money(invoice.paid_minor, invoice.currency)
@@ -440,16 +647,30 @@ def cancel_invoice(session: Session, ctx: Context, invoice: Invoice, reason: str
                 service.status = "cancelled"
                 service.ended_on = ctx.today
                 session.add(service)
-    audit.record(session, ctx, "invoice.cancel", "invoice", invoice.id,
-                 {"status": ["unpaid", "cancelled"], "to_credit": returned.to_json()}, note=reason)
-    outbox.emit(session, ctx, "invoice.cancelled", client, invoice_id=invoice.id,
-                data=invoice_payload(invoice, [x.description for x in lines if x.kind == "item"]))
+    audit.record(
+        session,
+        ctx,
+        "invoice.cancel",
+        "invoice",
+        invoice.id,
+        {"status": ["unpaid", "cancelled"], "to_credit": returned.to_json()},
+        note=reason,
+    )
+    outbox.emit(
+        session,
+        ctx,
+        "invoice.cancelled",
+        client,
+        invoice_id=invoice.id,
+        data=invoice_payload(invoice, [x.description for x in lines if x.kind == "item"]),
+    )
     return invoice
 
 
 # --------------------------------------------------------------------------- chargeback
-def chargeback(session: Session, ctx: Context, payment_id: int, *, close_account: bool = False
-               ) -> tuple[Payment, Invoice, Invoice]:
+def chargeback(
+    session: Session, ctx: Context, payment_id: int, *, close_account: bool = False
+) -> tuple[Payment, Invoice, Invoice]:
     """BIL-9: reverse the payment, reopen the invoice, suspend its services, charge a fee."""
     from hostctl.core import services as svc
 
@@ -457,21 +678,29 @@ def chargeback(session: Session, ctx: Context, payment_id: int, *, close_account
     if payment is None:
         raise NotFoundError(f"There is no payment {payment_id}.")
     if payment.status == "reversed":
-        raise BusinessRuleError(f"Payment {payment_id} was already reversed on "
-                                f"{payment.reversed_on}.")
+        raise BusinessRuleError(
+            f"Payment {payment_id} was already reversed on {payment.reversed_on}."
+        )
     invoice = get_invoice(session, payment.invoice_id)
     client = get_client(session, invoice.client_id)
     fee = settings.fee(session, "chargeback_fee", client.currency)
     if fee is None:
         raise BusinessRuleError(
             f"No chargeback fee is set for {client.currency}; set it with "
-            f"`hostctl config set billing.chargeback_fee.{client.currency} AMOUNT`.")
+            f"`hostctl config set billing.chargeback_fee.{client.currency} AMOUNT`."
+        )
     payment.status = "reversed"
     payment.reversed_on = ctx.today
     session.add(payment)
     if payment.credited_minor:
-        add_credit(session, ctx, client, Money(-payment.credited_minor, payment.currency),
-                   "chargeback of payment", payment_id=payment.id)
+        add_credit(
+            session,
+            ctx,
+            client,
+            Money(-payment.credited_minor, payment.currency),
+            "chargeback of payment",
+            payment_id=payment.id,
+        )
     if payment.discount_minor:  # the method discount went with the payment
         for line in lines_of(session, invoice.id or 0):
             if line.code == "method":
@@ -493,13 +722,36 @@ def chargeback(session: Session, ctx: Context, payment_id: int, *, close_account
             service.next_due_date = line.period_start
         if service.status in ("active", "suspended", "pending"):
             svc.suspend_service(session, ctx, service, "chargeback", client=client)
-    fee_invoice = create_invoice(session, ctx, InvoiceSpec(
-        client=client, kind="fee", issue_date=ctx.today, due_date=ctx.today,
-        lines=[Line("fee", f"Cargo administrativo por contracargo (pago {payment.id})", fee,
-                    "chargeback")]))
-    audit.record(session, ctx, "payment.chargeback", "payment", payment.id, {
-        "invoice": invoice.number, "fee_invoice": fee_invoice.number,
-        "close_account": close_account})
+    fee_invoice = create_invoice(
+        session,
+        ctx,
+        InvoiceSpec(
+            client=client,
+            kind="fee",
+            issue_date=ctx.today,
+            due_date=ctx.today,
+            lines=[
+                Line(
+                    "fee",
+                    f"Cargo administrativo por contracargo (pago {payment.id})",
+                    fee,
+                    "chargeback",
+                )
+            ],
+        ),
+    )
+    audit.record(
+        session,
+        ctx,
+        "payment.chargeback",
+        "payment",
+        payment.id,
+        {
+            "invoice": invoice.number,
+            "fee_invoice": fee_invoice.number,
+            "close_account": close_account,
+        },
+    )
     if close_account:
         svc.close_account(session, ctx, client, reason="chargeback")
     return payment, invoice, fee_invoice

@@ -23,15 +23,52 @@ from hostctl.core.money import Money
 from hostctl.db import unit_of_work
 from hostctl.models import Invoice, Service
 
-FIRST = ["Ana", "Bruno", "Carla", "Diego", "Elena", "Facundo", "Gabriela", "Hernán", "Inés",
-         "Julián", "Karina", "Lucas", "Martina", "Nicolás", "Olivia", "Pablo", "Romina",
-         "Santiago", "Tamara", "Valentín"]
-LAST = ["Pérez", "González", "Rodríguez", "Fernández", "López", "Martínez", "Sosa", "Silva",
-        "Pereira", "Acosta", "Benítez", "Romero"]
+FIRST = [
+    "Ana",
+    "Bruno",
+    "Carla",
+    "Diego",
+    "Elena",
+    "Facundo",
+    "Gabriela",
+    "Hernán",
+    "Inés",
+    "Julián",
+    "Karina",
+    "Lucas",
+    "Martina",
+    "Nicolás",
+    "Olivia",
+    "Pablo",
+    "Romina",
+    "Santiago",
+    "Tamara",
+    "Valentín",
+]
+LAST = [
+    "Pérez",
+    "González",
+    "Rodríguez",
+    "Fernández",
+    "López",
+    "Martínez",
+    "Sosa",
+    "Silva",
+    "Pereira",
+    "Acosta",
+    "Benítez",
+    "Romero",
+]
 COUNTRIES = [("AR", "ARS"), ("UY", "UYU"), ("CL", "USD"), ("MX", "USD"), ("CO", "USD")]
-PLANS = [("hosting-basic", "annual"), ("hosting-basic", "semiannual"), ("hosting-pro", "annual"),
-         ("radio-streaming", "monthly"), ("web-builder", "quarterly"), ("domain-com", "annual"),
-         ("hosting-premium", "biennial")]
+PLANS = [
+    ("hosting-basic", "annual"),
+    ("hosting-basic", "semiannual"),
+    ("hosting-pro", "annual"),
+    ("radio-streaming", "monthly"),
+    ("web-builder", "quarterly"),
+    ("domain-com", "annual"),
+    ("hosting-premium", "biennial"),
+]
 
 
 def catalogue_path() -> Path:
@@ -46,25 +83,43 @@ def build(url: str, ctx: Context, *, clients_count: int, seed: int, workdir: Pat
     service_csv = workdir / "services.csv"
     with client_csv.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["name", "email", "phone", "country", "currency", "document", "company",
-                         "support_plan"])
+        writer.writerow(
+            ["name", "email", "phone", "country", "currency", "document", "company", "support_plan"]
+        )
         for n in range(clients_count):
             country, currency = COUNTRIES[n % len(COUNTRIES)]
             first, last = rng.choice(FIRST), rng.choice(LAST)
             phone = _phone(country, rng)
-            writer.writerow([f"{first} {last}", f"cliente{n + 1}@ejemplo.com", phone, country,
-                             currency, "", "", rng.choice(["standard"] * 4 + ["professional"])])
+            writer.writerow(
+                [
+                    f"{first} {last}",
+                    f"cliente{n + 1}@ejemplo.com",
+                    phone,
+                    country,
+                    currency,
+                    "",
+                    "",
+                    rng.choice(["standard"] * 4 + ["professional"]),
+                ]
+            )
     with service_csv.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["client_email", "product", "cycle", "status", "next_due_date",
-                         "domain"])
+        writer.writerow(["client_email", "product", "cycle", "status", "next_due_date", "domain"])
         for n in range(clients_count):
             for _ in range(rng.choice([1, 1, 2, 3])):
                 product, cycle = rng.choice(PLANS)
                 due = ctx.today + dt.timedelta(days=rng.randint(5, 50))
                 domain = f"sitio{n + 1}-{rng.randint(10, 99)}.com"
-                writer.writerow([f"cliente{n + 1}@ejemplo.com", product, cycle, "active",
-                                 due.isoformat(), domain])
+                writer.writerow(
+                    [
+                        f"cliente{n + 1}@ejemplo.com",
+                        product,
+                        cycle,
+                        "active",
+                        due.isoformat(),
+                        domain,
+                    ]
+                )
     with unit_of_work(url=url) as session:
         clients.import_clients(session, ctx, client_csv)
     with unit_of_work(url=url) as session:
@@ -79,14 +134,21 @@ def _phone(region: str, rng: random.Random) -> str:
     national = str(example.national_number)
     for _ in range(100):
         candidate = phonenumbers.parse(
-            f"+{example.country_code}{national[:-3]}{rng.randint(0, 999):03d}", None)
+            f"+{example.country_code}{national[:-3]}{rng.randint(0, 999):03d}", None
+        )
         if phonenumbers.is_valid_number(candidate):
             return phonenumbers.format_number(candidate, phonenumbers.PhoneNumberFormat.E164)
     return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
 
 
-def walk(url: str, ctx: Context, *, days: int, seed: int,
-         report: Callable[[dt.date, dict[str, Any]], None]) -> dict[str, Any]:
+def walk(
+    url: str,
+    ctx: Context,
+    *,
+    days: int,
+    seed: int,
+    report: Callable[[dt.date, dict[str, Any]], None],
+) -> dict[str, Any]:
     """Run `daily` for each day; clients pay by their habits; report each day."""
     rng = random.Random(seed + 1)
     habits: dict[int, int | None] = {}  # client id → days after due they pay (None: never)
@@ -111,7 +173,8 @@ def walk(url: str, ctx: Context, *, days: int, seed: int,
         totals["payments"] += len(paid_today)
         for money in paid_today:
             totals["collected"][money.currency] = (
-                totals["collected"].get(money.currency, Money.zero(money.currency)) + money)
+                totals["collected"].get(money.currency, Money.zero(money.currency)) + money
+            )
         totals["days"] += 1
         summary["payments"] = len(paid_today)
         report(day, summary)

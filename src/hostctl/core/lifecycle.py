@@ -16,12 +16,13 @@ import datetime as dt
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select as sa_select
+from sqlalchemy import and_, case, exists, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, billing, catalogue, outbox, settings
@@ -41,7 +42,7 @@ LOCK_STALE = dt.timedelta(minutes=15)
 BATCH = 500
 
 
-@dataclass
+@dataclass(slots=True)
 class Action:
     day: dt.date
     action: str  # invoice | reminder | suspend | suspend-client | terminate | end | expire
@@ -61,79 +62,226 @@ def _renewing() -> Any:
     return and_(col(Service.auto_renew).is_(True), col(Service.cancellation).is_(None))
 
 
+# The rules read and write through Core statements on the tables: columns, not ORM objects,
+# so a day of thousands of services costs a few statements per rule, not one per service.
+_S = Service.__table__  # type: ignore[attr-defined]
+_C = Client.__table__  # type: ignore[attr-defined]
+_I = Invoice.__table__  # type: ignore[attr-defined]
+_L = InvoiceLine.__table__  # type: ignore[attr-defined]
+CHUNK = 2000  # ids per IN (...) list
+# What the alerts, the audit and the actions need of a service.
+_SERVICE_COLS = (_S.c.id, _S.c.client_id, _S.c.product_code, _S.c.domain, _S.c.next_due_date)
+
+
+def _core_renewing() -> Any:
+    return and_(_S.c.auto_renew.is_(True), _S.c.cancellation.is_(None))
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _update_ids(session: Session, table: Any, ids: list[int], **values: Any) -> None:
+    for chunk in _chunks(ids):
+        session.execute(table.update().where(table.c.id.in_(chunk)).values(**values))
+
+
 # --------------------------------------------------------------------------- D−15
-def generate_renewals(session: Session, ctx: Context, day: dt.date, *,
-                      client_id: int | None = None, problems: list[str] | None = None,
-                      checkpoint: Callable[[], None] | None = None) -> list[Invoice]:
+def generate_renewals(
+    session: Session,
+    ctx: Context,
+    day: dt.date,
+    *,
+    client_id: int | None = None,
+    problems: list[str] | None = None,
+    checkpoint: Callable[[], None] | None = None,
+) -> list[Invoice]:
     """Renewal invoices for every period that starts within the notice window of ``day``."""
     horizon = day + dt.timedelta(days=int(settings.get(session, "billing.renewal_days_before")))
     invoiced = exists().where(
-        InvoiceLine.service_id == Service.id, InvoiceLine.period_start == Service.next_due_date,
-        InvoiceLine.kind == "item", InvoiceLine.invoice_id == Invoice.id,
-        Invoice.status != "cancelled")
-    stmt = select(Service).where(
-        col(Service.status).in_(("active", "suspended")), _renewing(),
-        col(Service.next_due_date).is_not(None), col(Service.next_due_date) <= horizon,
-        ~invoiced)
+        _L.c.service_id == _S.c.id,
+        _L.c.period_start == _S.c.next_due_date,
+        _L.c.kind == "item",
+        _L.c.invoice_id == _I.c.id,
+        _I.c.status != "cancelled",
+    )
+    stmt = sa_select(
+        _S.c.id,
+        _S.c.client_id,
+        _S.c.product_code,
+        _S.c.cycle,
+        _S.c.next_due_date,
+        _S.c.anchor_day,
+        _S.c.domain,
+    ).where(
+        _S.c.status.in_(("active", "suspended")),
+        _core_renewing(),
+        _S.c.next_due_date.is_not(None),
+        _S.c.next_due_date <= horizon,
+        ~invoiced,
+    )
     if client_id:
-        stmt = stmt.where(Service.client_id == client_id)
-    services = list(session.exec(stmt.order_by(col(Service.client_id),
-                                                col(Service.next_due_date),
-                                                col(Service.id))).all())
+        stmt = stmt.where(_S.c.client_id == client_id)
+    session.flush()
+    services = session.execute(stmt.order_by(_S.c.client_id, _S.c.next_due_date, _S.c.id)).all()
     if not services:
         return []
-    groups: dict[tuple[int, dt.date], list[Service]] = {}
+    groups: dict[tuple[int, dt.date], list[Any]] = {}
     for service in services:
-        groups.setdefault((service.client_id, service.next_due_date), []).append(service)  # type: ignore[arg-type]
+        groups.setdefault((service.client_id, service.next_due_date), []).append(service)
+    del services
     created: list[Invoice] = []
+    catalogue_cache = _CatalogueCache(session)
     keys = list(groups)
     for start in range(0, len(keys), BATCH):
         chunk = keys[start : start + BATCH]
-        created.extend(_renewal_batch(session, ctx, {k: groups[k] for k in chunk},
-                                      problems if problems is not None else []))
+        created.extend(
+            _renewal_batch(
+                session,
+                ctx,
+                {k: groups.pop(k) for k in chunk},
+                problems if problems is not None else [],
+                catalogue_cache,
+            )
+        )
         if checkpoint:
             checkpoint()
     return created
 
 
-def _renewal_batch(session: Session, ctx: Context,
-                   groups: dict[tuple[int, dt.date], list[Service]],
-                   problems: list[str]) -> list[Invoice]:
+@dataclass(slots=True)
+class _ClientRef:
+    """What an invoice needs of a client without credit (one with credit is an ORM Client,
+    because applying credit changes it)."""
+
+    id: int
+    currency: str
+    credit_minor: int
+    phone: str | None
+    email: str | None
+
+
+class _CatalogueCache:
+    """Products and monthly prices read once per run instead of once per service."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.products: dict[str, Product] = {}
+        self.prices: dict[tuple[str, str], Money | BusinessRuleError] = {}
+
+    def product(self, code: str) -> Product:
+        product = self.products.get(code)
+        if product is None:
+            product = catalogue.get_product(self.session, code)
+            self.products[code] = product
+        return product
+
+    def price(self, product: Product, currency: str) -> Money:
+        key = (product.code, currency)
+        price = self.prices.get(key)
+        if price is None:
+            try:
+                price = _price(self.session, product, currency)
+            except BusinessRuleError as exc:
+                price = exc
+            self.prices[key] = price
+        if isinstance(price, BusinessRuleError):
+            raise price
+        return price
+
+
+def _renewal_batch(
+    session: Session,
+    ctx: Context,
+    groups: dict[tuple[int, dt.date], list[Any]],
+    problems: list[str],
+    cache: _CatalogueCache,
+) -> list[Invoice]:
     client_ids = sorted({cid for cid, _ in groups})
-    clients = {c.id: c for c in session.exec(select(Client).where(col(Client.id).in_(client_ids)))}
-    active = dict(session.exec(
-        select(Service.client_id, func.count()).where(
-            col(Service.client_id).in_(client_ids), Service.status == "active")
-        .group_by(col(Service.client_id))).all())
-    blocked = set(session.exec(
-        select(Service.client_id).where(
-            col(Service.client_id).in_(client_ids), Service.status == "suspended",
-            Service.suspension_reason == "non-payment").distinct()).all())
-    products: dict[str, Product] = {}
+    clients: dict[int, Any] = {}
+    with_credit = []
+    for row in session.execute(
+        sa_select(
+            _C.c.id,
+            _C.c.currency,
+            _C.c.credit_minor,
+            _C.c.phone,
+            _C.c.email,
+        ).where(_C.c.id.in_(client_ids))
+    ):
+        if row.credit_minor:
+            with_credit.append(row.id)
+        else:
+            clients[row.id] = _ClientRef(
+                row.id, row.currency, row.credit_minor, row.phone, row.email
+            )
+    if with_credit:
+        clients.update(
+            {c.id: c for c in session.exec(select(Client).where(col(Client.id).in_(with_credit)))}
+        )
+    # Active services (DSC-2) and non-payment suspensions (DSC-8) of each client, in one
+    # pass over the client_id index (a filter on status would make SQLite scan by status).
+    active: dict[int, int] = {}
+    blocked: set[int] = set()
+    for cid, n_active, n_blocked in session.execute(
+        sa_select(
+            _S.c.client_id,
+            func.sum(case((_S.c.status == "active", 1), else_=0)),
+            func.sum(
+                case(
+                    (and_(_S.c.status == "suspended", _S.c.suspension_reason == "non-payment"), 1),
+                    else_=0,
+                )
+            ),
+        )
+        .where(_S.c.client_id.in_(client_ids))
+        .group_by(_S.c.client_id)
+    ):
+        if n_active:
+            active[cid] = int(n_active)
+        if n_blocked:
+            blocked.add(cid)
     specs = []
     for (cid, due), services in groups.items():
         client = clients[cid]
         try:
             items = []
             for service in services:
-                product = products.get(service.product_code)
-                if product is None:
-                    product = catalogue.get_product(session, service.product_code)
-                    products[product.code] = product
-                items.append(Item(
-                    service_id=service.id, product_code=product.code, product_name=product.name,
-                    cycle=service.cycle,
-                    monthly_price=_price(session, product, client.currency),
-                    period_discount=product.period_discount, period_start=due,
-                    anchor_day=service.anchor_day, domain=service.domain))
+                product = cache.product(service.product_code)
+                items.append(
+                    Item(
+                        service_id=service.id,
+                        product_code=product.code,
+                        product_name=product.name,
+                        cycle=service.cycle,
+                        monthly_price=cache.price(product, client.currency),
+                        period_discount=product.period_discount,
+                        period_start=due,
+                        anchor_day=service.anchor_day,
+                        domain=service.domain,
+                    )
+                )
         except BusinessRuleError as exc:
             problems.append(f"client {cid}, due {due}: {exc.message}")
             continue
-        priced = price_items(items, client.currency, active_services=active.get(cid, 0),
-                             discounts_blocked=cid in blocked, bundle=False)
-        specs.append(billing.InvoiceSpec(client=client, kind="renewal", issue_date=ctx.today,
-                                         due_date=due, lines=priced.lines))
-    return billing.create_invoices(session, ctx, specs)
+        priced = price_items(
+            items,
+            client.currency,
+            active_services=active.get(cid, 0),
+            discounts_blocked=cid in blocked,
+            bundle=False,
+        )
+        specs.append(
+            billing.InvoiceSpec(
+                client=client,
+                kind="renewal",
+                issue_date=ctx.today,
+                due_date=due,
+                lines=priced.lines,
+            )
+        )
+    return billing.create_invoices(session, ctx, specs, load=False)
 
 
 def _price(session: Session, product: Product, currency: str) -> Money:
@@ -145,34 +293,66 @@ def send_reminders(session: Session, ctx: Context, day: dt.date) -> list[Action]
     actions = []
     for stage, days_before, level in REMINDERS:
         due = day + dt.timedelta(days=days_before)
-        rows = session.exec(
-            select(Invoice, Client).join(Client, col(Client.id) == Invoice.client_id).where(
-                Invoice.status == "unpaid", Invoice.kind == "renewal", Invoice.due_date == due,
-                Invoice.reminders_sent < level)).all()
+        rows = session.execute(
+            sa_select(
+                _I.c.id,
+                _I.c.number,
+                _I.c.total_minor,
+                _I.c.paid_minor,
+                _I.c.currency,
+                _I.c.issue_date,
+                _I.c.due_date,
+                _C.c.id.label("client_id"),
+                _C.c.phone,
+                _C.c.email,
+            )
+            .select_from(_I.join(_C, _C.c.id == _I.c.client_id))
+            .where(
+                _I.c.status == "unpaid",
+                _I.c.kind == "renewal",
+                _I.c.due_date == due,
+                _I.c.reminders_sent < level,
+            )
+        ).all()
         if not rows:
             continue
-        ids = [inv.id for inv, _ in rows]
-        session.execute(
-            Invoice.__table__.update().where(Invoice.__table__.c.id.in_(ids))  # type: ignore[attr-defined]
-            .values(reminders_sent=level))
-        outbox.emit_many(session, ctx, [
-            {"event": "invoice.reminder", "stage": stage, "client_id": c.id, "phone": c.phone,
-             "email": c.email, "invoice_id": inv.id,
-             "data": billing.invoice_payload(inv, [])}
-            for inv, c in rows])
-        audit.record_many(session, ctx, [
-            ("invoice.reminder", "invoice", inv.id, {"stage": stage}) for inv, _ in rows])
-        actions.extend(Action(day, "reminder", c.id, None, f"{inv.number} {stage}")
-                       for inv, c in rows)
+        _update_ids(session, _I, [inv.id for inv in rows], reminders_sent=level)
+        outbox.emit_many(
+            session,
+            ctx,
+            [
+                {
+                    "event": "invoice.reminder",
+                    "stage": stage,
+                    "client_id": inv.client_id,
+                    "phone": inv.phone,
+                    "email": inv.email,
+                    "invoice_id": inv.id,
+                    "data": billing.invoice_payload(inv, []),
+                }
+                for inv in rows
+            ],
+        )
+        audit.record_many(
+            session,
+            ctx,
+            [("invoice.reminder", "invoice", inv.id, {"stage": stage}) for inv in rows],
+        )
+        actions.extend(
+            Action(day, "reminder", inv.client_id, None, f"{inv.number} {stage}") for inv in rows
+        )
     return actions
 
 
 # --------------------------------------------------------------------------- D+2, 5th bd
 def suspend_overdue(session: Session, ctx: Context, day: dt.date) -> list[Action]:
     cutoff = day - dt.timedelta(days=SUSPEND_AFTER_DAYS)
-    rows = session.exec(select(Service).where(
-        Service.status == "active", _renewing(), col(Service.next_due_date) <= cutoff)).all()
-    return _suspend_all(session, ctx, day, list(rows), "suspend")
+    rows = session.execute(
+        sa_select(*_SERVICE_COLS).where(
+            _S.c.status == "active", _core_renewing(), _S.c.next_due_date <= cutoff
+        )
+    ).all()
+    return _suspend_all(session, ctx, day, rows, "suspend")
 
 
 def debtor_cutoff(cal: BusinessCalendar, day: dt.date) -> dt.date:
@@ -183,131 +363,395 @@ def debtor_cutoff(cal: BusinessCalendar, day: dt.date) -> dt.date:
     return candidate
 
 
-def suspend_debtors(session: Session, ctx: Context, day: dt.date,
-                    cal: BusinessCalendar) -> list[Action]:
-    """"El deudor es el cliente": every service of a client 5 business days overdue."""
+def suspend_debtors(
+    session: Session, ctx: Context, day: dt.date, cal: BusinessCalendar
+) -> list[Action]:
+    """ "El deudor es el cliente": every service of a client 5 business days overdue."""
     cutoff = debtor_cutoff(cal, day)
-    debtors = sa_select(Service.client_id).where(
-        col(Service.status).in_(("active", "suspended")), _renewing(),
-        col(Service.next_due_date) <= cutoff)
-    rows = session.exec(select(Service).where(
-        Service.status == "active", col(Service.client_id).in_(debtors))).all()
-    return _suspend_all(session, ctx, day, list(rows), "suspend-client")
+    debtors = (
+        session.execute(
+            sa_select(_S.c.client_id)
+            .where(
+                _S.c.status.in_(("active", "suspended")),
+                _core_renewing(),
+                _S.c.next_due_date <= cutoff,
+            )
+            .distinct()
+        )
+        .scalars()
+        .all()
+    )
+    rows = [s for s in _services_of(session, sorted(debtors)) if s.status == "active"]
+    rows.sort(key=lambda s: (s.next_due_date is not None, s.next_due_date, s.id))
+    return _suspend_all(session, ctx, day, rows, "suspend-client")
 
 
-def _suspend_all(session: Session, ctx: Context, day: dt.date, services: list[Service],
-                 action: str) -> list[Action]:
+def _services_of(session: Session, client_ids: list[int]) -> list[Any]:
+    """Every service of these clients, with its status and suspension reason.
+
+    Selected by client alone and filtered by the caller: with a condition on the status
+    as well, SQLite (which has no statistics here) walks the status index over every
+    active service instead of the client index."""
+    rows: list[Any] = []
+    for chunk in _chunks(client_ids):
+        rows += session.execute(
+            sa_select(
+                *_SERVICE_COLS,
+                _S.c.status,
+                _S.c.suspension_reason,
+            ).where(_S.c.client_id.in_(chunk))
+        ).all()
+    return rows
+
+
+def _suspend_all(
+    session: Session, ctx: Context, day: dt.date, services: Sequence[Any], action: str
+) -> list[Action]:
     if not services:
         return []
-    ids = [s.id for s in services]
-    table = Service.__table__  # type: ignore[attr-defined]
-    session.execute(table.update().where(table.c.id.in_(ids)).values(
-        status="suspended", suspension_reason="non-payment", suspended_on=day,
-        updated_at=ctx.now))
+    _update_ids(
+        session,
+        _S,
+        [s.id for s in services],
+        status="suspended",
+        suspension_reason="non-payment",
+        suspended_on=day,
+        updated_at=ctx.now,
+    )
     clients = _clients(session, {s.client_id for s in services})
     names = _product_names(session)
-    outbox.emit_many(session, ctx, [
-        {"event": "service.suspended", "client_id": s.client_id,
-         "phone": clients[s.client_id].phone, "email": clients[s.client_id].email,
-         "service_id": s.id,
-         "data": _service_data(s, names, "non-payment")} for s in services])
-    audit.record_many(session, ctx, [
-        ("service.suspend", "service", s.id,
-         {"status": ["active", "suspended"], "suspension_reason": "non-payment",
-          "rule": "D+2" if action == "suspend" else "5th business day"})
-        for s in services])
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": "service.suspended",
+                "client_id": s.client_id,
+                "phone": clients[s.client_id].phone,
+                "email": clients[s.client_id].email,
+                "service_id": s.id,
+                "data": _service_data(s, names, "non-payment"),
+            }
+            for s in services
+        ],
+    )
+    rule = "D+2" if action == "suspend" else "5th business day"
+    audit.record_many(
+        session,
+        ctx,
+        [
+            (
+                "service.suspend",
+                "service",
+                s.id,
+                {
+                    "status": ["active", "suspended"],
+                    "suspension_reason": "non-payment",
+                    "rule": rule,
+                },
+            )
+            for s in services
+        ],
+    )
     return [Action(day, action, s.client_id, s.id, f"due {s.next_due_date}") for s in services]
 
 
 # --------------------------------------------------------------------------- D+25
-def terminate_overdue(session: Session, ctx: Context, day: dt.date,
-                      cal_days: int) -> list[Action]:
+def terminate_overdue(session: Session, ctx: Context, day: dt.date, cal_days: int) -> list[Action]:
+    """Terminate, cancel the unpaid renewal/restoration invoices of the terminated services
+    (what was paid on them, and credit used, goes back to credit), then reactivate the other
+    suspended services of each client left with no overdue debt (``billing.cancel_invoice``
+    and ``billing.reactivate_if_clear`` in bulk)."""
     cutoff = day - dt.timedelta(days=cal_days)
-    services = list(session.exec(select(Service).where(
-        col(Service.status).in_(("active", "suspended")), _renewing(),
-        col(Service.next_due_date) <= cutoff)).all())
+    services = session.execute(
+        sa_select(*_SERVICE_COLS).where(
+            _S.c.status.in_(("active", "suspended")), _core_renewing(), _S.c.next_due_date <= cutoff
+        )
+    ).all()
     if not services:
         return []
+    service_ids = [s.id for s in services]
+    _update_ids(session, _S, service_ids, status="terminated", ended_on=day, updated_at=ctx.now)
     clients = _clients(session, {s.client_id for s in services})
     names = _product_names(session)
-    actions = []
-    for service in services:
-        service.status = "terminated"
-        service.ended_on = day
-        service.updated_at = ctx.now
-        session.add(service)
-        actions.append(Action(day, "terminate", service.client_id, service.id,
-                              f"due {service.next_due_date}"))
-    session.flush()
-    outbox.emit_many(session, ctx, [
-        {"event": "service.terminated", "client_id": s.client_id,
-         "phone": clients[s.client_id].phone, "email": clients[s.client_id].email,
-         "service_id": s.id, "data": _service_data(s, names, "non-payment")}
-        for s in services])
-    audit.record_many(session, ctx, [
-        ("service.terminate", "service", s.id, {"status": "terminated", "rule": "D+25"})
-        for s in services])
-    invoices = session.exec(select(Invoice).where(
-        Invoice.status == "unpaid", col(Invoice.id).in_(
-            sa_select(InvoiceLine.invoice_id).where(
-                col(InvoiceLine.service_id).in_([s.id for s in services]),
-                InvoiceLine.kind == "item")))).all()
-    for invoice in invoices:
-        if invoice.kind in ("renewal", "restoration"):
-            billing.cancel_invoice(session, ctx, invoice, "service terminated for non-payment")
-    session.flush()
-    for client in clients.values():
-        billing.reactivate_if_clear(session, ctx, client, lengthen=False)
+    actions = [
+        Action(day, "terminate", s.client_id, s.id, f"due {s.next_due_date}") for s in services
+    ]
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": "service.terminated",
+                "client_id": s.client_id,
+                "phone": clients[s.client_id].phone,
+                "email": clients[s.client_id].email,
+                "service_id": s.id,
+                "data": _service_data(s, names, "non-payment"),
+            }
+            for s in services
+        ],
+    )
+    audit.record_many(
+        session,
+        ctx,
+        [
+            ("service.terminate", "service", s.id, {"status": "terminated", "rule": "D+25"})
+            for s in services
+        ],
+    )
+    _cancel_invoices_of(session, ctx, service_ids, clients)
+    _reactivate_clear(session, ctx, sorted(clients), clients, names)
     return actions
+
+
+def _cancel_invoices_of(
+    session: Session, ctx: Context, service_ids: list[int], clients: dict[int, Any]
+) -> None:
+    """``billing.cancel_invoice`` of every unpaid renewal/restoration invoice with an item
+    line of these services."""
+    invoice_ids: set[int] = set()
+    for chunk in _chunks(service_ids):
+        invoice_ids.update(
+            session.execute(
+                sa_select(_L.c.invoice_id)
+                .where(_L.c.service_id.in_(chunk), _L.c.kind == "item")
+                .distinct()
+            ).scalars()
+        )
+    invoices = []
+    for chunk in _chunks(sorted(invoice_ids)):  # by id alone, filtered here (_services_of)
+        invoices += [
+            i
+            for i in session.execute(
+                sa_select(
+                    _I.c.id,
+                    _I.c.number,
+                    _I.c.client_id,
+                    _I.c.kind,
+                    _I.c.status,
+                    _I.c.total_minor,
+                    _I.c.paid_minor,
+                    _I.c.currency,
+                    _I.c.issue_date,
+                    _I.c.due_date,
+                ).where(_I.c.id.in_(chunk))
+            )
+            if i.status == "unpaid" and i.kind in ("renewal", "restoration")
+        ]
+    if not invoices:
+        return
+    invoices.sort(key=lambda i: (i.due_date, i.id))  # the order the ORM query gave
+    ids = [i.id for i in invoices]
+    items: dict[int, list[str]] = {i: [] for i in ids}
+    credit_used: dict[int, int] = dict.fromkeys(ids, 0)
+    for chunk in _chunks(ids):
+        for line in session.execute(
+            sa_select(_L.c.invoice_id, _L.c.kind, _L.c.description, _L.c.amount_minor)
+            .where(_L.c.invoice_id.in_(chunk), _L.c.kind.in_(("item", "credit")))
+            .order_by(_L.c.invoice_id, _L.c.position)
+        ):
+            if line.kind == "item":
+                items[line.invoice_id].append(line.description)
+            else:
+                credit_used[line.invoice_id] -= line.amount_minor
+    reason = "service terminated for non-payment"
+    returned = {i.id: Money(i.paid_minor + credit_used[i.id], i.currency) for i in invoices}
+    for invoice in invoices:
+        if returned[invoice.id].is_positive():  # rare: back to the client's credit
+            client = session.get(Client, invoice.client_id)
+            billing.add_credit(
+                session,
+                ctx,
+                client,
+                returned[invoice.id],  # type: ignore[arg-type]
+                "cancelled invoice",
+                invoice_id=invoice.id,
+            )
+    session.flush()
+    _update_ids(session, _I, ids, status="cancelled", cancelled_on=ctx.today)
+    audit.record_many(
+        session,
+        ctx,
+        [
+            (
+                "invoice.cancel",
+                "invoice",
+                i.id,
+                {"status": ["unpaid", "cancelled"], "to_credit": returned[i.id].to_json()},
+            )
+            for i in invoices
+        ],
+        note=reason,
+    )
+    contacts = (
+        clients
+        if all(i.client_id in clients for i in invoices)
+        else _clients(session, {i.client_id for i in invoices})
+    )
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": "invoice.cancelled",
+                "client_id": i.client_id,
+                "phone": contacts[i.client_id].phone,
+                "email": contacts[i.client_id].email,
+                "invoice_id": i.id,
+                "data": billing.invoice_payload(i, items[i.id]),
+            }
+            for i in invoices
+        ],
+    )
+
+
+def _reactivate_clear(
+    session: Session,
+    ctx: Context,
+    client_ids: list[int],
+    clients: dict[int, Any],
+    names: dict[str, str],
+) -> None:
+    """``billing.reactivate_if_clear(..., lengthen=False)`` for each of ``client_ids``."""
+    # billing.has_overdue_debt of each client; as in _services_of, selected by client alone.
+    debtors: set[int] = set()
+    for chunk in _chunks(client_ids):
+        debtors.update(
+            i.client_id
+            for i in session.execute(
+                sa_select(
+                    _I.c.client_id,
+                    _I.c.status,
+                    _I.c.kind,
+                    _I.c.due_date,
+                ).where(_I.c.client_id.in_(chunk))
+            )
+            if i.status == "unpaid" and i.kind in billing.DEBT_KINDS and i.due_date < ctx.today
+        )
+    services = [
+        s
+        for s in _services_of(session, [c for c in client_ids if c not in debtors])
+        if s.status == "suspended"
+        and s.suspension_reason == "non-payment"
+        and (s.next_due_date is None or s.next_due_date >= ctx.today)
+    ]
+    if not services:
+        return
+    services.sort(key=lambda s: (s.client_id, s.next_due_date is not None, s.next_due_date, s.id))
+    _update_ids(
+        session,
+        _S,
+        [s.id for s in services],
+        status="active",
+        suspension_reason=None,
+        suspended_on=None,
+        updated_at=ctx.now,
+    )
+    audit.record_many(
+        session,
+        ctx,
+        [
+            ("service.reactivate", "service", s.id, {"status": ["suspended", "active"]})
+            for s in services
+        ],
+    )
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": "service.reactivated",
+                "client_id": s.client_id,
+                "phone": clients[s.client_id].phone,
+                "email": clients[s.client_id].email,
+                "service_id": s.id,
+                "data": _service_data(s, names, "payment"),
+            }
+            for s in services
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- not renewing
 def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> list[Action]:
-    services = list(session.exec(select(Service).where(
-        col(Service.status).in_(("active", "suspended")),
-        col(Service.next_due_date) <= day,
-        (col(Service.auto_renew).is_(False)) | (Service.cancellation == "end-of-period"))).all())
+    services = session.execute(
+        sa_select(*_SERVICE_COLS, _S.c.cancellation).where(
+            _S.c.status.in_(("active", "suspended")),
+            _S.c.next_due_date <= day,
+            (_S.c.auto_renew.is_(False)) | (_S.c.cancellation == "end-of-period"),
+        )
+    ).all()
     if not services:
         return []
     clients = _clients(session, {s.client_id for s in services})
-    categories = dict(session.exec(select(Product.code, Product.category)).all())
+    categories = dict(session.execute(sa_select(Product.code, Product.category)).all())
     names = _product_names(session)
-    actions = []
-    for service in services:
-        expired = categories.get(service.product_code) == "domain" and not service.cancellation
-        service.status = "expired" if expired else "cancelled"
-        service.ended_on = day
-        session.add(service)
-        actions.append(Action(day, "end", service.client_id, service.id, service.status))
-    session.flush()
-    outbox.emit_many(session, ctx, [
-        {"event": "service.terminated", "client_id": s.client_id,
-         "phone": clients[s.client_id].phone, "email": clients[s.client_id].email,
-         "service_id": s.id, "data": _service_data(s, names, s.status)} for s in services])
-    audit.record_many(session, ctx, [
-        ("service.end", "service", s.id, {"status": s.status, "rule": "not renewed"})
-        for s in services])
-    return actions
+    status = {
+        s.id: "expired"
+        if categories.get(s.product_code) == "domain" and not s.cancellation
+        else "cancelled"
+        for s in services
+    }
+    for value in ("expired", "cancelled"):
+        _update_ids(
+            session,
+            _S,
+            [s.id for s in services if status[s.id] == value],
+            status=value,
+            ended_on=day,
+        )
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": "service.terminated",
+                "client_id": s.client_id,
+                "phone": clients[s.client_id].phone,
+                "email": clients[s.client_id].email,
+                "service_id": s.id,
+                "data": _service_data(s, names, status[s.id]),
+            }
+            for s in services
+        ],
+    )
+    audit.record_many(
+        session,
+        ctx,
+        [
+            ("service.end", "service", s.id, {"status": status[s.id], "rule": "not renewed"})
+            for s in services
+        ],
+    )
+    return [Action(day, "end", s.client_id, s.id, status[s.id]) for s in services]
 
 
-def _clients(session: Session, ids: set[int]) -> dict[int, Client]:
-    result: dict[int, Client] = {}
-    id_list = sorted(ids)
-    for start in range(0, len(id_list), 900):
-        chunk = id_list[start : start + 900]
-        result.update({c.id: c for c in session.exec(  # type: ignore[misc]
-            select(Client).where(col(Client.id).in_(chunk)))})
+def _clients(session: Session, ids: set[int]) -> dict[int, Any]:
+    """id → (id, phone, email) of these clients: what an alert needs."""
+    result: dict[int, Any] = {}
+    for chunk in _chunks(sorted(ids)):
+        result.update(
+            (c.id, c)
+            for c in session.execute(
+                sa_select(_C.c.id, _C.c.phone, _C.c.email).where(_C.c.id.in_(chunk))
+            )
+        )
     return result
 
 
 def _product_names(session: Session) -> dict[str, str]:
-    return dict(session.exec(select(Product.code, Product.name)).all())
+    return dict(session.execute(sa_select(Product.code, Product.name)).all())
 
 
-def _service_data(service: Service, names: dict[str, str], reason: str) -> dict[str, Any]:
-    return {"service_id": service.id, "product": service.product_code,
-            "product_name": names.get(service.product_code, service.product_code),
-            "domain": service.domain, "reason": reason}
+def _service_data(service: Any, names: dict[str, str], reason: str) -> dict[str, Any]:
+    return {
+        "service_id": service.id,
+        "product": service.product_code,
+        "product_name": names.get(service.product_code, service.product_code),
+        "domain": service.domain,
+        "reason": reason,
+    }
 
 
 # --------------------------------------------------------------------------- one day
@@ -320,11 +764,17 @@ def run_day(session: Session, ctx: Context, checkpoint: Callable[[], None]) -> D
     cal = calendar_for(settings.get(session, "calendar.holidays_country"))
     result.actions += end_non_renewing(session, ctx, day)
     checkpoint()
-    invoices = generate_renewals(session, ctx, day, problems=result.problems,
-                                 checkpoint=checkpoint)
-    result.actions += [Action(day, "invoice", i.client_id, None,
-                              f"{i.number} due {i.due_date} "
-                              f"{Money(i.total_minor, i.currency)}") for i in invoices]
+    invoices = generate_renewals(session, ctx, day, problems=result.problems, checkpoint=checkpoint)
+    result.actions += [
+        Action(
+            day,
+            "invoice",
+            i.client_id,
+            None,
+            f"{i.number} due {i.due_date} {Money(i.total_minor, i.currency)}",
+        )
+        for i in invoices
+    ]
     result.actions += send_reminders(session, ctx, day)
     checkpoint()
     result.actions += suspend_overdue(session, ctx, day)
@@ -356,15 +806,17 @@ def daily_lock(url: str | None, ctx: Context, *, wait: bool = False) -> Iterator
                 now = real_now_utc()
                 lock = session.get(Lock, LOCK_NAME, with_for_update=True)
                 if lock is None:
-                    session.add(Lock(name=LOCK_NAME, holder=holder, acquired_at=now,
-                                     heartbeat_at=now))
+                    session.add(
+                        Lock(name=LOCK_NAME, holder=holder, acquired_at=now, heartbeat_at=now)
+                    )
                 elif now - lock.heartbeat_at > LOCK_STALE:
                     lock.holder, lock.acquired_at, lock.heartbeat_at = holder, now, now
                     session.add(lock)
                 else:
                     raise BusyError(
                         f"Another daily run ({lock.holder}) has been working since "
-                        f"{lock.acquired_at:%Y-%m-%d %H:%M} UTC; try again later.")
+                        f"{lock.acquired_at:%Y-%m-%d %H:%M} UTC; try again later."
+                    )
             break
         except BusyError:
             if not wait:
@@ -394,8 +846,9 @@ def heartbeat(session: Session, holder: str) -> None:
 
 # --------------------------------------------------------------------------- the run
 def days_to_run(session: Session, until: dt.date) -> list[dt.date]:
-    last = session.exec(select(func.max(DailyRun.day)).where(
-        col(DailyRun.finished_at).is_not(None))).one()
+    last = session.exec(
+        select(func.max(DailyRun.day)).where(col(DailyRun.finished_at).is_not(None))
+    ).one()
     if last is None:
         return [until]
     days = []
@@ -406,23 +859,44 @@ def days_to_run(session: Session, until: dt.date) -> list[dt.date]:
     return days
 
 
-COUNTS = {"invoice": "invoices_created", "reminder": "reminders", "suspend": "suspended",
-          "suspend-client": "suspended", "terminate": "terminated", "end": "ended",
-          "expire": "expired"}
+COUNTS = {
+    "invoice": "invoices_created",
+    "reminder": "reminders",
+    "suspend": "suspended",
+    "suspend-client": "suspended",
+    "terminate": "terminated",
+    "end": "ended",
+    "expire": "expired",
+}
 
 
 def run_daily(
-    ctx: Context, *, until: dt.date, dry_run: bool = False, wait: bool = False,
-    url: str | None = None, send_alerts: bool = True,
+    ctx: Context,
+    *,
+    until: dt.date,
+    dry_run: bool = False,
+    wait: bool = False,
+    url: str | None = None,
+    send_alerts: bool = True,
     on_day: Callable[[DayResult], None] | None = None,
     on_start: Callable[[list[dt.date]], None] | None = None,
 ) -> dict[str, Any]:
     """Run every day from the one after the last finished run up to ``until``."""
     from hostctl.db import unit_of_work
 
-    summary: dict[str, Any] = {"invoices_created": 0, "reminders": 0, "suspended": 0,
-                               "terminated": 0, "ended": 0, "expired": 0, "alerts_sent": 0,
-                               "days": [], "dry_run": dry_run, "problems": [], "actions": []}
+    summary: dict[str, Any] = {
+        "invoices_created": 0,
+        "reminders": 0,
+        "suspended": 0,
+        "terminated": 0,
+        "ended": 0,
+        "expired": 0,
+        "alerts_sent": 0,
+        "days": [],
+        "dry_run": dry_run,
+        "problems": [],
+        "actions": [],
+    }
     with daily_lock(url, ctx, wait=wait) as holder, unit_of_work(url=url) as session:
         days = days_to_run(session, until)
         if on_start:
@@ -446,10 +920,23 @@ def run_daily(
             summary["days"].append(day.isoformat())
             summary["problems"] += [f"{day}: {p}" for p in result.problems]
             summary["actions"] += [
-                {"day": a.day.isoformat(), "action": a.action, "client_id": a.client_id,
-                 "service_id": a.service_id, "detail": a.detail} for a in result.actions]
-            session.add(DailyRun(day=day, started_at=real_now_utc(), finished_at=real_now_utc(),
-                                 summary=json.dumps(counts)))
+                {
+                    "day": a.day.isoformat(),
+                    "action": a.action,
+                    "client_id": a.client_id,
+                    "service_id": a.service_id,
+                    "detail": a.detail,
+                }
+                for a in result.actions
+            ]
+            session.add(
+                DailyRun(
+                    day=day,
+                    started_at=real_now_utc(),
+                    finished_at=real_now_utc(),
+                    summary=json.dumps(counts),
+                )
+            )
             checkpoint()
             if on_day:
                 on_day(result)
@@ -461,8 +948,7 @@ def run_daily(
         # claims are stamped with the real time, even when a past day was replayed
         from hostctl.core.clock import COMPANY_TZ
 
-        real = Context(staff=ctx.staff, today=ctx.today,
-                       now=real_now_utc().astimezone(COMPANY_TZ))
+        real = Context(staff=ctx.staff, today=ctx.today, now=real_now_utc().astimezone(COMPANY_TZ))
         sent = delivery.send_pending(real, url=url)
         summary["alerts_sent"] = int(sent.get("sent", 0))
     return summary

@@ -126,7 +126,10 @@ def emit_many(session: Session, ctx: Context, alerts: list[dict[str, Any]]) -> i
                 }
             )
     if rows:
-        session.execute(insert(OutboxMessage), rows)
+        # A Core insert: one executemany, where the ORM bulk form splits the rows into
+        # one statement per pattern of NULL columns. Flush first, as the ORM form did.
+        session.flush()
+        session.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
     return len(rows)
 
 

@@ -31,8 +31,14 @@ def get_service(session: Session, service_id: int) -> Service:
     return service
 
 
-def list_services(session: Session, *, client_id: int | None = None, status: str | None = None,
-                  pending: bool = False, limit: int | None = None) -> list[Service]:
+def list_services(
+    session: Session,
+    *,
+    client_id: int | None = None,
+    status: str | None = None,
+    pending: bool = False,
+    limit: int | None = None,
+) -> list[Service]:
     stmt = select(Service)
     if client_id:
         stmt = stmt.where(Service.client_id == client_id)
@@ -46,18 +52,37 @@ def list_services(session: Session, *, client_id: int | None = None, status: str
     return list(session.exec(stmt).all())
 
 
-def item_for(session: Session, service: Service, product: Product, currency: str,
-             period_start: dt.date | None) -> Item:
+def item_for(
+    session: Session,
+    service: Service,
+    product: Product,
+    currency: str,
+    period_start: dt.date | None,
+) -> Item:
     return Item(
-        service_id=service.id, product_code=product.code, product_name=product.name,
-        cycle=service.cycle, monthly_price=catalogue.monthly_price(session, product, currency),
-        period_discount=product.period_discount, period_start=period_start,
-        anchor_day=service.anchor_day, domain=service.domain)
+        service_id=service.id,
+        product_code=product.code,
+        product_name=product.name,
+        cycle=service.cycle,
+        monthly_price=catalogue.monthly_price(session, product, currency),
+        period_discount=product.period_discount,
+        period_start=period_start,
+        anchor_day=service.anchor_day,
+        domain=service.domain,
+    )
 
 
 # --------------------------------------------------------------------------- order
-def order(session: Session, ctx: Context, *, client_id: int, product_code: str, cycle: str,
-          quantity: int = 1, domain: str | None = None) -> tuple[list[Service], Invoice]:
+def order(
+    session: Session,
+    ctx: Context,
+    *,
+    client_id: int,
+    product_code: str,
+    cycle: str,
+    quantity: int = 1,
+    domain: str | None = None,
+) -> tuple[list[Service], Invoice]:
     """Pending service(s) and their first invoice, due the day it is issued (BIL-13)."""
     client = get_client(session, client_id)
     if client.status != "active":
@@ -67,7 +92,8 @@ def order(session: Session, ctx: Context, *, client_id: int, product_code: str, 
     allowed = catalogue.product_cycles(product)
     if cycle not in allowed:
         raise BusinessRuleError(
-            f"{product.code} cannot be billed {cycle}; its cycles are {', '.join(allowed)}.")
+            f"{product.code} cannot be billed {cycle}; its cycles are {', '.join(allowed)}."
+        )
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValidationError(f"The quantity must be from 1 to {MAX_QUANTITY}.")
     if product.category == "domain" and not domain:
@@ -79,24 +105,50 @@ def order(session: Session, ctx: Context, *, client_id: int, product_code: str, 
     blocked = billing.discounts_blocked(session, client.id or 0)
     services = []
     for _ in range(quantity):
-        service = Service(client_id=client.id or 0, product_code=product.code, cycle=cycle,
-                          status="pending", domain=domain.strip().lower() if domain else None,
-                          created_on=ctx.today, created_at=ctx.now, updated_at=ctx.now)
+        service = Service(
+            client_id=client.id or 0,
+            product_code=product.code,
+            cycle=cycle,
+            status="pending",
+            domain=domain.strip().lower() if domain else None,
+            created_on=ctx.today,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
         session.add(service)
         services.append(service)
     session.flush()
     items = [item_for(session, s, product, client.currency, ctx.today) for s in services]
-    priced = price_items(items, client.currency, active_services=active,
-                         discounts_blocked=blocked, bundle=True)
-    invoice = billing.create_invoice(session, ctx, billing.InvoiceSpec(
-        client=client, kind="order", issue_date=ctx.today, due_date=ctx.today,
-        lines=priced.lines))
+    priced = price_items(
+        items, client.currency, active_services=active, discounts_blocked=blocked, bundle=True
+    )
+    invoice = billing.create_invoice(
+        session,
+        ctx,
+        billing.InvoiceSpec(
+            client=client,
+            kind="order",
+            issue_date=ctx.today,
+            due_date=ctx.today,
+            lines=priced.lines,
+        ),
+    )
     for service in services:
         service.order_invoice_id = invoice.id
         session.add(service)
-        audit.record(session, ctx, "service.order", "service", service.id, {
-            "client_id": client.id, "product": product.code, "cycle": cycle,
-            "invoice": invoice.number})
+        audit.record(
+            session,
+            ctx,
+            "service.order",
+            "service",
+            service.id,
+            {
+                "client_id": client.id,
+                "product": product.code,
+                "cycle": cycle,
+                "invoice": invoice.number,
+            },
+        )
     session.flush()
     return services, invoice
 
@@ -110,9 +162,15 @@ def activate_service(session: Session, ctx: Context, service: Service, *, reason
     service.next_due_date = next_due(ctx.today, service.cycle, service.anchor_day)
     service.updated_at = ctx.now
     session.add(service)
-    audit.record(session, ctx, "service.activate", "service", service.id, {
-        "status": ["pending", "active"], "next_due_date": service.next_due_date.isoformat()},
-        note=reason)
+    audit.record(
+        session,
+        ctx,
+        "service.activate",
+        "service",
+        service.id,
+        {"status": ["pending", "active"], "next_due_date": service.next_due_date.isoformat()},
+        note=reason,
+    )
 
 
 def _order_paid(session: Session, service: Service) -> bool:
@@ -132,14 +190,21 @@ def requirements_met(session: Session, ctx: Context, service_id: int) -> Service
         raise BusinessRuleError(f"{product.code} activates instantly when its invoice is paid.")
     if not _order_paid(session, service):
         raise BusinessRuleError(
-            f"Service {service.id}'s first invoice is unpaid; requirements count once it is paid.")
+            f"Service {service.id}'s first invoice is unpaid; requirements count once it is paid."
+        )
     cal = calendar_for(settings.get(session, "calendar.holidays_country"))
     service.requirements_met_on = ctx.today
     service.activation_due = cal.add_business_days(ctx.today, product.activation_days)
     service.updated_at = ctx.now
     session.add(service)
-    audit.record(session, ctx, "service.requirements_met", "service", service.id, {
-        "activation_due": service.activation_due.isoformat()})
+    audit.record(
+        session,
+        ctx,
+        "service.requirements_met",
+        "service",
+        service.id,
+        {"activation_due": service.activation_due.isoformat()},
+    )
     return service
 
 
@@ -149,13 +214,16 @@ def activate(session: Session, ctx: Context, service_id: int) -> Service:
         raise BusinessRuleError(f"Service {service.id} is {service.status}, not pending.")
     if not _order_paid(session, service):
         raise BusinessRuleError(
-            f"Service {service.id}'s first invoice is unpaid; it activates once paid.")
+            f"Service {service.id}'s first invoice is unpaid; it activates once paid."
+        )
     product = catalogue.get_product(session, service.product_code)
     if product.activation == "manual" and service.requirements_met_on is None:
         raise BusinessRuleError(
-            f"Mark the requirements of service {service.id} first "
-            f"(`hostctl service requirements-met {service.id}`): {product.requirement or ''}"
-            .rstrip(": "))
+            (
+                f"Mark the requirements of service {service.id} first "
+                f"(`hostctl service requirements-met {service.id}`): {product.requirement or ''}"
+            ).rstrip(": ")
+        )
     activate_service(session, ctx, service, reason="activated by staff")
     return service
 
@@ -180,15 +248,22 @@ def pending_queue(session: Session, today: dt.date) -> list[dict[str, Any]]:
                 days_left = cal.business_days_between(today, service.activation_due)
         elif paid:
             state = "ready"
-        rows.append({"service": service, "product": product, "queue_state": state,
-                     "business_days_left": days_left,
-                     "requirement": product.requirement if product else None})
+        rows.append(
+            {
+                "service": service,
+                "product": product,
+                "queue_state": state,
+                "business_days_left": days_left,
+                "requirement": product.requirement if product else None,
+            }
+        )
     return rows
 
 
 # --------------------------------------------------------------------------- suspension
-def suspend_service(session: Session, ctx: Context, service: Service, reason: str, *,
-                    client: Client | None = None) -> bool:
+def suspend_service(
+    session: Session, ctx: Context, service: Service, reason: str, *, client: Client | None = None
+) -> bool:
     if service.status not in ("active", "suspended", "pending"):
         return False
     if service.status == "suspended" and service.suspension_reason == reason:
@@ -199,11 +274,23 @@ def suspend_service(session: Session, ctx: Context, service: Service, reason: st
     service.suspended_on = ctx.today
     service.updated_at = ctx.now
     session.add(service)
-    audit.record(session, ctx, "service.suspend", "service", service.id,
-                 {"status": [before, "suspended"], "suspension_reason": reason})
+    audit.record(
+        session,
+        ctx,
+        "service.suspend",
+        "service",
+        service.id,
+        {"status": [before, "suspended"], "suspension_reason": reason},
+    )
     client = client or get_client(session, service.client_id)
-    outbox.emit(session, ctx, "service.suspended", client, service_id=service.id,
-                data=billing.service_payload(session, service, reason))
+    outbox.emit(
+        session,
+        ctx,
+        "service.suspended",
+        client,
+        service_id=service.id,
+        data=billing.service_payload(session, service, reason),
+    )
     return True
 
 
@@ -212,8 +299,9 @@ def suspend_for_abuse(session: Session, ctx: Context, service_id: int, reason: s
         raise ValidationError("Staff suspend services only for abuse: --reason abuse.")
     service = get_service(session, service_id)
     if service.status != "active":
-        raise BusinessRuleError(f"Service {service.id} is {service.status}; only active services "
-                                "can be suspended.")
+        raise BusinessRuleError(
+            f"Service {service.id} is {service.status}; only active services can be suspended."
+        )
     suspend_service(session, ctx, service, "abuse")
     return service
 
@@ -224,34 +312,64 @@ def unsuspend(session: Session, ctx: Context, service_id: int) -> Service:
     if service.status != "suspended" or service.suspension_reason != "abuse":
         raise BusinessRuleError(
             f"Service {service.id} is not suspended for abuse; non-payment and chargeback "
-            "suspensions are lifted by paying.")
+            "suspensions are lifted by paying."
+        )
     service.status = "active"
     service.suspension_reason = None
     service.suspended_on = None
     session.add(service)
-    audit.record(session, ctx, "service.unsuspend", "service", service.id,
-                 {"status": ["suspended", "active"]})
-    outbox.emit(session, ctx, "service.reactivated", get_client(session, service.client_id),
-                service_id=service.id, data=billing.service_payload(session, service, "abuse"))
+    audit.record(
+        session,
+        ctx,
+        "service.unsuspend",
+        "service",
+        service.id,
+        {"status": ["suspended", "active"]},
+    )
+    outbox.emit(
+        session,
+        ctx,
+        "service.reactivated",
+        get_client(session, service.client_id),
+        service_id=service.id,
+        data=billing.service_payload(session, service, "abuse"),
+    )
     return service
 
 
 def close_account(session: Session, ctx: Context, client: Client, *, reason: str) -> None:
     """Terminate every live service of the client (BIL-9 "close the account")."""
-    for service in session.exec(select(Service).where(
+    for service in session.exec(
+        select(Service).where(
             Service.client_id == client.id,
-            col(Service.status).in_(("active", "suspended", "pending")))).all():
+            col(Service.status).in_(("active", "suspended", "pending")),
+        )
+    ).all():
         service.status = "terminated"
         service.ended_on = ctx.today
         session.add(service)
-        audit.record(session, ctx, "service.terminate", "service", service.id,
-                     {"status": "terminated"}, note=reason)
-        outbox.emit(session, ctx, "service.terminated", client, service_id=service.id,
-                    data=billing.service_payload(session, service, reason))
+        audit.record(
+            session,
+            ctx,
+            "service.terminate",
+            "service",
+            service.id,
+            {"status": "terminated"},
+            note=reason,
+        )
+        outbox.emit(
+            session,
+            ctx,
+            "service.terminated",
+            client,
+            service_id=service.id,
+            data=billing.service_payload(session, service, reason),
+        )
     client.status = "closed"
     session.add(client)
-    audit.record(session, ctx, "client.close", "client", client.id, {"status": "closed"},
-                 note=reason)
+    audit.record(
+        session, ctx, "client.close", "client", client.id, {"status": "closed"}, note=reason
+    )
 
 
 # --------------------------------------------------------------------------- restoration
@@ -261,8 +379,9 @@ def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, I
 
     service = get_service(session, service_id)
     if service.status != "terminated":
-        raise BusinessRuleError(f"Service {service.id} is {service.status}; only terminated "
-                                "services are restored.")
+        raise BusinessRuleError(
+            f"Service {service.id} is {service.status}; only terminated services are restored."
+        )
     if service.next_due_date is None:
         raise BusinessRuleError(f"Service {service.id} was never active; order it again.")
     client = get_client(session, service.client_id)
@@ -270,25 +389,50 @@ def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, I
     if fee is None:
         raise BusinessRuleError(
             f"No restoration fee is set for {client.currency}; set it with "
-            f"`hostctl config set billing.restoration_fee.{client.currency} AMOUNT`.")
-    existing = session.exec(select(Invoice).join(InvoiceLine).where(
-        InvoiceLine.service_id == service.id, Invoice.kind == "restoration",
-        Invoice.status == "unpaid")).first()
+            f"`hostctl config set billing.restoration_fee.{client.currency} AMOUNT`."
+        )
+    existing = session.exec(
+        select(Invoice)
+        .join(InvoiceLine)
+        .where(
+            InvoiceLine.service_id == service.id,
+            Invoice.kind == "restoration",
+            Invoice.status == "unpaid",
+        )
+    ).first()
     if existing is not None:
-        raise BusinessRuleError(f"Service {service.id} already has restoration invoice "
-                                f"{existing.number} waiting for payment.")
+        raise BusinessRuleError(
+            f"Service {service.id} already has restoration invoice "
+            f"{existing.number} waiting for payment."
+        )
     product = catalogue.get_product(session, service.product_code)
     item = item_for(session, service, product, client.currency, service.next_due_date)
-    priced = price_items([item], client.currency, active_services=0,
-                         discounts_blocked=billing.discounts_blocked(session, client.id or 0),
-                         bundle=False)
-    lines = [Line("fee", "Cargo por restauración del servicio", fee, "restoration",
-                  service.id), *priced.lines]
-    invoice = billing.create_invoice(session, ctx, billing.InvoiceSpec(
-        client=client, kind="restoration", issue_date=ctx.today, due_date=ctx.today,
-        lines=lines))
-    audit.record(session, ctx, "service.restore_requested", "service", service.id,
-                 {"invoice": invoice.number})
+    priced = price_items(
+        [item],
+        client.currency,
+        active_services=0,
+        discounts_blocked=billing.discounts_blocked(session, client.id or 0),
+        bundle=False,
+    )
+    lines = [
+        Line("fee", "Cargo por restauración del servicio", fee, "restoration", service.id),
+        *priced.lines,
+    ]
+    invoice = billing.create_invoice(
+        session,
+        ctx,
+        billing.InvoiceSpec(
+            client=client, kind="restoration", issue_date=ctx.today, due_date=ctx.today, lines=lines
+        ),
+    )
+    audit.record(
+        session,
+        ctx,
+        "service.restore_requested",
+        "service",
+        service.id,
+        {"invoice": invoice.number},
+    )
     return service, invoice
 
 
@@ -300,14 +444,16 @@ def no_renew(session: Session, ctx: Context, service_id: int) -> Service:
         raise BusinessRuleError(f"Service {service.id} is already set not to renew.")
     service.auto_renew = False
     session.add(service)
-    audit.record(session, ctx, "service.no_renew", "service", service.id,
-                 {"auto_renew": [True, False]})
+    audit.record(
+        session, ctx, "service.no_renew", "service", service.id, {"auto_renew": [True, False]}
+    )
     return service
 
 
 # --------------------------------------------------------------------------- cycle change
-def change_cycle(session: Session, ctx: Context, service_id: int, cycle: str
-                 ) -> tuple[Service, Invoice | None]:
+def change_cycle(
+    session: Session, ctx: Context, service_id: int, cycle: str
+) -> tuple[Service, Invoice | None]:
     """BIL-11: at least 5 days before the renewal; an unpaid, not yet due renewal invoice is
     replaced by one for the new cycle."""
     from hostctl.core import lifecycle
@@ -318,31 +464,45 @@ def change_cycle(session: Session, ctx: Context, service_id: int, cycle: str
     if cycle == service.cycle:
         raise BusinessRuleError(f"Service {service.id} is already billed {cycle}.")
     if cycle not in catalogue.product_cycles(product):
-        raise BusinessRuleError(f"{product.code} cannot be billed {cycle}; its cycles are "
-                                f"{product.cycles.replace(',', ', ')}.")
+        raise BusinessRuleError(
+            f"{product.code} cannot be billed {cycle}; its cycles are "
+            f"{product.cycles.replace(',', ', ')}."
+        )
     if service.status not in ("active", "pending"):
-        raise BusinessRuleError(f"Service {service.id} is {service.status}; pay or restore it "
-                                "before changing its cycle.")
+        raise BusinessRuleError(
+            f"Service {service.id} is {service.status}; pay or restore it "
+            "before changing its cycle."
+        )
     due = service.next_due_date
     if due is not None and (due - ctx.today).days < CHANGE_CYCLE_NOTICE_DAYS:
         raise BusinessRuleError(
             f"A cycle change must be asked at least {CHANGE_CYCLE_NOTICE_DAYS} days before the "
-            f"renewal on {due.isoformat()}; it can apply from the following period.")
+            f"renewal on {due.isoformat()}; it can apply from the following period."
+        )
     old = service.cycle
     service.cycle = cycle
     session.add(service)
-    audit.record(session, ctx, "service.change_cycle", "service", service.id,
-                 {"cycle": [old, cycle]})
+    audit.record(
+        session, ctx, "service.change_cycle", "service", service.id, {"cycle": [old, cycle]}
+    )
     replaced = None
     if due is not None:
-        pending = session.exec(select(Invoice).join(InvoiceLine).where(
-            InvoiceLine.service_id == service.id, InvoiceLine.period_start == due,
-            Invoice.kind == "renewal", Invoice.status == "unpaid")).first()
+        pending = session.exec(
+            select(Invoice)
+            .join(InvoiceLine)
+            .where(
+                InvoiceLine.service_id == service.id,
+                InvoiceLine.period_start == due,
+                Invoice.kind == "renewal",
+                Invoice.status == "unpaid",
+            )
+        ).first()
         if pending is not None and pending.due_date >= ctx.today:
             billing.cancel_invoice(session, ctx, pending, f"cycle change of service {service.id}")
             session.flush()
-            invoices = lifecycle.generate_renewals(session, ctx, ctx.today,
-                                                   client_id=service.client_id)
+            invoices = lifecycle.generate_renewals(
+                session, ctx, ctx.today, client_id=service.client_id
+            )
             replaced = invoices[0] if invoices else None
     return service, replaced
 
@@ -355,7 +515,8 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
     clients: dict[str, int] = {}
     for chunk in _chunks(emails, 500):
         for key, cid in session.exec(
-                select(Client.email_key, Client.id).where(col(Client.email_key).in_(chunk))):
+            select(Client.email_key, Client.id).where(col(Client.email_key).in_(chunk))
+        ):
             clients[key] = cid or 0
     products = {p.code: p for p in session.exec(select(Product)).all()}
     errors: list[str] = []
@@ -367,30 +528,42 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
             continue
         status = row["status"]
         due = dt.date.fromisoformat(row["next_due_date"]) if row.get("next_due_date") else None
-        payload.append({
-            "client_id": clients[row["client_email"].lower()],
-            "product_code": row["product"].lower(), "cycle": row["cycle"].lower(),
-            "status": status,
-            "suspension_reason": "non-payment" if status == "suspended" else None,
-            "next_due_date": due, "anchor_day": due.day if due else None,
-            "domain": row.get("domain", "").lower() or None, "auto_renew": True,
-            "suspended_on": ctx.today if status == "suspended" else None,
-            "created_on": ctx.today, "created_at": ctx.now, "updated_at": ctx.now,
-        })
+        payload.append(
+            {
+                "client_id": clients[row["client_email"].lower()],
+                "product_code": row["product"].lower(),
+                "cycle": row["cycle"].lower(),
+                "status": status,
+                "suspension_reason": "non-payment" if status == "suspended" else None,
+                "next_due_date": due,
+                "anchor_day": due.day if due else None,
+                "domain": row.get("domain", "").lower() or None,
+                "auto_renew": True,
+                "suspended_on": ctx.today if status == "suspended" else None,
+                "created_on": ctx.today,
+                "created_at": ctx.now,
+                "updated_at": ctx.now,
+            }
+        )
     if errors:
-        raise ImportFileError(f"{path.name} was not imported: {len(errors)} bad row(s).",
-                              details=errors)
+        raise ImportFileError(
+            f"{path.name} was not imported: {len(errors)} bad row(s).", details=errors
+        )
     if not payload:
         raise ImportFileError(f"{path.name} has no rows to import.")
-    for chunk in _chunks(payload, 2000):
-        session.execute(insert(Service), chunk)
-    audit.record(session, ctx, "service.import", "service", "*",
-                 {"file": path.name, "count": len(payload)})
+    # Core inserts: one executemany per chunk (the ORM bulk form would split the rows into
+    # one statement per pattern of NULL columns).
+    for chunk in _chunks(payload, 5000):
+        session.execute(insert(Service.__table__), chunk)  # type: ignore[attr-defined]
+    audit.record(
+        session, ctx, "service.import", "service", "*", {"file": path.name, "count": len(payload)}
+    )
     return len(payload)
 
 
-def _import_row_problem(row: dict[str, str], clients: dict[str, int],
-                        products: dict[str, Product]) -> tuple[str, str] | None:
+def _import_row_problem(
+    row: dict[str, str], clients: dict[str, int], products: dict[str, Product]
+) -> tuple[str, str] | None:
     email = row.get("client_email", "").lower()
     if email not in clients:
         return "client_email", f"no client has the email {row.get('client_email')!r}."

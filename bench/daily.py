@@ -1,0 +1,372 @@
+"""Benchmark of the import and the daily run at the size of a real customer base.
+
+Builds a fresh database, imports a catalogue, N clients and 3N services through the CLI
+(as an agent migrating from the old panel would), then times ``hostctl daily`` for one
+day and for a 30-day catch-up, each step in its own ``hostctl`` process as cron runs it.
+Wall time and peak RSS are measured per process (``os.wait4`` gives the rusage of that
+one child).
+
+    python bench/daily.py                      # 20 000 clients, 60 000 services, SQLite
+    python bench/daily.py --services 300000    # the memory check
+    python bench/daily.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    python bench/daily.py --json               # machine-readable figures
+
+With ``--database-url`` a scratch database ``hostctl_bench_<pid>`` is created on that
+server and dropped at the end. It is a report: the exit status is 0 whatever the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+TARGETS = {  # seconds, or MB for memory
+    "import": 5.0,
+    "daily_one_day": 1.0,
+    "daily_30_days": 5.0,
+    "daily_peak_mb": 100.0,
+}
+
+# The catalogue of the billing tests (tests/billing_helpers.py), so the bench needs no tests.
+CATALOGUE = """
+[[product]]
+code = "hosting-basic"
+name = "Hosting Básico"
+category = "hosting"
+cycles = ["semiannual", "annual", "biennial"]
+monthly_price = { USD = "10.00", ARS = "9000.00", UYU = "400.00" }
+upgrade_to = ["hosting-pro"]
+
+[[product]]
+code = "hosting-pro"
+name = "Hosting Pro"
+category = "hosting"
+cycles = ["semiannual", "annual", "biennial"]
+monthly_price = { USD = "15.00" }
+
+[[product]]
+code = "radio"
+name = "Radio Streaming"
+category = "streaming"
+cycles = ["monthly", "quarterly", "semiannual", "annual"]
+monthly_price = { USD = "8.00" }
+refundable = false
+
+[[product]]
+code = "domain-com"
+name = "Dominio .com"
+category = "domain"
+cycles = ["annual"]
+monthly_price = { USD = "1.25" }
+period_discount = false
+refundable = false
+"""
+
+# (product, cycle, weight): hosting semiannual/annual/biennial, radio monthly/quarterly,
+# domains annual.
+MIX = (
+    ("hosting-basic", "semiannual", 8),
+    ("hosting-basic", "annual", 14),
+    ("hosting-basic", "biennial", 4),
+    ("hosting-pro", "semiannual", 3),
+    ("hosting-pro", "annual", 6),
+    ("hosting-pro", "biennial", 2),
+    ("radio", "monthly", 10),
+    ("radio", "quarterly", 8),
+    ("domain-com", "annual", 45),
+)
+SPREAD_DAYS = 400  # due dates spread uniformly over this many days from the start
+OVERDUE_SHARE = 0.03  # active, due in the 30 days before the start
+SUSPENDED_SHARE = 0.02  # suspended for non-payment, due 3 to 20 days before the start
+
+
+@dataclass
+class Step:
+    name: str
+    command: str
+    seconds: float
+    cpu_seconds: float
+    peak_mb: float
+    exit_code: int
+    output: str = ""
+
+
+# --------------------------------------------------------------------------- data
+def write_clients(path: Path, count: int, rng: random.Random) -> list[str]:
+    emails = []
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(
+            ["name", "email", "phone", "country", "currency", "document", "company", "support_plan"]
+        )
+        for i in range(1, count + 1):
+            email = f"client{i:07d}@example.com"
+            emails.append(email)
+            country = rng.choice(("AR", "AR", "UY", "CL", "MX", "ES"))
+            phone = f"+54911{rng.randrange(2 * 10**7, 9 * 10**7)}" if rng.random() < 0.8 else ""
+            document = f"20-{i:08d}-{i % 10}" if rng.random() < 0.5 else ""
+            company = f"Empresa {i} SRL" if rng.random() < 0.3 else ""
+            plan = rng.choice(("standard", "standard", "standard", "professional", "full"))
+            out.writerow([f"Cliente {i}", email, phone, country, "USD", document, company, plan])
+    return emails
+
+
+def write_services(
+    path: Path, count: int, emails: list[str], start: dt.date, rng: random.Random
+) -> None:
+    choices = [(p, c) for p, c, w in MIX for _ in range(w)]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["client_email", "product", "cycle", "status", "next_due_date", "domain"])
+        for i in range(count):
+            email = emails[i % len(emails)] if i < len(emails) else rng.choice(emails)
+            product, cycle = rng.choice(choices)
+            roll = rng.random()
+            if roll < SUSPENDED_SHARE:
+                status, due = "suspended", start - dt.timedelta(days=rng.randint(3, 20))
+            elif roll < SUSPENDED_SHARE + OVERDUE_SHARE:
+                status, due = "active", start - dt.timedelta(days=rng.randint(1, 30))
+            else:
+                status, due = "active", start + dt.timedelta(days=rng.randrange(SPREAD_DAYS))
+            domain = f"site{i}.com" if product == "domain-com" or rng.random() < 0.5 else ""
+            out.writerow([email, product, cycle, status, due.isoformat(), domain])
+
+
+# --------------------------------------------------------------------------- running
+def run(name: str, args: list[str], env: dict[str, str], workdir: Path) -> Step:
+    """Run one command in its own process; wall time and that process's peak RSS."""
+    log = workdir / f"{name}.out"
+    with log.open("wb") as out:
+        began = time.perf_counter()
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - began
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    text = log.read_text(encoding="utf-8", errors="replace").strip()
+    return Step(
+        name,
+        " ".join(args[1:]) if args[0].endswith("hostctl") else " ".join(args),
+        round(seconds, 3),
+        round(usage.ru_utime + usage.ru_stime, 3),
+        round(usage.ru_maxrss / 1024, 1),
+        proc.returncode,
+        text[-2000:],
+    )
+
+
+def hostctl() -> str:
+    # The script beside this interpreter first: a version manager's shim (pyenv) on PATH
+    # would add its own start-up to every figure.
+    candidate = Path(sys.executable).with_name("hostctl")
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("hostctl")
+    if found:
+        return found
+    sys.exit("hostctl is not installed (pip install -e .)")
+
+
+def make_pg(base_url: str) -> tuple[str, str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    name = f"hostctl_bench_{os.getpid()}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_pg(base_url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    exe = hostctl()
+    start = dt.date.fromisoformat(opts.start)
+    services = opts.services or 3 * opts.clients
+    rng = random.Random(opts.seed)
+    began = time.perf_counter()
+    emails = write_clients(workdir / "clients.csv", opts.clients, rng)
+    write_services(workdir / "services.csv", services, emails, start, rng)
+    (workdir / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
+    generated = time.perf_counter() - began
+
+    pg_name = None
+    if opts.database_url:
+        url, pg_name = make_pg(opts.database_url)
+    else:
+        url = f"sqlite:///{workdir / 'bench.db'}"
+    env = {
+        **os.environ,
+        "HOSTCTL_DATABASE_URL": url,
+        "HOSTCTL_STAFF": "bench",
+        "HOSTCTL_TODAY": start.isoformat(),
+        "NO_COLOR": "1",
+    }
+    env.pop("HOSTCTL_NOW", None)
+    one_day = start.isoformat()
+    catch_up = (start + dt.timedelta(days=30)).isoformat()
+    next_day = (start + dt.timedelta(days=31)).isoformat()
+    steps: list[Step] = []
+    try:
+        plan = [
+            ("startup", [exe, "--help"]),
+            ("catalogue", [exe, "product", "import", str(workdir / "catalogue.toml")]),
+            ("client_import", [exe, "client", "import", str(workdir / "clients.csv")]),
+            ("service_import", [exe, "service", "import", str(workdir / "services.csv")]),
+            ("daily_one_day", [exe, "daily", "--date", one_day, "--no-send", "--json"]),
+            ("daily_rerun", [exe, "daily", "--date", one_day, "--no-send", "--json"]),
+            ("daily_30_days", [exe, "daily", "--date", catch_up, "--no-send", "--json"]),
+            ("daily_next_day", [exe, "daily", "--date", next_day, "--no-send", "--json"]),
+        ]
+        for name, args in plan:
+            day_env = env
+            if name.startswith("daily"):
+                day_env = {**env, "HOSTCTL_TODAY": args[3]}
+            step = run(name, args, day_env, workdir)
+            steps.append(step)
+            if step.exit_code != 0:
+                break
+    finally:
+        if pg_name and opts.database_url:
+            drop_pg(opts.database_url, pg_name)
+    return report(opts, services, generated, steps, url)
+
+
+def _summary(step: Step | None) -> dict[str, Any]:
+    if step is None or step.exit_code != 0:
+        return {}
+    try:
+        data = json.loads(step.output[step.output.index("{") :])
+    except ValueError:
+        return {}
+    return {
+        k: data[k]
+        for k in ("invoices_created", "reminders", "suspended", "terminated", "ended")
+        if k in data
+    } | {"days": len(data.get("days", []))}
+
+
+def report(
+    opts: argparse.Namespace, services: int, generated: float, steps: list[Step], url: str
+) -> dict[str, Any]:
+    by = {s.name: s for s in steps}
+
+    def seconds(*names: str) -> float | None:
+        if not all(n in by and by[n].exit_code == 0 for n in names):
+            return None
+        return round(sum(by[n].seconds for n in names), 3)
+
+    daily_peak = max((s.peak_mb for s in steps if s.name.startswith("daily")), default=None)
+    figures = {
+        "import": seconds("client_import", "service_import"),
+        "daily_one_day": seconds("daily_one_day"),
+        "daily_30_days": seconds("daily_30_days"),
+        "daily_peak_mb": daily_peak,
+    }
+    targets = {
+        k: {"value": v, "target": TARGETS[k], "met": v is not None and v <= TARGETS[k]}
+        for k, v in figures.items()
+    }
+    return {
+        "database": url.split(":", 1)[0] if "sqlite" in url else "postgresql",
+        "clients": opts.clients,
+        "services": services,
+        "start": opts.start,
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "data_generation_seconds": round(generated, 2),
+        "steps": [asdict(s) | {"output": s.output if s.exit_code else ""} for s in steps],
+        "work": {
+            name: _summary(by.get(name))
+            for name in ("daily_one_day", "daily_30_days", "daily_next_day")
+        },
+        "targets": targets,
+        "failed": [s.name for s in steps if s.exit_code != 0],
+    }
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print(
+        f"hostctl daily bench: {result['clients']:,} clients, {result['services']:,} services, "
+        f"{result['database']}, {result['cpus']} CPUs, Python {result['python']}"
+    )
+    print(f"{'step':<16}{'seconds':>9}{'cpu s':>8}{'peak MB':>9}  command")
+    for s in result["steps"]:
+        status = "" if s["exit_code"] == 0 else f"  [exit {s['exit_code']}]"
+        print(
+            f"{s['name']:<16}{s['seconds']:>9.2f}{s['cpu_seconds']:>8.2f}{s['peak_mb']:>9.1f}"
+            f"  {s['command']}{status}"
+        )
+    for name, work in result["work"].items():
+        if work:
+            print(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in work.items()))
+    print()
+    print(f"{'target':<16}{'value':>9}{'limit':>9}  met")
+    for name, t in result["targets"].items():
+        value = "-" if t["value"] is None else f"{t['value']:.2f}"
+        unit = " MB" if name.endswith("_mb") else " s"
+        print(f"{name:<16}{value:>9}{t['target']:>9.1f}{unit}  {'yes' if t['met'] else 'NO'}")
+    for s in result["steps"]:
+        if s["exit_code"]:
+            print(f"\n{s['name']} failed:\n{s['output']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--clients", type=int, default=None, help="default 20 000, or services / 3 if given"
+    )
+    parser.add_argument("--services", type=int, default=None, help="default: 3 × clients")
+    parser.add_argument("--start", default="2027-01-01", help="first daily day (YYYY-MM-DD)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server URL; a scratch database is made and dropped",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    opts = parser.parse_args(argv)
+    if opts.clients is None:  # --services alone scales the base: three services a client
+        opts.clients = opts.services // 3 if opts.services else 20_000
+    workdir = Path(tempfile.mkdtemp(prefix="hostctl-bench-"))
+    try:
+        result = bench(opts, workdir)
+    finally:
+        if not opts.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if opts.keep:
+        result["workdir"] = str(workdir)
+    if opts.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_table(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
