@@ -264,3 +264,31 @@ def test_renewal_uses_the_catalogue_price_of_the_day_it_is_generated(cli, annual
     assert amounts(renewal) == [("item", None, "144.00"), ("discount", "period", "-28.80")]
     cli("product", "edit", "hosting-basic", "--monthly-price", "20.00", today="2026-12-27")
     assert cli.json("invoice", "show", renewal["number"])["total"] == "115.20"  # CAT-4
+
+
+def test_a_crash_half_way_through_a_day_leaves_nothing_half_done(cli, annual_client, monkeypatch):
+    from hostctl.core import lifecycle
+
+    client_id, service_id = annual_client
+    daily(cli, "2026-12-20")
+    daily(cli, "2026-12-25")
+    real = lifecycle.terminate_overdue
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    # 2026-12-26 creates the renewal invoice first, then crashes in a later rule
+    monkeypatch.setattr(lifecycle, "terminate_overdue", crash)
+    with pytest.raises(RuntimeError, match="power cut"):
+        cli("daily", "--date", "2026-12-26", "--no-send", today="2026-12-26")
+    assert len(invoices(cli, client_id)) == 1  # the day's invoice was rolled back with it
+    assert [m["event"] for m in cli.json("notify", "list", "--event", "invoice.created")] == [
+        "invoice.created",
+        "invoice.created",
+    ]  # only the order invoice's alerts (whatsapp, email)
+    monkeypatch.setattr(lifecycle, "terminate_overdue", real)
+    rerun = daily(cli, "2026-12-26")
+    assert rerun["days"] == ["2026-12-26"]
+    assert rerun["invoices_created"] == 1
+    assert len(invoices(cli, client_id)) == 2
+    assert service(cli, service_id)["status"] == "active"

@@ -61,6 +61,7 @@ def daily(
         send_alerts=not no_send,
         on_start=progress.start if progress else None,
         on_day=progress.advance if progress else None,
+        keep_actions=dry_run or verbose,
     )
     if progress:
         progress.stop()

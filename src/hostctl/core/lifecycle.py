@@ -880,8 +880,13 @@ def run_daily(
     send_alerts: bool = True,
     on_day: Callable[[DayResult], None] | None = None,
     on_start: Callable[[list[dt.date]], None] | None = None,
+    keep_actions: bool = True,
 ) -> dict[str, Any]:
-    """Run every day from the one after the last finished run up to ``until``."""
+    """Run every day from the one after the last finished run up to ``until``.
+
+    Each day is one transaction (rules flush as they go; the day commits at its end), so a
+    crash leaves no day half-done. ``keep_actions=False`` counts actions without keeping
+    the list (``daily`` without ``--verbose``/``--dry-run``: memory stays flat)."""
     from hostctl.db import unit_of_work
 
     summary: dict[str, Any] = {
@@ -903,6 +908,9 @@ def run_daily(
             on_start(days)
 
         def checkpoint() -> None:
+            session.flush()
+
+        def end_of_day() -> None:
             if dry_run:
                 session.flush()
             else:
@@ -919,16 +927,17 @@ def run_daily(
                 counts[key] = counts.get(key, 0) + 1
             summary["days"].append(day.isoformat())
             summary["problems"] += [f"{day}: {p}" for p in result.problems]
-            summary["actions"] += [
-                {
-                    "day": a.day.isoformat(),
-                    "action": a.action,
-                    "client_id": a.client_id,
-                    "service_id": a.service_id,
-                    "detail": a.detail,
-                }
-                for a in result.actions
-            ]
+            if keep_actions:
+                summary["actions"] += [
+                    {
+                        "day": a.day.isoformat(),
+                        "action": a.action,
+                        "client_id": a.client_id,
+                        "service_id": a.service_id,
+                        "detail": a.detail,
+                    }
+                    for a in result.actions
+                ]
             session.add(
                 DailyRun(
                     day=day,
@@ -937,7 +946,7 @@ def run_daily(
                     summary=json.dumps(counts),
                 )
             )
-            checkpoint()
+            end_of_day()
             if on_day:
                 on_day(result)
         if dry_run:
