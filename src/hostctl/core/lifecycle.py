@@ -420,21 +420,7 @@ def _suspend_all(
     )
     clients = _clients(session, {s.client_id for s in services})
     names = _product_names(session)
-    outbox.emit_many(
-        session,
-        ctx,
-        [
-            {
-                "event": "service.suspended",
-                "client_id": s.client_id,
-                "phone": clients[s.client_id].phone,
-                "email": clients[s.client_id].email,
-                "service_id": s.id,
-                "data": _service_data(s, names, "non-payment"),
-            }
-            for s in services
-        ],
-    )
+    _emit_service_events(session, ctx, "service.suspended", services, clients, names, "non-payment")
     rule = "D+2" if action == "suspend" else "5th business day"
     audit.record_many(
         session,
@@ -477,20 +463,8 @@ def terminate_overdue(session: Session, ctx: Context, day: dt.date, cal_days: in
     actions = [
         Action(day, "terminate", s.client_id, s.id, f"due {s.next_due_date}") for s in services
     ]
-    outbox.emit_many(
-        session,
-        ctx,
-        [
-            {
-                "event": "service.terminated",
-                "client_id": s.client_id,
-                "phone": clients[s.client_id].phone,
-                "email": clients[s.client_id].email,
-                "service_id": s.id,
-                "data": _service_data(s, names, "non-payment"),
-            }
-            for s in services
-        ],
+    _emit_service_events(
+        session, ctx, "service.terminated", services, clients, names, "non-payment"
     )
     audit.record_many(
         session,
@@ -656,21 +630,7 @@ def _reactivate_clear(
             for s in services
         ],
     )
-    outbox.emit_many(
-        session,
-        ctx,
-        [
-            {
-                "event": "service.reactivated",
-                "client_id": s.client_id,
-                "phone": clients[s.client_id].phone,
-                "email": clients[s.client_id].email,
-                "service_id": s.id,
-                "data": _service_data(s, names, "payment"),
-            }
-            for s in services
-        ],
-    )
+    _emit_service_events(session, ctx, "service.reactivated", services, clients, names, "payment")
 
 
 # --------------------------------------------------------------------------- not renewing
@@ -701,20 +661,14 @@ def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> list[Actio
             status=value,
             ended_on=day,
         )
-    outbox.emit_many(
+    _emit_service_events(
         session,
         ctx,
-        [
-            {
-                "event": "service.terminated",
-                "client_id": s.client_id,
-                "phone": clients[s.client_id].phone,
-                "email": clients[s.client_id].email,
-                "service_id": s.id,
-                "data": _service_data(s, names, status[s.id]),
-            }
-            for s in services
-        ],
+        "service.terminated",
+        services,
+        clients,
+        names,
+        lambda s: status[s.id],
     )
     audit.record_many(
         session,
@@ -742,6 +696,33 @@ def _clients(session: Session, ids: set[int]) -> dict[int, Any]:
 
 def _product_names(session: Session) -> dict[str, str]:
     return dict(session.execute(sa_select(Product.code, Product.name)).all())
+
+
+def _emit_service_events(
+    session: Session,
+    ctx: Context,
+    event: str,
+    services: Sequence[Any],
+    clients: dict[int, Any],
+    names: dict[str, str],
+    reason: str | Callable[[Any], str],
+) -> None:
+    """Queue ``event`` for each service's holder (one ``emit_many`` for all of them)."""
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": event,
+                "client_id": s.client_id,
+                "phone": clients[s.client_id].phone,
+                "email": clients[s.client_id].email,
+                "service_id": s.id,
+                "data": _service_data(s, names, reason(s) if callable(reason) else reason),
+            }
+            for s in services
+        ],
+    )
 
 
 def _service_data(service: Any, names: dict[str, str], reason: str) -> dict[str, Any]:
