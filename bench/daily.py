@@ -40,40 +40,8 @@ TARGETS = {  # seconds, or MB for memory
     "daily_peak_mb": 100.0,
 }
 
-# The catalogue of the billing tests (tests/billing_helpers.py), so the bench needs no tests.
-CATALOGUE = """
-[[product]]
-code = "hosting-basic"
-name = "Hosting Básico"
-category = "hosting"
-cycles = ["semiannual", "annual", "biennial"]
-monthly_price = { USD = "10.00", ARS = "9000.00", UYU = "400.00" }
-upgrade_to = ["hosting-pro"]
-
-[[product]]
-code = "hosting-pro"
-name = "Hosting Pro"
-category = "hosting"
-cycles = ["semiannual", "annual", "biennial"]
-monthly_price = { USD = "15.00" }
-
-[[product]]
-code = "radio"
-name = "Radio Streaming"
-category = "streaming"
-cycles = ["monthly", "quarterly", "semiannual", "annual"]
-monthly_price = { USD = "8.00" }
-refundable = false
-
-[[product]]
-code = "domain-com"
-name = "Dominio .com"
-category = "domain"
-cycles = ["annual"]
-monthly_price = { USD = "1.25" }
-period_discount = false
-refundable = false
-"""
+# The company's catalogue (examples/catalogue.toml), as shipped inside the package.
+CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "examples" / "catalogue.toml"
 
 # (product, cycle, weight): hosting semiannual/annual/biennial, radio monthly/quarterly,
 # domains annual.
@@ -84,8 +52,8 @@ MIX = (
     ("hosting-pro", "semiannual", 3),
     ("hosting-pro", "annual", 6),
     ("hosting-pro", "biennial", 2),
-    ("radio", "monthly", 10),
-    ("radio", "quarterly", 8),
+    ("radio-streaming", "monthly", 10),
+    ("radio-streaming", "quarterly", 8),
     ("domain-com", "annual", 45),
 )
 SPREAD_DAYS = 400  # due dates spread uniformly over this many days from the start
@@ -211,7 +179,9 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     began = time.perf_counter()
     emails = write_clients(workdir / "clients.csv", opts.clients, rng)
     write_services(workdir / "services.csv", services, emails, start, rng)
-    (workdir / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
+    (workdir / "catalogue.toml").write_text(
+        CATALOGUE_FILE.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     generated = time.perf_counter() - began
 
     pg_name = None
