@@ -25,6 +25,9 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+BULK_CHUNK = 2000
+
+
 def record(
     session: Session,
     ctx: Context,
@@ -86,19 +89,20 @@ def record_many(
         return
     at = real_now_utc()
     session.flush()  # what the ORM form of the insert did first (entries keep their order)
-    session.execute(
-        insert(AuditEntry.__table__),  # type: ignore[attr-defined]  # Core: one executemany
-        [
-            {
-                "at": at,
-                "effective_date": ctx.today,
-                "staff": ctx.staff,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": str(entity_id),
-                "changes": json.dumps(_jsonable(changes), ensure_ascii=False, sort_keys=True),
-                "note": note,
-            }
-            for action, entity_type, entity_id, changes in items
-        ],
-    )
+    for start in range(0, len(items), BULK_CHUNK):  # rows built per chunk: memory stays flat
+        session.execute(
+            insert(AuditEntry.__table__),  # type: ignore[attr-defined]  # Core: executemany
+            [
+                {
+                    "at": at,
+                    "effective_date": ctx.today,
+                    "staff": ctx.staff,
+                    "action": action,
+                    "entity_type": entity_type,
+                    "entity_id": str(entity_id),
+                    "changes": json.dumps(_jsonable(changes), ensure_ascii=False, sort_keys=True),
+                    "note": note,
+                }
+                for action, entity_type, entity_id, changes in items[start : start + BULK_CHUNK]
+            ],
+        )

@@ -96,8 +96,26 @@ def emit(
 def emit_many(session: Session, ctx: Context, alerts: list[dict[str, Any]]) -> int:
     """Bulk form of ``emit`` for ``daily``: each dict has event, client_id, phone, email,
     and optionally invoice_id, service_id, stage, data. Returns messages written."""
+    if not alerts:
+        return 0
+    has_hook = _hook_events(session)
+    session.flush()  # what the ORM form of the insert did first
+    written = 0
+    for start in range(0, len(alerts), BULK_CHUNK):  # rows built per chunk: memory stays flat
+        rows = _rows(ctx, alerts[start : start + BULK_CHUNK], has_hook)
+        if rows:
+            session.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
+            written += len(rows)
+    return written
+
+
+BULK_CHUNK = 2000
+
+
+def _rows(
+    ctx: Context, alerts: list[dict[str, Any]], has_hook: Callable[[str], bool]
+) -> list[dict[str, Any]]:
     rows = []
-    has_hook = _hook_events(session) if alerts else None
     for alert in alerts:
         event = alert["event"]
         if event not in EVENTS:
@@ -106,7 +124,7 @@ def emit_many(session: Session, ctx: Context, alerts: list[dict[str, Any]]) -> i
             raise ValueError("invoice.reminder needs a stage")
         payload = json.dumps(alert.get("data") or {}, ensure_ascii=False, sort_keys=True)
         channels = _channels(alert.get("phone"), alert.get("email"))
-        if has_hook is not None and has_hook(event):
+        if has_hook(event):
             channels.append("hook")  # <hooks.dir>/<event> runs for it (core/channels/hooks.py)
         for channel in channels:
             rows.append(
@@ -125,12 +143,7 @@ def emit_many(session: Session, ctx: Context, alerts: list[dict[str, Any]]) -> i
                     "next_attempt_at": ctx.now,
                 }
             )
-    if rows:
-        # A Core insert: one executemany, where the ORM bulk form splits the rows into
-        # one statement per pattern of NULL columns. Flush first, as the ORM form did.
-        session.flush()
-        session.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
-    return len(rows)
+    return rows
 
 
 def listing(
