@@ -19,7 +19,7 @@ from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
 from hostctl.core.money import check_currency
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
-from hostctl.models import AuditEntry, Client, Contact, Invoice
+from hostctl.models import AuditEntry, Client, Contact
 
 PAYPAL_REFUSED_CURRENCIES = ("UYU", "PYG", "VES")  # CLI-6
 IMPORT_COLUMNS = (
@@ -223,6 +223,8 @@ def client_fields(client: Client) -> dict[str, Any]:
 
 
 def has_unpaid_invoices(session: Session, client_id: int) -> bool:
+    from hostctl.models import Invoice  # billing tables only when a check needs them
+
     stmt = (
         select(func.count())
         .select_from(Invoice)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from hostctl import models
+from hostctl.models import load_all
 
-target_metadata = models.metadata
+target_metadata = load_all()
 
 
 def run_migrations_online() -> None:

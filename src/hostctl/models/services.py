@@ -1,0 +1,118 @@
+"""Tables: services, invoices, payments and credit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from hostctl.models import (
+    catalogue,  # noqa: F401  (tables its foreign keys name)
+    clients,  # noqa: F401  (tables its foreign keys name)
+)
+from hostctl.models.base import Table, _ts
+
+
+# --------------------------------------------------------------------------- services & billing
+class Service(Table, table=True):
+    __tablename__ = "services"
+    __table_args__ = (sa.Index("ix_services_status_due", "status", "next_due_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    product_code: str = Field(foreign_key="products.code", index=True)
+    cycle: str
+    status: str = "pending"
+    suspension_reason: str | None = None
+    next_due_date: dt.date | None = None
+    anchor_day: int | None = None  # day of month the due dates keep (BIL-12)
+    domain: str | None = None
+    cancellation: str | None = None  # immediate | end-of-period
+    auto_renew: bool = True
+    order_invoice_id: int | None = None
+    requirements_met_on: dt.date | None = None
+    activation_due: dt.date | None = None
+    activated_on: dt.date | None = None
+    suspended_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    created_on: dt.date
+    created_at: dt.datetime = _ts()
+    updated_at: dt.datetime = _ts()
+
+
+class Invoice(Table, table=True):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        sa.UniqueConstraint("year", "seq"),
+        sa.Index("ix_invoices_status_due", "status", "due_date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)
+    year: int
+    seq: int
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    kind: str  # order | renewal | fee | upgrade | restoration | quote
+    status: str = "unpaid"
+    issue_date: dt.date
+    due_date: dt.date
+    currency: str
+    total_minor: int
+    paid_minor: int = 0
+    reminders_sent: int = 0  # 0 none, 1 first, 2 second, 3 final
+    paid_on: dt.date | None = None
+    cancelled_on: dt.date | None = None
+    note: str | None = None
+    created_at: dt.datetime = _ts()
+
+
+class InvoiceLine(Table, table=True):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (sa.Index("ix_invoice_lines_service_period", "service_id", "period_start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoices.id", index=True)
+    position: int
+    kind: str  # item | discount | fee | credit
+    code: str | None = None  # period | volume | bundle | method | restoration | chargeback …
+    description: str
+    service_id: int | None = Field(default=None, foreign_key="services.id")
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    amount_minor: int
+
+
+class InvoiceCounter(Table, table=True):
+    __tablename__ = "invoice_counters"
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = 0
+
+
+class Payment(Table, table=True):
+    __tablename__ = "payments"
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoices.id", index=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    currency: str
+    amount_minor: int  # what the client paid
+    discount_minor: int = 0  # payment-method discount granted (DSC-3)
+    applied_minor: int = 0  # what settled the invoice (amount + discount − credited)
+    credited_minor: int = 0  # excess moved to client credit (BIL-5)
+    method: str
+    reference: str | None = None
+    paid_on: dt.date
+    status: str = "received"  # received | reversed
+    reversed_on: dt.date | None = None
+    created_by: str
+    created_at: dt.datetime = _ts()
+
+
+class CreditEntry(Table, table=True):
+    __tablename__ = "credit_ledger"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    currency: str
+    amount_minor: int  # + credit added, − credit used
+    reason: str
+    invoice_id: int | None = Field(default=None, foreign_key="invoices.id")
+    payment_id: int | None = Field(default=None, foreign_key="payments.id")
+    effective_date: dt.date
+    created_at: dt.datetime = _ts()
