@@ -116,6 +116,8 @@ def _rows(
     ctx: Context, alerts: list[dict[str, Any]], has_hook: Callable[[str], bool]
 ) -> list[dict[str, Any]]:
     rows = []
+    # no scheduled attempt: a fresh message is due whenever a sender runs (even one queued
+    # while a future day is replayed in a simulation); only a retry's backoff sets a time
     for alert in alerts:
         event = alert["event"]
         if event not in EVENTS:
@@ -140,7 +142,7 @@ def _rows(
                     "attempts": 0,
                     "effective_date": ctx.today,
                     "created_at": ctx.now,
-                    "next_attempt_at": ctx.now,
+                    "next_attempt_at": None,
                 }
             )
     return rows
