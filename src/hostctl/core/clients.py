@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, outbox, validate
+from hostctl.core.bulk import chunks, read_csv
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
 from hostctl.core.money import check_currency
@@ -393,57 +393,6 @@ def paypal_allowed(client: Client) -> bool:
 
 
 # --------------------------------------------------------------------------- import
-def read_csv(
-    path: Path, columns: tuple[str, ...], required: tuple[str, ...]
-) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a UTF-8 CSV with a header, as (line number, row). Unknown columns refuse."""
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise ValidationError(f"Cannot read {path}: {exc.strerror}.") from None
-    with handle:
-        # csv.reader rather than DictReader (a third of the time on a large file), with
-        # DictReader's meaning: blank lines skipped, missing values empty, the last of
-        # two same-named columns wins, values beyond the header are "extra".
-        reader = csv.reader(handle)
-        header = [h.strip() for h in (next(reader, None) or [])]
-        unknown = [h for h in header if h not in columns]
-        if unknown:
-            raise ImportFileError(
-                f"{path.name} has unknown column {unknown[0]!r}; the columns are "
-                f"{','.join(columns)}."
-            )
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise ImportFileError(f"{path.name} lacks the required column {missing[0]!r}.")
-        width = len(header)
-        named = [(i, k) for i, k in enumerate(header) if k]
-        rows: list[tuple[int, dict[str, str]]] = []
-        extra: list[str] = []
-        try:
-            for row in reader:
-                if not row:
-                    continue
-                size = len(row)
-                if size > width and any(v.strip() for v in row[width:]):
-                    extra.append(
-                        f"line {reader.line_num}, column {len(header) + 1}: more values than "
-                        f"the {len(header)} columns of the header."
-                    )
-                if size >= width:
-                    values = {k: row[i].strip() for i, k in named}
-                else:
-                    values = {k: row[i].strip() if i < size else "" for i, k in named}
-                rows.append((reader.line_num, values))
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise ImportFileError(f"{path.name} is not a UTF-8 CSV file: {exc}.") from None
-        if extra:
-            raise ImportFileError(
-                f"{path.name} was not imported: {len(extra)} bad row(s).", details=extra
-            )
-        return rows
-
-
 def import_clients(session: Session, ctx: Context, path: Path) -> int:
     """All or nothing: every row is checked first; one bad row refuses the file."""
     rows = read_csv(path, IMPORT_COLUMNS, ("name", "email"))
@@ -490,11 +439,11 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
         cleaned.append(data)
     # Conflicts with clients already in the database, checked in chunks.
     line_of = {c.email_key: seen_email[c.email_key] for c in cleaned}
-    for chunk in _chunks([c.email_key for c in cleaned], 500):
+    for chunk in chunks([c.email_key for c in cleaned], 500):
         for key in session.exec(select(Client.email_key).where(col(Client.email_key).in_(chunk))):
             errors.append(f"line {line_of[key]}, column email: {written[key]} is already a client.")
     docs = [c.document_key for c in cleaned if c.document_key]
-    for chunk in _chunks(docs, 500):
+    for chunk in chunks(docs, 500):
         for key in session.exec(
             select(Client.document_key).where(col(Client.document_key).in_(chunk))
         ):
@@ -532,12 +481,12 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
     ]
     # Core inserts: one executemany per chunk (the ORM bulk form would split the rows into
     # one statement per pattern of NULL columns).
-    for chunk in _chunks(payload, 5000):
+    for chunk in chunks(payload, 5000):
         session.execute(insert(Client.__table__), chunk)  # type: ignore[attr-defined]
     # One audit entry per client, so `hostctl log --entity client:ID` shows where it came from.
     fields = {c.email_key: c for c in cleaned}
     entries = []
-    for chunk in _chunks(list(fields), 500):
+    for chunk in chunks(list(fields), 500):
         for client_id, key in session.exec(
             select(Client.id, Client.email_key).where(col(Client.email_key).in_(chunk))
         ):
@@ -556,7 +505,7 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
                     "note": f"imported from {path.name}, line {seen_email[key]}",
                 }
             )
-    for chunk in _chunks(entries, 5000):
+    for chunk in chunks(entries, 5000):
         session.execute(insert(AuditEntry.__table__), chunk)  # type: ignore[attr-defined]
     return len(cleaned)
 
@@ -611,7 +560,3 @@ def _column_of(message: str) -> str:
         if lowered.startswith(f"the {column}") or lowered.startswith(f"unknown {column}"):
             return column.replace(" ", "_")
     return "?"
-
-
-def _chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -26,6 +26,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, billing, catalogue, outbox, settings
+from hostctl.core.bulk import chunks
 from hostctl.core.calendar import BusinessCalendar, calendar_for
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
@@ -77,13 +78,8 @@ def _core_renewing() -> Any:
     return and_(_S.c.auto_renew.is_(True), _S.c.cancellation.is_(None))
 
 
-def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _update_ids(session: Session, table: Any, ids: list[int], **values: Any) -> None:
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         session.execute(table.update().where(table.c.id.in_(chunk)).values(**values))
 
 
@@ -182,7 +178,7 @@ class _CatalogueCache:
         price = self.prices.get(key)
         if price is None:
             try:
-                price = _price(self.session, product, currency)
+                price = catalogue.monthly_price(self.session, product, currency)
             except BusinessRuleError as exc:
                 price = exc
             self.prices[key] = price
@@ -282,10 +278,6 @@ def _renewal_batch(
             )
         )
     return billing.create_invoices(session, ctx, specs, load=False)
-
-
-def _price(session: Session, product: Product, currency: str) -> Money:
-    return catalogue.monthly_price(session, product, currency)
 
 
 # --------------------------------------------------------------------------- reminders
@@ -393,7 +385,7 @@ def _services_of(session: Session, client_ids: list[int]) -> list[Any]:
     as well, SQLite (which has no statistics here) walks the status index over every
     active service instead of the client index."""
     rows: list[Any] = []
-    for chunk in _chunks(client_ids):
+    for chunk in chunks(client_ids, CHUNK):
         rows += session.execute(
             sa_select(
                 *_SERVICE_COLS,
@@ -485,7 +477,7 @@ def _cancel_invoices_of(
     """``billing.cancel_invoice`` of every unpaid renewal/restoration invoice with an item
     line of these services."""
     invoice_ids: set[int] = set()
-    for chunk in _chunks(service_ids):
+    for chunk in chunks(service_ids, CHUNK):
         invoice_ids.update(
             session.execute(
                 sa_select(_L.c.invoice_id)
@@ -494,7 +486,7 @@ def _cancel_invoices_of(
             ).scalars()
         )
     invoices = []
-    for chunk in _chunks(sorted(invoice_ids)):  # by id alone, filtered here (_services_of)
+    for chunk in chunks(sorted(invoice_ids), CHUNK):  # by id alone, filtered here (_services_of)
         invoices += [
             i
             for i in session.execute(
@@ -519,7 +511,7 @@ def _cancel_invoices_of(
     ids = [i.id for i in invoices]
     items: dict[int, list[str]] = {i: [] for i in ids}
     credit_used: dict[int, int] = dict.fromkeys(ids, 0)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, CHUNK):
         for line in session.execute(
             sa_select(_L.c.invoice_id, _L.c.kind, _L.c.description, _L.c.amount_minor)
             .where(_L.c.invoice_id.in_(chunk), _L.c.kind.in_(("item", "credit")))
@@ -590,7 +582,7 @@ def _reactivate_clear(
     """``billing.reactivate_if_clear(..., lengthen=False)`` for each of ``client_ids``."""
     # billing.has_overdue_debt of each client; as in _services_of, selected by client alone.
     debtors: set[int] = set()
-    for chunk in _chunks(client_ids):
+    for chunk in chunks(client_ids, CHUNK):
         debtors.update(
             i.client_id
             for i in session.execute(
@@ -684,7 +676,7 @@ def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> list[Actio
 def _clients(session: Session, ids: set[int]) -> dict[int, Any]:
     """id → (id, phone, email) of these clients: what an alert needs."""
     result: dict[int, Any] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids), CHUNK):
         result.update(
             (c.id, c)
             for c in session.execute(

@@ -10,8 +10,9 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, billing, catalogue, outbox, settings
+from hostctl.core.bulk import chunks, read_csv
 from hostctl.core.calendar import calendar_for
-from hostctl.core.clients import _chunks, find_by_email, get_client, read_csv
+from hostctl.core.clients import get_client
 from hostctl.core.context import Context
 from hostctl.core.cycles import next_due
 from hostctl.core.pricing import Item, price_items
@@ -513,7 +514,7 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
     rows = read_csv(path, IMPORT_COLUMNS, ("client_email", "product", "cycle", "status"))
     emails = sorted({r.get("client_email", "").strip().lower() for _, r in rows})
     clients: dict[str, int] = {}
-    for chunk in _chunks(emails, 500):
+    for chunk in chunks(emails, 500):
         for key, cid in session.exec(
             select(Client.email_key, Client.id).where(col(Client.email_key).in_(chunk))
         ):
@@ -553,7 +554,7 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
         raise ImportFileError(f"{path.name} has no rows to import.")
     # Core inserts: one executemany per chunk (the ORM bulk form would split the rows into
     # one statement per pattern of NULL columns).
-    for chunk in _chunks(payload, 5000):
+    for chunk in chunks(payload, 5000):
         session.execute(insert(Service.__table__), chunk)  # type: ignore[attr-defined]
     audit.record(
         session, ctx, "service.import", "service", "*", {"file": path.name, "count": len(payload)}
@@ -590,10 +591,3 @@ def _import_row_problem(
     if product.category == "domain" and not row.get("domain"):
         return "domain", "a domain service needs its domain name."
     return None
-
-
-def find_client_by_email(session: Session, email: str) -> Client:
-    client = find_by_email(session, email)
-    if client is None:
-        raise NotFoundError(f"There is no client with the email {email}.")
-    return client
