@@ -67,6 +67,11 @@ def _make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        @event.listens_for(engine.pool, "checkin")
+        def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+            if dbapi_conn is not None and record.info.pop("bulk_writes", False):
+                _end_bulk_writes(dbapi_conn)
+
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
             if conn.get_execution_options().get("hostctl_readonly"):
@@ -76,6 +81,35 @@ def _make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+# A bulk writer (``daily``) on SQLite: a page cache that holds the rows it updates, and no
+# WAL checkpoint at every commit of a day (each would copy the same hot pages to the
+# database file again); one checkpoint when the connection goes back to the pool.
+BULK_CACHE_KIB = 16_000
+DEFAULT_CACHE_KIB = 2_000  # SQLite's default page cache
+WAL_AUTOCHECKPOINT_PAGES = 1_000  # SQLite's default
+
+
+def bulk_writes(session: Session) -> None:
+    """Tune the connection of ``session`` for many large transactions in a row (SQLite;
+    nothing elsewhere). Undone, with one WAL checkpoint, when the connection is released."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+    conn.connection.info["bulk_writes"] = True
+
+
+def _end_bulk_writes(dbapi_conn: Any) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        cur.execute(f"PRAGMA cache_size=-{DEFAULT_CACHE_KIB}")
+    finally:
+        cur.close()
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -104,12 +138,19 @@ def dispose_all() -> None:
 
 
 @contextmanager
-def unit_of_work(*, readonly: bool = False, url: str | None = None) -> Iterator[Session]:
-    """One transaction: commit at the end of the block, roll back on any exception."""
+def unit_of_work(
+    *, readonly: bool = False, url: str | None = None, one_connection: bool = False
+) -> Iterator[Session]:
+    """One transaction: commit at the end of the block, roll back on any exception.
+
+    ``one_connection``: the session keeps one connection for the whole block, across its
+    commits (``daily``'s one transaction per day), released when the block ends."""
     from sqlmodel import Session
 
     engine = get_engine(url)
-    bind = engine.execution_options(hostctl_readonly=True) if readonly else engine
+    bind: Any = engine.execution_options(hostctl_readonly=True) if readonly else engine
+    if one_connection:
+        bind = bind.connect()
     session = Session(bind=bind, expire_on_commit=False)
     try:
         yield session
@@ -121,3 +162,5 @@ def unit_of_work(*, readonly: bool = False, url: str | None = None) -> Iterator[
         raise
     finally:
         session.close()
+        if one_connection:
+            bind.close()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from hostctl.core.bulk import db_value, insert_rows
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
 from hostctl.models import AuditEntry
@@ -23,9 +24,6 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "to_json"):
         return value.to_json()
     return str(value)
-
-
-BULK_CHUNK = 2000
 
 
 def record(
@@ -77,32 +75,38 @@ def entries(
 def record_many(
     session: Session,
     ctx: Context,
-    items: list[tuple[str, str, Any, dict[str, Any]]],
+    items: list[tuple[str, str, Any, dict[str, Any] | str]],
     *,
     note: str | None = None,
 ) -> None:
     """Bulk form of ``record`` for ``daily``: (action, entity_type, entity_id, changes),
-    each with the same ``note``."""
-    from sqlalchemy import insert
-
+    each with the same ``note``. ``changes`` may be given already as JSON (a ``str``), as
+    callers do when every entry records the same change."""
     if not items:
         return
-    at = real_now_utc()
-    session.flush()  # what the ORM form of the insert did first (entries keep their order)
-    for start in range(0, len(items), BULK_CHUNK):  # rows built per chunk: memory stays flat
-        session.execute(
-            insert(AuditEntry.__table__),  # type: ignore[attr-defined]  # Core: executemany
-            [
-                {
-                    "at": at,
-                    "effective_date": ctx.today,
-                    "staff": ctx.staff,
-                    "action": action,
-                    "entity_type": entity_type,
-                    "entity_id": str(entity_id),
-                    "changes": json.dumps(_jsonable(changes), ensure_ascii=False, sort_keys=True),
-                    "note": note,
-                }
-                for action, entity_type, entity_id, changes in items[start : start + BULK_CHUNK]
-            ],
-        )
+    convert = db_value(session)
+    at, today, staff = convert(real_now_utc()), convert(ctx.today), ctx.staff
+    dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    insert_rows(
+        session,
+        AuditEntry.__table__,  # type: ignore[attr-defined]
+        ("at", "effective_date", "staff", "action", "entity_type", "entity_id", "changes", "note"),
+        (
+            (
+                at,
+                today,
+                staff,
+                action,
+                entity_type,
+                str(entity_id),
+                changes if isinstance(changes, str) else dumps(_jsonable(changes)),
+                note,
+            )
+            for action, entity_type, entity_id, changes in items
+        ),
+    )
+
+
+def changes_json(changes: dict[str, Any]) -> str:
+    """``changes`` as ``record_many`` stores them: computed once for entries that share it."""
+    return json.dumps(_jsonable(changes), ensure_ascii=False, sort_keys=True)

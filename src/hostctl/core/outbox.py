@@ -8,12 +8,12 @@ is never lost with a rolled-back change and never sent for a change that did not
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from hostctl.core.bulk import db_value, insert_rows
 from hostctl.core.context import Context
 from hostctl.models import Client, OutboxMessage
 
@@ -98,54 +98,75 @@ def emit_many(session: Session, ctx: Context, alerts: list[dict[str, Any]]) -> i
     and optionally invoice_id, service_id, stage, data. Returns messages written."""
     if not alerts:
         return 0
-    has_hook = _hook_events(session)
-    session.flush()  # what the ORM form of the insert did first
-    written = 0
-    for start in range(0, len(alerts), BULK_CHUNK):  # rows built per chunk: memory stays flat
-        rows = _rows(ctx, alerts[start : start + BULK_CHUNK], has_hook)
-        if rows:
-            session.execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
-            written += len(rows)
-    return written
+    return insert_rows(
+        session,
+        OutboxMessage.__table__,  # type: ignore[attr-defined]
+        _COLUMNS,
+        _rows(ctx, alerts, _hook_events(session), db_value(session)),
+    )
 
 
-BULK_CHUNK = 2000
+_COLUMNS = (
+    "event",
+    "channel",
+    "client_id",
+    "invoice_id",
+    "service_id",
+    "stage",
+    "payload",
+    "status",
+    "attempts",
+    "effective_date",
+    "created_at",
+    "next_attempt_at",
+)
 
 
 def _rows(
-    ctx: Context, alerts: list[dict[str, Any]], has_hook: Callable[[str], bool]
-) -> list[dict[str, Any]]:
-    rows = []
-    # no scheduled attempt: a fresh message is due whenever a sender runs (even one queued
-    # while a future day is replayed in a simulation); only a retry's backoff sets a time
+    ctx: Context,
+    alerts: list[dict[str, Any]],
+    has_hook: Callable[[str], bool],
+    convert: Callable[[Any], Any],
+) -> Iterator[tuple[Any, ...]]:
+    """One row per channel of each alert, in ``_COLUMNS`` order, made as they are written.
+
+    No scheduled attempt: a fresh message is due whenever a sender runs (even one queued
+    while a future day is replayed in a simulation); only a retry's backoff sets a time."""
+    today, now = convert(ctx.today), convert(ctx.now)
+    dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
     for alert in alerts:
         event = alert["event"]
         if event not in EVENTS:
             raise ValueError(f"unknown event {event!r}")
-        if event == "invoice.reminder" and alert.get("stage") not in REMINDER_STAGES:
+        stage = alert.get("stage")
+        if event == "invoice.reminder" and stage not in REMINDER_STAGES:
             raise ValueError("invoice.reminder needs a stage")
-        payload = json.dumps(alert.get("data") or {}, ensure_ascii=False, sort_keys=True)
         channels = _channels(alert.get("phone"), alert.get("email"))
         if has_hook(event):
             channels.append("hook")  # <hooks.dir>/<event> runs for it (core/channels/hooks.py)
+        if not channels:
+            continue
+        payload = dumps(alert.get("data") or {})
+        client_id, invoice_id, service_id = (
+            alert["client_id"],
+            alert.get("invoice_id"),
+            alert.get("service_id"),
+        )
         for channel in channels:
-            rows.append(
-                {
-                    "event": event,
-                    "channel": channel,
-                    "client_id": alert["client_id"],
-                    "invoice_id": alert.get("invoice_id"),
-                    "service_id": alert.get("service_id"),
-                    "stage": alert.get("stage"),
-                    "payload": payload,
-                    "status": "pending",
-                    "attempts": 0,
-                    "effective_date": ctx.today,
-                    "created_at": ctx.now,
-                    "next_attempt_at": None,
-                }
+            yield (
+                event,
+                channel,
+                client_id,
+                invoice_id,
+                service_id,
+                stage,
+                payload,
+                "pending",
+                0,
+                today,
+                now,
+                None,
             )
-    return rows
 
 
 def listing(

@@ -15,7 +15,7 @@ class OutboxMessage(Table, table=True):
     __tablename__ = "outbox"
     __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
-    event: str = Field(index=True)
+    event: str  # no index: every alert row of `daily` would pay for it
     channel: str  # whatsapp | email | hook
     client_id: int | None = Field(default=None, foreign_key="clients.id", index=True)
     invoice_id: int | None = None
