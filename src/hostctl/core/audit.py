@@ -86,7 +86,6 @@ def record_many(
         return
     convert = db_value(session)
     at, today, staff = convert(real_now_utc()), convert(ctx.today), ctx.staff
-    dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
     insert_rows(
         session,
         AuditEntry.__table__,  # type: ignore[attr-defined]
@@ -105,6 +104,11 @@ def record_many(
             for action, entity_type, entity_id, changes in items
         ),
     )
+
+
+# ``changes`` already made of JSON values (str, int, lists, dicts), as ``record_many`` stores
+# them: callers of the bulk form serialize with it and skip ``_jsonable``.
+dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def changes_json(changes: dict[str, Any]) -> str:

@@ -18,15 +18,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, outbox, settings
+from hostctl.core.bulk import db_value, insert_rows
 from hostctl.core.clients import get_client, paypal_allowed
 from hostctl.core.context import Context
 from hostctl.core.cycles import lengthened
-from hostctl.core.money import Money
+from hostctl.core.money import Money, money_json
 from hostctl.core.pricing import Line, list_subtotal_of_paid
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.models import (
@@ -75,125 +76,186 @@ def allocate_numbers(session: Session, year: int, count: int) -> list[tuple[int,
 
 
 # --------------------------------------------------------------------------- creation
+@dataclass(slots=True)
+class NewInvoice:
+    """What ``daily`` needs of an invoice it has just written (``create_invoices(...,
+    load=False)``): plain values, no ORM object per invoice."""
+
+    id: int
+    number: str
+    client_id: int
+    kind: str
+    status: str
+    issue_date: dt.date
+    due_date: dt.date
+    currency: str
+    total_minor: int
+    paid_minor: int = 0
+    paid_on: dt.date | None = None  # the issue date of an invoice paid by credit
+    cancelled_on: dt.date | None = None
+    note: str | None = None
+
+
+_INVOICE_COLUMNS = (
+    "number",
+    "year",
+    "seq",
+    "client_id",
+    "kind",
+    "status",
+    "issue_date",
+    "due_date",
+    "currency",
+    "total_minor",
+    "paid_minor",
+    "reminders_sent",
+    "paid_on",
+    "cancelled_on",
+    "note",
+    "created_at",
+)
+_LINE_COLUMNS = (
+    "invoice_id",
+    "position",
+    "kind",
+    "code",
+    "description",
+    "service_id",
+    "period_start",
+    "period_end",
+    "amount_minor",
+)
+
+
 def create_invoices(
     session: Session, ctx: Context, specs: list[InvoiceSpec], *, load: bool = True
-) -> list[Invoice]:
+) -> list[Any]:
     """Write invoices with their lines in few statements; apply credit; queue alerts.
 
     Invoices fully covered by credit are paid at once (and settled). With ``load=False``
-    (``daily``) the invoices returned are detached copies of what was written, not objects
-    of the session: reading them costs no query."""
+    (``daily``) the invoices returned are ``NewInvoice`` records of what was written, not
+    objects of the session: reading them costs no query."""
     if not specs:
         return []
     apply_credit = bool(settings.get(session, "billing.apply_credit"))
-    credit_rows: list[dict[str, Any]] = []
-    totals: list[Money] = []
+    credit_rows: list[tuple[InvoiceSpec, int]] = []
+    totals: list[int] = []
     for spec in specs:
-        total = _sum(spec.lines, spec.client.currency)
+        currency = spec.client.currency
+        total = sum(line.amount.minor for line in spec.lines)
         credit = spec.client.credit_minor
-        if apply_credit and credit > 0 and total.is_positive():
-            used = min(credit, total.minor)
+        if apply_credit and credit > 0 and total > 0:
+            used = min(credit, total)
             spec.lines.append(
-                Line(
-                    "credit",
-                    "Crédito a favor aplicado",
-                    Money(-used, spec.client.currency),
-                    "credit",
-                )
+                Line("credit", "Crédito a favor aplicado", Money(-used, currency), "credit")
             )
-            total = total + spec.lines[-1].amount
+            total -= used
             spec.client.credit_minor -= used
             session.add(spec.client)
-            credit_rows.append({"client_id": spec.client.id, "used": used, "spec": spec})
+            credit_rows.append((spec, used))
+        if total < 0:
+            raise BusinessRuleError("An invoice cannot have a negative total.")
         totals.append(total)
     numbers: dict[int, Iterator[tuple[int, str]]] = {}
     for year in sorted({s.issue_date.year for s in specs}):
         count = sum(1 for s in specs if s.issue_date.year == year)
         numbers[year] = iter(allocate_numbers(session, year, count))
-    rows = []
+    records = []
     for spec, total in zip(specs, totals, strict=True):
         seq, number = next(numbers[spec.issue_date.year])
-        if total.is_negative():
-            raise BusinessRuleError("An invoice cannot have a negative total.")
-        paid = total.is_zero() and any(line.kind == "credit" for line in spec.lines)
-        rows.append(
-            {
-                "number": number,
-                "year": spec.issue_date.year,
-                "seq": seq,
-                "client_id": spec.client.id,
-                "kind": spec.kind,
-                "status": "paid" if paid else "unpaid",
-                "issue_date": spec.issue_date,
-                "due_date": spec.due_date,
-                "currency": spec.client.currency,
-                "total_minor": total.minor,
-                "paid_minor": 0,
-                "reminders_sent": 0,
-                "paid_on": spec.issue_date if paid else None,
-                "note": spec.note,
-                "created_at": ctx.now,
-            }
+        paid = total == 0 and any(line.kind == "credit" for line in spec.lines)
+        records.append(
+            NewInvoice(
+                seq,  # the id once it is known
+                number,
+                spec.client.id,  # type: ignore[arg-type]
+                spec.kind,
+                "paid" if paid else "unpaid",
+                spec.issue_date,
+                spec.due_date,
+                spec.client.currency,
+                total,
+                paid_on=spec.issue_date if paid else None,
+                note=spec.note,
+            )
         )
-    # Core inserts: one executemany each for the invoices and their lines (the ORM bulk
-    # form splits rows into one statement per pattern of NULL columns, and RETURNING in
-    # parameter order is one INSERT per row on SQLite); the ids are then read back by
-    # (year, seq), which is unique.
-    session.flush()
+    # Straight to the driver: one executemany each for the invoices and their lines; the
+    # ids are then read back by (year, seq), which is unique (RETURNING in parameter order
+    # would be one INSERT per row on SQLite).
+    convert = db_value(session)
+    now = convert(ctx.now)
     invoice_table = Invoice.__table__  # type: ignore[attr-defined]
-    session.execute(insert(invoice_table), rows)
-    id_of: dict[tuple[int, int], int] = {}
+    insert_rows(
+        session,
+        invoice_table,
+        _INVOICE_COLUMNS,
+        (
+            (
+                r.number,
+                r.issue_date.year,
+                r.id,
+                r.client_id,
+                r.kind,
+                r.status,
+                convert(r.issue_date),
+                convert(r.due_date),
+                r.currency,
+                r.total_minor,
+                0,
+                0,
+                None if r.paid_on is None else convert(r.paid_on),
+                None,
+                r.note,
+                now,
+            )
+            for r in records
+        ),
+    )
     for year in numbers:
-        seqs = [r["seq"] for r in rows if r["year"] == year]
-        id_of.update(
-            ((year, seq), invoice_id)
-            for invoice_id, seq in session.execute(
-                sa_select(invoice_table.c.id, invoice_table.c.seq).where(
+        seqs = [r.id for r in records if r.issue_date.year == year]
+        id_of = dict(
+            session.execute(
+                sa_select(invoice_table.c.seq, invoice_table.c.id).where(
                     invoice_table.c.year == year, invoice_table.c.seq.between(min(seqs), max(seqs))
                 )
-            )
+            ).all()
         )
-    ids = [id_of[(r["year"], r["seq"])] for r in rows]
-    line_rows = []
-    for invoice_id, spec in zip(ids, specs, strict=True):
-        for position, line in enumerate(spec.lines, start=1):
-            line_rows.append(
-                {
-                    "invoice_id": invoice_id,
-                    "position": position,
-                    "kind": line.kind,
-                    "code": line.code,
-                    "description": line.description,
-                    "service_id": line.service_id,
-                    "period_start": line.period_start,
-                    "period_end": line.period_end,
-                    "amount_minor": line.amount.minor,
-                }
+        for r in records:
+            if r.issue_date.year == year:
+                r.id = id_of[r.id]
+    insert_rows(
+        session,
+        InvoiceLine.__table__,  # type: ignore[attr-defined]
+        _LINE_COLUMNS,
+        (
+            (
+                r.id,
+                position,
+                line.kind,
+                line.code,
+                line.description,
+                line.service_id,
+                None if line.period_start is None else convert(line.period_start),
+                None if line.period_end is None else convert(line.period_end),
+                line.amount.minor,
             )
-    session.execute(insert(InvoiceLine.__table__), line_rows)  # type: ignore[attr-defined]
-    del line_rows
-    by_spec = {id(s): i for i, s in zip(ids, specs, strict=True)}
-    for row in credit_rows:
+            for r, spec in zip(records, specs, strict=True)
+            for position, line in enumerate(spec.lines, start=1)
+        ),
+    )
+    by_spec = {id(s): r.id for r, s in zip(records, specs, strict=True)}
+    for spec, used in credit_rows:
         session.add(
             CreditEntry(
-                client_id=row["client_id"],
-                currency=row["spec"].client.currency,
-                amount_minor=-row["used"],
+                client_id=spec.client.id,
+                currency=spec.client.currency,
+                amount_minor=-used,
                 reason="applied to invoice",
-                invoice_id=by_spec[id(row["spec"])],
+                invoice_id=by_spec[id(spec)],
                 effective_date=ctx.today,
                 created_at=ctx.now,
             )
         )
-    if load:
-        loaded = {i.id: i for i in session.exec(select(Invoice).where(col(Invoice.id).in_(ids)))}
-        invoices = [loaded[i] for i in ids]
-    else:
-        invoices = [
-            Invoice.model_construct(id=i, cancelled_on=None, **row)
-            for i, row in zip(ids, rows, strict=True)
-        ]
-    del rows
     outbox.emit_many(
         session,
         ctx,
@@ -203,14 +265,15 @@ def create_invoices(
                 "client_id": spec.client.id,
                 "phone": spec.client.phone,
                 "email": spec.client.email,
-                "invoice_id": inv.id,
+                "invoice_id": r.id,
                 "data": invoice_payload(
-                    inv, [line.description for line in spec.lines if line.kind == "item"]
+                    r, [line.description for line in spec.lines if line.kind == "item"]
                 ),
             }
-            for inv, spec in zip(invoices, specs, strict=True)
+            for r, spec in zip(records, specs, strict=True)
         ],
     )
+    dumps = audit.dumps
     audit.record_many(
         session,
         ctx,
@@ -218,22 +281,29 @@ def create_invoices(
             (
                 "invoice.create",
                 "invoice",
-                inv.id,
-                {
-                    "number": inv.number,
-                    "client_id": inv.client_id,
-                    "kind": inv.kind,
-                    "total": Money(inv.total_minor, inv.currency).to_json(),
-                    "due_date": inv.due_date.isoformat(),
-                },
+                r.id,
+                dumps(
+                    {
+                        "number": r.number,
+                        "client_id": r.client_id,
+                        "kind": r.kind,
+                        "total": money_json(r.total_minor, r.currency),
+                        "due_date": r.due_date.isoformat(),
+                    }
+                ),
             )
-            for inv in invoices
+            for r in records
         ],
     )
-    for inv in invoices:
-        if inv.status == "paid":
-            settle(session, ctx, inv)
-    return invoices
+    paid = [r.id for r in records if r.status == "paid"]
+    if load or paid:
+        wanted = [r.id for r in records] if load else paid
+        loaded = {i.id: i for i in session.exec(select(Invoice).where(col(Invoice.id).in_(wanted)))}
+        for invoice_id in paid:
+            settle(session, ctx, loaded[invoice_id])
+        if load:
+            return [loaded[r.id] for r in records]
+    return records
 
 
 def create_invoice(session: Session, ctx: Context, spec: InvoiceSpec) -> Invoice:
@@ -244,20 +314,13 @@ def invoice_payload(inv: Invoice | Any, items: list[str]) -> dict[str, Any]:
     """The alert data of an invoice (an ``Invoice`` or a row with its columns)."""
     return {
         "invoice_number": inv.number,
-        "total": Money(inv.total_minor, inv.currency).to_json(),
-        "amount_due": Money(inv.total_minor - inv.paid_minor, inv.currency).to_json(),
+        "total": money_json(inv.total_minor, inv.currency),
+        "amount_due": money_json(inv.total_minor - inv.paid_minor, inv.currency),
         "currency": inv.currency,
         "issue_date": inv.issue_date.isoformat(),
         "due_date": inv.due_date.isoformat(),
         "items": items,
     }
-
-
-def _sum(lines: list[Line], currency: str) -> Money:
-    result = Money.zero(currency)
-    for line in lines:
-        result = result + line.amount
-    return result
 
 
 # --------------------------------------------------------------------------- reading

@@ -52,11 +52,48 @@ class Action:
     detail: str = ""
 
 
+class Actions(Sequence[Action]):
+    """The actions of one kind a rule took on a day: the rows it acted on, described as
+    ``Action``s only when read (``daily`` without ``--verbose`` only counts them)."""
+
+    __slots__ = ("day", "describe", "kind", "rows")
+
+    def __init__(
+        self,
+        day: dt.date,
+        kind: str,
+        rows: Sequence[Any],
+        describe: Callable[[Any], tuple[int | None, int | None, str]],
+    ) -> None:
+        self.day, self.kind, self.rows, self.describe = day, kind, rows, describe
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return Action(self.day, self.kind, *self.describe(self.rows[index]))
+
+
+def _none(day: dt.date, kind: str) -> Actions:
+    return Actions(day, kind, (), lambda row: (None, None, ""))
+
+
 @dataclass
 class DayResult:
+    """What a day did: counts per kind of action, and the actions themselves if ``keep``."""
+
     day: dt.date
+    keep: bool = True
+    counts: dict[str, int] = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    def add(self, actions: Actions) -> None:
+        self.counts[actions.kind] = self.counts.get(actions.kind, 0) + len(actions)
+        if self.keep:
+            self.actions.extend(actions)
 
 
 def _renewing() -> Any:
@@ -281,8 +318,8 @@ def _renewal_batch(
 
 
 # --------------------------------------------------------------------------- reminders
-def send_reminders(session: Session, ctx: Context, day: dt.date) -> list[Action]:
-    actions = []
+def send_reminders(session: Session, ctx: Context, day: dt.date) -> Actions:
+    sent: list[tuple[Any, str]] = []
     for stage, days_before, level in REMINDERS:
         due = day + dt.timedelta(days=days_before)
         rows = session.execute(
@@ -325,19 +362,21 @@ def send_reminders(session: Session, ctx: Context, day: dt.date) -> list[Action]
                 for inv in rows
             ],
         )
+        changes = audit.dumps({"stage": stage})
         audit.record_many(
-            session,
-            ctx,
-            [("invoice.reminder", "invoice", inv.id, {"stage": stage}) for inv in rows],
+            session, ctx, [("invoice.reminder", "invoice", inv.id, changes) for inv in rows]
         )
-        actions.extend(
-            Action(day, "reminder", inv.client_id, None, f"{inv.number} {stage}") for inv in rows
-        )
-    return actions
+        sent += [(inv, stage) for inv in rows]
+    return Actions(
+        day,
+        "reminder",
+        sent,
+        lambda row: (row[0].client_id, None, f"{row[0].number} {row[1]}"),
+    )
 
 
 # --------------------------------------------------------------------------- D+2, 5th bd
-def suspend_overdue(session: Session, ctx: Context, day: dt.date) -> list[Action]:
+def suspend_overdue(session: Session, ctx: Context, day: dt.date) -> Actions:
     cutoff = day - dt.timedelta(days=SUSPEND_AFTER_DAYS)
     rows = session.execute(
         sa_select(*_SERVICE_COLS).where(
@@ -355,9 +394,7 @@ def debtor_cutoff(cal: BusinessCalendar, day: dt.date) -> dt.date:
     return candidate
 
 
-def suspend_debtors(
-    session: Session, ctx: Context, day: dt.date, cal: BusinessCalendar
-) -> list[Action]:
+def suspend_debtors(session: Session, ctx: Context, day: dt.date, cal: BusinessCalendar) -> Actions:
     """ "El deudor es el cliente": every service of a client 5 business days overdue.
 
     One query: the active services of the clients that have a renewing service (active or
@@ -408,44 +445,40 @@ def _services_of(session: Session, client_ids: list[int]) -> list[Any]:
 
 def _suspend_all(
     session: Session, ctx: Context, day: dt.date, services: Sequence[Any], action: str
-) -> list[Action]:
-    if not services:
-        return []
-    _update_ids(
-        session,
-        _S,
-        [s.id for s in services],
-        status="suspended",
-        suspension_reason="non-payment",
-        suspended_on=day,
-        updated_at=ctx.now,
-    )
-    clients = _clients(session, {s.client_id for s in services})
-    names = _product_names(session)
-    _emit_service_events(session, ctx, "service.suspended", services, clients, names, "non-payment")
+) -> Actions:
+    """Suspend ``services`` for non-payment, with their alerts and audit entries, a chunk at
+    a time: memory stays flat on a first day with tens of thousands of them."""
+    names = _product_names(session) if services else {}
     rule = "D+2" if action == "suspend" else "5th business day"
-    audit.record_many(
-        session,
-        ctx,
-        [
-            (
-                "service.suspend",
-                "service",
-                s.id,
-                {
-                    "status": ["active", "suspended"],
-                    "suspension_reason": "non-payment",
-                    "rule": rule,
-                },
-            )
-            for s in services
-        ],
+    changes = audit.dumps(
+        {"status": ["active", "suspended"], "suspension_reason": "non-payment", "rule": rule}
     )
-    return [Action(day, action, s.client_id, s.id, f"due {s.next_due_date}") for s in services]
+    for chunk in chunks(services, CHUNK):
+        _update_ids(
+            session,
+            _S,
+            [s.id for s in chunk],
+            status="suspended",
+            suspension_reason="non-payment",
+            suspended_on=day,
+            updated_at=ctx.now,
+        )
+        clients = _clients(session, {s.client_id for s in chunk})
+        _emit_service_events(
+            session, ctx, "service.suspended", chunk, clients, names, "non-payment"
+        )
+        audit.record_many(
+            session, ctx, [("service.suspend", "service", s.id, changes) for s in chunk]
+        )
+    return Actions(day, action, services, _describe_service)
+
+
+def _describe_service(service: Any) -> tuple[int | None, int | None, str]:
+    return service.client_id, service.id, f"due {service.next_due_date}"
 
 
 # --------------------------------------------------------------------------- D+25
-def terminate_overdue(session: Session, ctx: Context, day: dt.date, cal_days: int) -> list[Action]:
+def terminate_overdue(session: Session, ctx: Context, day: dt.date, cal_days: int) -> Actions:
     """Terminate, cancel the unpaid renewal/restoration invoices of the terminated services
     (what was paid on them, and credit used, goes back to credit), then reactivate the other
     suspended services of each client left with no overdue debt (``billing.cancel_invoice``
@@ -456,25 +489,19 @@ def terminate_overdue(session: Session, ctx: Context, day: dt.date, cal_days: in
             _S.c.status.in_(("active", "suspended")), _core_renewing(), _S.c.next_due_date <= cutoff
         )
     ).all()
+    actions = Actions(day, "terminate", services, _describe_service)
     if not services:
-        return []
+        return actions
     service_ids = [s.id for s in services]
     _update_ids(session, _S, service_ids, status="terminated", ended_on=day, updated_at=ctx.now)
     clients = _clients(session, {s.client_id for s in services})
     names = _product_names(session)
-    actions = [
-        Action(day, "terminate", s.client_id, s.id, f"due {s.next_due_date}") for s in services
-    ]
     _emit_service_events(
         session, ctx, "service.terminated", services, clients, names, "non-payment"
     )
+    changes = audit.dumps({"status": "terminated", "rule": "D+25"})
     audit.record_many(
-        session,
-        ctx,
-        [
-            ("service.terminate", "service", s.id, {"status": "terminated", "rule": "D+25"})
-            for s in services
-        ],
+        session, ctx, [("service.terminate", "service", s.id, changes) for s in services]
     )
     _cancel_invoices_of(session, ctx, service_ids, clients)
     _reactivate_clear(session, ctx, sorted(clients), clients, names)
@@ -624,19 +651,15 @@ def _reactivate_clear(
         suspended_on=None,
         updated_at=ctx.now,
     )
+    changes = audit.dumps({"status": ["suspended", "active"]})
     audit.record_many(
-        session,
-        ctx,
-        [
-            ("service.reactivate", "service", s.id, {"status": ["suspended", "active"]})
-            for s in services
-        ],
+        session, ctx, [("service.reactivate", "service", s.id, changes) for s in services]
     )
     _emit_service_events(session, ctx, "service.reactivated", services, clients, names, "payment")
 
 
 # --------------------------------------------------------------------------- not renewing
-def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> list[Action]:
+def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> Actions:
     services = session.execute(
         sa_select(*_SERVICE_COLS, _S.c.cancellation).where(
             _S.c.status.in_(("active", "suspended")),
@@ -645,7 +668,7 @@ def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> list[Actio
         )
     ).all()
     if not services:
-        return []
+        return _none(day, "end")
     clients = _clients(session, {s.client_id for s in services})
     categories = dict(session.execute(sa_select(Product.code, Product.category)).all())
     names = _product_names(session)
@@ -680,7 +703,7 @@ def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> list[Actio
             for s in services
         ],
     )
-    return [Action(day, "end", s.client_id, s.id, status[s.id]) for s in services]
+    return Actions(day, "end", services, lambda s: (s.client_id, s.id, status[s.id]))
 
 
 def _clients(session: Session, ids: set[int]) -> dict[int, Any]:
@@ -738,37 +761,43 @@ def _service_data(service: Any, names: dict[str, str], reason: str) -> dict[str,
 
 
 # --------------------------------------------------------------------------- one day
-def run_day(session: Session, ctx: Context, checkpoint: Callable[[], None]) -> DayResult:
-    """Every rule for ``ctx.today``, each rule's work committed at ``checkpoint``."""
+def run_day(
+    session: Session, ctx: Context, checkpoint: Callable[[], None], *, keep: bool = True
+) -> DayResult:
+    """Every rule for ``ctx.today``, each rule's work flushed at ``checkpoint``; the actions
+    are listed in the result only if ``keep`` (they are always counted)."""
     from hostctl.core import transfers
 
     day = ctx.today
-    result = DayResult(day)
+    result = DayResult(day, keep)
     cal = calendar_for(settings.get(session, "calendar.holidays_country"))
-    result.actions += end_non_renewing(session, ctx, day)
+    result.add(end_non_renewing(session, ctx, day))
     checkpoint()
     invoices = generate_renewals(session, ctx, day, problems=result.problems, checkpoint=checkpoint)
-    result.actions += [
-        Action(
+    result.add(
+        Actions(
             day,
             "invoice",
-            i.client_id,
-            None,
-            f"{i.number} due {i.due_date} {Money(i.total_minor, i.currency)}",
+            invoices,
+            lambda i: (
+                i.client_id,
+                None,
+                f"{i.number} due {i.due_date} {Money(i.total_minor, i.currency)}",
+            ),
         )
-        for i in invoices
-    ]
-    result.actions += send_reminders(session, ctx, day)
+    )
+    del invoices
+    result.add(send_reminders(session, ctx, day))
     checkpoint()
-    result.actions += suspend_overdue(session, ctx, day)
+    result.add(suspend_overdue(session, ctx, day))
     checkpoint()
-    result.actions += suspend_debtors(session, ctx, day, cal)
+    result.add(suspend_debtors(session, ctx, day, cal))
     checkpoint()
     days = int(settings.get(session, "billing.termination_days_after"))
-    result.actions += terminate_overdue(session, ctx, day, days)
+    result.add(terminate_overdue(session, ctx, day, days))
     checkpoint()
     expired = transfers.expire_transfers(session, ctx)
-    result.actions += [Action(day, "expire", None, None, "transfer")] * expired
+    result.add(Actions(day, "expire", range(expired), lambda _: (None, None, "transfer")))
     return result
 
 
@@ -906,12 +935,13 @@ def run_daily(
 
         for day in days:
             dctx = ctx.on(day)
-            result = run_day(session, dctx, checkpoint)
-            counts = {}
-            for action in result.actions:
-                key = COUNTS[action.action]
-                summary[key] += 1
-                counts[key] = counts.get(key, 0) + 1
+            result = run_day(session, dctx, checkpoint, keep=keep_actions)
+            counts: dict[str, int] = {}
+            for kind, n in result.counts.items():
+                key = COUNTS[kind]
+                summary[key] += n
+                if n:
+                    counts[key] = counts.get(key, 0) + n
             summary["days"].append(day.isoformat())
             summary["problems"] += [f"{day}: {p}" for p in result.problems]
             if keep_actions:
