@@ -42,6 +42,15 @@ def _drop_pg(base_url: str, name: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The holiday cache of this test session, not the user's (child processes too)."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOSTCTL_CACHE_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if PG_URL:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -359,3 +360,57 @@ def test_round_trip(ar: BusinessCalendar, start: str, minutes: int) -> None:
     later = ar.add_business_minutes(moment, minutes)
     assert later >= moment
     assert ar.business_minutes_between(moment, later) == minutes
+
+
+# --------------------------------------------------------------------------- disk cache
+def test_holiday_tables_are_kept_on_disk_and_read_back_without_holidays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import holidays
+
+    from hostctl.core.calendar import HolidayCache
+
+    monkeypatch.setenv("HOSTCTL_CACHE_DIR", str(tmp_path))
+    first = HolidayCache.shared()
+    table = first.table("AR", 2026, None)
+    assert table[dt.date(2026, 5, 25)]  # Revolución de Mayo
+    assert "AR" in first.countries()
+    [stored] = list(tmp_path.glob("holidays-*.json"))
+
+    # a new process: the same answers from the file, holidays never asked again
+    def not_again(*args, **kwargs):
+        raise AssertionError("holidays asked again")
+
+    monkeypatch.setattr(holidays, "country_holidays", not_again)
+    monkeypatch.setattr(holidays, "list_supported_countries", not_again)
+    second = HolidayCache(tmp_path)
+    assert second.path == stored
+    assert second.table("AR", 2026, None) == table
+    assert "UY" in second.countries()
+    with pytest.raises(ValidationError):
+        BusinessCalendar("XX")
+
+
+def test_a_corrupt_holiday_cache_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hostctl.core.calendar import HolidayCache
+
+    monkeypatch.setenv("HOSTCTL_CACHE_DIR", str(tmp_path))
+    path = HolidayCache(tmp_path).path
+    assert path is not None
+    path.write_text("{not json", encoding="utf-8")
+    cache = HolidayCache(tmp_path)
+    assert dt.date(2026, 12, 25) in cache.table("AR", 2026, None)
+    assert json.loads(path.read_text(encoding="utf-8"))["tables"]["AR:2026:"]["2026-12-25"]
+
+
+def test_an_unwritable_cache_dir_is_not_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hostctl.core.calendar import HolidayCache
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    cache = HolidayCache(blocker / "cache")
+    assert dt.date(2026, 1, 1) in cache.table("AR", 2026, None)

@@ -115,12 +115,34 @@ def _core_renewing() -> Any:
     return and_(_S.c.auto_renew.is_(True), _S.c.cancellation.is_(None))
 
 
-def _update_ids(session: Session, table: Any, ids: list[int], **values: Any) -> None:
+def _update_ids(session: Session, table: Any, ids: Sequence[int], **values: Any) -> None:
     for chunk in chunks(ids, CHUNK):
         session.execute(table.update().where(table.c.id.in_(chunk)).values(**values))
 
 
+def _rows_by_id(session: Session, columns: Sequence[Any], ids: Sequence[int]) -> list[Any]:
+    """The rows of these service ids, in the order of ``ids``. The rules select ids first
+    (a few bytes each) and read whole rows a chunk at a time: on a first day with tens of
+    thousands of services to act on, memory stays flat."""
+    position = {service_id: i for i, service_id in enumerate(ids)}
+    rows = session.execute(sa_select(*columns).where(_S.c.id.in_(ids))).all()
+    rows.sort(key=lambda row: position[row.id])
+    return rows
+
+
 # --------------------------------------------------------------------------- D−15
+# What a renewal invoice needs of a service.
+_RENEWAL_COLS = (
+    _S.c.id,
+    _S.c.client_id,
+    _S.c.product_code,
+    _S.c.cycle,
+    _S.c.next_due_date,
+    _S.c.anchor_day,
+    _S.c.domain,
+)
+
+
 def generate_renewals(
     session: Session,
     ctx: Context,
@@ -129,8 +151,11 @@ def generate_renewals(
     client_id: int | None = None,
     problems: list[str] | None = None,
     checkpoint: Callable[[], None] | None = None,
-) -> list[Invoice]:
-    """Renewal invoices for every period that starts within the notice window of ``day``."""
+    keep: bool = True,
+) -> Sequence[Any]:
+    """Renewal invoices for every period that starts within the notice window of ``day``:
+    the ``NewInvoice`` records, or with ``keep=False`` only how many (``range(n)``, so a
+    first day of tens of thousands of invoices does not hold them all)."""
     horizon = day + dt.timedelta(days=int(settings.get(session, "billing.renewal_days_before")))
     invoiced = exists().where(
         _L.c.service_id == _S.c.id,
@@ -139,15 +164,7 @@ def generate_renewals(
         _L.c.invoice_id == _I.c.id,
         _I.c.status != "cancelled",
     )
-    stmt = sa_select(
-        _S.c.id,
-        _S.c.client_id,
-        _S.c.product_code,
-        _S.c.cycle,
-        _S.c.next_due_date,
-        _S.c.anchor_day,
-        _S.c.domain,
-    ).where(
+    stmt = sa_select(_S.c.id, _S.c.client_id, _S.c.next_due_date).where(
         _S.c.status.in_(("active", "suspended")),
         _core_renewing(),
         _S.c.next_due_date.is_not(None),
@@ -160,27 +177,36 @@ def generate_renewals(
     services = session.execute(stmt.order_by(_S.c.client_id, _S.c.next_due_date, _S.c.id)).all()
     if not services:
         return []
-    groups: dict[tuple[int, dt.date], list[Any]] = {}
+    groups: dict[tuple[int, dt.date], list[int]] = {}
     for service in services:
-        groups.setdefault((service.client_id, service.next_due_date), []).append(service)
+        groups.setdefault((service.client_id, service.next_due_date), []).append(service.id)
     del services
-    created: list[Invoice] = []
+    created: list[Any] = []
+    count = 0
     catalogue_cache = _CatalogueCache(session)
     keys = list(groups)
     for start in range(0, len(keys), BATCH):
-        chunk = keys[start : start + BATCH]
-        created.extend(
-            _renewal_batch(
-                session,
-                ctx,
-                {k: groups.pop(k) for k in chunk},
-                problems if problems is not None else [],
-                catalogue_cache,
+        batch = {k: groups.pop(k) for k in keys[start : start + BATCH]}
+        rows = {
+            row.id: row
+            for row in _rows_by_id(
+                session, _RENEWAL_COLS, [i for ids in batch.values() for i in ids]
             )
+        }
+        made = _renewal_batch(
+            session,
+            ctx,
+            {k: [rows[i] for i in ids] for k, ids in batch.items()},
+            problems if problems is not None else [],
+            catalogue_cache,
         )
+        count += len(made)
+        if keep:
+            created += made
+        del rows, made
         if checkpoint:
             checkpoint()
-    return created
+    return created if keep else range(count)
 
 
 @dataclass(slots=True)
@@ -376,14 +402,14 @@ def send_reminders(session: Session, ctx: Context, day: dt.date) -> Actions:
 
 
 # --------------------------------------------------------------------------- D+2, 5th bd
-def suspend_overdue(session: Session, ctx: Context, day: dt.date) -> Actions:
+def suspend_overdue(session: Session, ctx: Context, day: dt.date, *, keep: bool = True) -> Actions:
     cutoff = day - dt.timedelta(days=SUSPEND_AFTER_DAYS)
-    rows = session.execute(
-        sa_select(*_SERVICE_COLS).where(
-            _S.c.status == "active", _core_renewing(), _S.c.next_due_date <= cutoff
-        )
-    ).all()
-    return _suspend_all(session, ctx, day, rows, "suspend")
+    ids = session.execute(
+        sa_select(_S.c.id)
+        .where(_S.c.status == "active", _core_renewing(), _S.c.next_due_date <= cutoff)
+        .order_by(_S.c.next_due_date, _S.c.id)
+    ).scalars()
+    return _suspend_all(session, ctx, day, list(ids), "suspend", keep)
 
 
 def debtor_cutoff(cal: BusinessCalendar, day: dt.date) -> dt.date:
@@ -394,7 +420,9 @@ def debtor_cutoff(cal: BusinessCalendar, day: dt.date) -> dt.date:
     return candidate
 
 
-def suspend_debtors(session: Session, ctx: Context, day: dt.date, cal: BusinessCalendar) -> Actions:
+def suspend_debtors(
+    session: Session, ctx: Context, day: dt.date, cal: BusinessCalendar, *, keep: bool = True
+) -> Actions:
     """ "El deudor es el cliente": every service of a client 5 business days overdue.
 
     One query: the active services of the clients that have a renewing service (active or
@@ -406,13 +434,12 @@ def suspend_debtors(session: Session, ctx: Context, day: dt.date, cal: BusinessC
         _core_renewing(),
         _S.c.next_due_date <= cutoff,
     )
-    rows = session.execute(
-        sa_select(*_SERVICE_COLS).where(
-            _S.c.client_id.in_(debtors), _no_index(_S.c.status) == "active"
-        )
-    ).all()
-    rows.sort(key=lambda s: (s.next_due_date is not None, s.next_due_date, s.id))
-    return _suspend_all(session, ctx, day, rows, "suspend-client")
+    ids = session.execute(
+        sa_select(_S.c.id)
+        .where(_S.c.client_id.in_(debtors), _no_index(_S.c.status) == "active")
+        .order_by(_S.c.next_due_date.asc().nulls_first(), _S.c.id)
+    ).scalars()
+    return _suspend_all(session, ctx, day, list(ids), "suspend-client", keep)
 
 
 def _no_index(column: Any) -> Any:
@@ -444,20 +471,25 @@ def _services_of(session: Session, client_ids: list[int]) -> list[Any]:
 
 
 def _suspend_all(
-    session: Session, ctx: Context, day: dt.date, services: Sequence[Any], action: str
+    session: Session, ctx: Context, day: dt.date, ids: list[int], action: str, keep: bool
 ) -> Actions:
-    """Suspend ``services`` for non-payment, with their alerts and audit entries, a chunk at
-    a time: memory stays flat on a first day with tens of thousands of them."""
-    names = _product_names(session) if services else {}
+    """Suspend these services for non-payment, with their alerts and audit entries, a chunk
+    at a time: memory stays flat on a first day with tens of thousands of them. The rows
+    are kept for the actions' descriptions only if ``keep``."""
+    names = _product_names(session) if ids else {}
+    kept: list[Any] = []
     rule = "D+2" if action == "suspend" else "5th business day"
     changes = audit.dumps(
         {"status": ["active", "suspended"], "suspension_reason": "non-payment", "rule": rule}
     )
-    for chunk in chunks(services, CHUNK):
+    for id_chunk in chunks(ids, CHUNK):
+        chunk = _rows_by_id(session, _SERVICE_COLS, id_chunk)
+        if keep:
+            kept += chunk
         _update_ids(
             session,
             _S,
-            [s.id for s in chunk],
+            id_chunk,
             status="suspended",
             suspension_reason="non-payment",
             suspended_on=day,
@@ -470,7 +502,9 @@ def _suspend_all(
         audit.record_many(
             session, ctx, [("service.suspend", "service", s.id, changes) for s in chunk]
         )
-    return Actions(day, action, services, _describe_service)
+    if keep:
+        return Actions(day, action, kept, _describe_service)
+    return Actions(day, action, range(len(ids)), lambda _: (None, None, ""))
 
 
 def _describe_service(service: Any) -> tuple[int | None, int | None, str]:
@@ -773,7 +807,9 @@ def run_day(
     cal = calendar_for(settings.get(session, "calendar.holidays_country"))
     result.add(end_non_renewing(session, ctx, day))
     checkpoint()
-    invoices = generate_renewals(session, ctx, day, problems=result.problems, checkpoint=checkpoint)
+    invoices = generate_renewals(
+        session, ctx, day, problems=result.problems, checkpoint=checkpoint, keep=keep
+    )
     result.add(
         Actions(
             day,
@@ -789,9 +825,9 @@ def run_day(
     del invoices
     result.add(send_reminders(session, ctx, day))
     checkpoint()
-    result.add(suspend_overdue(session, ctx, day))
+    result.add(suspend_overdue(session, ctx, day, keep=keep))
     checkpoint()
-    result.add(suspend_debtors(session, ctx, day, cal))
+    result.add(suspend_debtors(session, ctx, day, cal, keep=keep))
     checkpoint()
     days = int(settings.get(session, "billing.termination_days_after"))
     result.add(terminate_overdue(session, ctx, day, days))
