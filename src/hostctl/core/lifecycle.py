@@ -174,19 +174,20 @@ def generate_renewals(
     if client_id:
         stmt = stmt.where(_S.c.client_id == client_id)
     session.flush()
-    services = session.execute(stmt.order_by(_S.c.client_id, _S.c.next_due_date, _S.c.id)).all()
-    if not services:
-        return []
+    # Streamed and grouped as the rows come, in no particular order (an ORDER BY would make
+    # SQLite sort every candidate first); invoices are then made client by client, due date
+    # by due date, which is the order of their numbers.
     groups: dict[tuple[int, dt.date], list[int]] = {}
-    for service in services:
-        groups.setdefault((service.client_id, service.next_due_date), []).append(service.id)
-    del services
+    for service_id, owner, due in session.execute(stmt):
+        groups.setdefault((owner, due), []).append(service_id)
+    if not groups:
+        return []
     created: list[Any] = []
     count = 0
     catalogue_cache = _CatalogueCache(session)
-    keys = list(groups)
+    keys = sorted(groups)
     for start in range(0, len(keys), BATCH):
-        batch = {k: groups.pop(k) for k in keys[start : start + BATCH]}
+        batch = {k: sorted(groups.pop(k)) for k in keys[start : start + BATCH]}
         rows = {
             row.id: row
             for row in _rows_by_id(
@@ -434,12 +435,13 @@ def suspend_debtors(
         _core_renewing(),
         _S.c.next_due_date <= cutoff,
     )
-    ids = session.execute(
-        sa_select(_S.c.id)
-        .where(_S.c.client_id.in_(debtors), _no_index(_S.c.status) == "active")
-        .order_by(_S.c.next_due_date.asc().nulls_first(), _S.c.id)
-    ).scalars()
-    return _suspend_all(session, ctx, day, list(ids), "suspend-client", keep)
+    found = session.execute(
+        sa_select(_S.c.id, _S.c.next_due_date).where(
+            _S.c.client_id.in_(debtors), _no_index(_S.c.status) == "active"
+        )
+    ).all()
+    found.sort(key=lambda s: (s.next_due_date is not None, s.next_due_date, s.id))
+    return _suspend_all(session, ctx, day, [s.id for s in found], "suspend-client", keep)
 
 
 def _no_index(column: Any) -> Any:
@@ -696,9 +698,11 @@ def _reactivate_clear(
 def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> Actions:
     services = session.execute(
         sa_select(*_SERVICE_COLS, _S.c.cancellation).where(
-            _S.c.status.in_(("active", "suspended")),
+            # the condition of the partial index ix_services_ending, then the rule's own
+            _S.c.auto_renew.is_(False) | _S.c.cancellation.is_not(None),
+            _no_index(_S.c.status).in_(("active", "suspended")),
             _S.c.next_due_date <= day,
-            (_S.c.auto_renew.is_(False)) | (_S.c.cancellation == "end-of-period"),
+            _S.c.auto_renew.is_(False) | (_S.c.cancellation == "end-of-period"),
         )
     ).all()
     if not services:

@@ -17,7 +17,17 @@ from hostctl.models.base import Table, _ts
 # --------------------------------------------------------------------------- services & billing
 class Service(Table, table=True):
     __tablename__ = "services"
-    __table_args__ = (sa.Index("ix_services_status_due", "status", "next_due_date"),)
+    __table_args__ = (
+        sa.Index("ix_services_status_due", "status", "next_due_date"),
+        # the services that end instead of renewing, by due date (the daily rule that ends
+        # them repeats this condition: SQLite uses a partial index only then)
+        sa.Index(
+            "ix_services_ending",
+            "next_due_date",
+            sqlite_where=sa.text("auto_renew IS 0 OR cancellation IS NOT NULL"),
+            postgresql_where=sa.text("auto_renew IS false OR cancellation IS NOT NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
     product_code: str = Field(foreign_key="products.code", index=True)
