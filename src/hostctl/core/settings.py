@@ -175,10 +175,21 @@ def validate(key: str, raw: str) -> Any:
         raise ValidationError(f"Invalid value {raw!r} for {key}: {exc}.") from None
 
 
+# Values read are remembered for the life of the session (``session.info``): ``daily``
+# asks for the same few settings thousands of times, and an unset key (the default) would
+# otherwise be one query each time. ``set_value`` keeps the memo current; another
+# process's change is seen by the next session.
+_MEMO = "hostctl.settings"
+
+
 def get_raw(session: Session, key: str) -> str | None:
+    memo: dict[str, str | None] = session.info.setdefault(_MEMO, {})
+    if key in memo:
+        return memo[key]
     kind = _kind_for(key)
     row = session.get(Setting, key)
-    return row.value if row is not None else kind.default
+    memo[key] = value = row.value if row is not None else kind.default
+    return value
 
 
 def get(session: Session, key: str) -> Any:
@@ -210,6 +221,7 @@ def set_value(session: Session, ctx: Context, key: str, raw: str) -> Any:
         row.value = stored
         row.updated_at = ctx.now
         row.updated_by = ctx.staff
+    session.info.setdefault(_MEMO, {})[key] = stored
     audit.record(session, ctx, "config.set", "setting", key, {"value": [before, stored]})
     return value
 
