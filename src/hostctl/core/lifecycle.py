@@ -178,8 +178,9 @@ def generate_renewals(
     # SQLite sort every candidate first); invoices are then made client by client, due date
     # by due date, which is the order of their numbers.
     groups: dict[tuple[int, dt.date], list[int]] = {}
-    for service_id, owner, due in session.execute(stmt):
-        groups.setdefault((owner, due), []).append(service_id)
+    for part in session.execute(stmt).partitions(CHUNK):  # fetchmany, not a row at a time
+        for service_id, owner, due in part:
+            groups.setdefault((owner, due), []).append(service_id)
     if not groups:
         return []
     created: list[Any] = []
@@ -269,7 +270,7 @@ def _renewal_batch(
             _C.c.phone,
             _C.c.email,
         ).where(_C.c.id.in_(client_ids))
-    ):
+    ).all():
         if row.credit_minor:
             with_credit.append(row.id)
         else:
@@ -297,7 +298,7 @@ def _renewal_batch(
         )
         .where(_S.c.client_id.in_(client_ids))
         .group_by(_S.c.client_id)
-    ):
+    ).all():
         if n_active:
             active[cid] = int(n_active)
         if n_blocked:
@@ -575,7 +576,7 @@ def _cancel_invoices_of(
                     _I.c.issue_date,
                     _I.c.due_date,
                 ).where(_I.c.id.in_(chunk))
-            )
+            ).all()
             if i.status == "unpaid" and i.kind in ("renewal", "restoration")
         ]
     if not invoices:
@@ -589,7 +590,7 @@ def _cancel_invoices_of(
             sa_select(_L.c.invoice_id, _L.c.kind, _L.c.description, _L.c.amount_minor)
             .where(_L.c.invoice_id.in_(chunk), _L.c.kind.in_(("item", "credit")))
             .order_by(_L.c.invoice_id, _L.c.position)
-        ):
+        ).all():
             if line.kind == "item":
                 items[line.invoice_id].append(line.description)
             else:
@@ -652,29 +653,27 @@ def _reactivate_clear(
     clients: dict[int, Any],
     names: dict[str, str],
 ) -> None:
-    """``billing.reactivate_if_clear(..., lengthen=False)`` for each of ``client_ids``."""
-    # billing.has_overdue_debt of each client; as in _services_of, selected by client alone.
-    debtors: set[int] = set()
+    """``billing.reactivate_if_clear(..., lengthen=False)`` for each of ``client_ids``: their
+    services suspended for non-payment whose period is not over, when the client has no
+    overdue debt left (``billing.has_overdue_debt``). One query per chunk of clients, read
+    through the client indexes (``_no_index``: not the status index)."""
+    overdue_debt = exists().where(
+        _I.c.client_id == _S.c.client_id,
+        _no_index(_I.c.status) == "unpaid",
+        _I.c.kind.in_(billing.DEBT_KINDS),
+        _I.c.due_date < ctx.today,
+    )
+    services: list[Any] = []
     for chunk in chunks(client_ids, CHUNK):
-        debtors.update(
-            i.client_id
-            for i in session.execute(
-                sa_select(
-                    _I.c.client_id,
-                    _I.c.status,
-                    _I.c.kind,
-                    _I.c.due_date,
-                ).where(_I.c.client_id.in_(chunk))
+        services += session.execute(
+            sa_select(*_SERVICE_COLS).where(
+                _S.c.client_id.in_(chunk),
+                _no_index(_S.c.status) == "suspended",
+                _S.c.suspension_reason == "non-payment",
+                _S.c.next_due_date.is_(None) | (_S.c.next_due_date >= ctx.today),
+                ~overdue_debt,
             )
-            if i.status == "unpaid" and i.kind in billing.DEBT_KINDS and i.due_date < ctx.today
-        )
-    services = [
-        s
-        for s in _services_of(session, [c for c in client_ids if c not in debtors])
-        if s.status == "suspended"
-        and s.suspension_reason == "non-payment"
-        and (s.next_due_date is None or s.next_due_date >= ctx.today)
-    ]
+        ).all()
     if not services:
         return
     services.sort(key=lambda s: (s.client_id, s.next_due_date is not None, s.next_due_date, s.id))
@@ -752,7 +751,7 @@ def _clients(session: Session, ids: set[int]) -> dict[int, Any]:
             (c.id, c)
             for c in session.execute(
                 sa_select(_C.c.id, _C.c.phone, _C.c.email).where(_C.c.id.in_(chunk))
-            )
+            ).all()
         )
     return result
 

@@ -143,6 +143,8 @@ class Money:
         """Multiply by a quantity or ratio, rounding half-up to the minor unit."""
         if isinstance(factor, float):
             raise TypeError("Money never takes a float factor")
+        if isinstance(factor, int) and not isinstance(factor, bool):  # exact: no rounding
+            return Money(self.minor * factor, self.currency)
         return Money.of(self.amount * Decimal(factor), self.currency)
 
     def percent(self, pct: Decimal | int | str) -> Money:

@@ -13,6 +13,7 @@ Each line is rounded half-up on its own; the invoice total is the exact sum of i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -49,7 +50,7 @@ class Item:
     anchor_day: int | None = None
     domain: str | None = None
 
-    @property
+    @functools.cached_property
     def list_amount(self) -> Money:
         return self.monthly_price.times(CYCLE_MONTHS[self.cycle])
 
