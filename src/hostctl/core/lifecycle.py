@@ -96,10 +96,6 @@ class DayResult:
             self.actions.extend(actions)
 
 
-def _renewing() -> Any:
-    return and_(col(Service.auto_renew).is_(True), col(Service.cancellation).is_(None))
-
-
 # The rules read and write through Core statements on the tables: columns, not ORM objects,
 # so a day of thousands of services costs a few statements per rule, not one per service.
 _S = Service.__table__  # type: ignore[attr-defined]
@@ -455,24 +451,6 @@ def _no_index(column: Any) -> Any:
     return column.concat("")
 
 
-def _services_of(session: Session, client_ids: list[int]) -> list[Any]:
-    """Every service of these clients, with its status and suspension reason.
-
-    Selected by client alone and filtered by the caller: with a condition on the status
-    as well, SQLite (which has no statistics here) walks the status index over every
-    active service instead of the client index."""
-    rows: list[Any] = []
-    for chunk in chunks(client_ids, CHUNK):
-        rows += session.execute(
-            sa_select(
-                *_SERVICE_COLS,
-                _S.c.status,
-                _S.c.suspension_reason,
-            ).where(_S.c.client_id.in_(chunk))
-        ).all()
-    return rows
-
-
 def _suspend_all(
     session: Session, ctx: Context, day: dt.date, ids: list[int], action: str, keep: bool
 ) -> Actions:
@@ -560,7 +538,7 @@ def _cancel_invoices_of(
             ).scalars()
         )
     invoices = []
-    for chunk in chunks(sorted(invoice_ids), CHUNK):  # by id alone, filtered here (_services_of)
+    for chunk in chunks(sorted(invoice_ids), CHUNK):  # by id alone, filtered here
         invoices += [
             i
             for i in session.execute(
