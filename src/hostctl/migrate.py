@@ -52,11 +52,24 @@ def _locked_upgrade(engine: Engine, target: str) -> None:
 
 
 def ensure_current(engine: Engine) -> None:
-    """Bring the schema to ``HEAD`` if it is behind (first use of a database)."""
+    """Bring the schema to ``HEAD`` if it is behind (first use of a database). A database
+    at a revision this release does not know (made by a newer hostctl) is refused."""
     with engine.connect().execution_options(hostctl_readonly=True) as conn, conn.begin():
         revision = current_revision(conn)
-    if revision != HEAD:
-        _locked_upgrade(engine, "head")
+    if revision == HEAD:
+        return
+    if revision is not None and revision not in _known_revisions():
+        from hostctl.errors import HostctlError
+
+        raise HostctlError(
+            f"The database is at schema revision {revision}, which this hostctl does not "
+            f"know (its newest is {HEAD}); install the hostctl release that made it."
+        )
+    _locked_upgrade(engine, "head")
+
+
+def _known_revisions() -> set[str]:
+    return {p.stem for p in (Path(__file__).parent / "migrations" / "versions").glob("0*.py")}
 
 
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
