@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 from tests.conftest import make_ctx
 
-from hostctl.core import clients
+from hostctl.core import audit, clients
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
 from hostctl.models import AuditEntry, Client, Invoice, OutboxMessage
 
@@ -411,6 +411,77 @@ def test_import_writes_every_row_with_audit(session, tmp_path):
     assert audit[1][3]["email"] == "beto@example.com"
     # Migrated clients are not welcomed again.
     assert _outbox(session) == []
+
+
+def test_imported_rows_read_back_like_orm_rows(session, tmp_path):
+    """The import writes clients and audit entries straight to the driver: they read back
+    through the ORM as ``add`` would have written them, the entries in the order of the
+    file (not of the emails), and one phone on several rows is the same phone."""
+    ctx = make_ctx("2026-03-01", staff="importer", at="10:15")
+    before = dt.datetime.now(dt.UTC)
+    path = _csv(
+        tmp_path,
+        "Zoe,zoe@example.com,+59899111222,UY,,,,\n"
+        "Ana,ana@example.com,+598 99 111 222,ar,eur,20-1,  Radio   Sur ,FULL\n"
+        "Beto,beto@example.com,+59899111222,,,,,\n",
+    )
+    assert clients.import_clients(session, ctx, path) == 3
+    zoe, ana, beto = session.exec(select(Client).order_by(Client.id)).all()
+    assert [c.email for c in (zoe, ana, beto)] == [
+        "zoe@example.com",
+        "ana@example.com",
+        "beto@example.com",
+    ]
+    assert zoe.phone == ana.phone == beto.phone == "+59899111222"
+    assert (ana.country, ana.currency, ana.company, ana.support_plan) == (
+        "AR",
+        "EUR",
+        "Radio Sur",
+        "full",
+    )
+    assert (ana.document, ana.document_key, beto.document_key) == ("20-1", "201", None)
+    assert (zoe.verified, zoe.status, zoe.credit_minor, zoe.referrer_id) == (
+        False,
+        "active",
+        0,
+        None,
+    )
+    assert zoe.created_on == dt.date(2026, 3, 1)
+    assert zoe.created_at == zoe.updated_at == ctx.now  # aware, the same instant
+    assert zoe.created_at.tzinfo is not None
+    entries = session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.entity_id, e.note) for e in entries] == [
+        (str(zoe.id), "imported from clients.csv, line 2"),
+        (str(ana.id), "imported from clients.csv, line 3"),
+        (str(beto.id), "imported from clients.csv, line 4"),
+    ]
+    entry = entries[1]
+    assert (entry.action, entry.entity_type, entry.staff, entry.effective_date) == (
+        "client.import",
+        "client",
+        "importer",
+        dt.date(2026, 3, 1),
+    )
+    assert entry.at.tzinfo is not None
+    assert before - dt.timedelta(seconds=1) <= entry.at <= dt.datetime.now(dt.UTC)
+    assert json.loads(entry.changes) == clients.client_fields(ana)
+    assert audit.entries(session, entity_type="client", entity_id=str(ana.id)) == [entry]
+    assert _outbox(session) == []
+
+
+def test_import_reports_a_repeated_bad_phone_on_every_row(session, ctx, tmp_path):
+    path = _csv(
+        tmp_path,
+        "Ana,ana@example.com,+54,,,,,\nBeto,beto@example.com,+5491123456789,,,,,\n"
+        "Ciro,ciro@example.com,+54,,,,,\n",
+    )
+    with pytest.raises(ImportFileError) as err:
+        clients.import_clients(session, ctx, path)
+    assert err.value.details == [
+        "line 2, column phone: The phone '+54' is not a phone number.",
+        "line 4, column phone: The phone '+54' is not a phone number.",
+    ]
+    assert session.exec(select(Client)).all() == []
 
 
 def test_import_reports_every_bad_row_and_writes_nothing(session, ctx, tmp_path):

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, or_
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, outbox, validate
-from hostctl.core.bulk import chunks, read_csv
+from hostctl.core.bulk import chunks, db_value, insert_rows, read_csv
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
 from hostctl.core.money import check_currency
@@ -63,6 +62,7 @@ def _clean(
     company: str | None,
     support_plan: str | None,
     check_email: Callable[[str], tuple[str, str]] = validate.email,
+    check_phone: Callable[[str], str] = validate.phone,
 ) -> ClientInput:
     email_value, email_key = check_email(email)
     country_value = validate.country(country) if country else None
@@ -74,7 +74,7 @@ def _clean(
         name=validate.name(name),
         email=email_value,
         email_key=email_key,
-        phone=validate.phone(phone) if phone else None,
+        phone=check_phone(phone) if phone else None,
         country=country_value,
         currency=currency_value,
         document=document.strip() if document else None,
@@ -393,27 +393,66 @@ def paypal_allowed(client: Client) -> bool:
 
 
 # --------------------------------------------------------------------------- import
+IN_CHUNK = 500  # values per IN list of the lookups (well under every driver's limit)
+_CLIENT_COLUMNS = (
+    "name",
+    "company",
+    "email",
+    "email_key",
+    "phone",
+    "country",
+    "currency",
+    "document",
+    "document_key",
+    "support_plan",
+    "credit_minor",
+    "verified",
+    "status",
+    "created_on",
+    "created_at",
+    "updated_at",
+)
+_AUDIT_COLUMNS = (
+    "at",
+    "effective_date",
+    "staff",
+    "action",
+    "entity_type",
+    "entity_id",
+    "changes",
+    "note",
+)
+
+
 def import_clients(session: Session, ctx: Context, path: Path) -> int:
-    """All or nothing: every row is checked first; one bad row refuses the file."""
+    """All or nothing: every row is checked first; one bad row refuses the file.
+
+    The clients and their audit entries go straight to the driver (``insert_rows``);
+    the ids given to the new clients are read back by email, a chunk at a time. The audit
+    entries follow the order of the file, which is the order of the ids."""
     rows = read_csv(path, IMPORT_COLUMNS, ("name", "email"))
     errors: list[str] = []
     cleaned: list[ClientInput] = []
     seen_email: dict[str, int] = {}
     seen_doc: dict[str, int] = {}
-    written: dict[str, str] = {}  # uniqueness key → the value as the file writes it
+    written_email: dict[str, str] = {}  # uniqueness key → the value as the file writes it
+    written_doc: dict[str, str] = {}
     check_email = _ImportEmailCheck()
+    check_phone = _ImportPhoneCheck()
     for line, row in rows:
+        get = row.get
         try:
             data = _clean(
                 check_email=check_email,
-                name=row.get("name", ""),
-                email=row.get("email", ""),
-                phone=row.get("phone") or None,
-                country=row.get("country") or None,
-                currency=row.get("currency") or None,
-                document=row.get("document") or None,
-                company=row.get("company") or None,
-                support_plan=row.get("support_plan") or None,
+                check_phone=check_phone,
+                name=get("name", ""),
+                email=get("email", ""),
+                phone=get("phone") or None,
+                country=get("country") or None,
+                currency=get("currency") or None,
+                document=get("document") or None,
+                company=get("company") or None,
+                support_plan=get("support_plan") or None,
             )
         except ValidationError as exc:
             column = _column_of(exc.message)
@@ -426,7 +465,7 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
             )
             continue
         seen_email[data.email_key] = line
-        written[data.email_key] = data.email
+        written_email[data.email_key] = data.email
         if data.document_key:
             if data.document_key in seen_doc:
                 errors.append(
@@ -435,20 +474,22 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
                 )
                 continue
             seen_doc[data.document_key] = line
-            written[f"doc:{data.document_key}"] = data.document or data.document_key
+            written_doc[data.document_key] = data.document or data.document_key
         cleaned.append(data)
     # Conflicts with clients already in the database, checked in chunks.
-    line_of = {c.email_key: seen_email[c.email_key] for c in cleaned}
-    for chunk in chunks([c.email_key for c in cleaned], 500):
-        for key in session.exec(select(Client.email_key).where(col(Client.email_key).in_(chunk))):
-            errors.append(f"line {line_of[key]}, column email: {written[key]} is already a client.")
-    docs = [c.document_key for c in cleaned if c.document_key]
-    for chunk in chunks(docs, 500):
-        for key in session.exec(
-            select(Client.document_key).where(col(Client.document_key).in_(chunk))
-        ):
+    conn = session.connection()
+    table = Client.__table__  # type: ignore[attr-defined]
+    email_key, document_key = table.c.email_key, table.c.document_key
+    for chunk in chunks([c.email_key for c in cleaned], IN_CHUNK):
+        for (key,) in conn.execute(select(email_key).where(email_key.in_(chunk))):
             errors.append(
-                f"line {seen_doc[key or '']}, column document: {written[f'doc:{key}']} "
+                f"line {seen_email[key]}, column email: {written_email[key]} is already a client."
+            )
+    docs = [c.document_key for c in cleaned if c.document_key]
+    for chunk in chunks(docs, IN_CHUNK):
+        for (key,) in conn.execute(select(document_key).where(document_key.in_(chunk))):
+            errors.append(
+                f"line {seen_doc[key]}, column document: {written_doc[key]} "
                 "already belongs to a client."
             )
     if errors:
@@ -458,56 +499,72 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
         )
     if not cleaned:
         raise ImportFileError(f"{path.name} has no rows to import.")
-    payload = [
-        {
-            "name": c.name,
-            "company": c.company,
-            "email": c.email,
-            "email_key": c.email_key,
-            "phone": c.phone,
-            "country": c.country,
-            "currency": c.currency,
-            "document": c.document,
-            "document_key": c.document_key,
-            "support_plan": c.support_plan,
-            "credit_minor": 0,
-            "verified": False,
-            "status": "active",
-            "created_on": ctx.today,
-            "created_at": ctx.now,
-            "updated_at": ctx.now,
-        }
-        for c in cleaned
-    ]
-    # Core inserts: one executemany per chunk (the ORM bulk form would split the rows into
-    # one statement per pattern of NULL columns).
-    for chunk in chunks(payload, 5000):
-        session.execute(insert(Client.__table__), chunk)  # type: ignore[attr-defined]
-    # One audit entry per client, so `hostctl log --entity client:ID` shows where it came from.
-    fields = {c.email_key: c for c in cleaned}
-    entries = []
-    for chunk in chunks(list(fields), 500):
-        for client_id, key in session.exec(
-            select(Client.id, Client.email_key).where(col(Client.email_key).in_(chunk))
-        ):
-            c = fields[key]
-            entries.append(
-                {
-                    "at": real_now_utc(),
-                    "effective_date": ctx.today,
-                    "staff": ctx.staff,
-                    "action": "client.import",
-                    "entity_type": "client",
-                    "entity_id": str(client_id),
-                    "changes": json.dumps(
-                        {k: getattr(c, k) for k in _FIELDS}, ensure_ascii=False, sort_keys=True
-                    ),
-                    "note": f"imported from {path.name}, line {seen_email[key]}",
-                }
+    ids = _insert_clients(session, ctx, cleaned)
+    # One audit entry per client, so `hostctl log --entity client:ID` shows where it came
+    # from; one real-time stamp for the whole import, as ``audit.record_many`` writes.
+    convert = db_value(session)
+    at, today, staff = convert(real_now_utc()), convert(ctx.today), ctx.staff
+    note = f"imported from {path.name}, line "
+    insert_rows(
+        session,
+        AuditEntry.__table__,  # type: ignore[attr-defined]
+        _AUDIT_COLUMNS,
+        (
+            (
+                at,
+                today,
+                staff,
+                "client.import",
+                "client",
+                str(ids[c.email_key]),
+                audit.dumps({k: getattr(c, k) for k in _FIELDS}),
+                f"{note}{seen_email[c.email_key]}",
             )
-    for chunk in chunks(entries, 5000):
-        session.execute(insert(AuditEntry.__table__), chunk)  # type: ignore[attr-defined]
+            for c in cleaned
+        ),
+    )
     return len(cleaned)
+
+
+def _insert_clients(session: Session, ctx: Context, cleaned: list[ClientInput]) -> dict[str, int]:
+    """Write the clients; the id each was given, by email key."""
+    convert = db_value(session)
+    today, now, no = convert(ctx.today), convert(ctx.now), convert(False)
+    table = Client.__table__  # type: ignore[attr-defined]
+    insert_rows(
+        session,
+        table,
+        _CLIENT_COLUMNS,
+        (
+            (
+                c.name,
+                c.company,
+                c.email,
+                c.email_key,
+                c.phone,
+                c.country,
+                c.currency,
+                c.document,
+                c.document_key,
+                c.support_plan,
+                0,
+                no,
+                "active",
+                today,
+                now,
+                now,
+            )
+            for c in cleaned
+        ),
+    )
+    conn = session.connection()
+    ids: dict[str, int] = {}
+    for chunk in chunks([c.email_key for c in cleaned], IN_CHUNK):
+        for client_id, key in conn.execute(
+            select(table.c.id, table.c.email_key).where(table.c.email_key.in_(chunk))
+        ):
+            ids[key] = client_id
+    return ids
 
 
 _FIELDS = ("name", "company", "email", "phone", "country", "currency", "document", "support_plan")
@@ -552,6 +609,26 @@ class _ImportEmailCheck:
             if valid:
                 return value, value.lower()
         return validate.email(raw)
+
+
+class _ImportPhoneCheck:
+    """``validate.phone`` for a whole file, run once per distinct value (the same phone on
+    several rows, as for the clients of one family or company, is checked once)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str | ValidationError] = {}
+
+    def __call__(self, raw: str) -> str:
+        result = self.seen.get(raw)
+        if result is None:
+            try:
+                result = validate.phone(raw)
+            except ValidationError as exc:
+                result = exc
+            self.seen[raw] = result
+        if isinstance(result, ValidationError):
+            raise ValidationError(result.message)
+        return result
 
 
 def _column_of(message: str) -> str:

@@ -6,11 +6,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, billing, catalogue, outbox, settings
-from hostctl.core.bulk import chunks, read_csv
+from hostctl.core.bulk import chunks, db_value, insert_rows, read_csv
 from hostctl.core.calendar import calendar_for
 from hostctl.core.clients import get_client
 from hostctl.core.context import Context
@@ -509,42 +508,91 @@ def change_cycle(
 
 
 # --------------------------------------------------------------------------- import
+IN_CHUNK = 500  # values per IN list of the client lookup
+_SERVICE_COLUMNS = (
+    "client_id",
+    "product_code",
+    "cycle",
+    "status",
+    "suspension_reason",
+    "next_due_date",
+    "anchor_day",
+    "domain",
+    "auto_renew",
+    "suspended_on",
+    "created_on",
+    "created_at",
+    "updated_at",
+)
+
+
 def import_services(session: Session, ctx: Context, path: Path) -> int:
-    """Bring the existing base over with due dates and states, all or nothing."""
+    """Bring the existing base over with due dates and states, all or nothing.
+
+    The services go straight to the driver (``insert_rows``), once every row is checked."""
     rows = read_csv(path, IMPORT_COLUMNS, ("client_email", "product", "cycle", "status"))
     emails = sorted({r.get("client_email", "").strip().lower() for _, r in rows})
     clients: dict[str, int] = {}
-    for chunk in chunks(emails, 500):
-        for key, cid in session.exec(
-            select(Client.email_key, Client.id).where(col(Client.email_key).in_(chunk))
+    conn = session.connection()
+    table = Client.__table__  # type: ignore[attr-defined]
+    for chunk in chunks(emails, IN_CHUNK):
+        for key, cid in conn.execute(
+            select(table.c.email_key, table.c.id).where(table.c.email_key.in_(chunk))
         ):
             clients[key] = cid or 0
     products = {p.code: p for p in session.exec(select(Product)).all()}
+    cycles = {code: frozenset(catalogue.product_cycles(p)) for code, p in products.items()}
+    convert = db_value(session)
+    today, now, yes = convert(ctx.today), convert(ctx.now), convert(True)
+    dates: dict[str, tuple[Any, int]] = {}  # next_due_date as written → (stored, its day)
     errors: list[str] = []
-    payload: list[dict[str, Any]] = []
+    payload: list[tuple[Any, ...]] = []
     for line, row in rows:
-        problem = _import_row_problem(row, clients, products)
-        if problem:
-            errors.append(f"line {line}, column {problem[0]}: {problem[1]}")
-            continue
-        status = row["status"]
-        due = dt.date.fromisoformat(row["next_due_date"]) if row.get("next_due_date") else None
+        get = row.get
+        email = get("client_email", "").lower()
+        code = get("product", "").lower()
+        cycle = get("cycle", "").lower()
+        status = get("status", "").lower()
+        raw_due = get("next_due_date", "")
+        domain = get("domain", "")
+        client_id = clients.get(email)
+        due = dates.get(raw_due) if raw_due else None
+        # The checks of ``_import_row_problem`` on what was already looked up: a row that
+        # fails any of them (or has a due date not seen yet) goes through it, which names
+        # the problem or checks the new date.
+        if (
+            client_id is None
+            or code not in cycles
+            or cycle not in cycles[code]
+            or status not in IMPORT_STATUSES
+            or (raw_due and due is None)
+            or (not raw_due and status != "pending")
+            or (not domain and products[code].category == "domain")
+        ):
+            problem = _import_row_problem(row, clients, products)
+            if problem:
+                errors.append(f"line {line}, column {problem[0]}: {problem[1]}")
+                continue
+            if raw_due and due is None:  # a date seen for the first time
+                day = dt.date.fromisoformat(raw_due)
+                due = dates[raw_due] = (convert(day), day.day)
+        suspended = status == "suspended"
         payload.append(
-            {
-                "client_id": clients[row["client_email"].lower()],
-                "product_code": row["product"].lower(),
-                "cycle": row["cycle"].lower(),
-                "status": status,
-                "suspension_reason": "non-payment" if status == "suspended" else None,
-                "next_due_date": due,
-                "anchor_day": due.day if due else None,
-                "domain": row.get("domain", "").lower() or None,
-                "auto_renew": True,
-                "suspended_on": ctx.today if status == "suspended" else None,
-                "created_on": ctx.today,
-                "created_at": ctx.now,
-                "updated_at": ctx.now,
-            }
+            (
+                client_id,
+                code,
+                cycle,
+                status,
+                "non-payment" if suspended else None,
+                due[0] if due else None,
+                due[1] if due else None,
+                domain.lower() or None,
+                yes,
+                today if suspended else None,
+                today,
+                now,
+                now,
+            )
         )
     if errors:
         raise ImportFileError(
@@ -552,10 +600,7 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
         )
     if not payload:
         raise ImportFileError(f"{path.name} has no rows to import.")
-    # Core inserts: one executemany per chunk (the ORM bulk form would split the rows into
-    # one statement per pattern of NULL columns).
-    for chunk in chunks(payload, 5000):
-        session.execute(insert(Service.__table__), chunk)  # type: ignore[attr-defined]
+    insert_rows(session, Service.__table__, _SERVICE_COLUMNS, payload)  # type: ignore[attr-defined]
     audit.record(
         session, ctx, "service.import", "service", "*", {"file": path.name, "count": len(payload)}
     )
