@@ -88,7 +88,7 @@ def _make_engine(url: str) -> Engine:
 # same hot pages are not copied to the database file after every day of a catch-up; one
 # checkpoint when the connection goes back to the pool. Both measured in bench/daily.py
 # (the cache is kept small: the whole run must stay under 100 MB at 300 000 services).
-BULK_CACHE_KIB = 8_000
+BULK_CACHE_KIB = 6_000
 DEFAULT_CACHE_KIB = 2_000  # SQLite's default page cache
 BULK_WAL_AUTOCHECKPOINT_PAGES = 4_000
 WAL_AUTOCHECKPOINT_PAGES = 1_000  # SQLite's default
