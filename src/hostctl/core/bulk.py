@@ -105,6 +105,8 @@ def insert_rows(
     number of rows written."""
     session.flush()  # what the session holds goes first: rows keep the order of the calls
     conn = session.connection()
+    if conn.dialect.driver == "psycopg":
+        return _copy_rows(conn, table, columns, rows)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
@@ -121,4 +123,20 @@ def insert_rows(
     if batch:
         conn.exec_driver_sql(sql, batch)
         written += len(batch)
+    return written
+
+
+def _copy_rows(conn: Any, table: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """PostgreSQL: the rows through ``COPY … FROM STDIN`` on the session's own connection
+    (so in its transaction): a stream instead of a statement per row, several times faster
+    than ``executemany`` for the thousands of alert rows of a busy day."""
+    raw = conn.connection.driver_connection  # the psycopg connection
+    written = 0
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+            written += 1
     return written
