@@ -292,3 +292,37 @@ def test_a_crash_half_way_through_a_day_leaves_nothing_half_done(cli, annual_cli
     assert rerun["invoices_created"] == 1
     assert len(invoices(cli, client_id)) == 2
     assert service(cli, service_id)["status"] == "active"
+
+
+def test_termination_clears_the_debt_and_the_clients_other_services_come_back(cli, annual_client):
+    """D+25 cancels the unpaid renewal with the terminated service; the client then owes
+    nothing overdue, so the service suspended only because the client was a debtor (5th
+    business day) is reactivated the same day, with its alert and audit entry."""
+    client_id, overdue_id = annual_client
+    other = order(cli, client_id, "hosting-basic", "semiannual", "2026-09-01")
+    pay(cli, other["invoice"]["number"], other["invoice"]["total"], "2026-09-01")
+    other_id = other["services"][0]["id"]
+    walk(cli, "2026-12-26", "2027-02-03")
+    assert service(cli, overdue_id)["status"] == "suspended"
+    assert service(cli, other_id)["status"] == "suspended"
+    day = daily(cli, "2027-02-04")  # D+25 of 2027-01-10
+    assert day["terminated"] == 1
+    assert service(cli, overdue_id)["status"] == "terminated"
+    back = service(cli, other_id)
+    assert (back["status"], back["suspension_reason"], back["next_due_date"]) == (
+        "active",
+        None,
+        "2027-03-01",
+    )
+    renewal = next(i for i in invoices(cli, client_id) if i["due_date"] == "2027-01-10")
+    assert renewal["status"] == "cancelled"
+    reactivated = cli.json("notify", "list", "--event", "service.reactivated")
+    assert {(m["service_id"], m["channel"]) for m in reactivated} == {
+        (other_id, "whatsapp"),
+        (other_id, "email"),
+    }
+    log = cli.json("log", "--entity", f"service:{other_id}")
+    assert [e["action"] for e in log][-2:] == ["service.suspend", "service.reactivate"]
+    # the next days leave it alone until its own renewal
+    assert daily(cli, "2027-02-05")["suspended"] == 0
+    assert service(cli, other_id)["status"] == "active"
