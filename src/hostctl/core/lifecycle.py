@@ -26,7 +26,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, billing, catalogue, outbox, settings
-from hostctl.core.bulk import chunks
+from hostctl.core.bulk import chunks, update_ids
 from hostctl.core.calendar import BusinessCalendar, calendar_for
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
@@ -112,8 +112,7 @@ def _core_renewing() -> Any:
 
 
 def _update_ids(session: Session, table: Any, ids: Sequence[int], **values: Any) -> None:
-    for chunk in chunks(ids, CHUNK):
-        session.execute(table.update().where(table.c.id.in_(chunk)).values(**values))
+    update_ids(session, table, ids, **values)
 
 
 def _rows_by_id(session: Session, columns: Sequence[Any], ids: Sequence[int]) -> list[Any]:
