@@ -3,12 +3,13 @@ the entity and what changed."""
 
 from __future__ import annotations
 
-import json
+import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session
 
-from hostctl.core.bulk import db_value, insert_rows
+from hostctl.core.bulk import db_value, dumps, insert_rows
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
 from hostctl.models import AuditEntry
@@ -42,7 +43,7 @@ def record(
         action=action,
         entity_type=entity_type,
         entity_id=str(entity_id),
-        changes=json.dumps(_jsonable(changes or {}), ensure_ascii=False, sort_keys=True),
+        changes=dumps(_jsonable(changes or {})),
         note=note,
     )
     session.add(entry)
@@ -78,12 +79,16 @@ def record_many(
     items: list[tuple[str, str, Any, dict[str, Any] | str]],
     *,
     note: str | None = None,
+    notes: Sequence[str] | None = None,
 ) -> None:
-    """Bulk form of ``record`` for ``daily``: (action, entity_type, entity_id, changes),
-    each with the same ``note``. ``changes`` may be given already as JSON (a ``str``), as
-    callers do when every entry records the same change."""
+    """Bulk form of ``record`` for ``daily`` and the imports: (action, entity_type,
+    entity_id, changes), each with the same ``note`` or with its own from ``notes``.
+    ``changes`` may be given already as JSON (a ``str`` made with ``audit.dumps``, for
+    changes made of JSON values only), as callers do when every entry records the same
+    change."""
     if not items:
         return
+    each_note = iter(notes) if notes is not None else itertools.repeat(note)
     convert = db_value(session)
     at, today, staff = convert(real_now_utc()), convert(ctx.today), ctx.staff
     insert_rows(
@@ -99,18 +104,8 @@ def record_many(
                 entity_type,
                 str(entity_id),
                 changes if isinstance(changes, str) else dumps(_jsonable(changes)),
-                note,
+                next(each_note),
             )
             for action, entity_type, entity_id, changes in items
         ),
     )
-
-
-# ``changes`` already made of JSON values (str, int, lists, dicts), as ``record_many`` stores
-# them: callers of the bulk form serialize with it and skip ``_jsonable``.
-dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-
-
-def changes_json(changes: dict[str, Any]) -> str:
-    """``changes`` as ``record_many`` stores them: computed once for entries that share it."""
-    return json.dumps(_jsonable(changes), ensure_ascii=False, sort_keys=True)

@@ -203,7 +203,7 @@ def create_invoices(
                 r.total_minor,
                 0,
                 0,
-                None if r.paid_on is None else convert(r.paid_on),
+                convert(r.paid_on),
                 None,
                 r.note,
                 now,
@@ -235,8 +235,8 @@ def create_invoices(
                 line.code,
                 line.description,
                 line.service_id,
-                None if line.period_start is None else convert(line.period_start),
-                None if line.period_end is None else convert(line.period_end),
+                convert(line.period_start),
+                convert(line.period_end),
                 line.amount.minor,
             )
             for r, spec in zip(records, specs, strict=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -70,8 +71,13 @@ def read_csv(
         return rows
 
 
-# --------------------------------------------------------------------------- fast inserts
+# --------------------------------------------------------------------------- fast writes
 INSERT_CHUNK = 5000  # rows per executemany: memory stays flat however many rows come
+UPDATE_CHUNK = 2000  # ids per UPDATE statement
+
+# The JSON text stored in the alert payload and audit ``changes`` columns (sorted keys,
+# Spanish text unescaped), one encoder for every bulk row.
+dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def db_value(session: Any) -> Callable[[Any], Any]:
@@ -98,8 +104,8 @@ def db_value(session: Any) -> Callable[[Any], Any]:
 def insert_rows(
     session: Any, table: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
-    """``INSERT INTO table (columns)`` every row, in executemany calls straight to the
-    driver: the bulk writes of ``daily`` (alerts, audit entries, invoices and their lines)
+    """``INSERT INTO table (columns)`` every row, straight to the driver (``executemany``
+    on SQLite, ``COPY`` on PostgreSQL): the bulk writes of ``daily`` and the imports
     without SQLAlchemy's per-row parameter processing, several times faster. Each row is a
     tuple of values in ``columns`` order, already converted by ``db_value``. Returns the
     number of rows written."""
@@ -143,7 +149,8 @@ def _copy_rows(conn: Any, table: Any, columns: Sequence[str], rows: Iterable[Seq
 
 
 def update_ids(session: Any, table: Any, ids: Sequence[int], **values: Any) -> int:
-    """``UPDATE table SET column = value, … WHERE id IN (ids)``, ``CHUNK`` ids a statement,
+    """``UPDATE table SET column = value, … WHERE id IN (ids)``, ``UPDATE_CHUNK`` ids a
+    statement,
     straight to the driver like ``insert_rows`` (an IN list built by SQLAlchemy costs it
     work for every id, twice). ``values`` are constants, converted here with ``db_value``.
     Returns the number of rows updated."""
@@ -155,13 +162,10 @@ def update_ids(session: Any, table: Any, ids: Sequence[int], **values: Any) -> i
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     names = list(values)
     setting = ", ".join(f"{name} = {mark}" for name in names)
-    constants = [None if values[n] is None else convert(values[n]) for n in names]
+    constants = [convert(values[n]) for n in names]
     updated = 0
     for chunk in chunks(ids, UPDATE_CHUNK):
         sql = f"UPDATE {table.name} SET {setting} WHERE id IN ({', '.join([mark] * len(chunk))})"
         result = conn.exec_driver_sql(sql, (*constants, *chunk))
         updated += result.rowcount
     return updated
-
-
-UPDATE_CHUNK = 2000  # ids per statement

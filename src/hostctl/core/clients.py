@@ -14,11 +14,10 @@ from sqlmodel import Session, col, select
 
 from hostctl.core import audit, outbox, validate
 from hostctl.core.bulk import chunks, db_value, insert_rows, read_csv
-from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
 from hostctl.core.money import check_currency
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
-from hostctl.models import AuditEntry, Client, Contact
+from hostctl.models import Client, Contact
 
 PAYPAL_REFUSED_CURRENCIES = ("UYU", "PYG", "VES")  # CLI-6
 IMPORT_COLUMNS = (
@@ -412,16 +411,6 @@ _CLIENT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-_AUDIT_COLUMNS = (
-    "at",
-    "effective_date",
-    "staff",
-    "action",
-    "entity_type",
-    "entity_id",
-    "changes",
-    "note",
-)
 
 
 def import_clients(session: Session, ctx: Context, path: Path) -> int:
@@ -501,27 +490,20 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
         raise ImportFileError(f"{path.name} has no rows to import.")
     ids = _insert_clients(session, ctx, cleaned)
     # One audit entry per client, so `hostctl log --entity client:ID` shows where it came
-    # from; one real-time stamp for the whole import, as ``audit.record_many`` writes.
-    convert = db_value(session)
-    at, today, staff = convert(real_now_utc()), convert(ctx.today), ctx.staff
-    note = f"imported from {path.name}, line "
-    insert_rows(
+    # from (one real-time stamp for the whole import).
+    audit.record_many(
         session,
-        AuditEntry.__table__,  # type: ignore[attr-defined]
-        _AUDIT_COLUMNS,
-        (
+        ctx,
+        [
             (
-                at,
-                today,
-                staff,
                 "client.import",
                 "client",
-                str(ids[c.email_key]),
+                ids[c.email_key],
                 audit.dumps({k: getattr(c, k) for k in _FIELDS}),
-                f"{note}{seen_email[c.email_key]}",
             )
             for c in cleaned
-        ),
+        ],
+        notes=[f"imported from {path.name}, line {seen_email[c.email_key]}" for c in cleaned],
     )
     return len(cleaned)
 

@@ -75,9 +75,10 @@ class Actions(Sequence[Action]):
             return [self[i] for i in range(*index.indices(len(self)))]
         return Action(self.day, self.kind, *self.describe(self.rows[index]))
 
-
-def _none(day: dt.date, kind: str) -> Actions:
-    return Actions(day, kind, (), lambda row: (None, None, ""))
+    @classmethod
+    def counted(cls, day: dt.date, kind: str, count: int, detail: str = "") -> Actions:
+        """``count`` actions known only by their number (and a detail for all of them)."""
+        return cls(day, kind, range(count), lambda _: (None, None, detail))
 
 
 @dataclass
@@ -109,10 +110,6 @@ _SERVICE_COLS = (_S.c.id, _S.c.client_id, _S.c.product_code, _S.c.domain, _S.c.n
 
 def _core_renewing() -> Any:
     return and_(_S.c.auto_renew.is_(True), _S.c.cancellation.is_(None))
-
-
-def _update_ids(session: Session, table: Any, ids: Sequence[int], **values: Any) -> None:
-    update_ids(session, table, ids, **values)
 
 
 def _rows_by_id(session: Session, columns: Sequence[Any], ids: Sequence[int]) -> list[Any]:
@@ -368,7 +365,7 @@ def send_reminders(session: Session, ctx: Context, day: dt.date) -> Actions:
         ).all()
         if not rows:
             continue
-        _update_ids(session, _I, [inv.id for inv in rows], reminders_sent=level)
+        update_ids(session, _I, [inv.id for inv in rows], reminders_sent=level)
         outbox.emit_many(
             session,
             ctx,
@@ -466,7 +463,7 @@ def _suspend_all(
         chunk = _rows_by_id(session, _SERVICE_COLS, id_chunk)
         if keep:
             kept += chunk
-        _update_ids(
+        update_ids(
             session,
             _S,
             id_chunk,
@@ -484,7 +481,7 @@ def _suspend_all(
         )
     if keep:
         return Actions(day, action, kept, _describe_service)
-    return Actions(day, action, range(len(ids)), lambda _: (None, None, ""))
+    return Actions.counted(day, action, len(ids))
 
 
 def _describe_service(service: Any) -> tuple[int | None, int | None, str]:
@@ -507,7 +504,7 @@ def terminate_overdue(session: Session, ctx: Context, day: dt.date, cal_days: in
     if not services:
         return actions
     service_ids = [s.id for s in services]
-    _update_ids(session, _S, service_ids, status="terminated", ended_on=day, updated_at=ctx.now)
+    update_ids(session, _S, service_ids, status="terminated", ended_on=day, updated_at=ctx.now)
     clients = _clients(session, {s.client_id for s in services})
     names = _product_names(session)
     _emit_service_events(
@@ -586,7 +583,7 @@ def _cancel_invoices_of(
                 invoice_id=invoice.id,
             )
     session.flush()
-    _update_ids(session, _I, ids, status="cancelled", cancelled_on=ctx.today)
+    update_ids(session, _I, ids, status="cancelled", cancelled_on=ctx.today)
     audit.record_many(
         session,
         ctx,
@@ -654,7 +651,7 @@ def _reactivate_clear(
     if not services:
         return
     services.sort(key=lambda s: (s.client_id, s.next_due_date is not None, s.next_due_date, s.id))
-    _update_ids(
+    update_ids(
         session,
         _S,
         [s.id for s in services],
@@ -682,7 +679,7 @@ def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> Actions:
         )
     ).all()
     if not services:
-        return _none(day, "end")
+        return Actions.counted(day, "end", 0)
     clients = _clients(session, {s.client_id for s in services})
     categories = dict(session.execute(sa_select(Product.code, Product.category)).all())
     names = _product_names(session)
@@ -693,7 +690,7 @@ def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> Actions:
         for s in services
     }
     for value in ("expired", "cancelled"):
-        _update_ids(
+        update_ids(
             session,
             _S,
             [s.id for s in services if status[s.id] == value],
@@ -813,7 +810,7 @@ def run_day(
     result.add(terminate_overdue(session, ctx, day, days))
     checkpoint()
     expired = transfers.expire_transfers(session, ctx)
-    result.add(Actions(day, "expire", range(expired), lambda _: (None, None, "transfer")))
+    result.add(Actions.counted(day, "expire", expired, "transfer"))
     return result
 
 

@@ -7,13 +7,12 @@ is never lost with a rolled-back change and never sent for a change that did not
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from hostctl.core.bulk import db_value, insert_rows
+from hostctl.core.bulk import db_value, dumps, insert_rows
 from hostctl.core.context import Context
 from hostctl.models import Client, OutboxMessage
 
@@ -133,7 +132,6 @@ def _rows(
     No scheduled attempt: a fresh message is due whenever a sender runs (even one queued
     while a future day is replayed in a simulation); only a retry's backoff sets a time."""
     today, now = convert(ctx.today), convert(ctx.now)
-    dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
     for alert in alerts:
         event = alert["event"]
         if event not in EVENTS:

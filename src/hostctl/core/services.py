@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -548,34 +549,16 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
     errors: list[str] = []
     payload: list[tuple[Any, ...]] = []
     for line, row in rows:
-        get = row.get
-        email = get("client_email", "").lower()
-        code = get("product", "").lower()
-        cycle = get("cycle", "").lower()
-        status = get("status", "").lower()
-        raw_due = get("next_due_date", "")
-        domain = get("domain", "")
-        client_id = clients.get(email)
-        due = dates.get(raw_due) if raw_due else None
-        # The checks of ``_import_row_problem`` on what was already looked up: a row that
-        # fails any of them (or has a due date not seen yet) goes through it, which names
-        # the problem or checks the new date.
-        if (
-            client_id is None
-            or code not in cycles
-            or cycle not in cycles[code]
-            or status not in IMPORT_STATUSES
-            or (raw_due and due is None)
-            or (not raw_due and status != "pending")
-            or (not domain and products[code].category == "domain")
-        ):
-            problem = _import_row_problem(row, clients, products)
-            if problem:
-                errors.append(f"line {line}, column {problem[0]}: {problem[1]}")
-                continue
-            if raw_due and due is None:  # a date seen for the first time
-                day = dt.date.fromisoformat(raw_due)
-                due = dates[raw_due] = (convert(day), day.day)
+        problem = _import_row_problem(row, clients, products, cycles, dates, convert)
+        if problem:
+            errors.append(f"line {line}, column {problem[0]}: {problem[1]}")
+            continue
+        status = row["status"]
+        raw_due = row.get("next_due_date", "")
+        due = dates[raw_due] if raw_due else None
+        client_id = clients[row["client_email"].lower()]
+        code, cycle = row["product"].lower(), row["cycle"].lower()
+        domain = row.get("domain", "")
         suspended = status == "suspended"
         payload.append(
             (
@@ -608,8 +591,16 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
 
 
 def _import_row_problem(
-    row: dict[str, str], clients: dict[str, int], products: dict[str, Product]
+    row: dict[str, str],
+    clients: dict[str, int],
+    products: dict[str, Product],
+    cycles: dict[str, frozenset[str]],
+    dates: dict[str, tuple[Any, int]],
+    convert: Callable[[Any], Any],
 ) -> tuple[str, str] | None:
+    """What is wrong with one import row, as (column, why), or None. Looked up in what
+    the import read once: the clients by email, the products and their cycles, and the due
+    dates already seen (a new valid one is added to ``dates`` as (stored value, its day))."""
     email = row.get("client_email", "").lower()
     if email not in clients:
         return "client_email", f"no client has the email {row.get('client_email')!r}."
@@ -617,7 +608,7 @@ def _import_row_problem(
     if product is None:
         return "product", f"there is no product {row.get('product')!r}."
     cycle = row.get("cycle", "").lower()
-    if cycle not in catalogue.product_cycles(product):
+    if cycle not in cycles[product.code]:
         return "cycle", f"{product.code} cannot be billed {cycle!r} ({product.cycles})."
     status = row.get("status", "").lower()
     if status not in IMPORT_STATUSES:
@@ -626,13 +617,14 @@ def _import_row_problem(
     raw_due = row.get("next_due_date", "")
     if status != "pending" and not raw_due:
         return "next_due_date", f"an {status} service needs its next due date."
-    if raw_due:
+    if raw_due and raw_due not in dates:
         try:
             if len(raw_due) != 10:
                 raise ValueError
-            dt.date.fromisoformat(raw_due)
+            day = dt.date.fromisoformat(raw_due)
         except ValueError:
             return "next_due_date", f"{raw_due!r} is not a date (YYYY-MM-DD)."
+        dates[raw_due] = (convert(day), day.day)
     if product.category == "domain" and not row.get("domain"):
         return "domain", "a domain service needs its domain name."
     return None
