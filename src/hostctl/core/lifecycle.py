@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,16 +27,15 @@ from hostctl.core.bulk import chunks, update_ids
 from hostctl.core.calendar import BusinessCalendar, calendar_for
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
+from hostctl.core.daily_lock import daily_lock, heartbeat
 from hostctl.core.money import Money
 from hostctl.core.pricing import Item, price_items
-from hostctl.errors import BusinessRuleError, BusyError
-from hostctl.models import Client, DailyRun, Invoice, InvoiceLine, Lock, Product, Service
+from hostctl.errors import BusinessRuleError
+from hostctl.models import Client, DailyRun, Invoice, InvoiceLine, Product, Service
 
 REMINDERS = (("first", 10, 1), ("second", 5, 2), ("final", 1, 3))
 SUSPEND_AFTER_DAYS = 2
 CLIENT_SUSPEND_BUSINESS_DAYS = 5
-LOCK_NAME = "daily"
-LOCK_STALE = dt.timedelta(minutes=15)
 BATCH = 500
 
 
@@ -812,61 +808,6 @@ def run_day(
     expired = transfers.expire_transfers(session, ctx)
     result.add(Actions.counted(day, "expire", expired, "transfer"))
     return result
-
-
-# --------------------------------------------------------------------------- the lock
-@contextmanager
-def daily_lock(url: str | None, ctx: Context, *, wait: bool = False) -> Iterator[str]:
-    """A lease row in ``locks``; a fresh lease of another holder means "busy" (exit 75)."""
-    import time
-
-    from sqlalchemy.exc import IntegrityError
-
-    from hostctl.db import unit_of_work
-
-    holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    while True:
-        try:
-            with unit_of_work(url=url) as session:
-                now = real_now_utc()
-                lock = session.get(Lock, LOCK_NAME, with_for_update=True)
-                if lock is None:
-                    session.add(
-                        Lock(name=LOCK_NAME, holder=holder, acquired_at=now, heartbeat_at=now)
-                    )
-                elif now - lock.heartbeat_at > LOCK_STALE:
-                    lock.holder, lock.acquired_at, lock.heartbeat_at = holder, now, now
-                    session.add(lock)
-                else:
-                    raise BusyError(
-                        f"Another daily run ({lock.holder}) has been working since "
-                        f"{lock.acquired_at:%Y-%m-%d %H:%M} UTC; try again later."
-                    )
-            break
-        except BusyError:
-            if not wait:
-                raise
-            time.sleep(1)
-        except IntegrityError:  # another run inserted the lease at the same moment
-            if not wait:
-                raise BusyError(
-                    "Another daily run is working right now; try again later."
-                ) from None
-            time.sleep(1)
-    try:
-        yield holder
-    finally:
-        with unit_of_work(url=url) as session:
-            lock = session.get(Lock, LOCK_NAME)
-            if lock is not None and lock.holder == holder:
-                session.delete(lock)
-
-
-def heartbeat(session: Session, holder: str) -> None:
-    lock = session.get(Lock, LOCK_NAME)
-    if lock is not None and lock.holder == holder:
-        lock.heartbeat_at = real_now_utc()
-        session.add(lock)
 
 
 # --------------------------------------------------------------------------- the run
