@@ -12,7 +12,7 @@ from sqlmodel import select
 from tests.conftest import make_ctx
 
 from hostctl import db
-from hostctl.core import audit, billing, clients, outbox
+from hostctl.core import audit, clients, invoices, outbox, payments
 from hostctl.core.bulk import INSERT_CHUNK, db_value, insert_rows
 from hostctl.core.money import Money, money_json
 from hostctl.models import AuditEntry, Client, OutboxMessage
@@ -131,7 +131,7 @@ def test_new_invoice_records_are_what_was_stored(session):
     client = _client(session)
     from hostctl.core.pricing import Line
 
-    spec = billing.InvoiceSpec(
+    spec = invoices.InvoiceSpec(
         client=client,
         kind="renewal",
         issue_date=ctx.today,
@@ -141,8 +141,8 @@ def test_new_invoice_records_are_what_was_stored(session):
             Line("discount", "-10 %", Money(-100, "USD"), "volume"),
         ],
     )
-    [record] = billing.create_invoices(session, ctx, [spec], load=False)
-    stored = billing.get_invoice(session, record.id)
+    [record] = payments.issue_invoices(session, ctx, [spec], load=False)
+    stored = invoices.get_invoice(session, record.id)
     assert (record.number, record.total_minor, record.status, record.due_date) == (
         stored.number,
         stored.total_minor,
@@ -151,7 +151,7 @@ def test_new_invoice_records_are_what_was_stored(session):
     )
     assert (stored.total_minor, stored.status, stored.kind) == (900, "unpaid", "renewal")
     assert [
-        (line.position, line.amount_minor) for line in billing.lines_of(session, record.id)
+        (line.position, line.amount_minor) for line in invoices.lines_of(session, record.id)
     ] == [
         (1, 1000),
         (2, -100),

@@ -23,15 +23,15 @@ def list_(
 ) -> None:
     """List invoices.  Example: hostctl invoice list --client 7 --status unpaid"""
     from hostctl import output, views
-    from hostctl.core import billing
+    from hostctl.core import invoices
     from hostctl.errors import ValidationError
 
     if status and status not in STATUSES:
         raise ValidationError(f"Unknown status {status!r}; use {', '.join(STATUSES)}.")
     with work(readonly=True) as (session, _):
         rows = [
-            views.invoice(i, billing.lines_of(session, i.id or 0))
-            for i in billing.list_invoices(session, client_id=client, status=status, limit=limit)
+            views.invoice(i, invoices.lines_of(session, i.id or 0))
+            for i in invoices.list_invoices(session, client_id=client, status=status, limit=limit)
         ]
     if json_out:
         output.print_json(rows)
@@ -58,11 +58,11 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
     """Show an invoice with its lines.  Example: hostctl invoice show 2026-000042"""
     from hostctl import output, views
     from hostctl.commands.service import _print_invoice_lines
-    from hostctl.core import billing
+    from hostctl.core import invoices
 
     with work(readonly=True) as (session, _):
-        invoice = billing.find_invoice(session, ref)
-        data = views.invoice(invoice, billing.lines_of(session, invoice.id or 0))
+        invoice = invoices.find_invoice(session, ref)
+        data = views.invoice(invoice, invoices.lines_of(session, invoice.id or 0))
     if json_out:
         output.print_json(data)
     else:
@@ -80,11 +80,11 @@ def cancel(
     Example: hostctl invoice cancel 2026-000042 --reason "client asked"
     """
     from hostctl import output, views
-    from hostctl.core import billing
+    from hostctl.core import invoices, payments
 
     with work() as (session, ctx):
-        invoice = billing.cancel_invoice(session, ctx, billing.find_invoice(session, ref), reason)
-        data = views.invoice(invoice, billing.lines_of(session, invoice.id or 0))
+        invoice = payments.cancel_invoice(session, ctx, invoices.find_invoice(session, ref), reason)
+        data = views.invoice(invoice, invoices.lines_of(session, invoice.id or 0))
     if json_out:
         output.print_json(data)
     else:
@@ -101,16 +101,16 @@ def run_cycle(
     Example: hostctl invoice run-cycle --date 2026-12-26
     """
     from hostctl import output, views
-    from hostctl.core import billing, lifecycle
+    from hostctl.core import invoices, renewals
     from hostctl.core.clock import parse_date
 
     with work() as (session, ctx):
         day = parse_date(date) if date else ctx.today
         problems: list[str] = []
-        invoices = lifecycle.generate_renewals(
+        invoices = renewals.generate_renewals(
             session, ctx.on(day) if date else ctx, day, problems=problems
         )
-        rows = [views.invoice(i, billing.lines_of(session, i.id or 0)) for i in invoices]
+        rows = [views.invoice(i, invoices.lines_of(session, i.id or 0)) for i in invoices]
     for problem in problems:
         output.warn(problem)
     if json_out:

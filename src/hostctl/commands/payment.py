@@ -27,14 +27,16 @@ def add(
     Example: hostctl payment add --invoice 2026-000042 --amount 96.00 --method mercadopago
     """
     from hostctl import output, views
-    from hostctl.core import billing
+    from hostctl.core import invoices, payments
 
     with work() as (session, ctx):
-        target = billing.find_invoice(session, invoice)
-        payment, paid = billing.add_payment(session, ctx, target.id or 0, amount, method, reference)
+        target = invoices.find_invoice(session, invoice)
+        payment, paid = payments.add_payment(
+            session, ctx, target.id or 0, amount, method, reference
+        )
         data = {
             "payment": views.payment(payment),
-            "invoice": views.invoice(paid, billing.lines_of(session, paid.id or 0)),
+            "invoice": views.invoice(paid, invoices.lines_of(session, paid.id or 0)),
         }
     if json_out:
         output.print_json(data)
@@ -59,16 +61,16 @@ def chargeback(
     Example: hostctl payment chargeback 31
     """
     from hostctl import output, views
-    from hostctl.core import billing
+    from hostctl.core import invoices, payments
 
     with work() as (session, ctx):
-        payment, invoice, fee = billing.chargeback(
+        payment, invoice, fee = payments.chargeback(
             session, ctx, payment_id, close_account=close_account
         )
         data = {
             "payment": views.payment(payment),
-            "invoice": views.invoice(invoice, billing.lines_of(session, invoice.id or 0)),
-            "fee_invoice": views.invoice(fee, billing.lines_of(session, fee.id or 0)),
+            "invoice": views.invoice(invoice, invoices.lines_of(session, invoice.id or 0)),
+            "fee_invoice": views.invoice(fee, invoices.lines_of(session, fee.id or 0)),
         }
     if json_out:
         output.print_json(data)

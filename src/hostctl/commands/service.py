@@ -43,9 +43,9 @@ def _print_service(service: Any, json_out: bool, invoice: dict[str, Any] | None 
 
 def _invoice_view(session: Any, invoice: Any) -> dict[str, Any]:
     from hostctl import views
-    from hostctl.core import billing
+    from hostctl.core import invoices
 
-    return views.invoice(invoice, billing.lines_of(session, invoice.id))
+    return views.invoice(invoice, invoices.lines_of(session, invoice.id))
 
 
 @app.command("order")

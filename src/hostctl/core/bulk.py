@@ -148,14 +148,47 @@ def _copy_rows(conn: Any, table: Any, columns: Sequence[str], rows: Iterable[Seq
     return written
 
 
-def update_ids(session: Any, table: Any, ids: Sequence[int], **values: Any) -> int:
+def update_ids(
+    session: Any,
+    table: Any,
+    ids: Sequence[int],
+    *,
+    when: dict[str, Sequence[Any]] | None = None,
+    **values: Any,
+) -> int:
     """``UPDATE table SET column = value, … WHERE id IN (ids)``, ``UPDATE_CHUNK`` ids a
-    statement,
-    straight to the driver like ``insert_rows`` (an IN list built by SQLAlchemy costs it
-    work for every id, twice). ``values`` are constants, converted here with ``db_value``.
-    Returns the number of rows updated."""
+    statement, straight to the driver like ``insert_rows`` (an IN list built by SQLAlchemy
+    costs it work for every id, twice). ``values`` are constants, converted here with
+    ``db_value``; ``when`` adds ``AND column IN (…)`` conditions. Returns the number of rows
+    updated."""
+    return len(_update(session, table, ids, when, values, returning=False))
+
+
+def update_ids_returning(
+    session: Any,
+    table: Any,
+    ids: Sequence[int],
+    *,
+    when: dict[str, Sequence[Any]] | None = None,
+    **values: Any,
+) -> list[int]:
+    """``update_ids`` that returns the ids it changed: with ``when`` a conditional update,
+    so of two writers at the same moment only one changes a row (PostgreSQL re-checks the
+    condition after the other's commit; SQLite writers are serialised)."""
+    return _update(session, table, ids, when, values, returning=True)
+
+
+def _update(
+    session: Any,
+    table: Any,
+    ids: Sequence[int],
+    when: dict[str, Sequence[Any]] | None,
+    values: dict[str, Any],
+    *,
+    returning: bool,
+) -> list[Any]:
     if not ids:
-        return 0
+        return []
     session.flush()
     conn = session.connection()
     convert = db_value(session)
@@ -163,9 +196,21 @@ def update_ids(session: Any, table: Any, ids: Sequence[int], **values: Any) -> i
     names = list(values)
     setting = ", ".join(f"{name} = {mark}" for name in names)
     constants = [convert(values[n]) for n in names]
-    updated = 0
+    conditions = ""
+    condition_values: list[Any] = []
+    for name, allowed in (when or {}).items():
+        conditions += f" AND {name} IN ({', '.join([mark] * len(allowed))})"
+        condition_values += [convert(v) for v in allowed]
+    tail = " RETURNING id" if returning else ""
+    updated: list[Any] = []
     for chunk in chunks(ids, UPDATE_CHUNK):
-        sql = f"UPDATE {table.name} SET {setting} WHERE id IN ({', '.join([mark] * len(chunk))})"
-        result = conn.exec_driver_sql(sql, (*constants, *chunk))
-        updated += result.rowcount
+        sql = (
+            f"UPDATE {table.name} SET {setting} "
+            f"WHERE id IN ({', '.join([mark] * len(chunk))}){conditions}{tail}"
+        )
+        result = conn.exec_driver_sql(sql, (*constants, *chunk, *condition_values))
+        if returning:
+            updated += [row[0] for row in result.fetchall()]
+        else:
+            updated += [None] * result.rowcount
     return updated

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from hostctl.core import billing, catalogue, clients, lifecycle, services
+from hostctl.core import catalogue, clients, invoices, lifecycle, payments, services
 from hostctl.core.context import Context
 from hostctl.core.money import Money
 from hostctl.db import unit_of_work
@@ -166,9 +166,9 @@ def walk(
                 lag = habits[invoice.client_id]
                 if lag is None or (day - invoice.due_date).days < lag:
                     continue
-                due = billing.amount_due(invoice)
+                due = invoices.amount_due(invoice)
                 method = rng.choice(["mercadopago", "card", "bank-transfer", "zelle"])
-                billing.add_payment(session, dctx, invoice.id or 0, due.to_json(), method)
+                payments.add_payment(session, dctx, invoice.id or 0, due.to_json(), method)
                 paid_today.append(due)
         totals["payments"] += len(paid_today)
         for money in paid_today:

@@ -1,4 +1,6 @@
-"""Services: ordering, activation, suspension, restoration, cycle changes, import."""
+"""Services at the desk: orders, activation of manual products, staff suspensions,
+restoration, not renewing, cycle changes, and the import of the existing base. The state
+changes themselves are ``service_state``'s."""
 
 from __future__ import annotations
 
@@ -9,13 +11,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from hostctl.core import audit, billing, catalogue, outbox, settings
+from hostctl.core import audit, catalogue, invoices, payments, renewals, service_state, settings
 from hostctl.core.bulk import chunks, db_value, insert_rows, read_csv
 from hostctl.core.calendar import calendar_for
 from hostctl.core.clients import get_client
 from hostctl.core.context import Context
-from hostctl.core.cycles import next_due
-from hostctl.core.pricing import Item, price_items
+from hostctl.core.pricing import Line, price_items
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
 from hostctl.models import Client, Invoice, InvoiceLine, Product, Service
 
@@ -59,18 +60,9 @@ def item_for(
     product: Product,
     currency: str,
     period_start: dt.date | None,
-) -> Item:
-    return Item(
-        service_id=service.id,
-        product_code=product.code,
-        product_name=product.name,
-        cycle=service.cycle,
-        monthly_price=catalogue.monthly_price(session, product, currency),
-        period_discount=product.period_discount,
-        period_start=period_start,
-        anchor_day=service.anchor_day,
-        domain=service.domain,
-    )
+) -> Any:
+    price = catalogue.monthly_price(session, product, currency)
+    return renewals.item_for(service, product, price, period_start)
 
 
 # --------------------------------------------------------------------------- order
@@ -102,8 +94,9 @@ def order(
     if domain and quantity > 1:
         raise ValidationError("--domain names one service; order several domains one by one.")
     catalogue.monthly_price(session, product, client.currency)  # refuses a missing price
-    active = billing.active_services(session, client.id or 0)
-    blocked = billing.discounts_blocked(session, client.id or 0)
+    active, blocked = invoices.discount_facts(session, [client.id or 0]).get(
+        client.id or 0, (0, False)
+    )
     services = []
     for _ in range(quantity):
         service = Service(
@@ -123,10 +116,10 @@ def order(
     priced = price_items(
         items, client.currency, active_services=active, discounts_blocked=blocked, bundle=True
     )
-    invoice = billing.create_invoice(
+    invoice = payments.issue_invoice(
         session,
         ctx,
-        billing.InvoiceSpec(
+        invoices.InvoiceSpec(
             client=client,
             kind="order",
             issue_date=ctx.today,
@@ -155,25 +148,6 @@ def order(
 
 
 # --------------------------------------------------------------------------- activation
-def activate_service(session: Session, ctx: Context, service: Service, *, reason: str) -> None:
-    """First period starts today; the due date keeps today's day of month (BIL-12)."""
-    service.status = "active"
-    service.activated_on = ctx.today
-    service.anchor_day = ctx.today.day
-    service.next_due_date = next_due(ctx.today, service.cycle, service.anchor_day)
-    service.updated_at = ctx.now
-    session.add(service)
-    audit.record(
-        session,
-        ctx,
-        "service.activate",
-        "service",
-        service.id,
-        {"status": ["pending", "active"], "next_due_date": service.next_due_date.isoformat()},
-        note=reason,
-    )
-
-
 def _order_paid(session: Session, service: Service) -> bool:
     if service.order_invoice_id is None:
         return True  # imported as pending: nothing to pay through hostctl
@@ -225,7 +199,7 @@ def activate(session: Session, ctx: Context, service_id: int) -> Service:
                 f"(`hostctl service requirements-met {service.id}`): {product.requirement or ''}"
             ).rstrip(": ")
         )
-    activate_service(session, ctx, service, reason="activated by staff")
+    service_state.activate(session, ctx, service, reason="activated by staff")
     return service
 
 
@@ -262,39 +236,6 @@ def pending_queue(session: Session, today: dt.date) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- suspension
-def suspend_service(
-    session: Session, ctx: Context, service: Service, reason: str, *, client: Client | None = None
-) -> bool:
-    if service.status not in ("active", "suspended", "pending"):
-        return False
-    if service.status == "suspended" and service.suspension_reason == reason:
-        return False
-    before = service.status
-    service.status = "suspended"
-    service.suspension_reason = reason
-    service.suspended_on = ctx.today
-    service.updated_at = ctx.now
-    session.add(service)
-    audit.record(
-        session,
-        ctx,
-        "service.suspend",
-        "service",
-        service.id,
-        {"status": [before, "suspended"], "suspension_reason": reason},
-    )
-    client = client or get_client(session, service.client_id)
-    outbox.emit(
-        session,
-        ctx,
-        "service.suspended",
-        client,
-        service_id=service.id,
-        data=billing.service_payload(session, service, reason),
-    )
-    return True
-
-
 def suspend_for_abuse(session: Session, ctx: Context, service_id: int, reason: str) -> Service:
     if reason != "abuse":
         raise ValidationError("Staff suspend services only for abuse: --reason abuse.")
@@ -303,81 +244,28 @@ def suspend_for_abuse(session: Session, ctx: Context, service_id: int, reason: s
         raise BusinessRuleError(
             f"Service {service.id} is {service.status}; only active services can be suspended."
         )
-    suspend_service(session, ctx, service, "abuse")
+    service_state.suspend(session, ctx, [service.id or 0], "abuse")
+    session.refresh(service)
     return service
 
 
 def unsuspend(session: Session, ctx: Context, service_id: int) -> Service:
     """Lift an abuse suspension (non-payment ones lift on payment, BIL-6)."""
     service = get_service(session, service_id)
-    if service.status != "suspended" or service.suspension_reason != "abuse":
+    rows = service_state.locked_rows(session, [service.id or 0])
+    if rows[0].status != "suspended" or rows[0].suspension_reason != "abuse":
         raise BusinessRuleError(
             f"Service {service.id} is not suspended for abuse; non-payment and chargeback "
             "suspensions are lifted by paying."
         )
-    service.status = "active"
-    service.suspension_reason = None
-    service.suspended_on = None
-    session.add(service)
-    audit.record(
-        session,
-        ctx,
-        "service.unsuspend",
-        "service",
-        service.id,
-        {"status": ["suspended", "active"]},
-    )
-    outbox.emit(
-        session,
-        ctx,
-        "service.reactivated",
-        get_client(session, service.client_id),
-        service_id=service.id,
-        data=billing.service_payload(session, service, "abuse"),
-    )
+    service_state.reactivate(session, ctx, rows, "abuse", action="service.unsuspend")
+    session.refresh(service)
     return service
-
-
-def close_account(session: Session, ctx: Context, client: Client, *, reason: str) -> None:
-    """Terminate every live service of the client (BIL-9 "close the account")."""
-    for service in session.exec(
-        select(Service).where(
-            Service.client_id == client.id,
-            col(Service.status).in_(("active", "suspended", "pending")),
-        )
-    ).all():
-        service.status = "terminated"
-        service.ended_on = ctx.today
-        session.add(service)
-        audit.record(
-            session,
-            ctx,
-            "service.terminate",
-            "service",
-            service.id,
-            {"status": "terminated"},
-            note=reason,
-        )
-        outbox.emit(
-            session,
-            ctx,
-            "service.terminated",
-            client,
-            service_id=service.id,
-            data=billing.service_payload(session, service, reason),
-        )
-    client.status = "closed"
-    session.add(client)
-    audit.record(
-        session, ctx, "client.close", "client", client.id, {"status": "closed"}, note=reason
-    )
 
 
 # --------------------------------------------------------------------------- restoration
 def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, Invoice]:
     """BIL-8: a terminated service comes back with a restoration fee plus its unpaid period."""
-    from hostctl.core.pricing import Line
-
     service = get_service(session, service_id)
     if service.status != "terminated":
         raise BusinessRuleError(
@@ -412,17 +300,17 @@ def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, I
         [item],
         client.currency,
         active_services=0,
-        discounts_blocked=billing.discounts_blocked(session, client.id or 0),
+        discounts_blocked=invoices.discounts_blocked(session, client.id or 0),
         bundle=False,
     )
     lines = [
         Line("fee", "Cargo por restauración del servicio", fee, "restoration", service.id),
         *priced.lines,
     ]
-    invoice = billing.create_invoice(
+    invoice = payments.issue_invoice(
         session,
         ctx,
-        billing.InvoiceSpec(
+        invoices.InvoiceSpec(
             client=client, kind="restoration", issue_date=ctx.today, due_date=ctx.today, lines=lines
         ),
     )
@@ -457,8 +345,6 @@ def change_cycle(
 ) -> tuple[Service, Invoice | None]:
     """BIL-11: at least 5 days before the renewal; an unpaid, not yet due renewal invoice is
     replaced by one for the new cycle."""
-    from hostctl.core import lifecycle
-
     service = get_service(session, service_id)
     product = catalogue.get_product(session, service.product_code)
     cycle = catalogue.check_cycle(cycle)
@@ -499,12 +385,10 @@ def change_cycle(
             )
         ).first()
         if pending is not None and pending.due_date >= ctx.today:
-            billing.cancel_invoice(session, ctx, pending, f"cycle change of service {service.id}")
+            payments.cancel_invoice(session, ctx, pending, f"cycle change of service {service.id}")
             session.flush()
-            invoices = lifecycle.generate_renewals(
-                session, ctx, ctx.today, client_id=service.client_id
-            )
-            replaced = invoices[0] if invoices else None
+            made = renewals.generate_renewals(session, ctx, ctx.today, client_id=service.client_id)
+            replaced = made[0] if made else None
     return service, replaced
 
 

@@ -1,0 +1,594 @@
+"""Invoices: numbering, making and cancelling them, their lines, what is due, overdue debt,
+who gets discounts, and the client's credit ledger (SPEC §4).
+
+* BIL-2 numbers ``YYYY-NNNNNN`` without gaps: a counter row per year, incremented in the
+  invoice's own transaction (the row lock on PostgreSQL, the write lock on SQLite), so a
+  rolled-back invoice gives its number back and two writers never share one.
+* BIL-3/4 totals are exact sums of lines; a paid invoice is never edited.
+* BIL-5 credit is applied to new invoices. An invoice that credit pays in full is made
+  ``paid`` here; what paying sets in motion is the caller's (``payments.issue_invoices``).
+
+Money read, changed and written back is read under a row lock (``FOR UPDATE`` on
+PostgreSQL; SQLite writers are serialised by ``BEGIN IMMEDIATE``), or changed by one
+``UPDATE … SET x = x + n``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from hostctl.core import audit, outbox, settings
+from hostctl.core.bulk import chunks, db_value, insert_rows, update_ids
+from hostctl.core.context import Context
+from hostctl.core.money import Money, money_json
+from hostctl.core.pricing import Line
+from hostctl.core.rows import CHUNK, INVOICES, LINES, SERVICES, contacts, expire, no_index
+from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.models import Client, CreditEntry, Invoice, InvoiceCounter, InvoiceLine
+
+# Unpaid invoices of these kinds make a client a debtor once past due (BIL-6, §4).
+DEBT_KINDS = ("renewal", "fee")
+
+
+@dataclass
+class InvoiceSpec:
+    client: Client
+    kind: str
+    issue_date: dt.date
+    due_date: dt.date
+    lines: list[Line] = field(default_factory=list)
+    note: str | None = None
+
+
+# --------------------------------------------------------------------------- numbering
+def allocate_numbers(session: Session, year: int, count: int) -> list[tuple[int, str]]:
+    """Reserve ``count`` consecutive numbers of ``year`` in this transaction."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    session.execute(
+        dialect_insert(InvoiceCounter).values(year=year, last=0).on_conflict_do_nothing()
+    )
+    last = session.execute(
+        update(InvoiceCounter)
+        .where(col(InvoiceCounter.year) == year)
+        .values(last=InvoiceCounter.last + count)
+        .returning(InvoiceCounter.last)
+    ).scalar_one()
+    return [(seq, f"{year}-{seq:06d}") for seq in range(last - count + 1, last + 1)]
+
+
+# --------------------------------------------------------------------------- creation
+@dataclass(slots=True)
+class NewInvoice:
+    """What ``daily`` needs of an invoice it has just written (``create_invoices(...,
+    load=False)``): plain values, no ORM object per invoice."""
+
+    id: int
+    number: str
+    client_id: int
+    kind: str
+    status: str
+    issue_date: dt.date
+    due_date: dt.date
+    currency: str
+    total_minor: int
+    paid_minor: int = 0
+    paid_on: dt.date | None = None  # the issue date of an invoice paid by credit
+    cancelled_on: dt.date | None = None
+    note: str | None = None
+
+
+_INVOICE_COLUMNS = (
+    "number",
+    "year",
+    "seq",
+    "client_id",
+    "kind",
+    "status",
+    "issue_date",
+    "due_date",
+    "currency",
+    "total_minor",
+    "paid_minor",
+    "reminders_sent",
+    "paid_on",
+    "cancelled_on",
+    "note",
+    "created_at",
+)
+_LINE_COLUMNS = (
+    "invoice_id",
+    "position",
+    "kind",
+    "code",
+    "description",
+    "service_id",
+    "period_start",
+    "period_end",
+    "amount_minor",
+)
+
+
+def create_invoices(
+    session: Session, ctx: Context, specs: list[InvoiceSpec], *, load: bool = True
+) -> list[Any]:
+    """Write invoices with their lines in few statements; apply credit; queue alerts.
+
+    Invoices fully covered by credit are ``paid`` at once: the caller settles them
+    (``payments.issue_invoices`` does both). With ``load=False`` (``daily``) the invoices
+    returned are ``NewInvoice`` records of what was written, not objects of the session:
+    reading them costs no query. The clients whose credit is used are read again under a
+    row lock first, so two invoices made at once never spend the same credit."""
+    if not specs:
+        return []
+    apply_credit = bool(settings.get(session, "billing.apply_credit"))
+    if apply_credit:
+        _lock_clients(session, [s.client for s in specs if s.client.credit_minor > 0])
+    credit_rows: list[tuple[InvoiceSpec, int]] = []
+    totals: list[int] = []
+    for spec in specs:
+        currency = spec.client.currency
+        total = sum(line.amount.minor for line in spec.lines)
+        credit = spec.client.credit_minor
+        if apply_credit and credit > 0 and total > 0:
+            used = min(credit, total)
+            spec.lines.append(
+                Line("credit", "Crédito a favor aplicado", Money(-used, currency), "credit")
+            )
+            total -= used
+            spec.client.credit_minor -= used
+            session.add(spec.client)
+            credit_rows.append((spec, used))
+        if total < 0:
+            raise BusinessRuleError("An invoice cannot have a negative total.")
+        totals.append(total)
+    numbers: dict[int, Iterator[tuple[int, str]]] = {}
+    for year in sorted({s.issue_date.year for s in specs}):
+        count = sum(1 for s in specs if s.issue_date.year == year)
+        numbers[year] = iter(allocate_numbers(session, year, count))
+    records = []
+    for spec, total in zip(specs, totals, strict=True):
+        seq, number = next(numbers[spec.issue_date.year])
+        paid = total == 0 and any(line.kind == "credit" for line in spec.lines)
+        records.append(
+            NewInvoice(
+                seq,  # the id once it is known
+                number,
+                spec.client.id,  # type: ignore[arg-type]
+                spec.kind,
+                "paid" if paid else "unpaid",
+                spec.issue_date,
+                spec.due_date,
+                spec.client.currency,
+                total,
+                paid_on=spec.issue_date if paid else None,
+                note=spec.note,
+            )
+        )
+    # Straight to the driver: one executemany each for the invoices and their lines; the
+    # ids are then read back by (year, seq), which is unique (RETURNING in parameter order
+    # would be one INSERT per row on SQLite).
+    convert = db_value(session)
+    now = convert(ctx.now)
+    invoice_table = Invoice.__table__  # type: ignore[attr-defined]
+    insert_rows(
+        session,
+        invoice_table,
+        _INVOICE_COLUMNS,
+        (
+            (
+                r.number,
+                r.issue_date.year,
+                r.id,
+                r.client_id,
+                r.kind,
+                r.status,
+                convert(r.issue_date),
+                convert(r.due_date),
+                r.currency,
+                r.total_minor,
+                0,
+                0,
+                convert(r.paid_on),
+                None,
+                r.note,
+                now,
+            )
+            for r in records
+        ),
+    )
+    for year in numbers:
+        seqs = [r.id for r in records if r.issue_date.year == year]
+        id_of = dict(
+            session.execute(
+                sa_select(invoice_table.c.seq, invoice_table.c.id).where(
+                    invoice_table.c.year == year, invoice_table.c.seq.between(min(seqs), max(seqs))
+                )
+            ).all()
+        )
+        for r in records:
+            if r.issue_date.year == year:
+                r.id = id_of[r.id]
+    insert_rows(
+        session,
+        InvoiceLine.__table__,  # type: ignore[attr-defined]
+        _LINE_COLUMNS,
+        (
+            (
+                r.id,
+                position,
+                line.kind,
+                line.code,
+                line.description,
+                line.service_id,
+                convert(line.period_start),
+                convert(line.period_end),
+                line.amount.minor,
+            )
+            for r, spec in zip(records, specs, strict=True)
+            for position, line in enumerate(spec.lines, start=1)
+        ),
+    )
+    by_spec = {id(s): r.id for r, s in zip(records, specs, strict=True)}
+    for spec, used in credit_rows:
+        session.add(
+            CreditEntry(
+                client_id=spec.client.id,
+                currency=spec.client.currency,
+                amount_minor=-used,
+                reason="applied to invoice",
+                invoice_id=by_spec[id(spec)],
+                effective_date=ctx.today,
+                created_at=ctx.now,
+            )
+        )
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": "invoice.created",
+                "client_id": spec.client.id,
+                "phone": spec.client.phone,
+                "email": spec.client.email,
+                "invoice_id": r.id,
+                "data": invoice_payload(
+                    r, [line.description for line in spec.lines if line.kind == "item"]
+                ),
+            }
+            for r, spec in zip(records, specs, strict=True)
+        ],
+    )
+    dumps = audit.dumps
+    audit.record_many(
+        session,
+        ctx,
+        [
+            (
+                "invoice.create",
+                "invoice",
+                r.id,
+                dumps(
+                    {
+                        "number": r.number,
+                        "client_id": r.client_id,
+                        "kind": r.kind,
+                        "total": money_json(r.total_minor, r.currency),
+                        "due_date": r.due_date.isoformat(),
+                    }
+                ),
+            )
+            for r in records
+        ],
+    )
+    if load:
+        return load_invoices(session, [r.id for r in records])
+    return records
+
+
+def load_invoices(session: Session, ids: Sequence[int]) -> list[Invoice]:
+    """These invoices as objects of the session, in the order of ``ids``."""
+    session.flush()
+    loaded = {i.id: i for i in session.exec(select(Invoice).where(col(Invoice.id).in_(ids)))}
+    return [loaded[i] for i in ids]
+
+
+def _lock_clients(session: Session, clients: list[Any]) -> None:
+    """Read these clients again under a row lock (their credit is about to be spent)."""
+    ids = sorted({c.id for c in clients if isinstance(c, Client)})
+    if not ids:
+        return
+    session.flush()
+    list(
+        session.exec(
+            select(Client)
+            .where(col(Client.id).in_(ids))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def invoice_payload(inv: Invoice | Any, items: list[str]) -> dict[str, Any]:
+    """The alert data of an invoice (an ``Invoice`` or a row with its columns)."""
+    return {
+        "invoice_number": inv.number,
+        "total": money_json(inv.total_minor, inv.currency),
+        "amount_due": money_json(inv.total_minor - inv.paid_minor, inv.currency),
+        "currency": inv.currency,
+        "issue_date": inv.issue_date.isoformat(),
+        "due_date": inv.due_date.isoformat(),
+        "items": items,
+    }
+
+
+# --------------------------------------------------------------------------- reading
+def get_invoice(session: Session, invoice_id: int) -> Invoice:
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise NotFoundError(f"There is no invoice {invoice_id}; `hostctl invoice list` shows them.")
+    return invoice
+
+
+def find_invoice(session: Session, ref: str) -> Invoice:
+    """By id (``42``) or number (``2026-000042``)."""
+    if "-" in ref:
+        invoice = session.exec(select(Invoice).where(Invoice.number == ref.strip())).first()
+        if invoice is None:
+            raise NotFoundError(f"There is no invoice numbered {ref}.")
+        return invoice
+    try:
+        return get_invoice(session, int(ref))
+    except ValueError:
+        raise ValidationError(f"{ref!r} is neither an invoice id nor a number.") from None
+
+
+def lines_of(session: Session, invoice_id: int) -> list[InvoiceLine]:
+    return list(
+        session.exec(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id == invoice_id)
+            .order_by(col(InvoiceLine.position))
+        ).all()
+    )
+
+
+def list_invoices(
+    session: Session,
+    *,
+    client_id: int | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+) -> list[Invoice]:
+    stmt = select(Invoice)
+    if client_id:
+        stmt = stmt.where(Invoice.client_id == client_id)
+    if status:
+        stmt = stmt.where(Invoice.status == status)
+    stmt = stmt.order_by(col(Invoice.id))
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.exec(stmt).all())
+
+
+def amount_due(invoice: Invoice) -> Money:
+    return Money(invoice.total_minor - invoice.paid_minor, invoice.currency)
+
+
+def overdue_debt(client_id: Any, today: dt.date) -> Any:
+    """The SQL condition "the client ``client_id`` (a column or a value) has an unpaid
+    renewal or fee invoice past its due date" (BIL-6, §4): the one definition, used for one
+    client and for thousands."""
+    return exists().where(
+        INVOICES.c.client_id == client_id,
+        no_index(INVOICES.c.status) == "unpaid",
+        INVOICES.c.kind.in_(DEBT_KINDS),
+        INVOICES.c.due_date < today,
+    )
+
+
+def has_overdue_debt(session: Session, client_id: int, today: dt.date) -> bool:
+    return bool(session.execute(sa_select(overdue_debt(client_id, today))).scalar())
+
+
+def discount_facts(session: Session, client_ids: Iterable[int]) -> dict[int, tuple[int, bool]]:
+    """client id → (active services for DSC-2, a non-payment suspension for DSC-8), in
+    one pass over the client_id index (a filter on status would make SQLite scan by
+    status). Clients with no services are absent: (0, False)."""
+    facts: dict[int, tuple[int, bool]] = {}
+    for chunk in chunks(sorted(set(client_ids)), CHUNK):
+        for cid, n_active, n_blocked in session.execute(
+            sa_select(
+                SERVICES.c.client_id,
+                func.sum(case((SERVICES.c.status == "active", 1), else_=0)),
+                func.sum(
+                    case(
+                        (
+                            and_(
+                                SERVICES.c.status == "suspended",
+                                SERVICES.c.suspension_reason == "non-payment",
+                            ),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ),
+            )
+            .where(SERVICES.c.client_id.in_(chunk))
+            .group_by(SERVICES.c.client_id)
+        ).all():
+            facts[cid] = (int(n_active or 0), bool(n_blocked))
+    return facts
+
+
+def discounts_blocked(session: Session, client_id: int) -> bool:
+    """DSC-8: a service of the client is suspended for non-payment."""
+    return discount_facts(session, [client_id]).get(client_id, (0, False))[1]
+
+
+def active_services(session: Session, client_id: int) -> int:
+    """DSC-2: the client's active services now."""
+    return discount_facts(session, [client_id]).get(client_id, (0, False))[0]
+
+
+# --------------------------------------------------------------------------- credit
+def add_credit(
+    session: Session,
+    ctx: Context,
+    client_id: int,
+    amount: Money,
+    reason: str,
+    *,
+    invoice_id: int | None = None,
+    payment_id: int | None = None,
+) -> None:
+    """Move the client's credit by ``amount`` (negative takes it back) in one ``UPDATE …
+    SET credit_minor = credit_minor + n``, with its ledger entry."""
+    if amount.is_zero():
+        return
+    session.flush()
+    session.execute(
+        update(Client)
+        .where(col(Client.id) == client_id)
+        .values(credit_minor=Client.credit_minor + amount.minor)
+    )
+    expire(session, Client, [client_id])
+    session.add(
+        CreditEntry(
+            client_id=client_id,
+            currency=amount.currency,
+            amount_minor=amount.minor,
+            reason=reason,
+            invoice_id=invoice_id,
+            payment_id=payment_id,
+            effective_date=ctx.today,
+            created_at=ctx.now,
+        )
+    )
+
+
+# --------------------------------------------------------------------------- cancellation
+_CANCEL_COLS = (
+    INVOICES.c.id,
+    INVOICES.c.number,
+    INVOICES.c.client_id,
+    INVOICES.c.kind,
+    INVOICES.c.status,
+    INVOICES.c.total_minor,
+    INVOICES.c.paid_minor,
+    INVOICES.c.currency,
+    INVOICES.c.issue_date,
+    INVOICES.c.due_date,
+)
+
+
+def cancel_invoices(
+    session: Session,
+    ctx: Context,
+    invoice_ids: Iterable[int],
+    reason: str,
+    *,
+    kinds: Sequence[str] | None = None,
+    client_contacts: dict[int, Any] | None = None,
+) -> list[Any]:
+    """Cancel those of these invoices that are unpaid (and of ``kinds``, if given): what
+    was paid on each, and the credit it used, goes back to the client's credit; each is
+    audited and alerted. The rows are read under a row lock, so a payment recorded at the
+    same moment is either seen here or refused there. Returns the cancelled rows (before
+    the change). What cancelling an order invoice does to its services is the caller's."""
+    ids = sorted(set(invoice_ids))
+    invoices: list[Any] = []
+    for chunk in chunks(ids, CHUNK):  # by id alone, filtered here
+        invoices += [
+            i
+            for i in session.execute(
+                sa_select(*_CANCEL_COLS).where(INVOICES.c.id.in_(chunk)).with_for_update()
+            ).all()
+            if i.status == "unpaid" and (kinds is None or i.kind in kinds)
+        ]
+    if not invoices:
+        return []
+    invoices.sort(key=lambda i: (i.due_date, i.id))
+    ids = [i.id for i in invoices]
+    items: dict[int, list[str]] = {i: [] for i in ids}
+    credit_used: dict[int, int] = dict.fromkeys(ids, 0)
+    for chunk in chunks(ids, CHUNK):
+        for line in session.execute(
+            sa_select(LINES.c.invoice_id, LINES.c.kind, LINES.c.description, LINES.c.amount_minor)
+            .where(LINES.c.invoice_id.in_(chunk), LINES.c.kind.in_(("item", "credit")))
+            .order_by(LINES.c.invoice_id, LINES.c.position)
+        ).all():
+            if line.kind == "item":
+                items[line.invoice_id].append(line.description)
+            else:
+                credit_used[line.invoice_id] -= line.amount_minor
+    returned = {i.id: Money(i.paid_minor + credit_used[i.id], i.currency) for i in invoices}
+    for invoice in invoices:
+        if returned[invoice.id].is_positive():
+            add_credit(
+                session,
+                ctx,
+                invoice.client_id,
+                returned[invoice.id],
+                "cancelled invoice",
+                invoice_id=invoice.id,
+            )
+    update_ids(session, INVOICES, ids, status="cancelled", cancelled_on=ctx.today)
+    expire(session, Invoice, ids)
+    audit.record_many(
+        session,
+        ctx,
+        [
+            (
+                "invoice.cancel",
+                "invoice",
+                i.id,
+                {"status": ["unpaid", "cancelled"], "to_credit": returned[i.id].to_json()},
+            )
+            for i in invoices
+        ],
+        note=reason,
+    )
+    who = client_contacts or {}
+    if not all(i.client_id in who for i in invoices):
+        who = contacts(session, {i.client_id for i in invoices})
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": "invoice.cancelled",
+                "client_id": i.client_id,
+                "phone": who[i.client_id].phone,
+                "email": who[i.client_id].email,
+                "invoice_id": i.id,
+                "data": invoice_payload(i, items[i.id]),
+            }
+            for i in invoices
+        ],
+    )
+    return invoices
+
+
+def invoices_with_items_of(session: Session, service_ids: Sequence[int]) -> list[int]:
+    """The ids of the invoices with an item line of these services."""
+    found: set[int] = set()
+    for chunk in chunks(list(service_ids), CHUNK):
+        found.update(
+            session.execute(
+                sa_select(LINES.c.invoice_id)
+                .where(LINES.c.service_id.in_(chunk), LINES.c.kind == "item")
+                .distinct()
+            ).scalars()
+        )
+    return sorted(found)

@@ -1,0 +1,363 @@
+"""Payments and what paying sets in motion (SPEC §3 DSC-3, §4 BIL-5, BIL-6, BIL-7, BIL-9).
+
+* BIL-5 partial payments; the excess of a payment goes to client credit.
+* DSC-3 the payment-method discount, granted once, when the payment settles the invoice.
+* BIL-6 settling a paid invoice activates its pending services or moves their due dates one
+  cycle, and reactivates non-payment suspensions when no other overdue invoice remains;
+  BIL-7 lengthens the next cycle then.
+* BIL-9 chargebacks: the payment reversed, the invoice unpaid again, its services suspended
+  and a fee invoiced; paying all that the chargeback reopened brings them back.
+
+The invoice (and the payment) are read under a row lock before they change, so two payments
+of one invoice at the same moment are applied one after the other, never over each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from hostctl.core import audit, outbox, service_state, settings
+from hostctl.core.clients import get_client, paypal_allowed
+from hostctl.core.context import Context
+from hostctl.core.invoices import (
+    InvoiceSpec,
+    add_credit,
+    amount_due,
+    cancel_invoices,
+    create_invoices,
+    discounts_blocked,
+    get_invoice,
+    lines_of,
+    load_invoices,
+)
+from hostctl.core.money import Money
+from hostctl.core.pricing import Line, list_subtotal_of_paid
+from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.models import Client, Invoice, InvoiceLine, Payment, Product, Service
+
+
+# --------------------------------------------------------------------------- issuing
+def issue_invoices(
+    session: Session, ctx: Context, specs: list[InvoiceSpec], *, load: bool = True
+) -> list[Any]:
+    """``invoices.create_invoices``, then settle those that credit paid in full."""
+    made = create_invoices(session, ctx, specs, load=load)
+    paid = [i.id for i in made if i.status == "paid"]
+    for invoice in load_invoices(session, paid) if paid else []:
+        settle(session, ctx, invoice)
+    return made
+
+
+def issue_invoice(session: Session, ctx: Context, spec: InvoiceSpec) -> Invoice:
+    invoice: Invoice = issue_invoices(session, ctx, [spec])[0]
+    return invoice
+
+
+def locked_invoice(session: Session, invoice_id: int) -> Invoice:
+    """The invoice read again under a row lock, for a change of its money or state."""
+    session.flush()
+    invoice = session.get(Invoice, invoice_id, with_for_update=True, populate_existing=True)
+    if invoice is None:
+        return get_invoice(session, invoice_id)  # raises NotFoundError
+    return invoice
+
+
+# --------------------------------------------------------------------------- payments
+def add_payment(
+    session: Session,
+    ctx: Context,
+    invoice_id: int,
+    amount_text: str,
+    method: str,
+    reference: str | None = None,
+) -> tuple[Payment, Invoice]:
+    invoice = locked_invoice(session, invoice_id)
+    client = get_client(session, invoice.client_id)
+    method = (method or "").strip().lower()
+    methods = settings.payment_methods(session)
+    if method not in methods:
+        raise ValidationError(
+            f"Unknown payment method {method!r}; use one of {', '.join(methods)}."
+        )
+    if method == "paypal" and not paypal_allowed(client):
+        raise BusinessRuleError(
+            f"PayPal cannot be used by clients billed in {client.currency}; choose another method."
+        )
+    if invoice.status != "unpaid":
+        raise BusinessRuleError(
+            f"Invoice {invoice.number} is {invoice.status}; only unpaid invoices take payments."
+        )
+    amount = Money.parse(amount_text, invoice.currency)
+    if not amount.is_positive():
+        raise ValidationError("A payment must be more than zero.")
+    lines = lines_of(session, invoice.id or 0)
+    discount = _method_discount(session, client, invoice, lines, method, amount)
+    if discount is not None:
+        pct, value = discount
+        session.add(
+            InvoiceLine(
+                invoice_id=invoice.id or 0,
+                position=len(lines) + 1,
+                kind="discount",
+                code="method",
+                description=f"Descuento por pago con {method} {pct.normalize():f} %",
+                amount_minor=-value.minor,
+            )
+        )
+        invoice.total_minor -= value.minor
+    due = amount_due(invoice)
+    applied = amount.min(due)
+    credited = amount - applied
+    invoice.paid_minor += applied.minor
+    payment = Payment(
+        invoice_id=invoice.id or 0,
+        client_id=client.id or 0,
+        currency=invoice.currency,
+        amount_minor=amount.minor,
+        discount_minor=discount[1].minor if discount else 0,
+        applied_minor=applied.minor,
+        credited_minor=credited.minor,
+        method=method,
+        reference=reference,
+        paid_on=ctx.today,
+        created_by=ctx.staff,
+        created_at=ctx.now,
+    )
+    session.add(payment)
+    session.flush()
+    if credited.is_positive():
+        add_credit(
+            session,
+            ctx,
+            client.id or 0,
+            credited,
+            "payment above invoice total",
+            invoice_id=invoice.id,
+            payment_id=payment.id,
+        )
+    became_paid = invoice.paid_minor >= invoice.total_minor
+    if became_paid:
+        invoice.status = "paid"
+        invoice.paid_on = ctx.today
+    session.add(invoice)
+    session.flush()
+    audit.record(
+        session,
+        ctx,
+        "payment.add",
+        "invoice",
+        invoice.id,
+        {
+            "payment_id": payment.id,
+            "amount": amount.to_json(),
+            "method": method,
+            "discount": discount[1].to_json() if discount else "0.00",
+            "credited": credited.to_json(),
+            "status": invoice.status,
+        },
+    )
+    outbox.emit(
+        session,
+        ctx,
+        "payment.received",
+        client,
+        invoice_id=invoice.id,
+        data={
+            "invoice_number": invoice.number,
+            "amount": amount.to_json(),
+            "currency": invoice.currency,
+            "method": method,
+            "invoice_status": invoice.status,
+        },
+    )
+    if became_paid:
+        settle(session, ctx, invoice)
+    return payment, invoice
+
+
+def _method_discount(
+    session: Session,
+    client: Client,
+    invoice: Invoice,
+    lines: list[InvoiceLine],
+    method: str,
+    amount: Money,
+) -> tuple[Decimal, Money] | None:
+    """DSC-3: granted once, when this payment (with the discount) settles the invoice."""
+    pct = settings.method_discount(session, method)
+    if pct <= 0 or any(line.code == "method" for line in lines):
+        return None
+    if discounts_blocked(session, client.id or 0):
+        return None
+    base = list_subtotal_of_paid(
+        [
+            Line(x.kind, x.description, Money(x.amount_minor, invoice.currency), x.code)
+            for x in lines
+        ]
+    )
+    if base is None or not base.is_positive():
+        return None
+    value = base.percent(pct).min(amount_due(invoice))
+    if amount < amount_due(invoice) - value:
+        return None
+    return pct, value
+
+
+# --------------------------------------------------------------------------- settlement
+def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
+    """What a paid invoice sets in motion for its services (BIL-6, BIL-7, BIL-12, CAT-3)."""
+    client = get_client(session, invoice.client_id)
+    for line in lines_of(session, invoice.id or 0):
+        if line.kind != "item" or line.service_id is None:
+            continue
+        service = session.get(Service, line.service_id)
+        if service is None:
+            continue
+        if invoice.kind == "order" and service.status == "pending":
+            product = session.get(Product, service.product_code)
+            if product is not None and product.activation == "instant":
+                service_state.activate(session, ctx, service, reason="first invoice paid")
+        elif invoice.kind in ("renewal", "restoration") and line.period_end is not None:
+            before = service.next_due_date
+            if before is None or before <= line.period_end:
+                service.next_due_date = line.period_end + dt.timedelta(days=1)
+            if invoice.kind == "restoration" and service.status == "terminated":
+                # back as a non-payment suspension, which the reactivation below lifts
+                service.status = "suspended"
+                service.suspension_reason = "non-payment"
+                service.ended_on = None
+                audit.record(
+                    session,
+                    ctx,
+                    "service.restore",
+                    "service",
+                    service.id,
+                    {"status": ["terminated", "suspended"], "suspension_reason": "non-payment"},
+                    note=f"restoration invoice {invoice.number} paid",
+                )
+            session.add(service)
+            audit.record(
+                session,
+                ctx,
+                "service.renewed",
+                "service",
+                service.id,
+                {
+                    "next_due_date": [str(before), str(service.next_due_date)],
+                    "invoice": invoice.number,
+                },
+            )
+    session.flush()
+    service_state.reactivate_clear(session, ctx, [client.id or 0])
+    service_state.lift_chargeback(session, ctx, [client.id or 0])
+
+
+# --------------------------------------------------------------------------- cancellation
+def cancel_invoice(session: Session, ctx: Context, invoice: Invoice, reason: str) -> Invoice:
+    """Cancel an unpaid invoice (``invoices.cancel_invoices``); the pending services of a
+    cancelled order are cancelled with it."""
+    if not cancel_invoices(session, ctx, [invoice.id or 0], reason):
+        session.refresh(invoice)
+        raise BusinessRuleError(
+            f"Invoice {invoice.number} is {invoice.status}; only unpaid invoices can be cancelled."
+        )
+    session.refresh(invoice)
+    if invoice.kind == "order":
+        pending = [x.service_id for x in lines_of(session, invoice.id or 0) if x.service_id]
+        service_state.cancel_pending(session, ctx, pending)
+    return invoice
+
+
+# --------------------------------------------------------------------------- chargeback
+def chargeback(
+    session: Session, ctx: Context, payment_id: int, *, close_account: bool = False
+) -> tuple[Payment, Invoice, Invoice]:
+    """BIL-9: reverse the payment, reopen the invoice, suspend its services, charge a fee."""
+    session.flush()
+    payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
+    if payment is None:
+        raise NotFoundError(f"There is no payment {payment_id}.")
+    if payment.status == "reversed":
+        raise BusinessRuleError(
+            f"Payment {payment_id} was already reversed on {payment.reversed_on}."
+        )
+    invoice = locked_invoice(session, payment.invoice_id)
+    client = get_client(session, invoice.client_id)
+    fee = settings.fee(session, "chargeback_fee", client.currency)
+    if fee is None:
+        raise BusinessRuleError(
+            f"No chargeback fee is set for {client.currency}; set it with "
+            f"`hostctl config set billing.chargeback_fee.{client.currency} AMOUNT`."
+        )
+    payment.status = "reversed"
+    payment.reversed_on = ctx.today
+    session.add(payment)
+    if payment.credited_minor:
+        add_credit(
+            session,
+            ctx,
+            client.id or 0,
+            Money(-payment.credited_minor, payment.currency),
+            "chargeback of payment",
+            payment_id=payment.id,
+        )
+    if payment.discount_minor:  # the method discount went with the payment
+        for line in lines_of(session, invoice.id or 0):
+            if line.code == "method":
+                session.delete(line)
+        invoice.total_minor += payment.discount_minor
+    was_paid = invoice.status == "paid"
+    invoice.paid_minor -= payment.applied_minor
+    invoice.status = "unpaid"
+    invoice.paid_on = None
+    session.add(invoice)
+    session.flush()
+    paid_for: list[int] = []
+    for line in lines_of(session, invoice.id or 0):
+        if line.kind != "item" or line.service_id is None:
+            continue
+        service = session.get(Service, line.service_id)
+        if service is None:
+            continue
+        if was_paid and invoice.kind in ("renewal", "restoration") and line.period_start:
+            service.next_due_date = line.period_start
+            session.add(service)
+        paid_for.append(service.id or 0)
+    service_state.suspend(session, ctx, paid_for, "chargeback")
+    fee_invoice = issue_invoice(
+        session,
+        ctx,
+        InvoiceSpec(
+            client=client,
+            kind="fee",
+            issue_date=ctx.today,
+            due_date=ctx.today,
+            lines=[
+                Line(
+                    "fee",
+                    f"Cargo administrativo por contracargo (pago {payment.id})",
+                    fee,
+                    "chargeback",
+                )
+            ],
+        ),
+    )
+    audit.record(
+        session,
+        ctx,
+        "payment.chargeback",
+        "payment",
+        payment.id,
+        {
+            "invoice": invoice.number,
+            "fee_invoice": fee_invoice.number,
+            "close_account": close_account,
+        },
+    )
+    if close_account:
+        service_state.close_account(session, ctx, client, reason="chargeback")
+    return payment, invoice, fee_invoice

@@ -1,0 +1,227 @@
+"""Renewal invoices (SPEC §4 D−15, BIL-1): one invoice per client and due date for every
+renewing service whose next period starts within the notice window, one line per service
+with its discounts. Used by ``daily`` and by cycle changes (BIL-11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from hostctl.core import catalogue, settings
+from hostctl.core.context import Context
+from hostctl.core.invoices import InvoiceSpec, discount_facts
+from hostctl.core.money import Money
+from hostctl.core.payments import issue_invoices
+from hostctl.core.pricing import Item, price_items
+from hostctl.core.rows import CHUNK, CLIENTS, INVOICES, LINES, SERVICES, rows_by_id
+from hostctl.core.service_state import renewing
+from hostctl.errors import BusinessRuleError
+from hostctl.models import Client, Invoice, Product
+
+BATCH = 500  # clients and due dates per batch of invoices
+
+
+def item_for(
+    service: Any, product: Product, monthly_price: Money, period_start: dt.date | None
+) -> Item:
+    """The pricing item of one service (an ORM ``Service`` or a row) for one period."""
+    return Item(
+        service_id=service.id,
+        product_code=product.code,
+        product_name=product.name,
+        cycle=service.cycle,
+        monthly_price=monthly_price,
+        period_discount=product.period_discount,
+        period_start=period_start,
+        anchor_day=service.anchor_day,
+        domain=service.domain,
+    )
+
+
+# --------------------------------------------------------------------------- D−15
+# What a renewal invoice needs of a service.
+_RENEWAL_COLS = (
+    SERVICES.c.id,
+    SERVICES.c.client_id,
+    SERVICES.c.product_code,
+    SERVICES.c.cycle,
+    SERVICES.c.next_due_date,
+    SERVICES.c.anchor_day,
+    SERVICES.c.domain,
+)
+
+
+def generate_renewals(
+    session: Session,
+    ctx: Context,
+    day: dt.date,
+    *,
+    client_id: int | None = None,
+    problems: list[str] | None = None,
+    checkpoint: Callable[[], None] | None = None,
+    keep: bool = True,
+) -> Sequence[Any]:
+    """Renewal invoices for every period that starts within the notice window of ``day``:
+    the ``NewInvoice`` records, or with ``keep=False`` only how many (``range(n)``, so a
+    first day of tens of thousands of invoices does not hold them all)."""
+    horizon = day + dt.timedelta(days=int(settings.get(session, "billing.renewal_days_before")))
+    invoiced = exists().where(
+        LINES.c.service_id == SERVICES.c.id,
+        LINES.c.period_start == SERVICES.c.next_due_date,
+        LINES.c.kind == "item",
+        LINES.c.invoice_id == INVOICES.c.id,
+        INVOICES.c.status != "cancelled",
+    )
+    stmt = sa_select(SERVICES.c.id, SERVICES.c.client_id, SERVICES.c.next_due_date).where(
+        SERVICES.c.status.in_(("active", "suspended")),
+        renewing(),
+        SERVICES.c.next_due_date.is_not(None),
+        SERVICES.c.next_due_date <= horizon,
+        ~invoiced,
+    )
+    if client_id:
+        stmt = stmt.where(SERVICES.c.client_id == client_id)
+    session.flush()
+    # Streamed and grouped as the rows come, in no particular order (an ORDER BY would make
+    # SQLite sort every candidate first); invoices are then made client by client, due date
+    # by due date, which is the order of their numbers.
+    groups: dict[tuple[int, dt.date], list[int]] = {}
+    for part in session.execute(stmt).partitions(CHUNK):  # fetchmany, not a row at a time
+        for service_id, owner, due in part:
+            groups.setdefault((owner, due), []).append(service_id)
+    if not groups:
+        return []
+    created: list[Any] = []
+    count = 0
+    catalogue_cache = _CatalogueCache(session)
+    keys = sorted(groups)
+    for start in range(0, len(keys), BATCH):
+        batch = {k: sorted(groups.pop(k)) for k in keys[start : start + BATCH]}
+        rows = {
+            row.id: row
+            for row in rows_by_id(
+                session, _RENEWAL_COLS, [i for ids in batch.values() for i in ids]
+            )
+        }
+        made = _renewal_batch(
+            session,
+            ctx,
+            {k: [rows[i] for i in ids] for k, ids in batch.items()},
+            problems if problems is not None else [],
+            catalogue_cache,
+        )
+        count += len(made)
+        if keep:
+            created += made
+        del rows, made
+        if checkpoint:
+            checkpoint()
+    return created if keep else range(count)
+
+
+@dataclass(slots=True)
+class _ClientRef:
+    """What an invoice needs of a client without credit (one with credit is an ORM Client,
+    because applying credit changes it)."""
+
+    id: int
+    currency: str
+    credit_minor: int
+    phone: str | None
+    email: str | None
+
+
+class _CatalogueCache:
+    """Products and monthly prices read once per run instead of once per service."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.products: dict[str, Product] = {}
+        self.prices: dict[tuple[str, str], Money | BusinessRuleError] = {}
+
+    def product(self, code: str) -> Product:
+        product = self.products.get(code)
+        if product is None:
+            product = catalogue.get_product(self.session, code)
+            self.products[code] = product
+        return product
+
+    def price(self, product: Product, currency: str) -> Money:
+        key = (product.code, currency)
+        price = self.prices.get(key)
+        if price is None:
+            try:
+                price = catalogue.monthly_price(self.session, product, currency)
+            except BusinessRuleError as exc:
+                price = exc
+            self.prices[key] = price
+        if isinstance(price, BusinessRuleError):
+            raise price
+        return price
+
+
+def _renewal_batch(
+    session: Session,
+    ctx: Context,
+    groups: dict[tuple[int, dt.date], list[Any]],
+    problems: list[str],
+    cache: _CatalogueCache,
+) -> list[Invoice]:
+    client_ids = sorted({cid for cid, _ in groups})
+    clients: dict[int, Any] = {}
+    with_credit = []
+    for row in session.execute(
+        sa_select(
+            CLIENTS.c.id,
+            CLIENTS.c.currency,
+            CLIENTS.c.credit_minor,
+            CLIENTS.c.phone,
+            CLIENTS.c.email,
+        ).where(CLIENTS.c.id.in_(client_ids))
+    ).all():
+        if row.credit_minor:
+            with_credit.append(row.id)
+        else:
+            clients[row.id] = _ClientRef(
+                row.id, row.currency, row.credit_minor, row.phone, row.email
+            )
+    if with_credit:
+        clients.update(
+            {c.id: c for c in session.exec(select(Client).where(col(Client.id).in_(with_credit)))}
+        )
+    facts = discount_facts(session, client_ids)  # DSC-2 and DSC-8
+    specs = []
+    for (cid, due), services in groups.items():
+        client = clients[cid]
+        try:
+            items = []
+            for service in services:
+                product = cache.product(service.product_code)
+                price = cache.price(product, client.currency)
+                items.append(item_for(service, product, price, due))
+        except BusinessRuleError as exc:
+            problems.append(f"client {cid}, due {due}: {exc.message}")
+            continue
+        priced = price_items(
+            items,
+            client.currency,
+            active_services=facts.get(cid, (0, False))[0],
+            discounts_blocked=facts.get(cid, (0, False))[1],
+            bundle=False,
+        )
+        specs.append(
+            InvoiceSpec(
+                client=client,
+                kind="renewal",
+                issue_date=ctx.today,
+                due_date=due,
+                lines=priced.lines,
+            )
+        )
+    return issue_invoices(session, ctx, specs, load=False)

@@ -1,0 +1,387 @@
+"""The state changes of a service, one definition each, for one row or many (SPEC §4, BIL-6,
+BIL-7, BIL-9): activating, suspending, reactivating, terminating, cancelling a pending one.
+
+Each function takes service ids: ``daily`` passes thousands, a payment or a staff command
+passes one. The rows are read under a row lock (``FOR UPDATE`` on PostgreSQL; SQLite
+writers are serialised), changed with one ``UPDATE`` per chunk, then audited and alerted,
+so two writers at the same moment never both change, audit or alert the same service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
+
+from hostctl.core import audit, outbox, settings
+from hostctl.core.bulk import chunks, update_ids
+from hostctl.core.context import Context
+from hostctl.core.cycles import lengthened, next_due
+from hostctl.core.invoices import overdue_debt
+from hostctl.core.rows import (
+    CHUNK,
+    INVOICES,
+    SERVICE_COLS,
+    SERVICES,
+    contacts,
+    expire,
+    no_index,
+    product_names,
+)
+from hostctl.models import Client, Payment, Product, Service
+
+LIVE = ("active", "suspended", "pending")
+STATE_COLS = (*SERVICE_COLS, SERVICES.c.status, SERVICES.c.suspension_reason, SERVICES.c.cycle)
+_P = Payment.__table__  # type: ignore[attr-defined]
+
+
+def renewing() -> Any:
+    """The SQL condition "this service renews": auto-renew on and no cancellation."""
+    return and_(SERVICES.c.auto_renew.is_(True), SERVICES.c.cancellation.is_(None))
+
+
+# --------------------------------------------------------------------------- alerts
+def service_data(service: Any, names: dict[str, str], reason: str | None) -> dict[str, Any]:
+    """The alert data of a service (an ORM ``Service`` or a row with its columns)."""
+    return {
+        "service_id": service.id,
+        "product": service.product_code,
+        "product_name": names.get(service.product_code, service.product_code),
+        "domain": service.domain,
+        "reason": reason,
+    }
+
+
+def emit_service_events(
+    session: Session,
+    ctx: Context,
+    event: str,
+    services: Sequence[Any],
+    reason: str | Callable[[Any], str] | None,
+    *,
+    clients: dict[int, Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> None:
+    """Queue ``event`` for each service's holder (one ``emit_many`` for all of them)."""
+    if not services:
+        return
+    if clients is None or not all(s.client_id in clients for s in services):
+        clients = contacts(session, {s.client_id for s in services})
+    names = product_names(session) if names is None else names
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": event,
+                "client_id": s.client_id,
+                "phone": clients[s.client_id].phone,
+                "email": clients[s.client_id].email,
+                "service_id": s.id,
+                "data": service_data(s, names, reason(s) if callable(reason) else reason),
+            }
+            for s in services
+        ],
+    )
+
+
+def locked_rows(session: Session, ids: Sequence[int]) -> list[Any]:
+    """The rows of these services under a row lock, in the order of ``ids``."""
+    position = {service_id: i for i, service_id in enumerate(ids)}
+    rows: list[Any] = []
+    for chunk in chunks(list(ids), CHUNK):
+        rows += session.execute(
+            sa_select(*STATE_COLS).where(SERVICES.c.id.in_(chunk)).with_for_update()
+        ).all()
+    rows.sort(key=lambda row: position[row.id])
+    return rows
+
+
+# --------------------------------------------------------------------------- activation
+def activate(session: Session, ctx: Context, service: Service, *, reason: str) -> None:
+    """First period starts today; the due date keeps today's day of month (BIL-12)."""
+    service.status = "active"
+    service.activated_on = ctx.today
+    service.anchor_day = ctx.today.day
+    service.next_due_date = next_due(ctx.today, service.cycle, service.anchor_day)
+    service.updated_at = ctx.now
+    session.add(service)
+    audit.record(
+        session,
+        ctx,
+        "service.activate",
+        "service",
+        service.id,
+        {"status": ["pending", "active"], "next_due_date": service.next_due_date.isoformat()},
+        note=reason,
+    )
+
+
+# --------------------------------------------------------------------------- suspension
+def suspend(
+    session: Session,
+    ctx: Context,
+    ids: Sequence[int],
+    reason: str,
+    *,
+    rule: str | None = None,
+    clients: dict[int, Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> list[Any]:
+    """Suspend these services for ``reason`` (``non-payment``, ``abuse``, ``chargeback``):
+    those active, pending, or suspended for another reason. Returns the rows suspended (as
+    they were before), a chunk of ids at a time so memory stays flat on a first day with
+    tens of thousands of them."""
+    done: list[Any] = []
+    changes: dict[str, str] = {}
+    for id_chunk in chunks(list(ids), CHUNK):
+        rows = [
+            r
+            for r in locked_rows(session, id_chunk)
+            if r.status in LIVE and not (r.status == "suspended" and r.suspension_reason == reason)
+        ]
+        if not rows:
+            continue
+        update_ids(
+            session,
+            SERVICES,
+            [r.id for r in rows],
+            status="suspended",
+            suspension_reason=reason,
+            suspended_on=ctx.today,
+            updated_at=ctx.now,
+        )
+        for r in rows:
+            if r.status not in changes:
+                change: dict[str, Any] = {
+                    "status": [r.status, "suspended"],
+                    "suspension_reason": reason,
+                }
+                if rule:
+                    change["rule"] = rule
+                changes[r.status] = audit.dumps(change)
+        emit_service_events(
+            session, ctx, "service.suspended", rows, reason, clients=clients, names=names
+        )
+        audit.record_many(
+            session, ctx, [("service.suspend", "service", r.id, changes[r.status]) for r in rows]
+        )
+        done += rows
+    expire(session, Service, [r.id for r in done])
+    return done
+
+
+# --------------------------------------------------------------------------- reactivation
+def reactivate(
+    session: Session,
+    ctx: Context,
+    rows: Sequence[Any],
+    reason: str,
+    *,
+    action: str = "service.reactivate",
+    cycles: dict[int, str] | None = None,
+    clients: dict[int, Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> None:
+    """Bring these suspended services (rows read under lock) back to ``active``; ``cycles``
+    gives a new cycle for some of them (BIL-7)."""
+    if not rows:
+        return
+    cycles = cycles or {}
+    for cycle in sorted({cycles.get(r.id) for r in rows}, key=lambda c: c or ""):
+        update_ids(
+            session,
+            SERVICES,
+            [r.id for r in rows if cycles.get(r.id) == cycle],
+            status="active",
+            suspension_reason=None,
+            suspended_on=None,
+            updated_at=ctx.now,
+            **({"cycle": cycle} if cycle else {}),
+        )
+    plain = audit.dumps({"status": ["suspended", "active"]})
+    audit.record_many(
+        session,
+        ctx,
+        [
+            (
+                action,
+                "service",
+                r.id,
+                audit.dumps({"status": ["suspended", "active"], "cycle": [r.cycle, cycles[r.id]]})
+                if r.id in cycles
+                else plain,
+            )
+            for r in rows
+        ],
+    )
+    emit_service_events(
+        session, ctx, "service.reactivated", rows, reason, clients=clients, names=names
+    )
+    expire(session, Service, [r.id for r in rows])
+
+
+def reactivate_clear(
+    session: Session,
+    ctx: Context,
+    client_ids: Iterable[int],
+    *,
+    lengthen: bool | None = None,
+    clients: dict[int, Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> list[Any]:
+    """BIL-6: the clients' services suspended for non-payment whose own period is paid
+    come back when the client has no overdue debt left (``invoices.overdue_debt``);
+    ``lengthen`` (default: the BIL-7 setting) steps each one's cycle up one. One query per
+    chunk of clients, read through the client indexes (``no_index``: not the status
+    index). Returns the rows reactivated."""
+    found: list[Any] = []
+    for chunk in chunks(sorted(set(client_ids)), CHUNK):
+        found += session.execute(
+            sa_select(*STATE_COLS)
+            .where(
+                SERVICES.c.client_id.in_(chunk),
+                no_index(SERVICES.c.status) == "suspended",
+                SERVICES.c.suspension_reason == "non-payment",
+                SERVICES.c.next_due_date.is_(None) | (SERVICES.c.next_due_date >= ctx.today),
+                ~overdue_debt(SERVICES.c.client_id, ctx.today),
+            )
+            .with_for_update()
+        ).all()
+    if not found:
+        return []
+    found.sort(key=lambda s: (s.client_id, s.next_due_date is not None, s.next_due_date, s.id))
+    if lengthen is None:
+        lengthen = bool(settings.get(session, "billing.lengthen_cycle_after_suspension"))
+    cycles: dict[int, str] = {}
+    if lengthen:
+        allowed = dict(session.execute(sa_select(Product.code, Product.cycles)).all())  # type: ignore[arg-type]
+        for s in found:
+            longer = lengthened(s.cycle, (allowed.get(s.product_code) or "").split(","))
+            if longer != s.cycle:
+                cycles[s.id] = longer
+    reactivate(session, ctx, found, "payment", cycles=cycles, clients=clients, names=names)
+    return found
+
+
+def lift_chargeback(session: Session, ctx: Context, client_ids: Iterable[int]) -> list[Any]:
+    """BIL-9 undone: the clients' services suspended for a chargeback come back once what
+    the chargeback reopened is paid — no unpaid ``fee`` invoice and no unpaid invoice with
+    a reversed payment — and no overdue debt remains."""
+    reopened = (
+        sa_select(INVOICES.c.id)
+        .where(
+            INVOICES.c.client_id == SERVICES.c.client_id,
+            no_index(INVOICES.c.status) == "unpaid",
+            or_(
+                INVOICES.c.kind == "fee",
+                INVOICES.c.id.in_(sa_select(_P.c.invoice_id).where(_P.c.status == "reversed")),
+            ),
+        )
+        .exists()
+    )
+    found: list[Any] = []
+    for chunk in chunks(sorted(set(client_ids)), CHUNK):
+        found += session.execute(
+            sa_select(*STATE_COLS)
+            .where(
+                SERVICES.c.client_id.in_(chunk),
+                no_index(SERVICES.c.status) == "suspended",
+                SERVICES.c.suspension_reason == "chargeback",
+                ~reopened,
+                ~overdue_debt(SERVICES.c.client_id, ctx.today),
+            )
+            .with_for_update()
+        ).all()
+    found.sort(key=lambda s: (s.client_id, s.id))
+    reactivate(session, ctx, found, "payment")
+    return found
+
+
+# --------------------------------------------------------------------------- the end
+def terminate(
+    session: Session,
+    ctx: Context,
+    ids: Sequence[int],
+    reason: str,
+    *,
+    rule: str | None = None,
+    note: str | None = None,
+    clients: dict[int, Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> list[Any]:
+    """Terminate these services (those still live): removed from the servers, alerted
+    ``service.terminated``. Returns the rows terminated (as they were before)."""
+    done: list[Any] = []
+    change: dict[str, Any] = {"status": "terminated"}
+    if rule:
+        change["rule"] = rule
+    changes = audit.dumps(change)
+    for id_chunk in chunks(list(ids), CHUNK):
+        rows = [r for r in locked_rows(session, id_chunk) if r.status in LIVE]
+        if not rows:
+            continue
+        update_ids(
+            session,
+            SERVICES,
+            [r.id for r in rows],
+            status="terminated",
+            ended_on=ctx.today,
+            updated_at=ctx.now,
+        )
+        emit_service_events(
+            session, ctx, "service.terminated", rows, reason, clients=clients, names=names
+        )
+        audit.record_many(
+            session, ctx, [("service.terminate", "service", r.id, changes) for r in rows], note=note
+        )
+        done += rows
+    expire(session, Service, [r.id for r in done])
+    return done
+
+
+def close_account(session: Session, ctx: Context, client: Client, *, reason: str) -> None:
+    """Terminate every live service of the client (BIL-9 "close the account")."""
+    ids = list(
+        session.execute(
+            sa_select(SERVICES.c.id)
+            .where(SERVICES.c.client_id == client.id, SERVICES.c.status.in_(LIVE))
+            .order_by(SERVICES.c.id)
+        ).scalars()
+    )
+    terminate(session, ctx, ids, reason, note=reason)
+    client.status = "closed"
+    session.add(client)
+    audit.record(
+        session, ctx, "client.close", "client", client.id, {"status": "closed"}, note=reason
+    )
+
+
+def cancel_pending(session: Session, ctx: Context, ids: Sequence[int]) -> int:
+    """Pending services whose order was cancelled end as ``cancelled``."""
+    changed = update_ids(
+        session,
+        SERVICES,
+        list(ids),
+        when={"status": ("pending",)},
+        status="cancelled",
+        ended_on=ctx.today,
+    )
+    expire(session, Service, ids)
+    return changed
+
+
+def ending_on(day: dt.date) -> Any:
+    """The SQL condition "this service ends on ``day`` instead of renewing" (set not to
+    renew, or cancelled at the end of its period)."""
+    return and_(
+        # the condition of the partial index ix_services_ending, then the rule's own
+        SERVICES.c.auto_renew.is_(False) | SERVICES.c.cancellation.is_not(None),
+        no_index(SERVICES.c.status).in_(("active", "suspended")),
+        SERVICES.c.next_due_date <= day,
+        SERVICES.c.auto_renew.is_(False) | (SERVICES.c.cancellation == "end-of-period"),
+    )
