@@ -135,6 +135,10 @@ def edit(
     document: Annotated[str | None, Opt(help="Tax/ID document number.")] = None,
     company: Annotated[str | None, Opt(help="Company name.")] = None,
     support_plan: Annotated[str | None, Opt(help="standard, professional or full.")] = None,
+    exchange_rate: Annotated[
+        str | None,
+        Opt(help="With --currency, for a client with credit: new-currency units per old unit."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Change a client's data; alerts client.updated.
@@ -156,6 +160,7 @@ def edit(
             document=document,
             company=company,
             support_plan=support_plan,
+            exchange_rate=exchange_rate,
         )
     _show(client, json_out, warnings)
 

@@ -64,18 +64,23 @@ def chargeback(
     from hostctl.core import invoices, payments
 
     with work() as (session, ctx):
-        payment, invoice, fee = payments.chargeback(
+        payment, invoice, fee, warnings = payments.chargeback(
             session, ctx, payment_id, close_account=close_account
         )
         data = {
             "payment": views.payment(payment),
             "invoice": views.invoice(invoice, invoices.lines_of(session, invoice.id or 0)),
-            "fee_invoice": views.invoice(fee, invoices.lines_of(session, fee.id or 0)),
+            "fee_invoice": views.invoice(fee, invoices.lines_of(session, fee.id or 0))
+            if fee
+            else None,
         }
+    for warning in warnings:
+        output.warn(warning)
     if json_out:
         output.print_json(data)
     else:
+        fee_text = f"fee invoice {data['fee_invoice']['number']}" if fee else "no fee invoiced"
         output.info(
             f"Payment {payment_id} reversed; invoice {data['invoice']['number']} is "
-            f"unpaid again; fee invoice {data['fee_invoice']['number']}."
+            f"unpaid again; {fee_text}."
         )

@@ -222,11 +222,14 @@ def restore(service_id: ServiceId, json_out: JsonOpt = False) -> None:
 
     Example: hostctl service restore 12
     """
+    from hostctl import output
     from hostctl.core import services
 
     with work() as (session, ctx):
-        service, invoice = services.restore(session, ctx, service_id)
+        service, invoice, warnings = services.restore(session, ctx, service_id)
         shown = _invoice_view(session, invoice)
+    for warning in warnings:
+        output.warn(warning)
     _print_service(service, json_out, shown)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, select
 from hostctl.core import audit, outbox, validate
 from hostctl.core.bulk import chunks, db_value, insert_rows, read_csv
 from hostctl.core.context import Context
-from hostctl.core.money import check_currency
+from hostctl.core.money import Money, check_currency
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
 from hostctl.models import Client, Contact
 
@@ -233,9 +234,16 @@ def has_unpaid_invoices(session: Session, client_id: int) -> bool:
 
 
 def edit_client(
-    session: Session, ctx: Context, client_id: int, **changes: str | None
+    session: Session,
+    ctx: Context,
+    client_id: int,
+    *,
+    exchange_rate: str | None = None,
+    **changes: str | None,
 ) -> tuple[Client, list[str]]:
-    """Change the given fields (``None`` leaves one as it is)."""
+    """Change the given fields (``None`` leaves one as it is). A new currency with credit
+    needs ``exchange_rate`` (units of the new currency per unit of the old), by which the
+    credit is converted, half-up, with both movements in the credit ledger."""
     client = get_client(session, client_id)
     before = client_fields(client)
     merged = {k: v for k, v in before.items()}
@@ -247,7 +255,16 @@ def edit_client(
             f"Client {client.id} has unpaid invoices in {client.currency}; settle or cancel "
             "them before changing the currency."
         )
+    conversion = None
+    if data.currency != client.currency and client.credit_minor:
+        conversion = _credit_conversion(client, data.currency, exchange_rate)
+    elif exchange_rate is not None:
+        raise ValidationError(
+            "--exchange-rate goes with a change of currency of a client with credit."
+        )
     warnings = _phone_warnings(session, data.phone, client.id) if data.phone != client.phone else []
+    if conversion is not None:
+        _convert_credit(session, ctx, client, *conversion)
     for key in before:
         setattr(client, key, getattr(data, key))
     client.email_key = data.email_key
@@ -269,6 +286,59 @@ def edit_client(
         data={"name": client.name, "fields": sorted(changed)},
     )
     return client, warnings
+
+
+def _credit_conversion(
+    client: Client, currency: str, rate_text: str | None
+) -> tuple[Any, Any, Any]:
+    """(old credit, new credit, rate) for a change of currency; refused without a rate."""
+
+    old = Money(client.credit_minor, client.currency)
+    if rate_text is None:
+        raise BusinessRuleError(
+            f"Client {client.id} has {old.to_json()} {client.currency} of credit; give "
+            f"--exchange-rate (how many {currency} one {client.currency} is) to convert it."
+        )
+    raw = rate_text.strip()
+    try:
+        if not raw.isascii() or not raw.replace(".", "", 1).isdigit():
+            raise InvalidOperation
+        rate = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(
+            f"The exchange rate {rate_text!r} is not a number; write it like 0.025."
+        ) from None
+    if rate <= 0:
+        raise ValidationError("The exchange rate must be more than zero.")
+    return old, Money.of(old.amount * rate, currency), rate
+
+
+def _convert_credit(
+    session: Session, ctx: Context, client: Client, old: Any, new: Any, rate: Any
+) -> None:
+    from hostctl.core import invoices
+
+    reason = f"currency change {old.currency} → {new.currency} at {rate}"
+    invoices.add_credit(session, ctx, client.id or 0, -old, reason)
+    session.flush()
+    session.refresh(client)
+    client.currency = new.currency
+    session.add(client)
+    session.flush()
+    invoices.add_credit(session, ctx, client.id or 0, new, reason)
+    session.refresh(client)
+    audit.record(
+        session,
+        ctx,
+        "client.credit_convert",
+        "client",
+        client.id,
+        {
+            "credit": [old.to_json(), new.to_json()],
+            "currency": [old.currency, new.currency],
+            "rate": str(rate),
+        },
+    )
 
 
 def verify_client(session: Session, ctx: Context, client_id: int) -> Client:

@@ -275,8 +275,9 @@ def cancel_invoice(session: Session, ctx: Context, invoice: Invoice, reason: str
 # --------------------------------------------------------------------------- chargeback
 def chargeback(
     session: Session, ctx: Context, payment_id: int, *, close_account: bool = False
-) -> tuple[Payment, Invoice, Invoice]:
-    """BIL-9: reverse the payment, reopen the invoice, suspend its services, charge a fee."""
+) -> tuple[Payment, Invoice, Invoice | None, list[str]]:
+    """BIL-9: reverse the payment, reopen the invoice, suspend its services, charge a fee
+    (none, with a warning, when no fee is set for the client's currency)."""
     session.flush()
     payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
     if payment is None:
@@ -288,10 +289,11 @@ def chargeback(
     invoice = locked_invoice(session, payment.invoice_id)
     client = get_client(session, invoice.client_id)
     fee = settings.fee(session, "chargeback_fee", client.currency)
-    if fee is None:
-        raise BusinessRuleError(
-            f"No chargeback fee is set for {client.currency}; set it with "
-            f"`hostctl config set billing.chargeback_fee.{client.currency} AMOUNT`."
+    warnings = []
+    if fee is None:  # what the bank did is recorded all the same
+        warnings.append(
+            f"No chargeback fee is set for {client.currency}, so none was invoiced; set it "
+            f"with `hostctl config set billing.chargeback_fee.{client.currency} AMOUNT`."
         )
     payment.status = "reversed"
     payment.reversed_on = ctx.today
@@ -328,24 +330,26 @@ def chargeback(
             session.add(service)
         paid_for.append(service.id or 0)
     service_state.suspend(session, ctx, paid_for, "chargeback")
-    fee_invoice = issue_invoice(
-        session,
-        ctx,
-        InvoiceSpec(
-            client=client,
-            kind="fee",
-            issue_date=ctx.today,
-            due_date=ctx.today,
-            lines=[
-                Line(
-                    "fee",
-                    f"Cargo administrativo por contracargo (pago {payment.id})",
-                    fee,
-                    "chargeback",
-                )
-            ],
-        ),
-    )
+    fee_invoice = None
+    if fee is not None:
+        fee_invoice = issue_invoice(
+            session,
+            ctx,
+            InvoiceSpec(
+                client=client,
+                kind="fee",
+                issue_date=ctx.today,
+                due_date=ctx.today,
+                lines=[
+                    Line(
+                        "fee",
+                        f"Cargo administrativo por contracargo (pago {payment.id})",
+                        fee,
+                        "chargeback",
+                    )
+                ],
+            ),
+        )
     audit.record(
         session,
         ctx,
@@ -354,10 +358,10 @@ def chargeback(
         payment.id,
         {
             "invoice": invoice.number,
-            "fee_invoice": fee_invoice.number,
+            "fee_invoice": fee_invoice.number if fee_invoice else None,
             "close_account": close_account,
         },
     )
     if close_account:
         service_state.close_account(session, ctx, client, reason="chargeback")
-    return payment, invoice, fee_invoice
+    return payment, invoice, fee_invoice, warnings

@@ -264,8 +264,10 @@ def unsuspend(session: Session, ctx: Context, service_id: int) -> Service:
 
 
 # --------------------------------------------------------------------------- restoration
-def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, Invoice]:
-    """BIL-8: a terminated service comes back with a restoration fee plus its unpaid period."""
+def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, Invoice, list[str]]:
+    """BIL-8: a terminated service comes back with a restoration fee plus its unpaid period.
+    Without a fee set for the client's currency the period alone is invoiced, with a
+    warning naming the setting (staff are not blocked by a missing setting)."""
     service = get_service(session, service_id)
     if service.status != "terminated":
         raise BusinessRuleError(
@@ -275,10 +277,11 @@ def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, I
         raise BusinessRuleError(f"Service {service.id} was never active; order it again.")
     client = get_client(session, service.client_id)
     fee = settings.fee(session, "restoration_fee", client.currency)
+    warnings = []
     if fee is None:
-        raise BusinessRuleError(
-            f"No restoration fee is set for {client.currency}; set it with "
-            f"`hostctl config set billing.restoration_fee.{client.currency} AMOUNT`."
+        warnings.append(
+            f"No restoration fee is set for {client.currency}, so none was invoiced; set it "
+            f"with `hostctl config set billing.restoration_fee.{client.currency} AMOUNT`."
         )
     existing = session.exec(
         select(Invoice)
@@ -304,7 +307,11 @@ def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, I
         bundle=False,
     )
     lines = [
-        Line("fee", "Cargo por restauración del servicio", fee, "restoration", service.id),
+        *(
+            [Line("fee", "Cargo por restauración del servicio", fee, "restoration", service.id)]
+            if fee is not None
+            else []
+        ),
         *priced.lines,
     ]
     invoice = payments.issue_invoice(
@@ -322,7 +329,7 @@ def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, I
         service.id,
         {"invoice": invoice.number},
     )
-    return service, invoice
+    return service, invoice, warnings
 
 
 def no_renew(session: Session, ctx: Context, service_id: int) -> Service:
