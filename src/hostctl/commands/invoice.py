@@ -101,14 +101,18 @@ def run_cycle(
     Example: hostctl invoice run-cycle --date 2026-12-26
     """
     from hostctl import output, views
-    from hostctl.core import invoices, renewals
+    from hostctl.core import invoices, payments, renewals
     from hostctl.core.clock import parse_date
 
     with work() as (session, ctx):
         day = parse_date(date) if date else ctx.today
         problems: list[str] = []
         invoices = renewals.generate_renewals(
-            session, ctx.on(day) if date else ctx, day, problems=problems
+            session,
+            ctx.on(day) if date else ctx,
+            day,
+            settle=payments.settle_ids,
+            problems=problems,
         )
         rows = [views.invoice(i, invoices.lines_of(session, i.id or 0)) for i in invoices]
     for problem in problems:

@@ -25,7 +25,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from hostctl.core import audit, invoices, outbox, service_state, settings, transfers
+from hostctl.core import audit, invoices, outbox, payments, service_state, settings, transfers
 from hostctl.core.bulk import update_ids
 from hostctl.core.calendar import BusinessCalendar, calendar_for
 from hostctl.core.clock import real_now_utc
@@ -283,7 +283,13 @@ def run_day(
     result.add(end_non_renewing(session, ctx, day))
     checkpoint()
     invoices = generate_renewals(
-        session, ctx, day, problems=result.problems, checkpoint=checkpoint, keep=keep
+        session,
+        ctx,
+        day,
+        settle=payments.settle_ids,
+        problems=result.problems,
+        checkpoint=checkpoint,
+        keep=keep,
     )
     result.add(
         Actions(

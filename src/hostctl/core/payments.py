@@ -15,6 +15,7 @@ of one invoice at the same moment are applied one after the other, never over ea
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -46,10 +47,14 @@ def issue_invoices(
 ) -> list[Any]:
     """``invoices.create_invoices``, then settle those that credit paid in full."""
     made = create_invoices(session, ctx, specs, load=load)
-    paid = [i.id for i in made if i.status == "paid"]
-    for invoice in load_invoices(session, paid) if paid else []:
-        settle(session, ctx, invoice)
+    settle_ids(session, ctx, [i.id for i in made if i.status == "paid"])
     return made
+
+
+def settle_ids(session: Session, ctx: Context, invoice_ids: Sequence[int]) -> None:
+    """``settle`` each of these paid invoices (the ``settle`` that ``renewals`` is given)."""
+    for invoice in load_invoices(session, invoice_ids) if invoice_ids else []:
+        settle(session, ctx, invoice)
 
 
 def issue_invoice(session: Session, ctx: Context, spec: InvoiceSpec) -> Invoice:

@@ -1,6 +1,8 @@
 """Renewal invoices (SPEC §4 D−15, BIL-1): one invoice per client and due date for every
 renewing service whose next period starts within the notice window, one line per service
-with its discounts. Used by ``daily`` and by cycle changes (BIL-11)."""
+with its discounts. Used by ``daily``, cycle changes (BIL-11), upgrades (UPG-4) and
+cancellations (CAN-2). Settling an invoice that credit paid in full is the caller's
+``settle`` (``payments.settle_ids``), so this module stays below payments."""
 
 from __future__ import annotations
 
@@ -15,9 +17,8 @@ from sqlmodel import Session, col, select
 
 from hostctl.core import catalogue, settings
 from hostctl.core.context import Context
-from hostctl.core.invoices import InvoiceSpec, discount_facts
+from hostctl.core.invoices import InvoiceSpec, create_invoices, discount_facts
 from hostctl.core.money import Money
-from hostctl.core.payments import issue_invoices
 from hostctl.core.pricing import Item, price_items
 from hostctl.core.rows import CHUNK, CLIENTS, INVOICES, LINES, SERVICES, rows_by_id
 from hostctl.core.service_state import renewing
@@ -25,6 +26,7 @@ from hostctl.errors import BusinessRuleError
 from hostctl.models import Client, Invoice, Product
 
 BATCH = 500  # clients and due dates per batch of invoices
+Settle = Callable[[Session, Context, Sequence[int]], None]
 
 
 def item_for(
@@ -64,6 +66,7 @@ def generate_renewals(
     *,
     client_id: int | None = None,
     problems: list[str] | None = None,
+    settle: Settle,
     checkpoint: Callable[[], None] | None = None,
     keep: bool = True,
 ) -> Sequence[Any]:
@@ -115,6 +118,7 @@ def generate_renewals(
             {k: [rows[i] for i in ids] for k, ids in batch.items()},
             problems if problems is not None else [],
             catalogue_cache,
+            settle,
         )
         count += len(made)
         if keep:
@@ -172,6 +176,7 @@ def _renewal_batch(
     groups: dict[tuple[int, dt.date], list[Any]],
     problems: list[str],
     cache: _CatalogueCache,
+    settle: Settle,
 ) -> list[Invoice]:
     client_ids = sorted({cid for cid, _ in groups})
     clients: dict[int, Any] = {}
@@ -224,4 +229,8 @@ def _renewal_batch(
                 lines=priced.lines,
             )
         )
-    return issue_invoices(session, ctx, specs, load=False)
+    made = create_invoices(session, ctx, specs, load=False)
+    paid = [i.id for i in made if i.status == "paid"]
+    if paid:
+        settle(session, ctx, paid)
+    return made

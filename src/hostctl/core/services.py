@@ -394,7 +394,9 @@ def change_cycle(
         if pending is not None and pending.due_date >= ctx.today:
             payments.cancel_invoice(session, ctx, pending, f"cycle change of service {service.id}")
             session.flush()
-            made = renewals.generate_renewals(session, ctx, ctx.today, client_id=service.client_id)
+            made = renewals.generate_renewals(
+                session, ctx, ctx.today, client_id=service.client_id, settle=payments.settle_ids
+            )
             replaced = made[0] if made else None
     return service, replaced
 
