@@ -85,6 +85,7 @@ def product(p: Product, session: Session) -> dict[str, Any]:
         "period_discount": p.period_discount,
         "refundable": p.refundable,
         "upgrade_to": [u for u in p.upgrade_to.split(",") if u],
+        "free_domain": p.free_domain,
     }
 
 
@@ -153,6 +154,20 @@ def payment(p: Payment) -> dict[str, Any]:
         "reference": p.reference,
         "date": p.paid_on.isoformat(),
         "status": p.status,
+    }
+
+
+def refund(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "invoice_id": r.invoice_id,
+        "payment_id": r.payment_id,
+        "client_id": r.client_id,
+        "service_id": r.service_id,
+        "currency": r.currency,
+        "amount": _money(r.amount_minor, r.currency),
+        "method": r.method,
+        "date": r.refunded_on.isoformat(),
     }
 
 

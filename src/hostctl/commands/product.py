@@ -64,9 +64,16 @@ def add(
     activation: Annotated[str, Opt(help="instant or manual.")] = "instant",
     activation_days: Annotated[int, Opt(help="Manual lead time in business days.")] = 0,
     requirement: Annotated[str | None, Opt(help="What must be met before activation.")] = None,
-    no_period_discount: Annotated[bool, Opt("--no-period-discount")] = False,
-    no_refund: Annotated[bool, Opt("--no-refund")] = False,
+    no_period_discount: Annotated[
+        bool, Opt("--no-period-discount", help="No semiannual/annual/biennial discount.")
+    ] = False,
+    no_refund: Annotated[
+        bool, Opt("--no-refund", help="Never refunded on cancellation (30-day guarantee).")
+    ] = False,
     upgrade_to: Annotated[list[str] | None, Opt(help="Product code it can upgrade to.")] = None,
+    free_domain: Annotated[
+        str | None, Opt(help="Domain product included free (deducted from a refund).")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Add a product.
@@ -88,6 +95,7 @@ def add(
         period_discount=not no_period_discount,
         refundable=not no_refund,
         upgrade_to=upgrade_to or [],
+        free_domain=free_domain,
     )
     with work() as (session, ctx):
         product = catalogue.add_product(session, ctx, data)
@@ -107,6 +115,7 @@ def edit(
     activation_days: Annotated[int | None, Opt(help="Manual lead time.")] = None,
     requirement: Annotated[str | None, Opt(help="Activation requirement.")] = None,
     upgrade_to: Annotated[list[str] | None, Opt(help="Replace the upgrade paths.")] = None,
+    free_domain: Annotated[str | None, Opt(help="Domain product included free.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Change a product; generated invoices keep their prices.
@@ -128,6 +137,7 @@ def edit(
             activation_days=activation_days,
             requirement=requirement,
             upgrade_to=upgrade_to,
+            free_domain=free_domain,
         )
         shown = views.product(product, session)
     _print([shown], json_out, single=True)

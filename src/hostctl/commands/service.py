@@ -278,3 +278,114 @@ def import_(
         output.print_json({"imported": count})
     else:
         output.info(f"{count} services imported from {file.name}.")
+
+
+@app.command("upgrade")
+def upgrade(
+    service_id: ServiceId,
+    to: Annotated[str, Opt("--to", help="The product code of the bigger plan.")],
+    preview: Annotated[
+        bool, Opt("--preview", help="Show the invoice it would make; save nothing.")
+    ] = False,
+    force: Annotated[
+        bool, Opt("--force", help="Allow a target outside the upgrade paths (needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, Opt(help="Why (kept in the log); needed with --force.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Move a service to a bigger plan: an invoice for the difference, due today; the plan
+    changes when it is paid, the due date kept. Downgrades are refused (cancel and order).
+
+    Example: hostctl service upgrade 12 --to hosting-pro --preview
+    """
+    from hostctl import output, views
+    from hostctl.core import upgrades
+
+    with work() as (session, ctx):
+        done = upgrades.request_upgrade(session, ctx, service_id, to, force=force, reason=reason)
+        invoice = _invoice_view(session, done.invoice) if done.invoice else None
+        data = {"service": views.service(done.service), "invoice": invoice}
+        if preview:
+            session.rollback()  # the same code ran; nothing of it is kept
+            if invoice:
+                invoice.update(id=None, number=None)
+    if json_out:
+        output.print_json(data)
+        return
+    output.print_record(data["service"])
+    if invoice:
+        output.print_line(
+            f"{'would invoice' if preview else 'invoice'} "
+            f"{invoice['number'] or '(preview)'}: {invoice['currency']} {invoice['total']} "
+            f"due {invoice['due_date']}; the plan changes to {to} when it is paid"
+        )
+    else:
+        output.print_line(f"{'would move' if preview else 'moved'} to {to}: nothing to pay")
+
+
+@app.command("cancel")
+def cancel(
+    service_id: ServiceId,
+    when: Annotated[str, Opt(help="immediate or end-of-period.")],
+    channel: Annotated[str, Opt(help="Where the client asked: client area, ticket, …")],
+    reason: Annotated[str, Opt(help="The client's reason (kept in the log).")],
+    refund: Annotated[
+        bool, Opt("--refund", help="Refund within 30 days of activation (guarantee).")
+    ] = False,
+    preview: Annotated[bool, Opt("--preview", help="Show what it would do; save nothing.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Cancel a service at the client's request; invoices of periods not started are cancelled.
+
+    Example: hostctl service cancel 12 --when end-of-period --channel ticket --reason "cierra el negocio"
+    """
+    from hostctl import output, views
+    from hostctl.core import cancellations
+
+    with work() as (session, ctx):
+        done = cancellations.cancel_service(
+            session, ctx, service_id, when=when, channel=channel, reason=reason, refund=refund
+        )
+        refunds = [views.refund(r) for r in done.refunds]
+        data = {
+            "service": views.service(done.service),
+            "cancelled_invoices": [_invoice_view(session, i) for i in done.cancelled_invoices],
+            "refund": refunds[0] if refunds else None,
+            "refunds": refunds,
+            "invoices": [_invoice_view(session, i) for i in done.invoices],
+            "preview": preview,
+        }
+        if preview:
+            session.rollback()
+    if json_out:
+        output.print_json(data)
+        return
+    service = data["service"]
+    verb = "would be" if preview else "is"
+    if service["status"] == "cancelled":
+        output.print_line(f"service {service['id']} {verb} cancelled today")
+    else:
+        output.print_line(
+            f"service {service['id']} {verb} cancelled from {service['next_due_date']}"
+        )
+    for inv in data["cancelled_invoices"]:
+        output.print_line(f"invoice {inv['number']} cancelled")
+    for r in refunds:
+        output.print_line(f"refund {r['currency']} {r['amount']} by {r['method']}")
+    for inv in data["invoices"]:
+        output.print_line(
+            f"invoice {inv['number']}: {inv['currency']} {inv['total']} due {inv['due_date']}"
+        )
+
+
+@app.command("revoke-cancel")
+def revoke_cancel(service_id: ServiceId, json_out: JsonOpt = False) -> None:
+    """Undo an end-of-period cancellation before it takes effect.
+
+    Example: hostctl service revoke-cancel 12
+    """
+    from hostctl.core import cancellations
+
+    with work() as (session, ctx):
+        service = cancellations.revoke_cancel(session, ctx, service_id)
+    _print_service(service, json_out)

@@ -48,6 +48,7 @@ class ProductInput:
     period_discount: bool = True
     refundable: bool = True
     upgrade_to: list[str] = field(default_factory=list)
+    free_domain: str | None = None
 
 
 def parse_cycles(raw: list[str] | str) -> list[str]:
@@ -113,6 +114,9 @@ def validate_product(data: ProductInput) -> ProductInput:
     data.upgrade_to = sorted({u.strip().lower() for u in data.upgrade_to if u.strip()})
     if code in data.upgrade_to:
         raise ValidationError("A product cannot be an upgrade of itself.")
+    data.free_domain = (data.free_domain or "").strip().lower() or None
+    if data.free_domain and data.category != "hosting":
+        raise BusinessRuleError("Only a hosting plan includes a free domain (--free-domain).")
     return data
 
 
@@ -156,6 +160,15 @@ def product_cycles(product: Product) -> list[str]:
 
 
 def _check_upgrades(session: Session, data: ProductInput, pending: dict[str, str]) -> None:
+    if data.free_domain:
+        category = pending.get(data.free_domain)
+        if category is None:
+            other = session.get(Product, data.free_domain)
+            if other is None:
+                raise ValidationError(f"The free domain {data.free_domain!r} is not a product.")
+            category = other.category
+        if category != "domain":
+            raise BusinessRuleError(f"The free domain {data.free_domain} is not a domain product.")
     for target in data.upgrade_to:
         category = pending.get(target)
         if category is None:
@@ -191,6 +204,7 @@ def _write(session: Session, ctx: Context, data: ProductInput) -> tuple[Product,
     product.period_discount = data.period_discount
     product.refundable = data.refundable
     product.upgrade_to = ",".join(data.upgrade_to)
+    product.free_domain = data.free_domain
     product.updated_at = ctx.now
     session.add(product)
     session.flush()
@@ -229,6 +243,7 @@ def product_fields(product: Product, prices: dict[str, Money]) -> dict[str, Any]
         "period_discount": product.period_discount,
         "refundable": product.refundable,
         "upgrade_to": product.upgrade_to,
+        "free_domain": product.free_domain,
         "monthly_price": {c: m.to_json() for c, m in sorted(prices.items())},
     }
 
@@ -261,6 +276,7 @@ def edit_product(session: Session, ctx: Context, code: str, **changes: Any) -> P
         period_discount=product.period_discount,
         refundable=product.refundable,
         upgrade_to=[u for u in product.upgrade_to.split(",") if u],
+        free_domain=product.free_domain,
     )
     for key, value in changes.items():
         if value is not None:
@@ -335,6 +351,7 @@ _TOML_KEYS = {
     "period_discount",
     "refundable",
     "upgrade_to",
+    "free_domain",
 }
 
 
@@ -366,6 +383,7 @@ def _from_toml(entry: dict[str, Any]) -> ProductInput:
         period_discount=_typed(entry, "period_discount", bool, "true or false", True),
         refundable=_typed(entry, "refundable", bool, "true or false", True),
         upgrade_to=_string_list(entry, "upgrade_to") if "upgrade_to" in entry else [],
+        free_domain=_typed(entry, "free_domain", str, "a product code", None),
     )
     return validate_product(data)
 

@@ -25,7 +25,16 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from hostctl.core import audit, invoices, outbox, payments, service_state, settings, transfers
+from hostctl.core import (
+    audit,
+    cancellations,
+    invoices,
+    outbox,
+    payments,
+    service_state,
+    settings,
+    transfers,
+)
 from hostctl.core.bulk import update_ids
 from hostctl.core.calendar import BusinessCalendar, calendar_for
 from hostctl.core.clock import real_now_utc
@@ -313,6 +322,8 @@ def run_day(
     days = int(settings.get(session, "billing.termination_days_after"))
     result.add(terminate_overdue(session, ctx, day, days))
     checkpoint()
+    deleted = cancellations.delete_expired_domains(session, ctx, day)
+    result.add(Actions(day, "delete-domain", deleted, lambda s: (s.client_id, s.id, s.domain)))
     expired = transfers.expire_transfers(session, ctx)
     result.add(Actions.counted(day, "expire", expired, "transfer"))
     return result
@@ -341,6 +352,7 @@ COUNTS = {
     "terminate": "terminated",
     "end": "ended",
     "expire": "expired",
+    "delete-domain": "domains_deleted",
 }
 
 
@@ -370,6 +382,7 @@ def run_daily(
         "terminated": 0,
         "ended": 0,
         "expired": 0,
+        "domains_deleted": 0,
         "alerts_sent": 0,
         "days": [],
         "dry_run": dry_run,

@@ -24,6 +24,7 @@ EVENTS = (
     "invoice.reminder",
     "invoice.cancelled",
     "payment.received",
+    "payment.refunded",
     "service.suspended",
     "service.reactivated",
     "service.terminated",

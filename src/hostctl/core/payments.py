@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from hostctl.core import audit, outbox, service_state, settings
+from hostctl.core import audit, outbox, renewals, service_state, settings
 from hostctl.core.clients import get_client, paypal_allowed
 from hostctl.core.context import Context
 from hostctl.core.invoices import (
@@ -38,7 +38,7 @@ from hostctl.core.invoices import (
 from hostctl.core.money import Money
 from hostctl.core.pricing import Line, list_subtotal_of_paid
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
-from hostctl.models import Client, Invoice, InvoiceLine, Payment, Product, Service
+from hostctl.models import Client, Invoice, InvoiceLine, Payment, Product, Service, Upgrade
 
 
 # --------------------------------------------------------------------------- issuing
@@ -222,6 +222,8 @@ def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
         service = session.get(Service, line.service_id)
         if service is None:
             continue
+        if invoice.kind == "upgrade":
+            continue  # applied below, once for the invoice
         if invoice.kind == "order" and service.status == "pending":
             product = session.get(Product, service.product_code)
             if product is not None and product.activation == "instant":
@@ -257,8 +259,57 @@ def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
                 },
             )
     session.flush()
+    if invoice.kind == "upgrade":
+        for upgrade in session.exec(
+            select(Upgrade).where(Upgrade.invoice_id == invoice.id, Upgrade.status == "pending")
+        ).all():
+            apply_upgrade(session, ctx, upgrade)
     service_state.reactivate_clear(session, ctx, [client.id or 0])
     service_state.lift_chargeback(session, ctx, [client.id or 0])
+
+
+def apply_upgrade(session: Session, ctx: Context, upgrade: Upgrade) -> Service:
+    """UPG-1/UPG-4: the plan changes (its invoice is paid, or nothing was to pay); an unpaid
+    renewal invoice already made for the next period is reissued at the new plan's price."""
+    service = session.get(Service, upgrade.service_id, with_for_update=True)
+    assert service is not None
+    before = service.product_code
+    service.product_code = upgrade.to_product
+    service.updated_at = ctx.now
+    session.add(service)
+    upgrade.status = "applied"
+    upgrade.applied_on = ctx.today
+    session.add(upgrade)
+    audit.record(
+        session,
+        ctx,
+        "service.upgrade",
+        "service",
+        service.id,
+        {"product": [before, upgrade.to_product], "upgrade_id": upgrade.id},
+        note=upgrade.reason,
+    )
+    session.flush()
+    stale = [
+        i.id
+        for i in session.exec(
+            select(Invoice)
+            .join(InvoiceLine)
+            .where(
+                InvoiceLine.service_id == service.id,
+                InvoiceLine.kind == "item",
+                InvoiceLine.period_start == service.next_due_date,
+                Invoice.kind == "renewal",
+                Invoice.status == "unpaid",
+            )
+        ).all()
+    ]
+    if stale:
+        cancel_invoices(session, ctx, stale, f"upgrade of service {service.id}")
+        renewals.generate_renewals(
+            session, ctx, ctx.today, client_id=service.client_id, settle=settle_ids
+        )
+    return service
 
 
 # --------------------------------------------------------------------------- cancellation

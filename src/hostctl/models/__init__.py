@@ -34,7 +34,9 @@ if TYPE_CHECKING:
         InvoiceCounter,
         InvoiceLine,
         Payment,
+        Refund,
         Service,
+        Upgrade,
     )
     from hostctl.models.settings import Setting
     from hostctl.models.support import Ticket, TicketMessage, Transfer
@@ -55,6 +57,8 @@ WHERE = {
     "InvoiceCounter": "services",
     "Payment": "services",
     "CreditEntry": "services",
+    "Refund": "services",
+    "Upgrade": "services",
     "DailyRun": "automation",
     "Lock": "automation",
     "AuditEntry": "audit",
@@ -79,6 +83,7 @@ __all__ = [
     "Payment",
     "Product",
     "ProductPrice",
+    "Refund",
     "Service",
     "Setting",
     "Table",
@@ -86,6 +91,7 @@ __all__ = [
     "TicketMessage",
     "Transfer",
     "UTCDateTime",
+    "Upgrade",
     "load_all",
     "metadata",
 ]

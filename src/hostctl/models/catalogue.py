@@ -22,6 +22,7 @@ class Product(Table, table=True):
     period_discount: bool = True
     refundable: bool = True
     upgrade_to: str = ""  # comma-separated product codes
+    free_domain: str | None = None  # a domain product included free (CAN-3, CAN-6)
     active: bool = True
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()

@@ -45,6 +45,7 @@ class Service(Table, table=True):
     activated_on: dt.date | None = None
     suspended_on: dt.date | None = None
     ended_on: dt.date | None = None
+    deleted_on: dt.date | None = None  # an expired domain removed from the registry (CAN-4)
     created_on: dt.date
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()
@@ -125,4 +126,44 @@ class CreditEntry(Table, table=True):
     invoice_id: int | None = Field(default=None, foreign_key="invoices.id")
     payment_id: int | None = Field(default=None, foreign_key="payments.id")
     effective_date: dt.date
+    created_at: dt.datetime = _ts()
+
+
+class Upgrade(Table, table=True):
+    """A plan change asked for a service (UPG-1…4): applied when its invoice is paid."""
+
+    __tablename__ = "upgrades"
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="services.id", index=True)
+    invoice_id: int | None = Field(default=None, foreign_key="invoices.id", index=True)
+    from_product: str
+    to_product: str
+    policy: str  # difference | prorated
+    amount_minor: int  # invoiced (positive) or credited (negative)
+    currency: str
+    status: str = "pending"  # pending | applied | cancelled
+    forced: bool = False
+    reason: str | None = None
+    requested_on: dt.date
+    applied_on: dt.date | None = None
+    created_by: str
+    created_at: dt.datetime = _ts()
+
+
+class Refund(Table, table=True):
+    """Money returned on a cancellation within the guarantee (CAN-3, CAN-6): its own
+    document, by the method of the payment it returns."""
+
+    __tablename__ = "refunds"
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoices.id", index=True)
+    payment_id: int = Field(foreign_key="payments.id", index=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    service_id: int = Field(foreign_key="services.id")
+    currency: str
+    amount_minor: int
+    method: str
+    refunded_on: dt.date
+    reason: str | None = None
+    created_by: str
     created_at: dt.datetime = _ts()
