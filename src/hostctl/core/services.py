@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,56 +67,104 @@ def item_for(
 
 
 # --------------------------------------------------------------------------- order
-def order(
-    session: Session,
-    ctx: Context,
-    *,
-    client_id: int,
-    product_code: str,
-    cycle: str,
-    quantity: int = 1,
-    domain: str | None = None,
-) -> tuple[list[Service], Invoice]:
-    """Pending service(s) and their first invoice, due the day it is issued (BIL-13)."""
-    client = get_client(session, client_id)
-    if client.status != "active":
-        raise BusinessRuleError(f"Client {client.id} is {client.status}; it cannot order.")
-    product = catalogue.get_product(session, product_code)
-    cycle = catalogue.check_cycle(cycle)
+@dataclass
+class OrderLine:
+    """One product of an order: ``quantity`` identical services."""
+
+    product_code: str
+    cycle: str
+    quantity: int = 1
+    domain: str | None = None
+
+
+def _checked(session: Session, client: Client, line: OrderLine) -> tuple[Product, OrderLine]:
+    product = catalogue.get_product(session, line.product_code)
+    cycle = catalogue.check_cycle(line.cycle)
     allowed = catalogue.product_cycles(product)
     if cycle not in allowed:
         raise BusinessRuleError(
             f"{product.code} cannot be billed {cycle}; its cycles are {', '.join(allowed)}."
         )
-    if not 1 <= quantity <= MAX_QUANTITY:
+    if not 1 <= line.quantity <= MAX_QUANTITY:
         raise ValidationError(f"The quantity must be from 1 to {MAX_QUANTITY}.")
-    if product.category == "domain" and not domain:
+    if product.category == "domain" and not line.domain:
         raise ValidationError("A domain order needs --domain NAME.")
-    if domain and quantity > 1:
+    if line.domain and line.quantity > 1:
         raise ValidationError("--domain names one service; order several domains one by one.")
     catalogue.monthly_price(session, product, client.currency)  # refuses a missing price
+    domain = line.domain.strip().lower() if line.domain else None
+    return product, OrderLine(product.code, cycle, line.quantity, domain)
+
+
+def orderable_client(session: Session, client_id: int) -> Client:
+    client = get_client(session, client_id)
+    if client.status != "active":
+        raise BusinessRuleError(f"Client {client.id} is {client.status}; it cannot order.")
+    return client
+
+
+def price_order(
+    session: Session,
+    ctx: Context,
+    client: Client,
+    lines: list[OrderLine],
+    services: list[Service] | None = None,
+) -> list[Line]:
+    """The lines of an order of ``lines`` for ``client`` today: period, volume (the client's
+    active services now), 5-for-4 bundle and DSC-8, as ``pricing.price_items`` makes them.
+    With ``services`` (one per unit, in order) the lines carry their ids."""
+    checked = [_checked(session, client, line) for line in lines]
     active, blocked = invoices.discount_facts(session, [client.id or 0]).get(
         client.id or 0, (0, False)
     )
-    services = []
-    for _ in range(quantity):
-        service = Service(
-            client_id=client.id or 0,
-            product_code=product.code,
-            cycle=cycle,
-            status="pending",
-            domain=domain.strip().lower() if domain else None,
-            created_on=ctx.today,
-            created_at=ctx.now,
-            updated_at=ctx.now,
-        )
-        session.add(service)
-        services.append(service)
-    session.flush()
-    items = [item_for(session, s, product, client.currency, ctx.today) for s in services]
-    priced = price_items(
+    units = iter(services or [])
+    items = []
+    for product, line in checked:
+        price = catalogue.monthly_price(session, product, client.currency)
+        for _ in range(line.quantity):
+            unit = next(units, None) or Service(
+                client_id=client.id or 0,
+                product_code=product.code,
+                cycle=line.cycle,
+                domain=line.domain,
+                created_on=ctx.today,
+            )
+            items.append(renewals.item_for(unit, product, price, ctx.today))
+    return price_items(
         items, client.currency, active_services=active, discounts_blocked=blocked, bundle=True
-    )
+    ).lines
+
+
+def place_order(
+    session: Session,
+    ctx: Context,
+    client_id: int,
+    lines: list[OrderLine],
+    *,
+    extra: list[Line] | None = None,
+    note: str | None = None,
+) -> tuple[list[Service], Invoice]:
+    """Pending services and their first invoice, due the day it is issued (BIL-13); ``extra``
+    lines (a quote's free-text items) go on the same invoice."""
+    client = orderable_client(session, client_id)
+    checked = [_checked(session, client, line) for line in lines]
+    services = []
+    for _, line in checked:
+        for _ in range(line.quantity):
+            service = Service(
+                client_id=client.id or 0,
+                product_code=line.product_code,
+                cycle=line.cycle,
+                status="pending",
+                domain=line.domain,
+                created_on=ctx.today,
+                created_at=ctx.now,
+                updated_at=ctx.now,
+            )
+            session.add(service)
+            services.append(service)
+    session.flush()
+    priced = price_order(session, ctx, client, [line for _, line in checked], services)
     invoice = payments.issue_invoice(
         session,
         ctx,
@@ -124,7 +173,8 @@ def order(
             kind="order",
             issue_date=ctx.today,
             due_date=ctx.today,
-            lines=priced.lines,
+            lines=[*priced, *(extra or [])],
+            note=note,
         ),
     )
     for service in services:
@@ -138,13 +188,27 @@ def order(
             service.id,
             {
                 "client_id": client.id,
-                "product": product.code,
-                "cycle": cycle,
+                "product": service.product_code,
+                "cycle": service.cycle,
                 "invoice": invoice.number,
             },
         )
     session.flush()
     return services, invoice
+
+
+def order(
+    session: Session,
+    ctx: Context,
+    *,
+    client_id: int,
+    product_code: str,
+    cycle: str,
+    quantity: int = 1,
+    domain: str | None = None,
+) -> tuple[list[Service], Invoice]:
+    """Pending service(s) of one product and their first invoice (``place_order``)."""
+    return place_order(session, ctx, client_id, [OrderLine(product_code, cycle, quantity, domain)])
 
 
 # --------------------------------------------------------------------------- activation
