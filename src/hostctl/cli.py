@@ -58,6 +58,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "app",
         "The alert outbox: WhatsApp, email, hooks (SPEC §9).",
     ),
+    "promo": ("hostctl.commands.promo", "app", "Promotions: referral month, 2×1 (SPEC §3)."),
+    "affiliate": (
+        "hostctl.commands.affiliate",
+        "app",
+        "Affiliates: referral codes, commissions, withdrawals (SPEC §10).",
+    ),
+    "quote": ("hostctl.commands.quote", "app", "Quotes (presupuestos) for clients (SPEC §11)."),
     "config": ("hostctl.commands.config", "app", "Company settings kept in the database."),
     "log": ("hostctl.commands.audit_log", "log", "The audit log: who changed what and when."),
     "db": ("hostctl.commands.db", "app", "Database schema migrations."),

@@ -254,3 +254,27 @@ def ticket(t: Ticket) -> dict[str, Any]:
 
 def ticket_message(m: TicketMessage) -> dict[str, Any]:
     return {"author_kind": m.author_kind, "author": m.author, "body": m.body, "at": _ts(m.at)}
+
+
+def quote(q: Any, lines: list[Any]) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "client_id": q.client_id,
+        "status": q.status,
+        "valid_until": q.valid_until.isoformat(),
+        "currency": q.currency,
+        "total": _money(q.total_minor, q.currency),
+        "invoice_id": q.invoice_id,
+        "created_on": q.created_on.isoformat(),
+        "lines": [
+            {
+                "kind": x.kind,
+                "code": x.code,
+                "description": x.description,
+                "product": x.product_code,
+                "cycle": x.cycle,
+                "amount": _money(x.amount_minor, q.currency),
+            }
+            for x in lines
+        ],
+    }

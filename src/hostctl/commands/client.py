@@ -139,6 +139,9 @@ def edit(
         str | None,
         Opt(help="With --currency, for a client with credit: new-currency units per old unit."),
     ] = None,
+    referral_code: Annotated[
+        str | None, Opt(help="Attribute to the affiliate with this code (within 90 days).")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Change a client's data; alerts client.updated.
@@ -162,6 +165,10 @@ def edit(
             support_plan=support_plan,
             exchange_rate=exchange_rate,
         )
+        if referral_code is not None:
+            from hostctl.core import affiliates
+
+            client = affiliates.attribute(session, ctx, client_id, referral_code)
     _show(client, json_out, warnings)
 
 

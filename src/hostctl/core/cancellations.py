@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from hostctl.core import audit, catalogue, outbox, renewals, service_state
+from hostctl.core import affiliates, audit, catalogue, outbox, renewals, service_state
 from hostctl.core.bulk import update_ids
 from hostctl.core.context import Context
 from hostctl.core.invoices import InvoiceSpec, add_credit, cancel_invoices, load_invoices
@@ -347,6 +347,7 @@ def _refund(
     if returned >= paid_by_payments and paid_by_payments > 0:
         invoice.status = "refunded"
         session.add(invoice)
+        affiliates.reverse(session, ctx, invoice.id or 0, f"refund of service {service.id}")
     for refund in refunds:
         money = Money(refund.amount_minor, refund.currency)
         audit.record(

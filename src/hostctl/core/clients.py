@@ -173,7 +173,9 @@ def add_client(
     referrer_id = None
     if referral_code:
         referrer = session.exec(
-            select(Client).where(Client.referral_code == referral_code.strip())
+            select(Client).where(
+                Client.referral_code == referral_code.strip().upper().replace("-", "")
+            )
         ).first()
         if referrer is None:
             raise ValidationError(f"There is no affiliate with referral code {referral_code!r}.")

@@ -31,6 +31,7 @@ from hostctl.core import (
     invoices,
     outbox,
     payments,
+    quotes,
     service_state,
     settings,
     transfers,
@@ -324,6 +325,7 @@ def run_day(
     checkpoint()
     deleted = cancellations.delete_expired_domains(session, ctx, day)
     result.add(Actions(day, "delete-domain", deleted, lambda s: (s.client_id, s.id, s.domain)))
+    result.add(Actions.counted(day, "expire-quote", quotes.expire(session, ctx, day)))
     expired = transfers.expire_transfers(session, ctx)
     result.add(Actions.counted(day, "expire", expired, "transfer"))
     return result
@@ -353,6 +355,7 @@ COUNTS = {
     "end": "ended",
     "expire": "expired",
     "delete-domain": "domains_deleted",
+    "expire-quote": "quotes_expired",
 }
 
 
@@ -383,6 +386,7 @@ def run_daily(
         "ended": 0,
         "expired": 0,
         "domains_deleted": 0,
+        "quotes_expired": 0,
         "alerts_sent": 0,
         "days": [],
         "dry_run": dry_run,

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from hostctl.core import audit, outbox, renewals, service_state, settings
+from hostctl.core import affiliates, audit, outbox, renewals, service_state, settings
 from hostctl.core.clients import get_client, paypal_allowed
 from hostctl.core.context import Context
 from hostctl.core.invoices import (
@@ -38,7 +38,16 @@ from hostctl.core.invoices import (
 from hostctl.core.money import Money
 from hostctl.core.pricing import Line, list_subtotal_of_paid
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
-from hostctl.models import Client, Invoice, InvoiceLine, Payment, Product, Service, Upgrade
+from hostctl.models import (
+    Client,
+    Invoice,
+    InvoiceLine,
+    Pairing,
+    Payment,
+    Product,
+    Service,
+    Upgrade,
+)
 
 
 # --------------------------------------------------------------------------- issuing
@@ -224,7 +233,7 @@ def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
             continue
         if invoice.kind == "upgrade":
             continue  # applied below, once for the invoice
-        if invoice.kind == "order" and service.status == "pending":
+        if invoice.kind in ("order", "quote") and service.status == "pending":
             product = session.get(Product, service.product_code)
             if product is not None and product.activation == "instant":
                 service_state.activate(session, ctx, service, reason="first invoice paid")
@@ -259,6 +268,8 @@ def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
                 },
             )
     session.flush()
+    affiliates.earn(session, ctx, invoice)
+    _settle_paired(session, ctx, invoice)
     if invoice.kind == "upgrade":
         for upgrade in session.exec(
             select(Upgrade).where(Upgrade.invoice_id == invoice.id, Upgrade.status == "pending")
@@ -266,6 +277,29 @@ def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
             apply_upgrade(session, ctx, upgrade)
     service_state.reactivate_clear(session, ctx, [client.id or 0])
     service_state.lift_chargeback(session, ctx, [client.id or 0])
+
+
+def _settle_paired(session: Session, ctx: Context, invoice: Invoice) -> None:
+    """DSC-7: the free first invoice of a 2×1 is settled with the one that pays for both."""
+    pairing = session.exec(select(Pairing).where(Pairing.paying_invoice_id == invoice.id)).first()
+    if pairing is None:
+        return
+    free = locked_invoice(session, pairing.free_invoice_id)
+    if free.status != "unpaid":
+        return
+    free.status = "paid"
+    free.paid_on = ctx.today
+    session.add(free)
+    audit.record(
+        session,
+        ctx,
+        "invoice.paid_by_pairing",
+        "invoice",
+        free.id,
+        {"status": ["unpaid", "paid"], "paid_with": invoice.number},
+    )
+    session.flush()
+    settle(session, ctx, free)
 
 
 def apply_upgrade(session: Session, ctx: Context, upgrade: Upgrade) -> Service:
@@ -322,9 +356,14 @@ def cancel_invoice(session: Session, ctx: Context, invoice: Invoice, reason: str
             f"Invoice {invoice.number} is {invoice.status}; only unpaid invoices can be cancelled."
         )
     session.refresh(invoice)
-    if invoice.kind == "order":
+    if invoice.kind in ("order", "quote"):
         pending = [x.service_id for x in lines_of(session, invoice.id or 0) if x.service_id]
         service_state.cancel_pending(session, ctx, pending)
+    pairing = session.exec(select(Pairing).where(Pairing.paying_invoice_id == invoice.id)).first()
+    if pairing is not None:  # the free half of a 2×1 goes with it
+        free = session.get(Invoice, pairing.free_invoice_id)
+        if free is not None and free.status == "unpaid":
+            cancel_invoice(session, ctx, free, reason)
     return invoice
 
 
@@ -369,6 +408,8 @@ def chargeback(
                 session.delete(line)
         invoice.total_minor += payment.discount_minor
     was_paid = invoice.status == "paid"
+    if was_paid:
+        affiliates.reverse(session, ctx, invoice.id or 0, f"chargeback of payment {payment.id}")
     invoice.paid_minor -= payment.applied_minor
     invoice.status = "unpaid"
     invoice.paid_on = None

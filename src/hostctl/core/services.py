@@ -143,6 +143,7 @@ def place_order(
     *,
     extra: list[Line] | None = None,
     note: str | None = None,
+    kind: str = "order",
 ) -> tuple[list[Service], Invoice]:
     """Pending services and their first invoice, due the day it is issued (BIL-13); ``extra``
     lines (a quote's free-text items) go on the same invoice."""
@@ -170,7 +171,7 @@ def place_order(
         ctx,
         invoices.InvoiceSpec(
             client=client,
-            kind="order",
+            kind=kind,
             issue_date=ctx.today,
             due_date=ctx.today,
             lines=[*priced, *(extra or [])],

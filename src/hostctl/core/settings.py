@@ -96,6 +96,21 @@ def _methods(raw: str) -> list[str]:
     return items
 
 
+def _rate(raw: str) -> Decimal:
+    text = raw.strip()
+    if not text.isascii() or not re.fullmatch(r"\d+(\.\d+)?", text) or Decimal(text) <= 0:
+        raise ValueError("expected a rate above zero, like 0.025")
+    return Decimal(text)
+
+
+def exchange_rate(session: Session, source: str, target: str) -> Decimal | None:
+    """Units of ``target`` per unit of ``source`` (``exchange_rate.SRC.TGT``), or None."""
+    if source == target:
+        return Decimal(1)
+    value = get(session, f"exchange_rate.{source}.{target}")
+    return value if isinstance(value, Decimal) else None
+
+
 @dataclass(frozen=True)
 class SettingKind:
     default: str | None
@@ -125,6 +140,8 @@ KNOWN: dict[str, SettingKind] = {
     "smtp.username": SettingKind(None, _text, "SMTP login (password: HOSTCTL_SMTP_PASSWORD)"),
     "hooks.dir": SettingKind(None, _text, "folder of event hook executables"),
     "notify.max_attempts": SettingKind("8", _int(1, 100), "attempts before a message fails"),
+    "affiliate.commission_percent": SettingKind("10", _percent, "AFF-2 commission, per cent"),
+    "quote.valid_days": SettingKind("30", _int(1, 365), "days a quote stays open"),
 }
 
 # Families: a prefix followed by a currency code or a payment-method name.
@@ -132,11 +149,14 @@ FAMILIES: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "billing.restoration_fee.": ("currency", lambda raw: raw, "BIL-8 restoration fee"),
     "billing.chargeback_fee.": ("currency", lambda raw: raw, "BIL-9 chargeback fee"),
     "payment.discount.": ("method", _percent, "DSC-3 payment-method discount, per cent"),
+    "affiliate.min_withdrawal.": ("currency", lambda raw: raw, "AFF-3 minimum withdrawal"),
+    "exchange_rate.": ("pair", _rate, "units of the 2nd currency per unit of the 1st"),
 }
 FAMILY_DEFAULTS = {
     "billing.restoration_fee.USD": "100.00",
     "billing.chargeback_fee.USD": "25.00",
     "payment.discount.zelle": "10",
+    "affiliate.min_withdrawal.USD": "20.00",
 }
 
 
@@ -157,6 +177,14 @@ def _kind_for(key: str) -> SettingKind:
                     return money
 
                 return SettingKind(FAMILY_DEFAULTS.get(key), parse_money, help_text)
+            if what == "pair":
+                pair = suffix.split(".")
+                if len(pair) != 2 or any(c not in MINOR_DIGITS for c in pair) or pair[0] == pair[1]:
+                    raise ValidationError(
+                        f"Unknown currency pair {suffix!r} in setting {key!r}; "
+                        "write it like exchange_rate.UYU.USD."
+                    )
+                return SettingKind(None, parse, help_text)
             if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", suffix):
                 raise ValidationError(f"Unknown payment method {suffix!r} in setting {key!r}.")
             return SettingKind(FAMILY_DEFAULTS.get(key, "0"), parse, help_text)

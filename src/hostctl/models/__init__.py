@@ -40,6 +40,14 @@ if TYPE_CHECKING:
     )
     from hostctl.models.settings import Setting
     from hostctl.models.support import Ticket, TicketMessage, Transfer
+    from hostctl.models.trade import (
+        Commission,
+        Pairing,
+        Quote,
+        QuoteLine,
+        ReferralReward,
+        Withdrawal,
+    )
 
     metadata: MetaData
 
@@ -66,12 +74,19 @@ WHERE = {
     "Transfer": "support",
     "Ticket": "support",
     "TicketMessage": "support",
+    "ReferralReward": "trade",
+    "Pairing": "trade",
+    "Commission": "trade",
+    "Withdrawal": "trade",
+    "Quote": "trade",
+    "QuoteLine": "trade",
 }
 MODULES = sorted(set(WHERE.values()))
 
 __all__ = [
     "AuditEntry",
     "Client",
+    "Commission",
     "Contact",
     "CreditEntry",
     "DailyRun",
@@ -80,9 +95,13 @@ __all__ = [
     "InvoiceLine",
     "Lock",
     "OutboxMessage",
+    "Pairing",
     "Payment",
     "Product",
     "ProductPrice",
+    "Quote",
+    "QuoteLine",
+    "ReferralReward",
     "Refund",
     "Service",
     "Setting",
@@ -92,6 +111,7 @@ __all__ = [
     "Transfer",
     "UTCDateTime",
     "Upgrade",
+    "Withdrawal",
     "load_all",
     "metadata",
 ]

@@ -1,0 +1,72 @@
+"""hostctl promo: the referral month and the 2×1 for new clients."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hostctl.commands._common import JsonOpt, work
+
+app = typer.Typer(help="Promotions: referral month, 2×1 for new clients.", no_args_is_help=True)
+Opt = typer.Option
+
+
+@app.command("referral")
+def referral(
+    referrer: Annotated[int, Opt(help="The client who referred a friend.")],
+    referred: Annotated[int, Opt(help="The referred client (has paid an invoice).")],
+    service: Annotated[int, Opt(help="The referrer's active service that gets the month.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """A free month for a referred friend: the service's next due date one month later.
+
+    Example: hostctl promo referral --referrer 7 --referred 12 --service 31
+    """
+    from hostctl import output, views
+    from hostctl.core import promos
+
+    with work() as (session, ctx):
+        changed, reward = promos.referral_month(session, ctx, referrer, referred, service)
+        data = views.service(changed)
+    if json_out:
+        output.print_json(data)
+    else:
+        output.info(
+            f"Service {changed.id}: next due date {reward.old_due} → {reward.new_due} "
+            f"(referral of client {referred})."
+        )
+
+
+@app.command("two-for-one")
+def two_for_one(
+    client: Annotated[list[int], Opt(help="Each new client: --client A --client B (B's is free).")],
+    product: Annotated[str, Opt(help="The product both order.")],
+    cycle: Annotated[str, Opt(help="The cycle both order.")],
+    domain: Annotated[
+        list[str] | None, Opt(help="A's domain, then B's (when the product needs one).")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """2×1: two new clients order the same plan; B's first invoice is free and is settled
+    when A's is paid, so both start the same day.
+
+    Example: hostctl promo two-for-one --client 7 --client 8 --product hosting-basic --cycle annual
+    """
+    from hostctl import output, views
+    from hostctl.core import invoices, promos
+
+    with work() as (session, ctx):
+        made, bills = promos.two_for_one(session, ctx, client, product, cycle, domain)
+        data = {
+            "services": [views.service(s) for s in made],
+            "invoices": [views.invoice(i, invoices.lines_of(session, i.id or 0)) for i in bills],
+        }
+    if json_out:
+        output.print_json(data)
+        return
+    for inv in data["invoices"]:
+        output.print_line(
+            f"invoice {inv['number']} (client {inv['client_id']}): {inv['currency']} "
+            f"{inv['total']} due {inv['due_date']}"
+        )

@@ -1,0 +1,100 @@
+"""Tables: promotions, affiliates and quotes (SPEC DSC-6, DSC-7, §10, §11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Field
+
+from hostctl.models import services  # noqa: F401  (tables its foreign keys name)
+from hostctl.models.base import Table, _ts
+
+
+class ReferralReward(Table, table=True):
+    """DSC-6: a free month given to the referrer for one referred client (once each)."""
+
+    __tablename__ = "referral_rewards"
+    id: int | None = Field(default=None, primary_key=True)
+    referrer_id: int = Field(foreign_key="clients.id", index=True)
+    referred_id: int = Field(foreign_key="clients.id", unique=True)
+    service_id: int = Field(foreign_key="services.id")
+    old_due: dt.date
+    new_due: dt.date
+    given_on: dt.date
+    created_by: str
+    created_at: dt.datetime = _ts()
+
+
+class Pairing(Table, table=True):
+    """DSC-7: B's free first invoice, settled when A's is paid."""
+
+    __tablename__ = "pairings"
+    id: int | None = Field(default=None, primary_key=True)
+    paying_invoice_id: int = Field(foreign_key="invoices.id", unique=True)
+    free_invoice_id: int = Field(foreign_key="invoices.id", unique=True)
+    created_at: dt.datetime = _ts()
+
+
+class Commission(Table, table=True):
+    """AFF-2/AFF-4: an affiliate's share of a paid invoice of a referred client."""
+
+    __tablename__ = "commissions"
+    id: int | None = Field(default=None, primary_key=True)
+    affiliate_id: int = Field(foreign_key="clients.id", index=True)
+    invoice_id: int = Field(foreign_key="invoices.id", unique=True)
+    referred_id: int = Field(foreign_key="clients.id")
+    percent: str
+    base_minor: int  # what the invoice charged, in its own currency
+    base_currency: str
+    amount_minor: int | None = None  # in the affiliate's currency; None while waiting
+    currency: str  # the affiliate's
+    status: str = "earned"  # earned | waiting | reversed
+    earned_on: dt.date
+    reversed_on: dt.date | None = None
+    created_at: dt.datetime = _ts()
+
+
+class Withdrawal(Table, table=True):
+    """AFF-3: commissions taken out, as client credit or to a bank account."""
+
+    __tablename__ = "withdrawals"
+    id: int | None = Field(default=None, primary_key=True)
+    affiliate_id: int = Field(foreign_key="clients.id", index=True)
+    amount_minor: int
+    currency: str
+    to: str  # credit | bank
+    bank_account: str | None = None
+    requested_on: dt.date
+    created_by: str
+    created_at: dt.datetime = _ts()
+
+
+class Quote(Table, table=True):
+    """QUO-1/QUO-2: an offer to a client, accepted into an invoice."""
+
+    __tablename__ = "quotes"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="clients.id", index=True)
+    status: str = Field(default="pending", index=True)  # pending|accepted|declined|expired
+    currency: str
+    total_minor: int
+    valid_until: dt.date
+    invoice_id: int | None = Field(default=None, foreign_key="invoices.id")
+    created_on: dt.date
+    decided_on: dt.date | None = None
+    created_by: str
+    created_at: dt.datetime = _ts()
+
+
+class QuoteLine(Table, table=True):
+    __tablename__ = "quote_lines"
+    id: int | None = Field(default=None, primary_key=True)
+    quote_id: int = Field(foreign_key="quotes.id", index=True)
+    position: int
+    kind: str  # item | discount
+    code: str | None = None
+    description: str
+    product_code: str | None = None
+    cycle: str | None = None
+    quantity: int | None = None
+    amount_minor: int
