@@ -65,6 +65,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Affiliates: referral codes, commissions, withdrawals (SPEC §10).",
     ),
     "quote": ("hostctl.commands.quote", "app", "Quotes (presupuestos) for clients (SPEC §11)."),
+    "outage": ("hostctl.commands.uptime", "outage_app", "Outages of the servers (SPEC §11)."),
+    "uptime": (
+        "hostctl.commands.uptime",
+        "uptime_app",
+        "Monthly uptime per service and its credit (SPEC §11).",
+    ),
     "config": ("hostctl.commands.config", "app", "Company settings kept in the database."),
     "log": ("hostctl.commands.audit_log", "log", "The audit log: who changed what and when."),
     "db": ("hostctl.commands.db", "app", "Database schema migrations."),

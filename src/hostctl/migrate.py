@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 # The newest revision in migrations/versions; a test checks it matches alembic's head.
-HEAD = "0004_trade"
+HEAD = "0005_uptime"
 _PG_LOCK_KEY = 727_001
 
 

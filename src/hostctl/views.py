@@ -106,6 +106,7 @@ def service(s: Service) -> dict[str, Any]:
         "activation_due": s.activation_due.isoformat() if s.activation_due else None,
         "suspended_on": s.suspended_on.isoformat() if s.suspended_on else None,
         "ended_on": s.ended_on.isoformat() if s.ended_on else None,
+        "server": s.server,
     }
 
 
@@ -277,4 +278,31 @@ def quote(q: Any, lines: list[Any]) -> dict[str, Any]:
             }
             for x in lines
         ],
+    }
+
+
+def outage(o: Any) -> dict[str, Any]:
+    from hostctl.core.clock import to_local
+
+    begins, ends = to_local(o.starts_at), to_local(o.ends_at)
+    return {
+        "id": o.id,
+        "server": o.server,
+        "from": begins.isoformat(timespec="minutes"),
+        "to": ends.isoformat(timespec="minutes"),
+        "minutes": int((ends - begins).total_seconds() // 60),
+        "reason": o.reason,
+    }
+
+
+def uptime_credit(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "service_id": c.service_id,
+        "client_id": c.client_id,
+        "month": c.month,
+        "downtime_minutes": c.downtime_minutes,
+        "amount": _money(c.amount_minor, c.currency),
+        "currency": c.currency,
+        "date": c.given_on.isoformat(),
     }

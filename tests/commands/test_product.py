@@ -36,6 +36,7 @@ def test_add_prints_product(cli):
         "period_discount": True,
         "refundable": True,
         "upgrade_to": [],
+        "free_domain": None,
     }
     human = cli("product", "show", "hosting-basic").stdout
     assert "monthly_price    ARS 5000.00, USD 5.00\n" in human

@@ -138,7 +138,7 @@ def test_override_from_the_config_dir(config_dir: Path) -> None:
     )  # fmt: skip
 
     rows = {(r["key"], r["channel"]): r for r in templates.listing()}
-    assert len(rows) == 30
+    assert len(rows) == 34  # 17 templates (reminders per stage) × 2 channels
     assert rows[("invoice.created", "email")]["source"] == "override"
     assert rows[("invoice.created", "email")]["path"] == str(folder / "invoice.created.email.txt")
     assert rows[("invoice.cancelled", "email")]["source"] == "shipped"

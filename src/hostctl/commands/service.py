@@ -389,3 +389,17 @@ def revoke_cancel(service_id: ServiceId, json_out: JsonOpt = False) -> None:
     with work() as (session, ctx):
         service = cancellations.revoke_cancel(session, ctx, service_id)
     _print_service(service, json_out)
+
+
+@app.command("set-server")
+def set_server(
+    service_id: ServiceId,
+    name: Annotated[str, typer.Argument(help="The server it runs on, e.g. web3.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Record the server a service runs on (for uptime).  Example: hostctl service set-server 12 web3"""
+    from hostctl.core import uptime
+
+    with work() as (session, ctx):
+        service = uptime.set_server(session, ctx, service_id, name)
+    _print_service(service, json_out)

@@ -31,6 +31,7 @@ EVENTS = (
     "service.transferred",
     "quote.available",
     "domain.deleted",
+    "uptime.credited",
 )
 CHANNELS = ("whatsapp", "email", "hook")
 REMINDER_STAGES = ("first", "second", "final")

@@ -142,6 +142,7 @@ KNOWN: dict[str, SettingKind] = {
     "notify.max_attempts": SettingKind("8", _int(1, 100), "attempts before a message fails"),
     "affiliate.commission_percent": SettingKind("10", _percent, "AFF-2 commission, per cent"),
     "quote.valid_days": SettingKind("30", _int(1, 365), "days a quote stays open"),
+    "uptime.target_percent": SettingKind("99.89", _percent, "UPT-1 monthly uptime target"),
 }
 
 # Families: a prefix followed by a currency code or a payment-method name.

@@ -239,6 +239,8 @@ def values(
             "dominio": domain,
             "motivo": REASONS.get(_text(payload.get("reason")), _text(payload.get("reason"))),
             "presupuesto": _text(payload.get("quote_id")),
+            "mes": _text(payload.get("month")),
+            "disponibilidad": _text(payload.get("uptime")),
             "campos": ", ".join(FIELDS.get(str(f), str(f)) for f in payload.get("fields") or []),
             "titular_anterior": _text(payload.get("from_name")),
             "titular_nuevo": _text(payload.get("to_name")),

@@ -42,10 +42,12 @@ if TYPE_CHECKING:
     from hostctl.models.support import Ticket, TicketMessage, Transfer
     from hostctl.models.trade import (
         Commission,
+        Outage,
         Pairing,
         Quote,
         QuoteLine,
         ReferralReward,
+        UptimeCredit,
         Withdrawal,
     )
 
@@ -80,6 +82,8 @@ WHERE = {
     "Withdrawal": "trade",
     "Quote": "trade",
     "QuoteLine": "trade",
+    "Outage": "trade",
+    "UptimeCredit": "trade",
 }
 MODULES = sorted(set(WHERE.values()))
 
@@ -94,6 +98,7 @@ __all__ = [
     "InvoiceCounter",
     "InvoiceLine",
     "Lock",
+    "Outage",
     "OutboxMessage",
     "Pairing",
     "Payment",
@@ -111,6 +116,7 @@ __all__ = [
     "Transfer",
     "UTCDateTime",
     "Upgrade",
+    "UptimeCredit",
     "Withdrawal",
     "load_all",
     "metadata",

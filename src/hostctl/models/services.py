@@ -46,6 +46,7 @@ class Service(Table, table=True):
     suspended_on: dt.date | None = None
     ended_on: dt.date | None = None
     deleted_on: dt.date | None = None  # an expired domain removed from the registry (CAN-4)
+    server: str | None = None  # the server it runs on (UPT-1)
     created_on: dt.date
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()

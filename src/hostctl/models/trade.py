@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
 from hostctl.models import services  # noqa: F401  (tables its foreign keys name)
@@ -98,3 +99,33 @@ class QuoteLine(Table, table=True):
     cycle: str | None = None
     quantity: int | None = None
     amount_minor: int
+
+
+class Outage(Table, table=True):
+    """UPT-1: a server down from ``starts_at`` to ``ends_at`` (UTC)."""
+
+    __tablename__ = "outages"
+    id: int | None = Field(default=None, primary_key=True)
+    server: str = Field(index=True)
+    starts_at: dt.datetime = _ts()
+    ends_at: dt.datetime = _ts()
+    reason: str | None = None
+    created_by: str
+    created_at: dt.datetime = _ts()
+
+
+class UptimeCredit(Table, table=True):
+    """UPT-2: the credit given for a service's month below the uptime target (once)."""
+
+    __tablename__ = "uptime_credits"
+    __table_args__ = (sa.UniqueConstraint("service_id", "month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="services.id", index=True)
+    client_id: int = Field(foreign_key="clients.id")
+    month: str  # YYYY-MM
+    downtime_minutes: int
+    amount_minor: int
+    currency: str
+    given_on: dt.date
+    created_by: str
+    created_at: dt.datetime = _ts()

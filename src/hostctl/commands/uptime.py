@@ -1,0 +1,115 @@
+"""hostctl outage / uptime: outages per server, monthly uptime and its credit (SPEC §11)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hostctl.commands._common import JsonOpt, work
+
+outage_app = typer.Typer(help="Outages of the servers.", no_args_is_help=True)
+uptime_app = typer.Typer(help="Monthly uptime per service and its credit.", no_args_is_help=True)
+Opt = typer.Option
+OUTAGE_COLUMNS = [
+    ("id", "id"),
+    ("server", "server"),
+    ("from", "from"),
+    ("to", "to"),
+    ("minutes", "minutes"),
+    ("reason", "reason"),
+]
+UPTIME_COLUMNS = [
+    ("service_id", "service"),
+    ("client_id", "client"),
+    ("server", "server"),
+    ("downtime_minutes", "down (min)"),
+    ("uptime", "uptime %"),
+    ("below", "below"),
+]
+
+
+@outage_app.command("add")
+def add(
+    server: Annotated[str, Opt(help="The server that was down.")],
+    from_: Annotated[str, Opt("--from", help="When it went down (ISO 8601; company time).")],
+    to: Annotated[str, Opt("--to", help="When it came back.")],
+    reason: Annotated[str | None, Opt(help="What happened.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record an outage of a server.
+
+    Example: hostctl outage add --server web3 --from 2027-03-04T02:10 --to 2027-03-04T03:40
+    """
+    from hostctl import output, views
+    from hostctl.core import uptime
+
+    with work() as (session, ctx):
+        data = views.outage(uptime.add_outage(session, ctx, server, from_, to, reason))
+    if json_out:
+        output.print_json(data)
+    else:
+        output.print_record(data)
+
+
+@outage_app.command("list")
+def list_(
+    server: Annotated[str | None, Opt(help="Only this server.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Outages, oldest first.  Example: hostctl outage list --server web3"""
+    from hostctl import output, views
+    from hostctl.core import uptime
+
+    with work(readonly=True) as (session, _):
+        rows = [views.outage(o) for o in uptime.list_outages(session, server=server)]
+    if json_out:
+        output.print_json(rows)
+    else:
+        output.print_table(rows, OUTAGE_COLUMNS)
+
+
+@uptime_app.command("report")
+def report(
+    month: Annotated[str, Opt(help="The month, YYYY-MM (company time zone).")],
+    below: Annotated[bool, Opt("--below", help="Only services below the target.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Each service's uptime in a month and whether it fell below the target (99.89 %).
+
+    Example: hostctl uptime report --month 2027-03 --below
+    """
+    from hostctl import output
+    from hostctl.core import uptime
+
+    with work(readonly=True) as (session, _):
+        data = uptime.report(session, month, below=below)
+    if json_out:
+        output.print_json(data)
+    else:
+        output.print_table(
+            data["services"], UPTIME_COLUMNS, title=f"{data['month']} (target {data['target']} %)"
+        )
+
+
+@uptime_app.command("credit")
+def credit(
+    service_id: Annotated[int, typer.Argument(help="Service id.")],
+    month: Annotated[str, Opt(help="The month below the target, YYYY-MM.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Credit the client for a month below the uptime target, once per service and month.
+
+    Example: hostctl uptime credit 12 --month 2027-03
+    """
+    from hostctl import output, views
+    from hostctl.core import uptime
+
+    with work() as (session, ctx):
+        data = views.uptime_credit(uptime.credit(session, ctx, service_id, month))
+    if json_out:
+        output.print_json(data)
+    else:
+        output.info(
+            f"Service {service_id}: {data['currency']} {data['amount']} credited for {month}."
+        )
