@@ -279,3 +279,80 @@ def test_sla_report_refusals(
     result = cli("ticket", "sla-report", *args)
     assert result.exit_code == code
     assert result.stderr == stderr
+
+
+def test_full_plan_p1_is_measured_in_clock_minutes_across_midnight_and_a_weekend(cli):
+    """SLA-4: a P1 ticket of a full-plan client runs around the clock; its first response
+    is reported in clock minutes (not 0 business minutes) and met or breached by them."""
+    client = cli.json(
+        "client",
+        "add",
+        "--name",
+        "Full",
+        "--email",
+        "full@example.com",
+        "--support-plan",
+        "full",
+    )["id"]
+    friday_night = cli.json(
+        "ticket",
+        "open",
+        "--client",
+        str(client),
+        "--subject",
+        "caído",
+        "--category",
+        "sla2",
+        "--priority",
+        "p1",
+        now="2026-05-22T23:50:00-03:00",
+    )
+    assert friday_night["first_response_due"] == "2026-05-23T00:20:00-03:00"
+    cli(
+        "ticket",
+        "reply",
+        friday_night["code"],
+        "--by",
+        "staff",
+        "--message",
+        "mirando",
+        now="2026-05-23T00:15:00-03:00",
+    )
+    saturday = cli.json(
+        "ticket",
+        "open",
+        "--client",
+        str(client),
+        "--subject",
+        "otra vez",
+        "--category",
+        "sla2",
+        "--priority",
+        "p1",
+        now="2026-05-23T10:00:00-03:00",
+    )
+    cli(
+        "ticket",
+        "reply",
+        saturday["code"],
+        "--by",
+        "staff",
+        "--message",
+        "ya",
+        now="2026-05-23T10:40:00-03:00",
+    )
+    report = cli.json(
+        "ticket",
+        "sla-report",
+        "--from",
+        "2026-05-22",
+        "--to",
+        "2026-05-25",
+        now="2026-05-25T12:00:00-03:00",
+    )
+    assert report["first_response"] == {
+        "met": 1,
+        "breached": 1,
+        "pending": 0,
+        "median_minutes": 32.5,
+    }  # 25 and 40 minutes

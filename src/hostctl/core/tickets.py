@@ -51,6 +51,12 @@ def business_calendar(session: Session) -> BusinessCalendar:
     return calendar_for(str(settings.get(session, "calendar.holidays_country")))
 
 
+def runs_around_the_clock(plan: str, category: str, priority: str) -> bool:
+    """SLA-4: a full-plan client's P1 ticket runs on the clock, not business hours — never
+    an SLA4 one ("NO brindamos respuestas a SLA4 fuera del horario comercial")."""
+    return plan == "full" and priority == "p1" and category != "sla4"
+
+
 def first_response_due(
     cal: BusinessCalendar, opened_at: dt.datetime, *, plan: str, category: str, priority: str
 ) -> dt.datetime:
@@ -58,8 +64,7 @@ def first_response_due(
     candidates = [cal.add_business_minutes(opened_at, FIRST_RESPONSE_MINUTES[plan])]
     if category == "sla4":
         candidates.append(cal.add_business_minutes(opened_at, SLA4_MINUTES))
-    elif plan == "full" and priority == "p1":
-        # Never for SLA4: "NO brindamos respuestas a SLA4 fuera del horario comercial".
+    elif runs_around_the_clock(plan, category, priority):
         wall = opened_at.astimezone(COMPANY_TZ) + dt.timedelta(minutes=FULL_P1_WALL_MINUTES)
         candidates.append(wall)
     return min(candidates)
@@ -306,6 +311,21 @@ def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
+def around_the_clock(ticket: Ticket) -> bool:
+    return runs_around_the_clock(ticket.support_plan, ticket.category, ticket.priority)
+
+
+def first_response_minutes(ticket: Ticket, cal: BusinessCalendar, answered: dt.datetime) -> int:
+    """Minutes to the first response: clock minutes for a ticket that runs around the clock,
+    business minutes otherwise (SLA-6)."""
+    opened = _as_utc(ticket.opened_at)
+    done = _as_utc(answered)
+    assert opened is not None and done is not None
+    if around_the_clock(ticket):
+        return max(int((done - opened).total_seconds() // 60), 0)
+    return cal.business_minutes_between(ticket.opened_at, answered)
+
+
 def first_response_state(ticket: Ticket, now: dt.datetime) -> str:
     """met, breached or pending. A ticket closed without a staff reply was answered by
     its closing."""
@@ -336,7 +356,7 @@ def _summary(tickets: list[Ticket], cal: BusinessCalendar, now: dt.datetime) -> 
         resolution[resolution_state(ticket, now)] += 1
         answered = ticket.first_response_at or ticket.closed_at
         if answered is not None:
-            minutes.append(cal.business_minutes_between(ticket.opened_at, answered))
+            minutes.append(first_response_minutes(ticket, cal, answered))
     median: float | int | None = None
     if minutes:
         value = statistics.median(minutes)
