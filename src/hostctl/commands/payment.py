@@ -20,6 +20,9 @@ def add(
     amount: Annotated[str, Opt(help="Amount received, e.g. 96.00 (dot for decimals).")],
     method: Annotated[str, Opt(help="card, paypal, mercadopago, zelle, bank-transfer, …")],
     reference: Annotated[str | None, Opt(help="Bank or gateway reference.")] = None,
+    duplicate_ok: Annotated[
+        bool, Opt("--duplicate-ok", help="Record it although its reference is already recorded.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Record a payment; excess goes to credit; paying activates or renews services.
@@ -32,7 +35,7 @@ def add(
     with work() as (session, ctx):
         target = invoices.find_invoice(session, invoice)
         payment, paid = payments.add_payment(
-            session, ctx, target.id or 0, amount, method, reference
+            session, ctx, target.id or 0, amount, method, reference, duplicate_ok=duplicate_ok
         )
         data = {
             "payment": views.payment(payment),
@@ -84,3 +87,52 @@ def chargeback(
             f"Payment {payment_id} reversed; invoice {data['invoice']['number']} is "
             f"unpaid again; {fee_text}."
         )
+
+
+@app.command("list")
+def list_(
+    client: Annotated[int | None, Opt(help="Only this client's payments.")] = None,
+    invoice: Annotated[str | None, Opt(help="Only this invoice's (id or number).")] = None,
+    method: Annotated[str | None, Opt(help="Only this method.")] = None,
+    from_: Annotated[str | None, Opt("--from", help="From this day (YYYY-MM-DD).")] = None,
+    to: Annotated[str | None, Opt("--to", help="Up to this day.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Payments received, oldest first, with their ids (a chargeback needs one).
+
+    Example: hostctl payment list --client 7 --from 2026-01-01
+    """
+    from hostctl import output, views
+    from hostctl.core import invoices, payments
+    from hostctl.core.clock import parse_date
+
+    with work(readonly=True) as (session, _):
+        invoice_id = invoices.find_invoice(session, invoice).id if invoice else None
+        rows = [
+            views.payment(p)
+            for p in payments.list_payments(
+                session,
+                client_id=client,
+                invoice_id=invoice_id,
+                method=method,
+                start=parse_date(from_, what="--from") if from_ else None,
+                end=parse_date(to, what="--to") if to else None,
+            )
+        ]
+    if json_out:
+        output.print_json(rows)
+        return
+    output.print_table(
+        rows,
+        [
+            ("id", "id"),
+            ("date", "date"),
+            ("invoice_id", "invoice"),
+            ("client_id", "client"),
+            ("method", "method"),
+            ("reference", "reference"),
+            ("currency", "cur"),
+            ("amount", "amount"),
+            ("status", "status"),
+        ],
+    )

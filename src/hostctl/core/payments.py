@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hostctl.core import affiliates, audit, outbox, renewals, service_state, settings
 from hostctl.core.clients import get_client, paypal_allowed
@@ -88,6 +88,8 @@ def add_payment(
     amount_text: str,
     method: str,
     reference: str | None = None,
+    *,
+    duplicate_ok: bool = False,
 ) -> tuple[Payment, Invoice]:
     invoice = locked_invoice(session, invoice_id)
     client = get_client(session, invoice.client_id)
@@ -108,6 +110,15 @@ def add_payment(
     amount = Money.parse(amount_text, invoice.currency)
     if not amount.is_positive():
         raise ValidationError("A payment must be more than zero.")
+    reference = " ".join((reference or "").split()) or None
+    if reference and not duplicate_ok:
+        same = find_by_reference(session, method, reference)
+        if same is not None:
+            raise BusinessRuleError(
+                f"Payment {same.id} ({method} {same.reference}, {same.paid_on}, invoice "
+                f"{same.invoice_id}) already has this reference; if this is another payment, "
+                "add --duplicate-ok."
+            )
     lines = lines_of(session, invoice.id or 0)
     discount = _method_discount(session, client, invoice, lines, method, amount)
     if discount is not None:
@@ -191,6 +202,49 @@ def add_payment(
     if became_paid:
         settle(session, ctx, invoice)
     return payment, invoice
+
+
+def find_by_reference(session: Session, method: str, reference: str) -> Payment | None:
+    """A payment already recorded with this method and reference (case and spaces aside)."""
+    key = " ".join(reference.split()).lower()
+    for payment in session.exec(
+        select(Payment).where(Payment.method == method, col(Payment.reference).is_not(None))
+    ).all():
+        if " ".join((payment.reference or "").split()).lower() == key:
+            return payment
+    return None
+
+
+def list_payments(
+    session: Session,
+    *,
+    client_id: int | None = None,
+    invoice_id: int | None = None,
+    method: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[Payment]:
+    if method is not None:
+        methods = settings.payment_methods(session)
+        method = method.strip().lower()
+        if method not in methods:
+            raise ValidationError(
+                f"Unknown payment method {method!r}; use one of {', '.join(methods)}."
+            )
+    if start and end and end < start:
+        raise ValidationError(f"The period ends ({end}) before it starts ({start}).")
+    stmt = select(Payment)
+    if client_id:
+        stmt = stmt.where(Payment.client_id == client_id)
+    if invoice_id:
+        stmt = stmt.where(Payment.invoice_id == invoice_id)
+    if method:
+        stmt = stmt.where(Payment.method == method)
+    if start:
+        stmt = stmt.where(Payment.paid_on >= start)
+    if end:
+        stmt = stmt.where(Payment.paid_on <= end)
+    return list(session.exec(stmt.order_by(col(Payment.paid_on), col(Payment.id))).all())
 
 
 def _method_discount(

@@ -1,0 +1,94 @@
+"""payment list and the guard against a payment entered twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from billing_helpers import add_client, order, setup_catalogue
+
+
+@pytest.fixture
+def shop(cli, tmp_path):
+    setup_catalogue(cli, tmp_path)
+    return cli
+
+
+def _pay(shop, invoice, amount, ref, today, *extra):
+    return shop(
+        "payment",
+        "add",
+        "--invoice",
+        str(invoice),
+        "--amount",
+        amount,
+        "--method",
+        "bank-transfer",
+        "--reference",
+        ref,
+        "--json",
+        *extra,
+        today=today,
+    )
+
+
+def test_a_reference_already_recorded_is_refused_unless_duplicate_ok(shop):
+    ana = add_client(shop, "ana@example.com")
+    first = order(shop, ana, "hosting-basic", "annual", "2026-02-01")["invoice"]
+    second = order(shop, ana, "hosting-basic", "annual", "2026-02-01")["invoice"]
+    assert _pay(shop, first["id"], "40.00", "BT-0091", "2026-02-02").exit_code == 0
+    again = _pay(shop, second["id"], "40.00", " bt-0091 ", "2026-02-03")
+    assert (again.exit_code, again.stderr) == (
+        1,
+        "error: Payment 1 (bank-transfer BT-0091, 2026-02-02, invoice 1) already has this "
+        "reference; if this is another payment, add --duplicate-ok.\n",
+    )
+    assert shop.json("invoice", "show", str(second["id"]))["amount_due"] == "96.00"
+    forced = _pay(shop, second["id"], "40.00", "BT-0091", "2026-02-03", "--duplicate-ok")
+    assert forced.exit_code == 0, forced.stderr
+    other_method = shop(
+        "payment",
+        "add",
+        "--invoice",
+        str(second["id"]),
+        "--amount",
+        "1.00",
+        "--method",
+        "cash",
+        "--reference",
+        "BT-0091",
+    )
+    assert other_method.exit_code == 0
+
+
+def test_payment_list_filters_by_client_invoice_method_and_dates(shop):
+    ana = add_client(shop, "ana@example.com")
+    bea = add_client(shop, "bea@example.com")
+    a_inv = order(shop, ana, "hosting-basic", "annual", "2026-02-01")["invoice"]
+    b_inv = order(shop, bea, "hosting-basic", "annual", "2026-02-01")["invoice"]
+    _pay(shop, a_inv["id"], "50.00", "A-1", "2026-02-01")
+    shop.json(
+        "payment",
+        "add",
+        "--invoice",
+        a_inv["number"],
+        "--amount",
+        "46.00",
+        "--method",
+        "cash",
+        today="2026-02-10",
+    )
+    _pay(shop, b_inv["id"], "96.00", "B-1", "2026-02-20")
+    everyone = shop.json("payment", "list")
+    assert [(p["id"], p["client_id"], p["amount"], p["date"]) for p in everyone] == [
+        (1, ana, "50.00", "2026-02-01"),
+        (2, ana, "46.00", "2026-02-10"),
+        (3, bea, "96.00", "2026-02-20"),
+    ]
+    assert [p["id"] for p in shop.json("payment", "list", "--client", str(ana))] == [1, 2]
+    assert [p["id"] for p in shop.json("payment", "list", "--invoice", a_inv["number"])] == [1, 2]
+    assert [p["id"] for p in shop.json("payment", "list", "--method", "cash")] == [2]
+    assert [
+        p["id"] for p in shop.json("payment", "list", "--from", "2026-02-05", "--to", "2026-02-15")
+    ] == [2]
+    bad = shop("payment", "list", "--method", "bitcoin")
+    assert bad.exit_code == 1 and bad.stderr.startswith("error: Unknown payment method 'bitcoin'")
