@@ -96,3 +96,13 @@ def warn(message: str) -> None:
 
 def error(message: str) -> None:
     sys.stderr.write(f"error: {message}\n")
+
+
+def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Rows as CSV on stdout (a header, then one line a row)."""
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])

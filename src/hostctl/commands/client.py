@@ -105,21 +105,106 @@ def list_(
 def show(client_id: ClientId, json_out: JsonOpt = False) -> None:
     """Show one client with its contacts.  Example: hostctl client show 7 --json"""
     from hostctl import output, views
-    from hostctl.core import clients
+    from hostctl.core import clients, invoices, payments, services, tickets, transfers
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, ctx):
         client = clients.get_client(session, client_id)
         data = views.client(client)
         data["contacts"] = [views.contact(c) for c in clients.contacts(session, client_id)]
+        data["services"] = [
+            views.service(s) for s in services.list_services(session, client_id=client_id)
+        ]
+        data["unpaid_invoices"] = [
+            views.invoice(i, invoices.lines_of(session, i.id or 0))
+            for i in invoices.list_invoices(session, client_id=client_id, status="unpaid")
+        ]
+        data["recent_payments"] = [
+            views.payment(p) for p in payments.list_payments(session, client_id=client_id)[-10:]
+        ]
+        data["open_tickets"] = [
+            views.ticket(t)
+            for t in tickets.list_tickets(session, ctx, client_id=client_id)
+            if t.status != "closed"
+        ]
+        data["pending_transfers"] = [
+            views.transfer(t)
+            for t in transfers.list_transfers(session, client_id=client_id, status="pending")
+        ]
     if json_out:
         output.print_json(data)
         return
-    contacts = data.pop("contacts")
+    sections = {
+        k: data.pop(k)
+        for k in (
+            "contacts",
+            "services",
+            "unpaid_invoices",
+            "recent_payments",
+            "open_tickets",
+            "pending_transfers",
+        )
+    }
     output.print_record(data)
-    for c in contacts:
+    for c in sections["contacts"]:
         output.print_line(
             f"contact {c['id']}: {c['name']} <{c['email']}> rights: {', '.join(c['rights']) or '—'}"
         )
+    for s in sections["services"]:
+        output.print_line(
+            f"service {s['id']}: {s['product']} {s['cycle']} {s['status']} due {s['next_due_date']}"
+        )
+    for i in sections["unpaid_invoices"]:
+        output.print_line(
+            f"unpaid {i['number']}: {i['currency']} {i['amount_due']} due {i['due_date']}"
+        )
+    for p in sections["recent_payments"]:
+        output.print_line(f"payment {p['id']}: {p['date']} {p['method']} {p['amount']}")
+    for t in sections["open_tickets"]:
+        output.print_line(f"ticket {t['code']}: {t['status']}")
+    for t in sections["pending_transfers"]:
+        output.print_line(f"transfer {t['id']}: service {t['service_id']} pending")
+
+
+@app.command("statement")
+def statement(
+    client_id: ClientId,
+    from_: Annotated[str | None, Opt("--from", help="From this day (YYYY-MM-DD).")] = None,
+    to: Annotated[str | None, Opt("--to", help="Up to this day.")] = None,
+    csv_out: Annotated[bool, Opt("--csv", help="CSV for the accountant.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Invoices, payments, refunds and credit in date order with a running balance
+    (what the client owes less its credit).
+
+    Example: hostctl client statement 7 --from 2026-01-01 --csv > ana.csv
+    """
+    from hostctl import output
+    from hostctl.core import statements
+    from hostctl.core.clock import parse_date
+
+    with work(readonly=True) as (session, _):
+        data = statements.statement(
+            session,
+            client_id,
+            start=parse_date(from_, what="--from") if from_ else None,
+            end=parse_date(to, what="--to") if to else None,
+        )
+    columns = [
+        ("date", "date"),
+        ("kind", "kind"),
+        ("ref", "ref"),
+        ("description", "description"),
+        ("amount", "amount"),
+        ("balance", "balance"),
+    ]
+    if json_out:
+        output.print_json(data)
+    elif csv_out:
+        output.print_csv(data["entries"], [key for key, _ in columns])
+    else:
+        output.print_line(f"opening balance {data['currency']} {data['opening_balance']}")
+        output.print_table(data["entries"], columns)
+        output.print_line(f"closing balance {data['currency']} {data['closing_balance']}")
 
 
 @app.command("edit")
