@@ -71,6 +71,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "uptime_app",
         "Monthly uptime per service and its credit (SPEC §11).",
     ),
+    "why": (
+        "hostctl.commands.why",
+        "app",
+        "Why a service, invoice or client is as it is, and what happens next.",
+    ),
     "config": ("hostctl.commands.config", "app", "Company settings kept in the database."),
     "log": ("hostctl.commands.audit_log", "log", "The audit log: who changed what and when."),
     "db": ("hostctl.commands.db", "app", "Database schema migrations."),

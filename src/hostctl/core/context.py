@@ -22,12 +22,12 @@ class Context:
         now = clock.now()
         return cls(staff=staff, today=clock.today(), now=now)
 
-    def on(self, day: dt.date) -> Context:
-        """The same actor acting on another effective date (``daily`` catching up)."""
+    def on(self, day: dt.date, *, staff: str | None = None) -> Context:
+        """The same actor (or ``staff``) acting on another effective date (``daily``)."""
         from hostctl.core.clock import COMPANY_TZ
 
         moment = dt.datetime.combine(day, dt.time(0, 5), tzinfo=COMPANY_TZ)
-        return Context(staff=self.staff, today=day, now=moment)
+        return Context(staff=staff or self.staff, today=day, now=moment)
 
 
 def _login_name() -> str:

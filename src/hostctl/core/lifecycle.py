@@ -59,6 +59,7 @@ from hostctl.models import DailyRun, Product
 REMINDERS = (("first", 10, 1), ("second", 5, 2), ("final", 1, 3))
 SUSPEND_AFTER_DAYS = 2
 CLIENT_SUSPEND_BUSINESS_DAYS = 5
+DAILY_STAFF = "daily"  # who the audit log names for what the automation did (WHY-1)
 __all__ = ["Action", "Actions", "DayResult", "generate_renewals", "run_daily", "run_day"]
 
 
@@ -136,10 +137,38 @@ def send_reminders(session: Session, ctx: Context, day: dt.date) -> Actions:
     )
 
 
-# --------------------------------------------------------------------------- D+2, 5th bd
+# --------------------------------------------------------------------------- the days
+# Each rule's day for a due date D, and the cutoff the rule selects by on a given day: the
+# one pair of definitions that `daily` acts on and `why` predicts from.
+def reminder_days(due: dt.date) -> list[tuple[str, dt.date]]:
+    return [(stage, due - dt.timedelta(days=days)) for stage, days, _ in REMINDERS]
+
+
+def suspension_day(due: dt.date) -> dt.date:
+    """D+2: the day a service unpaid since ``due`` is suspended."""
+    return due + dt.timedelta(days=SUSPEND_AFTER_DAYS)
+
+
 def suspension_cutoff(day: dt.date) -> dt.date:
     """The latest due date whose service is suspended on ``day`` (D+2)."""
     return day - dt.timedelta(days=SUSPEND_AFTER_DAYS)
+
+
+def client_suspension_day(cal: BusinessCalendar, due: dt.date) -> dt.date:
+    """The 5th business day after ``due``: every service of the debtor is suspended."""
+    return cal.add_business_days(due, CLIENT_SUSPEND_BUSINESS_DAYS)
+
+
+def termination_days(session: Session) -> int:
+    return int(settings.get(session, "billing.termination_days_after"))
+
+
+def termination_day(session: Session, due: dt.date) -> dt.date:
+    """D+25: the day a service unpaid since ``due`` is terminated."""
+    return due + dt.timedelta(days=termination_days(session))
+
+
+# --------------------------------------------------------------------------- D+2, 5th bd
 
 
 def suspend_overdue(session: Session, ctx: Context, day: dt.date, *, keep: bool = True) -> Actions:
@@ -158,7 +187,7 @@ def suspend_overdue(session: Session, ctx: Context, day: dt.date, *, keep: bool 
 def debtor_cutoff(cal: BusinessCalendar, day: dt.date) -> dt.date:
     """The latest due date D whose 5th business day after is on or before ``day``."""
     candidate = day
-    while cal.add_business_days(candidate, CLIENT_SUSPEND_BUSINESS_DAYS) > day:
+    while client_suspension_day(cal, candidate) > day:
         candidate -= dt.timedelta(days=1)
     return candidate
 
@@ -320,8 +349,7 @@ def run_day(
     checkpoint()
     result.add(suspend_debtors(session, ctx, day, cal, keep=keep))
     checkpoint()
-    days = int(settings.get(session, "billing.termination_days_after"))
-    result.add(terminate_overdue(session, ctx, day, days))
+    result.add(terminate_overdue(session, ctx, day, termination_days(session)))
     checkpoint()
     deleted = cancellations.delete_expired_domains(session, ctx, day)
     result.add(Actions(day, "delete-domain", deleted, lambda s: (s.client_id, s.id, s.domain)))
@@ -413,7 +441,7 @@ def run_daily(
                 session.commit()
 
         for day in days:
-            dctx = ctx.on(day)
+            dctx = ctx.on(day, staff=DAILY_STAFF)
             result = run_day(session, dctx, checkpoint, keep=keep_actions)
             counts: dict[str, int] = {}
             for kind, n in result.counts.items():

@@ -59,6 +59,16 @@ _RENEWAL_COLS = (
 )
 
 
+def notice_days(session: Session) -> int:
+    """N of D−N: the renewal invoice of a period starting on D is made on D − N."""
+    return int(settings.get(session, "billing.renewal_days_before"))
+
+
+def renewal_day(session: Session, due: dt.date) -> dt.date:
+    """The day ``generate_renewals`` first takes a period starting on ``due``."""
+    return due - dt.timedelta(days=notice_days(session))
+
+
 def generate_renewals(
     session: Session,
     ctx: Context,
@@ -73,7 +83,7 @@ def generate_renewals(
     """Renewal invoices for every period that starts within the notice window of ``day``:
     the ``NewInvoice`` records, or with ``keep=False`` only how many (``range(n)``, so a
     first day of tens of thousands of invoices does not hold them all)."""
-    horizon = day + dt.timedelta(days=int(settings.get(session, "billing.renewal_days_before")))
+    horizon = day + dt.timedelta(days=notice_days(session))
     invoiced = exists().where(
         LINES.c.service_id == SERVICES.c.id,
         LINES.c.period_start == SERVICES.c.next_due_date,

@@ -1,0 +1,247 @@
+"""Why (SPEC WHY-1): what happened to a service, an invoice or a client, when, by whom and
+under which rule — from the audit log — and what is scheduled next, with its date and what
+would stop it. The dates come from the functions ``daily`` decides by
+(``lifecycle.suspension_day`` …, ``renewals.renewal_day``), never from a second copy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from hostctl.core import lifecycle, renewals, settings
+from hostctl.core.calendar import calendar_for
+from hostctl.core.clients import get_client
+from hostctl.core.context import Context
+from hostctl.core.invoices import get_invoice
+from hostctl.core.money import Money
+from hostctl.core.rows import SERVICES
+from hostctl.errors import NotFoundError, ValidationError
+from hostctl.models import AuditEntry, Invoice, InvoiceLine, Quote, Service
+
+ENTITIES = ("service", "invoice", "client")
+RULES = {  # audit action (and its "rule") → the rule it follows, in the company's words
+    "service.order": ("BIL-13", "ordered: pending until its first invoice is paid"),
+    "service.activate": ("BIL-12", "activated: its first period starts that day"),
+    "service.renewed": ("BIL-6", "renewed: the invoice was paid, the due date moved a cycle"),
+    ("service.suspend", "D+2"): ("§4 D+2", "suspended: its invoice unpaid 2 days after due"),
+    ("service.suspend", "5th business day"): (
+        "§4 5th business day",
+        "suspended: the client owed an invoice 5 business days after its due date",
+    ),
+    "service.suspend": ("BIL-9", "suspended"),
+    "service.reactivate": ("BIL-6", "reactivated: nothing overdue remained"),
+    "service.unsuspend": ("staff", "the abuse suspension was lifted"),
+    ("service.terminate", "D+25"): ("§4 D+25", "terminated: unpaid 25 days after due"),
+    "service.terminate": ("BIL-9", "terminated"),
+    "service.end": ("CAN-1", "ended at the end of its period, not renewed"),
+    "service.cancel": ("CAN-1", "cancelled at the client's request"),
+    "service.revoke_cancel": ("CAN-6", "the cancellation was revoked"),
+    "service.upgrade_requested": ("UPG-1", "an upgrade was asked"),
+    "service.upgrade": ("UPG-1", "upgraded: the upgrade invoice was paid"),
+    "service.restore": ("BIL-8", "restored: the restoration invoice was paid"),
+    "service.restore_requested": ("BIL-8", "a restoration was invoiced"),
+    "service.change_cycle": ("BIL-11", "the billing cycle was changed"),
+    "service.no_renew": ("CAN-4", "set not to renew"),
+    "invoice.create": ("BIL-1", "invoice made"),
+    "invoice.reminder": ("§4 reminders", "reminder sent"),
+    "invoice.cancel": ("BIL-4", "invoice cancelled"),
+    "payment.add": ("BIL-5", "payment recorded"),
+    "payment.refund": ("CAN-6", "refund"),
+    "payment.chargeback": ("BIL-9", "chargeback: the payment was reversed"),
+    "client.add": ("CLI-1", "client registered"),
+    "client.edit": ("CLI-4", "client data changed"),
+    "client.verify": ("CLI-3", "verified"),
+    "client.close": ("BIL-9", "account closed"),
+}
+
+
+def _rule(entry: AuditEntry, changes: dict[str, Any]) -> tuple[str, str]:
+    found = RULES.get((entry.action, str(changes.get("rule", ""))))
+    return found or RULES.get(entry.action) or ("", entry.action.replace("_", " "))
+
+
+def _story(session: Session, entity: str, entity_id: int) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == entity, AuditEntry.entity_id == str(entity_id))
+        .order_by(col(AuditEntry.id))
+    ).all()
+    story = []
+    for entry in rows:
+        changes = json.loads(entry.changes or "{}") if entry.changes else {}
+        rule, what = _rule(entry, changes)
+        detail = _detail(session, entry, changes)
+        story.append(
+            {
+                "date": entry.effective_date.isoformat(),
+                "rule": rule,
+                "what": f"{what}{detail}" + (f" ({entry.note})" if entry.note else ""),
+                "by": entry.staff,
+            }
+        )
+    return story
+
+
+def _detail(session: Session, entry: AuditEntry, changes: dict[str, Any]) -> str:
+    if entry.action == "service.suspend" and changes.get("rule") in ("D+2", "5th business day"):
+        invoice = _unpaid_before(session, int(entry.entity_id), entry.effective_date)
+        return f": invoice {invoice.number}, due {invoice.due_date}" if invoice else ""
+    for key in ("invoice", "number", "fee_invoice"):
+        if isinstance(changes.get(key), str):
+            return f": {changes[key]}"
+    if "next_due_date" in changes and isinstance(changes["next_due_date"], list):
+        return f": due {changes['next_due_date'][0]} → {changes['next_due_date'][1]}"
+    return ""
+
+
+def _unpaid_before(session: Session, service_id: int, day: dt.date) -> Invoice | None:
+    return session.exec(
+        select(Invoice)
+        .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)  # type: ignore[arg-type]
+        .where(
+            InvoiceLine.service_id == service_id,
+            col(Invoice.kind).in_(("renewal", "restoration")),
+            Invoice.due_date <= day,
+        )
+        .order_by(col(Invoice.due_date).desc())
+    ).first()
+
+
+def _open_invoice(session: Session, service: Service) -> Invoice | None:
+    """The unpaid renewal invoice of the service's next period, if made."""
+    return session.exec(
+        select(Invoice)
+        .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)  # type: ignore[arg-type]
+        .where(
+            InvoiceLine.service_id == service.id,
+            InvoiceLine.kind == "item",
+            InvoiceLine.period_start == service.next_due_date,
+            Invoice.kind == "renewal",
+            Invoice.status == "unpaid",
+        )
+    ).first()
+
+
+def _pay(invoice: Invoice) -> str:
+    left = Money(invoice.total_minor - invoice.paid_minor, invoice.currency)
+    return f"pay invoice {invoice.number}, {left.to_json()} {invoice.currency} left"
+
+
+def service_next(session: Session, ctx: Context, service: Service) -> list[dict[str, Any]]:
+    """What ``daily`` will do to this service, from today on, and what would stop it."""
+    due = service.next_due_date
+    if due is None or service.status not in ("active", "suspended"):
+        return []
+    today = ctx.today
+    ahead: list[tuple[dt.date, str, str]] = []
+    ends = service.cancellation == "end-of-period" or not service.auto_renew
+    if ends:
+        what = "expires (not renewed)" if service.cancellation is None else "cancelled"
+        unless = (
+            f"hostctl service revoke-cancel {service.id}"
+            if service.cancellation
+            else "renewal switched back on"
+        )
+        return [{"date": max(due, today).isoformat(), "what": f"ends: {what}", "unless": unless}]
+    invoice = _open_invoice(session, service)
+    pay = _pay(invoice) if invoice else f"pay the renewal invoice due {due}"
+    made_on = renewals.renewal_day(session, due)
+    if invoice is None:
+        ahead.append(
+            (made_on, f"renewal invoice made, due {due}", f"hostctl service no-renew {service.id}")
+        )
+    else:
+        for stage, day in lifecycle.reminder_days(due):
+            level = {"first": 1, "second": 2, "final": 3}[stage]
+            if invoice.reminders_sent < level:
+                ahead.append((day, f"{stage} reminder of invoice {invoice.number}", pay))
+    cal = calendar_for(str(settings.get(session, "calendar.holidays_country")))
+    if service.status == "active":
+        ahead.append((lifecycle.suspension_day(due), "suspended for non-payment", pay))
+        ahead.append(
+            (
+                lifecycle.client_suspension_day(cal, due),
+                "every service of the client suspended (5th business day)",
+                pay,
+            )
+        )
+    ahead.append(
+        (lifecycle.termination_day(session, due), "terminated, its invoice cancelled", pay)
+    )
+    # a day already past is done today (a catch-up), as daily would do it
+    return [
+        {"date": max(day, today).isoformat(), "what": what, "unless": unless}
+        for day, what, unless in sorted(ahead)
+    ]
+
+
+def explain(session: Session, ctx: Context, entity: str, entity_id: int) -> dict[str, Any]:
+    if entity not in ENTITIES:
+        raise ValidationError(f"why {entity!r}? Use one of {', '.join(ENTITIES)}.")
+    if entity == "service":
+        service = session.get(Service, entity_id)
+        if service is None:
+            raise NotFoundError(f"There is no service {entity_id}.")
+        state = service.status
+        if service.status == "suspended" and service.suspension_reason:
+            state += f" ({service.suspension_reason})"
+        return {
+            "entity": f"service:{entity_id}",
+            "state": state,
+            "because": _story(session, "service", entity_id),
+            "next": service_next(session, ctx, service),
+        }
+    if entity == "invoice":
+        invoice = get_invoice(session, entity_id)
+        ahead: list[dict[str, Any]] = []
+        if invoice.status == "unpaid":
+            for line in session.exec(
+                select(InvoiceLine).where(
+                    InvoiceLine.invoice_id == invoice.id, InvoiceLine.kind == "item"
+                )
+            ).all():
+                service = session.get(Service, line.service_id) if line.service_id else None
+                if service is not None and service.next_due_date == line.period_start:
+                    ahead += service_next(session, ctx, service)
+        seen: set[tuple[str, str]] = set()
+        unique = []
+        for item in sorted(ahead, key=lambda x: (x["date"], x["what"])):
+            if (item["date"], item["what"]) not in seen:
+                seen.add((item["date"], item["what"]))
+                unique.append(item)
+        return {
+            "entity": f"invoice:{entity_id}",
+            "state": invoice.status,
+            "because": _story(session, "invoice", entity_id),
+            "next": unique,
+        }
+    client = get_client(session, entity_id)
+    ahead = []
+    for service_id in session.execute(
+        select(SERVICES.c.id).where(SERVICES.c.client_id == client.id).order_by(SERVICES.c.id)
+    ).scalars():
+        service = session.get(Service, service_id)
+        assert service is not None
+        ahead += [
+            {**x, "what": f"service {service.id}: {x['what']}"}
+            for x in service_next(session, ctx, service)
+        ]
+    for quote in session.exec(
+        select(Quote).where(Quote.client_id == client.id, Quote.status == "pending")
+    ).all():
+        ahead.append(
+            {
+                "date": (quote.valid_until + dt.timedelta(days=1)).isoformat(),
+                "what": f"quote {quote.id} expires",
+                "unless": f"hostctl quote accept {quote.id}",
+            }
+        )
+    return {
+        "entity": f"client:{entity_id}",
+        "state": client.status,
+        "because": _story(session, "client", entity_id),
+        "next": sorted(ahead, key=lambda x: (x["date"], x["what"])),
+    }
