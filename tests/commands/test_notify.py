@@ -53,7 +53,8 @@ def test_send_delivers_and_prints_counts(cli, db_url: str, smtp: SmtpServer) -> 
         assert cli("config", "set", key, value).exit_code == 0
     queue(db_url)
     assert cli.json("notify", "send", now=NOW) == {
-        "sent": 1, "retried": 0, "failed": 0, "requeued": 0, "reclaimed": 0, "waiting": 0,
+        "sent": 1, "retried": 0, "failed": 0, "unknown": 0, "requeued": 0, "reclaimed": 0,
+        "waiting": 0,
     }  # fmt: skip
     assert smtp.received[0].message["Subject"] == "¡Bienvenido a Hosting, Ana Pérez!"
     [row] = cli.json("notify", "list", "--status", "sent")
