@@ -102,6 +102,9 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        return self.server.quit_reply
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         fault = getattr(envelope, "fault", None)
         if isinstance(fault, str) and fault not in (RESET_AFTER, TIMEOUT):
@@ -143,6 +146,7 @@ class SmtpServer:
         self.fail_next: list[str] = []
         self.faults: Faults | None = None
         self.hold_seconds = 2.0
+        self.quit_reply = "221 Bye"
         self.resets = 0
         self.refuse: set[str] = set()
         self.logins: list[str] = []
