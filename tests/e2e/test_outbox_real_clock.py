@@ -134,6 +134,25 @@ def test_a_killed_sender_with_a_replayed_day_leaves_a_real_time_claim_that_becom
     assert run_sender(cli)["sent"] == 0
 
 
+def test_a_slow_sender_coming_back_after_its_claim_went_stale_records_what_happened(
+    cli: Any, db_url: str, wa: WhatsAppServer
+) -> None:
+    emit(db_url, add_client(db_url, email=""), "client.registered", {})
+    gate = hold_first_request(wa)
+    slow = sender()
+    try:
+        wait_for_first_request(wa)
+        elapse(db_url, 11)  # it has held the claim for eleven minutes
+        assert run_sender(cli)["reclaimed"] == 1
+        assert messages(db_url)[0].status == "unknown"
+    finally:
+        gate.set()
+    assert finish(slow)["sent"] == 1
+    [row] = messages(db_url)
+    assert (row.status, row.provider_id, row.last_error) == ("sent", "wamid.TEST000001", None)
+    assert len(wa.requests) == 1
+
+
 def test_retry_times_and_sent_at_follow_the_real_clock(
     cli: Any, db_url: str, wa: WhatsAppServer
 ) -> None:
