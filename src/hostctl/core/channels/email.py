@@ -139,7 +139,7 @@ def send(config: SmtpConfig, outbox_id: int, to: str, cc: list[str], content: Em
                 )
             client.login(config.username, config.password or "")
         refused = client.send_message(msg)
-    except (TimeoutError, smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+    except (smtplib.SMTPException, OSError) as exc:  # OSError: timeouts, resets, TLS too
         raise _failure(exc, config.host, bool(client and client.final_dot_sent)) from None
     finally:
         if client is not None:
