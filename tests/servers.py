@@ -2,14 +2,28 @@
 HTTP server speaking the WhatsApp Cloud API's request and response shapes.
 
 Both record what they received and can be told to fail: ``fail_next`` takes a list of
-replies used in order before the normal success.
+replies or faults used in order before the normal success; ``faults`` (a seeded
+``Faults``) draws one for each request after that. The faults are the network's:
+
+* ``RESET_BEFORE`` — the connection is reset before the request is read (SMTP: at MAIL);
+* ``RESET_AFTER`` — the whole request is read, then the connection is reset unanswered;
+* ``TIMEOUT`` — the whole request is read, and the answer comes ``hold_seconds`` later.
+
+``got`` lists every request the server read in full and did not refuse — accepted, or
+lost with ``RESET_AFTER``/``TIMEOUT`` (a real provider may have delivered those) — so a
+test can count how many times each message may have reached its client.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
+import socket
+import struct
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -22,6 +36,31 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 TOKEN = "test-token"
 PHONE_NUMBER_ID = "1098765432"
+RESET_BEFORE = "reset-before"
+RESET_AFTER = "reset-after"
+TIMEOUT = "timeout"
+
+
+class Faults:
+    """Seeded faults: each request gets one of ``kinds`` with probability ``rate``."""
+
+    def __init__(self, seed: int, rate: float, kinds: Sequence[Any]) -> None:
+        self.random = random.Random(seed)
+        self.rate = rate
+        self.kinds = list(kinds)
+        self.drawn: Counter[str] = Counter()
+
+    def draw(self) -> Any:
+        if self.random.random() >= self.rate:
+            return None
+        kind = self.random.choice(self.kinds)
+        self.drawn[kind if isinstance(kind, str) else f"{kind.status}"] += 1
+        return kind
+
+
+def _linger_zero(sock: Any) -> None:
+    """Make close() send a TCP RST (a reset) instead of a FIN."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 # --------------------------------------------------------------------------- SMTP
@@ -41,6 +80,20 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        fault = self.server.next_fault()
+        if fault == RESET_BEFORE:
+            self.server.resets += 1
+            _linger_zero(server.transport.get_extra_info("socket"))
+            server.transport.abort()
+            return "421 gone"  # never reaches the client
+        envelope.fault = fault
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
@@ -49,14 +102,28 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        return self.server.quit_reply
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        fault = getattr(envelope, "fault", None)
+        if isinstance(fault, str) and fault not in (RESET_AFTER, TIMEOUT):
+            return fault  # an SMTP reply: refused, nothing kept
+        got = Received(
+            envelope.mail_from,
+            list(envelope.rcpt_tos),
+            message_from_bytes(envelope.content, policy=default_policy),
+        )
         with self.server.lock:
-            if self.server.fail_next:
-                return self.server.fail_next.pop(0)
-            message = message_from_bytes(envelope.content, policy=default_policy)
-            self.server.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), message)
-            )
+            self.server.got.append(got)
+        if fault == RESET_AFTER:
+            _linger_zero(server.transport.get_extra_info("socket"))
+            server.transport.abort()
+            return "250 never sent"
+        if fault == TIMEOUT:
+            await asyncio.sleep(self.server.hold_seconds)
+        with self.server.lock:
+            self.server.received.append(got)
         return "250 Message accepted for delivery"
 
 
@@ -70,9 +137,17 @@ class _Controller(Controller):
 
 
 class SmtpServer:
+    """``received``: messages answered 250; ``got``: also those whose answer was lost.
+    ``fail_next`` items: an SMTP reply for DATA (``"451 4.3.0 …"``) or a fault."""
+
     def __init__(self, *, users: dict[str, str] | None = None) -> None:
         self.received: list[Received] = []
+        self.got: list[Received] = []
         self.fail_next: list[str] = []
+        self.faults: Faults | None = None
+        self.hold_seconds = 2.0
+        self.quit_reply = "221 Bye"
+        self.resets = 0
         self.refuse: set[str] = set()
         self.logins: list[str] = []
         self.lock = threading.Lock()
@@ -95,6 +170,12 @@ class SmtpServer:
                 self.logins.append(user)
                 return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
+
+    def next_fault(self) -> Any:
+        with self.lock:
+            if self.fail_next:
+                return self.fail_next.pop(0)
+            return self.faults.draw() if self.faults else None
 
     @property
     def port(self) -> int:
@@ -140,13 +221,27 @@ NOT_ALLOWED = error_reply(
 )
 
 
+class _QuietHTTPServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a reset connection is the point of some tests
+
+
 class WhatsAppServer:
-    """``POST /{phone_number_id}/messages`` answering like graph.facebook.com."""
+    """``POST /{phone_number_id}/messages`` answering like graph.facebook.com.
+
+    ``requests``: every request with the ``status`` it got (an HTTP status or a fault;
+    ``body`` is None for ``RESET_BEFORE``); ``got``: the bodies read in full and not
+    refused (answered 200, or lost with ``RESET_AFTER``/``TIMEOUT``)."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
-        self.fail_next: list[Reply] = []
+        self.got: list[dict[str, Any]] = []
+        self.fail_next: list[Reply | str] = []
+        self.faults: Faults | None = None
+        self.hold_seconds = 2.0
         self.reply_for: Callable[[dict[str, Any]], Reply | None] | None = None
+        self.gate: threading.Event | None = None  # when given, answers wait until it is set
+        self.arrived = threading.Event()  # set once a request has been read
         self.lock = threading.Lock()
         self._counter = 0
         outer = self
@@ -155,20 +250,42 @@ class WhatsAppServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
+            def reset(self) -> None:
+                _linger_zero(self.connection)
+                self.rfile.close()  # drop makefile's reference, so close() really closes
+                self.connection.close()
+                self.close_connection = True
+
             def do_POST(self) -> None:
+                fault = outer._next_fault()
+                if fault == RESET_BEFORE:
+                    outer._log(self.path, dict(self.headers), None, RESET_BEFORE)
+                    self.reset()
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                reply = outer._reply(self.path, dict(self.headers), body)
+                outer.arrived.set()
+                if outer.gate is not None:
+                    outer.gate.wait(60)
+                reply = outer._reply(self.path, dict(self.headers), body, fault)
+                if reply.status == 200 and fault == RESET_AFTER:
+                    self.reset()
+                    return
+                if reply.status == 200 and fault == TIMEOUT:
+                    threading.Event().wait(outer.hold_seconds)
                 data = json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    self.close_connection = True  # the client gave up waiting
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
@@ -180,7 +297,20 @@ class WhatsAppServer:
         """Requests that got a success."""
         return [r for r in self.requests if r["status"] == 200]
 
-    def _reply(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> Reply:
+    def _next_fault(self) -> Reply | str | None:
+        with self.lock:
+            if self.fail_next:
+                return self.fail_next.pop(0)
+            return self.faults.draw() if self.faults else None
+
+    def _log(
+        self, path: str, headers: dict[str, str], body: dict[str, Any] | None, status: Any
+    ) -> None:
+        self.requests.append({"path": path, "headers": headers, "body": body, "status": status})
+
+    def _reply(
+        self, path: str, headers: dict[str, str], body: dict[str, Any], fault: Reply | str | None
+    ) -> Reply:
         with self.lock:
             if path != f"/v21.0/{PHONE_NUMBER_ID}/messages":
                 reply = error_reply(400, 100, "Unsupported post request.")
@@ -188,8 +318,8 @@ class WhatsAppServer:
                 reply = error_reply(401, 190, "Invalid OAuth access token.")
             elif body.get("messaging_product") != "whatsapp" or body.get("type") != "template":
                 reply = error_reply(400, 100, "Invalid parameter")
-            elif self.fail_next:
-                reply = self.fail_next.pop(0)
+            elif isinstance(fault, Reply):
+                reply = fault
             elif self.reply_for and (custom := self.reply_for(body)) is not None:
                 reply = custom
             else:
@@ -203,9 +333,10 @@ class WhatsAppServer:
                         "messages": [{"id": wamid, "message_status": "accepted"}],
                     },
                 )
-            self.requests.append(
-                {"path": path, "headers": headers, "body": body, "status": reply.status}
-            )
+            if reply.status == 200:
+                self.got.append(body)
+            lost = fault in (RESET_AFTER, TIMEOUT) and reply.status == 200
+            self._log(path, headers, body, fault if lost else reply.status)
             return reply
 
     def __enter__(self) -> WhatsAppServer:

@@ -12,7 +12,14 @@ from tests.conftest import make_ctx
 from hostctl import db
 from hostctl.core import outbox
 from hostctl.models import Client
-from servers import NOT_ALLOWED, PHONE_NUMBER_ID, TOKEN, SmtpServer, WhatsAppServer
+from servers import (
+    NOT_ALLOWED,
+    PHONE_NUMBER_ID,
+    RESET_AFTER,
+    TOKEN,
+    SmtpServer,
+    WhatsAppServer,
+)
 
 NOW = "2026-01-10T09:00:00-03:00"
 
@@ -53,7 +60,8 @@ def test_send_delivers_and_prints_counts(cli, db_url: str, smtp: SmtpServer) -> 
         assert cli("config", "set", key, value).exit_code == 0
     queue(db_url)
     assert cli.json("notify", "send", now=NOW) == {
-        "sent": 1, "retried": 0, "failed": 0, "requeued": 0, "reclaimed": 0, "waiting": 0,
+        "sent": 1, "retried": 0, "failed": 0, "unknown": 0, "requeued": 0, "reclaimed": 0,
+        "waiting": 0,
     }  # fmt: skip
     assert smtp.received[0].message["Subject"] == "¡Bienvenido a Hosting, Ana Pérez!"
     [row] = cli.json("notify", "list", "--status", "sent")
@@ -87,6 +95,49 @@ def test_failed_message_shows_why_and_can_be_retried(cli, db_url: str, wa: Whats
     counts = cli.json("notify", "send", "--retry-failed", now=NOW)
     assert (counts["requeued"], counts["sent"]) == (1, 1)
     assert wa.sent[0]["body"]["to"] == "59894123456"
+
+
+def test_unknown_is_listed_and_resent_on_purpose(cli, db_url: str, wa: WhatsAppServer) -> None:  # type: ignore[no-untyped-def]
+    assert cli("config", "set", "whatsapp.api_base", wa.base).exit_code == 0
+    assert cli("config", "set", "whatsapp.phone_number_id", PHONE_NUMBER_ID).exit_code == 0
+    queue(db_url, phone="+598 94 123 456")
+    wa.fail_next = [RESET_AFTER]
+
+    result = cli("notify", "send", now=NOW)
+    assert result.exit_code == 0
+    assert result.stdout == "sent 0, retried later 0, failed 0, unknown 1, waiting 1\n"
+    assert (
+        "warning: 1 message may have been delivered (the answer was lost); hostctl will not "
+        "resend it by itself: check with hostctl notify list --status unknown, then resend "
+        "with hostctl notify send --retry-unknown.\n"
+    ) in result.stderr
+    assert cli("notify", "send", now=NOW).stdout == "sent 0, retried later 0, failed 0, waiting 1\n"
+
+    [row] = cli.json("notify", "list", "--status", "unknown")
+    assert (row["channel"], row["status"], row["attempts"]) == ("whatsapp", "unknown", 1)
+    assert row["last_error"] == (
+        "attempt 1: outcome unknown: the WhatsApp API got the request but its answer was "
+        "lost: ConnectionResetError: [Errno 104] Connection reset by peer"
+    )
+    assert "unknown" in cli("notify", "list", "--status", "unknown").stdout
+
+    counts = cli.json("notify", "send", "--retry-unknown", now=NOW, staff="maria")
+    assert (counts["requeued"], counts["sent"], counts["unknown"]) == (1, 1, 0)
+    assert [r["to"] for r in wa.got] == ["59894123456"] * 2
+    assert cli.json("notify", "list", "--status", "unknown") == []
+    [entry] = cli.json("log", "--entity", f"outbox:{row['id']}")
+    assert (entry["action"], entry["staff"], entry["changes"]) == (
+        "notify.resend", "maria", {"status": ["unknown", "pending"]},
+    )  # fmt: skip
+    assert entry["note"].startswith("deliberate resend (notify send --retry-unknown)")
+
+
+def test_list_refuses_an_unknown_status_word(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("notify", "list", "--status", "lost")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: Unknown status 'lost'; use pending, sending, sent, failed, unknown.\n"
+    )
 
 
 def test_send_with_nothing_configured_leaves_messages_pending(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]

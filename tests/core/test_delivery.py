@@ -14,12 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
-from tests.conftest import make_ctx
 
-from hostctl import db
-from hostctl.core import delivery, outbox, settings
-from hostctl.models import Client, Contact, OutboxMessage
+from hostctl.core import delivery
+from notify_helpers import (
+    add_client,
+    assert_due_after,
+    configure,
+    elapse,
+    emit,
+    messages,
+    send,
+    timed_send,
+    use_smtp,
+    use_whatsapp,
+)
 from servers import (
     NOT_ALLOWED,
     PHONE_NUMBER_ID,
@@ -62,77 +70,6 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("HOSTCTL_SMTP_PASSWORD", raising=False)
 
 
-def configure(db_url: str, **values: str) -> None:
-    with db.unit_of_work(url=db_url) as s:
-        for key, value in values.items():
-            settings.set_value(s, make_ctx(), key.replace("__", "."), value)
-
-
-def use_smtp(db_url: str, server: SmtpServer, **more: str) -> None:
-    configure(
-        db_url,
-        smtp__host="127.0.0.1",
-        smtp__port=str(server.port),
-        smtp__from="Hosting <facturacion@hosting.example>",
-        **more,
-    )
-
-
-def use_whatsapp(db_url: str, server: WhatsAppServer) -> None:
-    configure(db_url, whatsapp__api_base=server.base, whatsapp__phone_number_id=PHONE_NUMBER_ID)
-
-
-def add_client(
-    db_url: str,
-    name: str = "Ana Pérez",
-    *,
-    email: str = "ana@example.com",
-    phone: str | None = "+5491122334455",
-    contacts: list[tuple[str, str]] = (),  # type: ignore[assignment]
-) -> int:
-    ctx = make_ctx()
-    with db.unit_of_work(url=db_url) as s:
-        client = Client(
-            name=name,
-            email=email,
-            email_key=email.lower(),
-            phone=phone,
-            created_on=ctx.today,
-            created_at=ctx.now,
-            updated_at=ctx.now,
-        )
-        s.add(client)
-        s.flush()
-        for address, rights in contacts:
-            s.add(
-                Contact(
-                    client_id=client.id,
-                    name=address.split("@")[0],
-                    email=address,
-                    rights=rights,
-                    created_at=ctx.now,
-                )
-            )
-        assert client.id is not None
-        return client.id
-
-
-def emit(db_url: str, client_id: int, event: str, data: dict[str, Any], **kw: Any) -> None:
-    with db.unit_of_work(url=db_url) as s:
-        client = s.get(Client, client_id)
-        assert client is not None
-        outbox.emit(s, make_ctx(), event, client, data=data, **kw)
-
-
-def messages(db_url: str) -> list[OutboxMessage]:
-    with db.unit_of_work(url=db_url, readonly=True) as s:
-        return list(s.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())
-
-
-def send(db_url: str, at: str = "09:00", **kw: Any) -> dict[str, int]:
-    return delivery.send_pending(make_ctx("2026-01-10", at=at), url=db_url, **kw)
-
-
 # --------------------------------------------------------------------------- email
 def test_invoice_email_goes_to_client_and_contacts_with_invoices_right(
     db_url: str, smtp: SmtpServer
@@ -150,7 +87,8 @@ def test_invoice_email_goes_to_client_and_contacts_with_invoices_right(
     emit(db_url, cid, "invoice.created", INVOICE, invoice_id=7)
 
     assert send(db_url) == {
-        "sent": 1, "retried": 0, "failed": 0, "requeued": 0, "reclaimed": 0, "waiting": 0
+        "sent": 1, "retried": 0, "failed": 0, "unknown": 0, "requeued": 0, "reclaimed": 0,
+        "waiting": 0,
     }  # fmt: skip
 
     [got] = smtp.received
@@ -222,14 +160,17 @@ def test_smtp_temporary_error_retried_then_sent(db_url: str, smtp: SmtpServer) -
     emit(db_url, add_client(db_url, phone=None), "client.registered", {"name": "Ana"})
     smtp.fail_next = ["451 4.3.0 Mailbox busy, try again later"]
 
-    assert send(db_url)["retried"] == 1
+    before, counts, after = timed_send(db_url)
+    assert counts["retried"] == 1
     [row] = messages(db_url)
     assert row.status == "pending"
     assert row.last_error == "attempt 1: SMTP 451: 4.3.0 Mailbox busy, try again later"
-    assert row.next_attempt_at == make_ctx(at="09:01").now
+    assert_due_after(row, before, after, minutes=1)
 
-    assert send(db_url, at="09:00:30")["sent"] == 0  # not due yet
-    assert send(db_url, at="09:01")["sent"] == 1
+    elapse(db_url, 0.5)
+    assert send(db_url)["sent"] == 0  # not due yet
+    elapse(db_url, 0.5)
+    assert send(db_url)["sent"] == 1
     [row] = messages(db_url)
     assert (row.status, row.attempts) == ("sent", 2)
     assert len(smtp.received) == 1
@@ -320,18 +261,23 @@ def test_whatsapp_429_and_500_retried_with_backoff_then_sent(
     wa.fail_next = [RATE_LIMITED, SERVER_ERROR]
     emit(db_url, add_client(db_url), "client.registered", {"name": "Ana"})
 
-    assert send(db_url)["retried"] == 1
+    before, counts, after = timed_send(db_url)
+    assert counts["retried"] == 1
     row = messages(db_url)[0]
     assert row.last_error == "attempt 1: HTTP 429: WhatsApp error 130429: (#130429) Rate limit hit"
-    assert row.next_attempt_at == make_ctx(at="09:01").now  # 1 minute
+    assert_due_after(row, before, after, minutes=1)
 
-    assert send(db_url, at="09:01")["retried"] == 1
+    elapse(db_url, 1)
+    before, counts, after = timed_send(db_url)
+    assert counts["retried"] == 1
     row = messages(db_url)[0]
     assert row.last_error is not None and row.last_error.startswith("attempt 2: HTTP 500")
-    assert row.next_attempt_at == make_ctx(at="09:03").now  # then 2 minutes
+    assert_due_after(row, before, after, minutes=2)  # then 2 minutes
 
-    assert send(db_url, at="09:02")["sent"] == 0
-    assert send(db_url, at="09:03")["sent"] == 1
+    elapse(db_url, 1)
+    assert send(db_url)["sent"] == 0
+    elapse(db_url, 1)
+    assert send(db_url)["sent"] == 1
     row = messages(db_url)[0]
     assert (row.status, row.attempts, row.provider_id) == ("sent", 3, "wamid.TEST000001")
     assert len(wa.sent) == 1
@@ -341,8 +287,8 @@ def test_whatsapp_retry_after_header_is_honoured(db_url: str, wa: WhatsAppServer
     use_whatsapp(db_url, wa)
     wa.fail_next = [Reply(429, RATE_LIMITED.body, {"Retry-After": "600"})]
     emit(db_url, add_client(db_url), "client.registered", {"name": "Ana"})
-    send(db_url)
-    assert messages(db_url)[0].next_attempt_at == make_ctx(at="09:10").now
+    before, _, after = timed_send(db_url)
+    assert_due_after(messages(db_url)[0], before, after, minutes=10)
 
 
 def test_after_max_attempts_a_message_fails(db_url: str, wa: WhatsAppServer) -> None:
@@ -351,14 +297,16 @@ def test_after_max_attempts_a_message_fails(db_url: str, wa: WhatsAppServer) -> 
     wa.fail_next = [SERVER_ERROR, SERVER_ERROR, SERVER_ERROR]
     emit(db_url, add_client(db_url), "client.registered", {"name": "Ana"})
     assert send(db_url)["retried"] == 1
-    assert send(db_url, at="09:05")["failed"] == 1
+    elapse(db_url, 5)
+    assert send(db_url)["failed"] == 1
     row = messages(db_url)[0]
     assert (row.status, row.attempts) == ("failed", 2)
     assert row.last_error is not None and row.last_error.startswith("attempt 2: HTTP 500")
 
-    counts = send(db_url, at="09:06", retry_failed=True)
+    counts = send(db_url, retry_failed=True)
     assert (counts["requeued"], counts["retried"]) == (1, 1)
-    assert send(db_url, at="09:10")["sent"] == 1
+    elapse(db_url, 5)
+    assert send(db_url)["sent"] == 1
 
 
 def test_whatsapp_unreachable_is_retried(db_url: str) -> None:
@@ -459,7 +407,7 @@ class SimulatedCrash(BaseException):
     """The process dies: nothing after the send runs."""
 
 
-def test_crash_between_send_and_record_resends_at_most_that_message(
+def test_crash_between_send_and_record_leaves_that_message_unknown_not_resent(
     db_url: str, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_smtp(db_url, smtp)
@@ -477,20 +425,35 @@ def test_crash_between_send_and_record_resends_at_most_that_message(
     monkeypatch.setattr(delivery, "record", real_record)
     assert [r.message["To"] for r in smtp.received] == ["c0@example.com"]
     assert [m.status for m in messages(db_url)] == ["sending", "pending", "pending"]
+    token = messages(db_url)[0].claimed_by
 
-    counts = send(db_url, at="09:05")  # the claim is fresh: maybe still being sent
+    elapse(db_url, 9)
+    counts = send(db_url)  # the claim is fresh: maybe still being sent
     assert (counts["sent"], counts["reclaimed"]) == (2, 0)
     assert [m.status for m in messages(db_url)] == ["sending", "sent", "sent"]
 
-    counts = send(db_url, at="09:11")  # stale after 10 minutes: taken over
-    assert (counts["sent"], counts["reclaimed"]) == (1, 1)
-    assert all(m.status == "sent" for m in messages(db_url))
+    elapse(db_url, 2)
+    counts = send(db_url)  # stale after 10 minutes: it may have gone, so not resent
+    assert (counts["sent"], counts["unknown"], counts["reclaimed"]) == (0, 0, 1)
+    first = messages(db_url)[0]
+    assert first.status == "unknown"
+    assert first.claimed_at is not None
+    assert first.last_error == (
+        f"attempt 1: outcome unknown: sender {token} stopped while sending it "
+        f"(claimed {first.claimed_at:%Y-%m-%d %H:%M} UTC)"
+    )
+    assert send(db_url)["sent"] == 0  # and never by itself
+    assert len(smtp.received) == 3
+
+    counts = send(db_url, retry_unknown=True)  # staff resend it on purpose
+    assert (counts["requeued"], counts["sent"]) == (1, 1)
+    assert [(m.status, m.attempts) for m in messages(db_url)] == [("sent", 1)] * 3
     assert Counter(r.message["To"] for r in smtp.received) == {
         "c0@example.com": 2, "c1@example.com": 1, "c2@example.com": 1,
     }  # fmt: skip
     # The resend has the same Message-ID, so mail clients show it once.
-    first, resent = (r for r in smtp.received if r.message["To"] == "c0@example.com")
-    assert first.message["Message-ID"] == resent.message["Message-ID"]
+    original, resent = (r for r in smtp.received if r.message["To"] == "c0@example.com")
+    assert original.message["Message-ID"] == resent.message["Message-ID"]
 
 
 def test_limit_sends_at_most_n(db_url: str, smtp: SmtpServer) -> None:
@@ -597,7 +560,8 @@ def test_failing_hook_is_retried(db_url: str, tmp_path: Path) -> None:
     hook_row = next(m for m in messages(db_url) if m.channel == "hook")
     assert hook_row.status == "pending"
     assert hook_row.last_error == "attempt 1: hook invoice.cancelled exited 3: panel unreachable"
-    assert send(db_url, at="09:01")["sent"] == 1
+    elapse(db_url, 1)
+    assert send(db_url)["sent"] == 1
     hook_row = next(m for m in messages(db_url) if m.channel == "hook")
     assert (hook_row.status, hook_row.attempts) == ("sent", 2)
 

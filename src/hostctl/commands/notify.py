@@ -13,12 +13,18 @@ app = typer.Typer(
     help="The alert outbox (WhatsApp and email messages to clients, event hooks).",
     no_args_is_help=True,
 )
-STATUSES = ("pending", "sending", "sent", "failed")
+STATUSES = ("pending", "sending", "sent", "failed", "unknown")
 
 
 @app.command("list")
 def list_(
-    status: Annotated[str | None, typer.Option(help="pending, sending, sent or failed.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="pending, sending, sent, failed or unknown (may have been delivered; "
+            "resend with notify send --retry-unknown)."
+        ),
+    ] = None,
     client: Annotated[int | None, typer.Option(help="Only this client's messages.")] = None,
     event: Annotated[str | None, typer.Option(help="Only this event.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Newest N messages.")] = 200,
@@ -61,29 +67,51 @@ def send(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Give failed messages a new set of attempts.")
     ] = False,
+    retry_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--retry-unknown",
+            help="Resend, on purpose, the messages whose delivery is unknown (a client may "
+            "get one twice); recorded in the audit log.",
+        ),
+    ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Send at most N messages.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Send the pending alerts that are due (WhatsApp, email, hooks), with retries.
 
     Safe to run from cron and from several places at once: a message is claimed
-    before it is sent, so two senders never send the same one.
+    before it is sent, so two senders never send the same one. A message whose answer
+    was lost (it may have been delivered) becomes "unknown" and is not retried by itself:
+    check it (notify list --status unknown) and resend it with --retry-unknown.
     Example: hostctl notify send --limit 100
     """
     from hostctl import output
     from hostctl.core import delivery
     from hostctl.core.context import Context
 
-    counts = delivery.send_pending(Context.from_env(), limit=limit, retry_failed=retry_failed)
+    counts = delivery.send_pending(
+        Context.from_env(), limit=limit, retry_failed=retry_failed, retry_unknown=retry_unknown
+    )
     if counts["waiting"]:
         for channel, state in delivery.channel_status().items():
             if state != "on":
                 output.warn(f"{channel} is off ({state}); its messages stay pending.")
+    unknown = counts["unknown"] + counts["reclaimed"]
+    if unknown:
+        many = unknown != 1
+        output.warn(
+            f"{unknown} message{'s' if many else ''} may have been delivered (the answer was "
+            f"lost); hostctl will not resend {'them' if many else 'it'} by itself: check with "
+            "hostctl notify list --status unknown, then resend with "
+            "hostctl notify send --retry-unknown."
+        )
     if json_out:
         output.print_json(counts)
         return
     output.print_line(
         f"sent {counts['sent']}, retried later {counts['retried']}, failed {counts['failed']}"
+        + (f", unknown {unknown}" if unknown else "")
         + (f", waiting {counts['waiting']}" if counts["waiting"] else "")
     )
     if counts["failed"]:

@@ -1,4 +1,4 @@
-"""Sending the outbox (SPEC NOT-2): each message once, none lost.
+"""Sending the outbox (SPEC NOT-2): each message at most once by itself, none lost.
 
 For every message, three short transactions and no transaction during network I/O:
 
@@ -8,14 +8,23 @@ For every message, three short transactions and no transaction during network I/
    after the row lock, and ``SKIP LOCKED`` lets the other sender pick another row). The
    claim also reads what the send needs (client, contacts, payload).
 2. **send** — WhatsApp, SMTP or a hook, with no database work.
-3. **record** — ``sent`` with the provider id; or back to ``pending`` with exponential
-   backoff (``next_attempt_at``); or ``failed`` with the reason, for a permanent error or
-   after ``notify.max_attempts`` attempts.
+3. **record** — ``sent`` with the provider id; or, when it certainly did not go, back to
+   ``pending`` with exponential backoff (``next_attempt_at``) or ``failed`` with the reason
+   (a permanent error, or ``notify.max_attempts`` attempts); or ``unknown`` when the
+   provider may have accepted it (the answer was lost): never retried by itself, only by
+   ``--retry-unknown``, which staff run on purpose and the audit log records.
 
-A crash between 2 and 3 leaves the row ``sending``; a claim older than ``STALE_AFTER`` is
-put back to ``pending`` by the next run, so that one message may be sent again (at least
-once), never lost. Every send finishes well within ``STALE_AFTER`` (timeouts of at most
-two minutes), so a live claim is never taken over.
+A sender that stops between 1 and 3 leaves the row ``sending``; a claim older than
+``STALE_AFTER`` is marked ``unknown`` by the next run (it may have gone out), not resent.
+Every send finishes well within ``STALE_AFTER`` (timeouts of at most two minutes); should a
+slow sender still come back after that, its outcome replaces the ``unknown``.
+
+**Time is the real clock** (``clock.real_now_utc``, read afresh for each transaction), for
+claims, stale claims, next attempts and ``sent_at``: never ``HOSTCTL_TODAY``/``HOSTCTL_NOW``,
+which replay a day for the business rules. A replayed clock would stamp claims that look
+live for years or stale at once to a sender with the real time. Rows stamped that way by
+earlier versions (claims or next attempts further ahead than any real one can be) are
+treated as stale / due.
 
 Channels that are not configured are off: their messages stay ``pending`` (not claimed,
 not attempted) and go out once the channel is configured.
@@ -28,17 +37,26 @@ import json
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from hostctl.core import settings, templates
-from hostctl.core.channels import DeliveryError, PermanentError, Sent, TemporaryError, clip
+from hostctl.core import audit, settings, templates
+from hostctl.core.channels import (
+    DeliveryError,
+    PermanentError,
+    Sent,
+    TemporaryError,
+    UnknownOutcome,
+    clip,
+)
 from hostctl.core.channels import email as email_channel
 from hostctl.core.channels import hooks as hook_channel
 from hostctl.core.channels import whatsapp as whatsapp_channel
+from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
 from hostctl.models import Client, Contact, OutboxMessage
 
@@ -138,33 +156,86 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 # --------------------------------------------------------------------------- transactions
-def requeue_failed(session: Session, ctx: Context) -> int:
+# Each takes ``now``: the real time (``clock.real_now_utc``) when the transaction runs.
+def requeue_failed(session: Session, now: dt.datetime) -> int:
     """``--retry-failed``: failed messages get a fresh set of attempts (reason kept)."""
     result = session.execute(
         sa.update(_outbox)
         .where(_outbox.c.status == "failed")
-        .values(status="pending", attempts=0, next_attempt_at=ctx.now, claimed_by=None,
+        .values(status="pending", attempts=0, next_attempt_at=now, claimed_by=None,
                 claimed_at=None)
     )  # fmt: skip
     return int(result.rowcount or 0)
 
 
-def reclaim_stale(session: Session, ctx: Context) -> int:
-    """Claims left by a crashed sender go back to pending (the message may go twice)."""
-    result = session.execute(
+def requeue_unknown(session: Session, ctx: Context, now: dt.datetime) -> int:
+    """``--retry-unknown``: staff resend, on purpose, the messages whose outcome is unknown
+    (each may reach its client twice); every one is recorded in the audit log."""
+    rows = session.execute(
+        sa.select(_outbox.c.id, _outbox.c.last_error)
+        .where(_outbox.c.status == "unknown")
+        .order_by(_outbox.c.id)
+        .with_for_update()
+    ).all()
+    if not rows:
+        return 0
+    session.execute(
         sa.update(_outbox)
-        .where(_outbox.c.status == "sending", _outbox.c.claimed_at < ctx.now - STALE_AFTER)
-        .values(status="pending", claimed_by=None, claimed_at=None, next_attempt_at=ctx.now)
+        .where(_outbox.c.id.in_([r.id for r in rows]), _outbox.c.status == "unknown")
+        .values(status="pending", attempts=0, next_attempt_at=now, claimed_by=None,
+                claimed_at=None)
+    )  # fmt: skip
+    audit.record_many(
+        session,
+        ctx,
+        [("notify.resend", "outbox", r.id, {"status": ["unknown", "pending"]}) for r in rows],
+        notes=[
+            "deliberate resend (notify send --retry-unknown) of a message whose delivery "
+            f"was unknown: {r.last_error or 'no reason kept'}"
+            for r in rows
+        ],
     )
-    return int(result.rowcount or 0)
+    return len(rows)
 
 
-def claim_next(session: Session, ctx: Context, token: str, channels: list[str]) -> Claimed | None:
+def _stale(now: dt.datetime) -> Any:
+    """Claims older than ``STALE_AFTER``, or further ahead than a real clock can be."""
+    claimed = _outbox.c.claimed_at
+    return sa.or_(claimed < now - STALE_AFTER, claimed > now + STALE_AFTER)
+
+
+def reclaim_stale(session: Session, now: dt.datetime) -> int:
+    """Claims left by a sender that stopped mid-send become ``unknown``: the message may
+    have gone out, so it is not sent again by itself."""
+    rows = session.execute(
+        sa.select(_outbox.c.id, _outbox.c.attempts, _outbox.c.claimed_by, _outbox.c.claimed_at)
+        .where(_outbox.c.status == "sending", _stale(now))
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        session.execute(
+            sa.update(_outbox)
+            .where(_outbox.c.id == row.id, _outbox.c.status == "sending", _stale(now))
+            .values(
+                status="unknown",
+                last_error=f"attempt {row.attempts}: outcome unknown: sender "
+                f"{row.claimed_by} stopped while sending it (claimed "
+                f"{row.claimed_at:%Y-%m-%d %H:%M} UTC)",
+            )
+        )
+    return len(rows)
+
+
+def claim_next(
+    session: Session, now: dt.datetime, token: str, channels: list[str]
+) -> Claimed | None:
     """Claim the oldest due pending message of ``channels``; None when there is none."""
     if not channels:
         return None
     due = sa.or_(
-        col(OutboxMessage.next_attempt_at).is_(None), col(OutboxMessage.next_attempt_at) <= ctx.now
+        _outbox.c.next_attempt_at.is_(None),
+        _outbox.c.next_attempt_at <= now,
+        _outbox.c.next_attempt_at > now + BACKOFF_CAP,  # set by a replayed clock
     )
     for _ in range(20):  # a row another sender took between our SELECT and UPDATE
         candidate = session.execute(
@@ -179,7 +250,7 @@ def claim_next(session: Session, ctx: Context, token: str, channels: list[str]) 
         won = session.execute(
             sa.update(_outbox)
             .where(_outbox.c.id == candidate, _outbox.c.status == "pending")
-            .values(status="sending", claimed_by=token, claimed_at=ctx.now,
+            .values(status="sending", claimed_by=token, claimed_at=now,
                     attempts=_outbox.c.attempts + 1)
         ).rowcount  # fmt: skip
         if won:
@@ -224,36 +295,47 @@ def _load(session: Session, message_id: int) -> Claimed:
 
 def record(
     session: Session,
-    ctx: Context,
+    now: dt.datetime,
     token: str,
     message: Claimed,
     outcome: Sent | DeliveryError,
     max_attempts: int,
 ) -> str:
-    """Store the outcome of one send; returns sent | retried | failed."""
+    """Store the outcome of one send; returns sent | retried | failed | unknown.
+
+    The row must still be this sender's claim (``sending``, or ``unknown`` if another run
+    took it for stale meanwhile: the real outcome is better than a guess)."""
     mine = sa.and_(
-        _outbox.c.id == message.id, _outbox.c.status == "sending", _outbox.c.claimed_by == token
+        _outbox.c.id == message.id,
+        _outbox.c.claimed_by == token,
+        _outbox.c.status.in_(("sending", "unknown")),
     )
+    attempt = f"attempt {message.attempts}"
     if isinstance(outcome, Sent):
         values: dict[str, Any] = {
             "status": "sent",
-            "sent_at": ctx.now,
+            "sent_at": now,
             "provider_id": outcome.provider_id,
             "last_error": outcome.note,
         }
         verdict = "sent"
+    elif isinstance(outcome, UnknownOutcome):
+        reason = f"{attempt}: outcome unknown: {outcome.reason}"
+        values = {"status": "unknown", "last_error": reason}
+        verdict = "unknown"
     elif isinstance(outcome, TemporaryError) and message.attempts < max_attempts:
-        wait = max(backoff(message.attempts), outcome.retry_after or dt.timedelta(0))
+        wait = min(max(backoff(message.attempts), outcome.retry_after or dt.timedelta(0)),
+                   BACKOFF_CAP)  # fmt: skip
         values = {
             "status": "pending",
-            "last_error": f"attempt {message.attempts}: {outcome.reason}",
-            "next_attempt_at": ctx.now + wait,
+            "last_error": f"{attempt}: {outcome.reason}",
+            "next_attempt_at": now + wait,
             "claimed_by": None,
             "claimed_at": None,
         }
         verdict = "retried"
     else:
-        values = {"status": "failed", "last_error": f"attempt {message.attempts}: {outcome.reason}"}
+        values = {"status": "failed", "last_error": f"{attempt}: {outcome.reason}"}
         verdict = "failed"
     session.execute(sa.update(_outbox).where(mine).values(**values))
     return verdict
@@ -278,7 +360,7 @@ def deliver(config: DeliveryConfig, message: Claimed) -> Sent:
     """One send, no database. Raises ``DeliveryError``."""
     if message.channel == "hook":
         assert config.hooks_dir is not None
-        return hook_channel.run(config.hooks_dir, message.event, hook_document(message))
+        return _hand_over(hook_channel.run, config.hooks_dir, message.event, hook_document(message))
     if not message.client_name:
         raise PermanentError(f"client {message.client_id} not found")
     key = templates.template_key(message.event, message.stage)
@@ -296,12 +378,26 @@ def deliver(config: DeliveryConfig, message: Claimed) -> Sent:
     if message.channel == "email":
         assert config.smtp is not None
         content = templates.render_email(template, vals)
-        return email_channel.send(config.smtp, message.id, message.email or "", message.cc, content)
+        return _hand_over(
+            email_channel.send, config.smtp, message.id, message.email or "", message.cc, content
+        )
     if message.channel == "whatsapp":
         assert config.whatsapp is not None
         wa_content = templates.render_whatsapp(template, vals)
-        return whatsapp_channel.send(config.whatsapp, message.phone or "", wa_content)
+        return _hand_over(whatsapp_channel.send, config.whatsapp, message.phone or "", wa_content)
     raise PermanentError(f"unknown channel {message.channel!r}")
+
+
+def _hand_over(send: Callable[..., Sent], *args: Any) -> Sent:
+    """A channel's send: a bug inside it may strike after the message went out."""
+    try:
+        return send(*args)
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        raise UnknownOutcome(
+            clip(f"unexpected error while sending: {type(exc).__name__}: {exc}")
+        ) from exc
 
 
 def _attempt(config: DeliveryConfig, message: Claimed) -> Sent | DeliveryError:
@@ -309,7 +405,7 @@ def _attempt(config: DeliveryConfig, message: Claimed) -> Sent | DeliveryError:
         return deliver(config, message)
     except DeliveryError as exc:
         return exc
-    except Exception as exc:  # a bug must not stop the queue: kept as the reason, retried
+    except Exception as exc:  # a bug before sending (templates): kept as the reason, retried
         return TemporaryError(clip(f"unexpected error: {type(exc).__name__}: {exc}"))
 
 
@@ -332,34 +428,40 @@ def send_pending(
     *,
     limit: int | None = None,
     retry_failed: bool = False,
+    retry_unknown: bool = False,
     url: str | None = None,
 ) -> dict[str, int]:
     """Send what is pending and due, each message in its own short transactions.
 
-    Returns counts: ``sent``, ``retried`` (temporary error, rescheduled), ``failed``,
-    ``requeued`` (by ``retry_failed``), ``reclaimed`` (stale claims of a crashed sender)
-    and ``waiting`` (pending on channels that are off). ``ctx.now`` must be the real
-    time: it stamps claims, and claims older than ``STALE_AFTER`` are taken over.
+    Returns counts: ``sent``, ``retried`` (certainly not sent, rescheduled), ``failed``,
+    ``unknown`` (the answer was lost: not retried), ``requeued`` (by ``retry_failed`` and
+    ``retry_unknown``), ``reclaimed`` (claims of a sender that stopped mid-send, now
+    ``unknown``) and ``waiting`` (pending on channels that are off). ``ctx`` is who acts
+    (the audit log of ``retry_unknown``); the time is always the real clock.
     """
     from hostctl.db import unit_of_work
 
     token = new_token()
-    counts = {"sent": 0, "retried": 0, "failed": 0, "requeued": 0, "reclaimed": 0, "waiting": 0}
+    counts = dict.fromkeys(
+        ("sent", "retried", "failed", "unknown", "requeued", "reclaimed", "waiting"), 0
+    )
     with unit_of_work(url=url) as session:
         config = load_config(session)
         if retry_failed:
-            counts["requeued"] = requeue_failed(session, ctx)
-        counts["reclaimed"] = reclaim_stale(session, ctx)
+            counts["requeued"] += requeue_failed(session, real_now_utc())
+        if retry_unknown:
+            counts["requeued"] += requeue_unknown(session, ctx, real_now_utc())
+        counts["reclaimed"] = reclaim_stale(session, real_now_utc())
     attempted = 0
     while limit is None or attempted < limit:
         with unit_of_work(url=url) as session:
-            message = claim_next(session, ctx, token, config.enabled)
+            message = claim_next(session, real_now_utc(), token, config.enabled)
         if message is None:
             break
         attempted += 1
         outcome = _attempt(config, message)
         with unit_of_work(url=url) as session:
-            verdict = record(session, ctx, token, message, outcome, config.max_attempts)
+            verdict = record(session, real_now_utc(), token, message, outcome, config.max_attempts)
         counts[verdict] += 1
     with unit_of_work(url=url, readonly=True) as session:
         counts["waiting"] = waiting(session, ctx, sorted(config.off))

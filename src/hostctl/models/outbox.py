@@ -22,7 +22,7 @@ class OutboxMessage(Table, table=True):
     service_id: int | None = None
     stage: str | None = None
     payload: str = "{}"  # JSON: what the template needs
-    status: str = "pending"  # pending | sending | sent | failed
+    status: str = "pending"  # pending | sending | sent | failed | unknown (core/delivery.py)
     attempts: int = 0
     last_error: str | None = None
     effective_date: dt.date

@@ -1,5 +1,10 @@
 """Delivery channels: each turns one prepared message into a send, or an error saying
-whether trying again later can help (``TemporaryError``) or not (``PermanentError``).
+whether the message certainly did not go (``TemporaryError``: trying again later can
+help; ``PermanentError``: it cannot) or whether nobody can tell (``UnknownOutcome``).
+
+``UnknownOutcome`` is for a request that was fully handed over and whose answer was lost
+(a connection reset or a timeout while waiting for it, a sender that stopped mid-send):
+the provider may have accepted it. Such a message is never retried by itself (SPEC NOT-2).
 
 Channels do network or process I/O only; they never touch the database.
 """
@@ -11,7 +16,7 @@ from dataclasses import dataclass
 
 
 class DeliveryError(Exception):
-    """A send did not happen; ``reason`` is what ``notify list`` shows."""
+    """A send did not succeed; ``reason`` is what ``notify list`` shows."""
 
     def __init__(self, reason: str, *, retry_after: dt.timedelta | None = None) -> None:
         super().__init__(reason)
@@ -20,11 +25,15 @@ class DeliveryError(Exception):
 
 
 class TemporaryError(DeliveryError):
-    """Worth retrying later: rate limits, server errors, timeouts, refused connections."""
+    """Not delivered, worth retrying later: rate limits, server errors, refused connections."""
 
 
 class PermanentError(DeliveryError):
-    """Retrying cannot help: a refused recipient, a rejected template, a missing hook."""
+    """Not delivered, and retrying cannot help: a refused recipient, a missing hook."""
+
+
+class UnknownOutcome(DeliveryError):
+    """Handed over, answer lost: it may have been delivered, so it is not retried."""
 
 
 @dataclass(frozen=True)

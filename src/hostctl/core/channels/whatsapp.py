@@ -2,13 +2,22 @@
 
 ``POST {api_base}/{phone_number_id}/messages`` with a bearer token. A success carries
 ``messages[0].id`` (the ``wamid``); a failure carries ``{"error": {"code", "message"}}``.
-HTTP 429, 5xx, the Cloud API's throttling/"try again" codes and network errors are
-temporary; any other 4xx is permanent.
+
+Whether the message may have gone decides what happens next:
+
+* not sent — the request never reached the API in full (DNS, connection refused, TLS,
+  a failure while writing it: ``urlopen`` raises ``URLError`` for exactly these), or the
+  API answered that it did not take it: HTTP 429, 5xx and the Cloud API's throttling/"try
+  again" codes are temporary, any other 4xx permanent;
+* unknown — the request was written and its answer was lost (connection reset or closed,
+  a timeout while waiting), or a gateway answered 502/504 without the API's error body:
+  the API may have accepted it, so it is not retried (``UnknownOutcome``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import re
 import urllib.error
@@ -16,13 +25,15 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from hostctl.core.channels import PermanentError, Sent, TemporaryError, clip
+from hostctl.core.channels import PermanentError, Sent, TemporaryError, UnknownOutcome, clip
 from hostctl.core.templates import WhatsAppContent
 
 TIMEOUT_SECONDS = 20
 # Cloud API error codes that mean "later", whatever the HTTP status: throttling (4, 80007,
 # 130429, 131048, 131056), temporary server trouble (1, 2, 131000, 131016, 133004).
 RETRYABLE_CODES = {1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004}
+# A gateway's "the API did not answer me in time / properly": the API may have taken it.
+GATEWAY_LOST = {502, 504}
 
 
 @dataclass(frozen=True)
@@ -96,20 +107,42 @@ def send(config: WhatsAppConfig, phone: str, content: WhatsAppContent) -> Sent:
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            raw = response.read()
+        response = urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)
     except urllib.error.HTTPError as exc:
-        raw = exc.read() or b""
-        reason, code = _error_reason(exc.code, raw)
-        if exc.code == 429 or exc.code >= 500 or code in RETRYABLE_CODES:
-            raise TemporaryError(reason, retry_after=_retry_after(exc.headers)) from None
-        raise PermanentError(reason) from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-        cause = getattr(exc, "reason", exc)
-        raise TemporaryError(clip(f"cannot reach the WhatsApp API: {cause}")) from None
+        raise _http_error(exc) from None
+    except urllib.error.URLError as exc:  # raised before the request was fully written
+        raise TemporaryError(clip(f"cannot reach the WhatsApp API: {exc.reason}")) from None
+    except (OSError, http.client.HTTPException) as exc:  # written; the answer was lost
+        raise UnknownOutcome(
+            clip(f"the WhatsApp API got the request but its answer was lost: {_describe(exc)}")
+        ) from None
+    with response:
+        try:
+            raw = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            return Sent(note=clip(f"sent (HTTP {response.status}), answer cut: {_describe(exc)}"))
     try:
         message_id = json.loads(raw.decode("utf-8"))["messages"][0]["id"]
     except (ValueError, KeyError, IndexError, TypeError):
         # Accepted (2xx) but unreadable: it was most likely sent, so never resend it.
         return Sent(provider_id=None, note=clip(f"sent, but no message id in {raw[:200]!r}"))
     return Sent(provider_id=str(message_id))
+
+
+def _http_error(exc: urllib.error.HTTPError) -> TemporaryError | PermanentError | UnknownOutcome:
+    """The API (or a gateway in front of it) answered with an error status."""
+    try:
+        raw = exc.read() or b""
+    except (OSError, http.client.HTTPException):
+        raw = b""
+    reason, code = _error_reason(exc.code, raw)
+    if exc.code in GATEWAY_LOST and code is None:
+        return UnknownOutcome(clip(f"{reason} (a gateway lost the API's answer)"))
+    if exc.code == 429 or exc.code >= 500 or code in RETRYABLE_CODES:
+        return TemporaryError(reason, retry_after=_retry_after(exc.headers))
+    return PermanentError(reason)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
