@@ -4,7 +4,10 @@
   user data directory, created and migrated on first use.
 * SQLite is shared by several agents and cron: WAL, a busy timeout, and write
   transactions that take the write lock at ``BEGIN`` (``BEGIN IMMEDIATE``), so a writer
-  waits for another instead of failing half-way with "database is locked".
+  waits for another instead of failing half-way with "database is locked". A writer that
+  waits longer than the timeout (60 s, ``HOSTCTL_SQLITE_BUSY_TIMEOUT_MS``) is told the
+  database is busy (exit 75): ``lock_conflict``, which ``cli.py`` maps, as it does
+  PostgreSQL's deadlocks, serialization failures and lock timeouts.
 * ``unit_of_work()`` yields a session whose work is one transaction: committed when the
   block ends normally, rolled back otherwise.
 """
