@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -115,6 +116,23 @@ def test_the_fresh_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(cl
     )
     _add_lock(db_url, f"{socket.gethostname()}:{int(gone.stdout)}:0badf00d")
     result = cli("daily", "--date", "2026-03-01", "--no-send", "--json", today="2026-03-01")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["days"] == ["2026-03-01"]
+    assert _lock_holder(db_url) is None
+
+
+def test_the_lease_of_a_killed_process_not_yet_reaped_is_taken_over_at_once(cli, db_url):
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    child.kill()
+    try:
+        deadline = time.monotonic() + 30
+        while not Path(f"/proc/{child.pid}/stat").read_text().rpartition(")")[2].startswith(" Z"):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        _add_lock(db_url, f"{socket.gethostname()}:{child.pid}:2omb1e00")
+        result = cli("daily", "--date", "2026-03-01", "--no-send", "--json", today="2026-03-01")
+    finally:
+        child.wait()
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["days"] == ["2026-03-01"]
     assert _lock_holder(db_url) is None
@@ -311,3 +329,16 @@ def test_a_database_held_by_another_process_longer_than_the_timeout_is_busy(cli,
     free = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert (free.returncode, free.stderr) == (0, "")
     assert [c["email"] for c in cli.json("client", "list")] == ["ana@example.com"]
+
+
+def test_a_busy_timeout_that_is_not_a_number_is_one_sentence(cli, db_url, monkeypatch):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("an SQLite setting")
+    db.dispose_all()
+    monkeypatch.setenv("HOSTCTL_SQLITE_BUSY_TIMEOUT_MS", "soon")
+    result = cli("client", "list")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "error: HOSTCTL_SQLITE_BUSY_TIMEOUT_MS is 'soon'; set it to a whole number of "
+        "milliseconds, e.g. 60000.\n"
+    )
