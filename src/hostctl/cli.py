@@ -142,6 +142,12 @@ class HostctlGroup(TyperGroup):
             _report(exc)
             raise typer.Exit(int(exc.exit_status)) from None
         except Exception as exc:
+            from hostctl.db import lock_conflict
+
+            busy = lock_conflict(exc)
+            if busy is not None:
+                _report(busy)
+                raise typer.Exit(int(busy.exit_status)) from None
             if _is_database_unavailable(exc):
                 from hostctl import output
 

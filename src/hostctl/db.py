@@ -4,7 +4,10 @@
   user data directory, created and migrated on first use.
 * SQLite is shared by several agents and cron: WAL, a busy timeout, and write
   transactions that take the write lock at ``BEGIN`` (``BEGIN IMMEDIATE``), so a writer
-  waits for another instead of failing half-way with "database is locked".
+  waits for another instead of failing half-way with "database is locked". A writer that
+  waits longer than the timeout (60 s, ``HOSTCTL_SQLITE_BUSY_TIMEOUT_MS``) is told the
+  database is busy (exit 75): ``lock_conflict``, which ``cli.py`` maps, as it does
+  PostgreSQL's deadlocks, serialization failures and lock timeouts.
 * ``unit_of_work()`` yields a session whose work is one transaction: committed when the
   block ends normally, rolled back otherwise.
 """
@@ -18,11 +21,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hostctl.errors import BusyError, ValidationError
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-SQLITE_BUSY_TIMEOUT_MS = 60_000
+SQLITE_BUSY_TIMEOUT_MS = 60_000  # HOSTCTL_SQLITE_BUSY_TIMEOUT_MS overrides it (tests)
 _engines: dict[str, Engine] = {}
 _ready: set[str] = set()
 _lock = threading.Lock()
@@ -44,6 +49,53 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def sqlite_busy_timeout_ms() -> int:
+    """How long an SQLite writer waits for another's write lock before giving up."""
+    raw = os.environ.get("HOSTCTL_SQLITE_BUSY_TIMEOUT_MS", "").strip()
+    if not raw:
+        return SQLITE_BUSY_TIMEOUT_MS
+    if not raw.isdigit():
+        raise ValidationError(
+            f"HOSTCTL_SQLITE_BUSY_TIMEOUT_MS is {raw!r}; set it to a whole number of "
+            "milliseconds, e.g. 60000."
+        )
+    return int(raw)
+
+
+# PostgreSQL's "try again" errors, by SQLSTATE.
+_PG_LOCK_CONFLICTS = {
+    "40001": "a concurrent change",
+    "40P01": "a deadlock",
+    "55P03": "a lock timeout",
+}
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def lock_conflict(exc: BaseException) -> BusyError | None:
+    """A database error that only means "another process holds what this one needs",
+    as a busy error (exit 75) in one sentence; None for any other exception."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # the error itself, or what it was raised from
+        if seen is None:
+            return None
+        orig = getattr(seen, "orig", seen)
+        sqlite_code = getattr(orig, "sqlite_errorcode", None)
+        if sqlite_code is not None and (sqlite_code & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            waited = f"{sqlite_busy_timeout_ms() / 1000:g}"
+            return BusyError(
+                f"The database is busy: another process has held its write lock for more "
+                f"than {waited} s; try again."
+            )
+        why = _PG_LOCK_CONFLICTS.get(getattr(orig, "sqlstate", None) or "")
+        if why:
+            return BusyError(
+                f"The database is busy: another process holds a lock this command needs "
+                f"({why}); try again."
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _make_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event
 
@@ -51,9 +103,10 @@ def _make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        busy_timeout_ms = sqlite_busy_timeout_ms()
         engine = create_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         )
 
         @event.listens_for(engine, "connect")
@@ -62,7 +115,7 @@ def _make_engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
