@@ -138,12 +138,14 @@ class HostctlGroup(TyperGroup):
 
 
 def _check_arguments(args: list[str]) -> None:
-    """Every argument as text hostctl can keep (UTF-8, no NUL or other control character),
-    checked once here, before any command runs."""
+    """Every argument, and the staff name that goes in the audit log, as text hostctl can
+    keep (UTF-8, no NUL or other control character): checked once here, before any command
+    runs."""
     from hostctl.core import validate
 
     for arg in args:
         validate.argument(arg)
+    validate.argument(os.environ.get("HOSTCTL_STAFF", ""), "value of HOSTCTL_STAFF")
 
 
 def _is_database_unavailable(exc: Exception) -> bool:

@@ -39,3 +39,18 @@ def test_an_argument_with_a_control_character_or_bad_utf8_is_refused(cli, args, 
     assert cli.json("log") == before
     assert len(cli.json("client", "list")) == (0 if args[0] == "client" else 1)
     assert cli.json("ticket", "list") == []
+
+
+@pytest.mark.parametrize(
+    ("staff", "message"),
+    [
+        ("Jos\udce9", "error: The value of HOSTCTL_STAFF 'Jos\\xe9' is not valid UTF-8 text.\n"),
+        ("maria\x01", "error: The value of HOSTCTL_STAFF 'maria\\x01' contains the control "
+         "character U+0001; " + CONTROL),
+    ],
+)  # fmt: skip
+def test_a_staff_name_that_is_not_text_is_refused(cli, staff, message):
+    result = cli("client", "add", "--name", "Ana", "--email", "ana@example.com", staff=staff)
+    assert (result.exit_code, result.stderr, result.stdout) == (1, message, "")
+    assert cli.json("client", "list") == []
+    assert cli.json("log") == []

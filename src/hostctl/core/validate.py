@@ -47,12 +47,12 @@ def text_problem(raw: str) -> str | None:
     return None
 
 
-def argument(raw: str) -> str:
-    """A command-line argument: valid UTF-8 without control characters (``cli.py`` checks
-    every argument with this before any command runs)."""
+def argument(raw: str, what: str = "argument") -> str:
+    """A command-line argument (or environment value): valid UTF-8 without control
+    characters (``cli.py`` checks every argument with this before any command runs)."""
     problem = text_problem(raw)
     if problem:
-        raise ValidationError(f"The argument {_shown(raw)} {problem}.")
+        raise ValidationError(f"The {what} {_shown(raw)} {problem}.")
     return raw
 
 
