@@ -135,8 +135,13 @@ class HostctlGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["hostctl.arguments"] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            _check_arguments(ctx.meta.get("hostctl.arguments", []))
             return super().invoke(ctx)
         except HostctlError as exc:
             _report(exc)
@@ -154,6 +159,17 @@ class HostctlGroup(TyperGroup):
                 output.error(f"Cannot use the database: {str(exc).splitlines()[0]}")
                 raise typer.Exit(int(ExitStatus.REFUSED)) from None
             raise
+
+
+def _check_arguments(args: list[str]) -> None:
+    """Every argument, and the staff name that goes in the audit log, as text hostctl can
+    keep (UTF-8, no NUL or other control character): checked once here, before any command
+    runs."""
+    from hostctl.core import validate
+
+    for arg in args:
+        validate.argument(arg)
+    validate.argument(os.environ.get("HOSTCTL_STAFF", ""), "value of HOSTCTL_STAFF")
 
 
 def _is_database_unavailable(exc: Exception) -> bool:

@@ -8,6 +8,8 @@
   waits longer than the timeout (60 s, ``HOSTCTL_SQLITE_BUSY_TIMEOUT_MS``) is told the
   database is busy (exit 75): ``lock_conflict``, which ``cli.py`` maps, as it does
   PostgreSQL's deadlocks, serialization failures and lock timeouts.
+* What hostctl creates holds client data, so it is its owner's only: the default data
+  folder 0700, a new SQLite file 0600 (SQLite gives its -wal and -shm files the same).
 * ``unit_of_work()`` yields a session whose work is one transaction: committed when the
   block ends normally, rolled back otherwise.
 """
@@ -21,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hostctl.errors import BusyError, ValidationError
+from hostctl.errors import BusyError, HostctlError, ValidationError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -37,8 +39,41 @@ def default_database_url() -> str:
     from platformdirs import user_data_dir
 
     folder = Path(user_data_dir("hostctl", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
+    _private_folder(folder)
     return f"sqlite:///{folder / 'hostctl.db'}"
+
+
+def _private_folder(folder: Path) -> None:
+    """Create ``folder`` if it is missing (its parents as usual), for its owner only
+    whatever the umask; an existing folder keeps the permissions someone gave it."""
+    if folder.is_dir():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        return  # another process made it at the same moment
+    folder.chmod(0o700)
+
+
+def _private_file(path: Path) -> None:
+    """Create an empty database file for its owner only (SQLite would make it 0644) if it
+    is missing; SQLite gives the -wal and -shm files the database file's permissions."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+    finally:
+        os.close(fd)
+
+
+def shown_url(url: Any) -> str:
+    """A database URL as messages may show it: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def database_url() -> str:
@@ -97,14 +132,16 @@ def lock_conflict(exc: BaseException) -> BusyError | None:
 
 
 def _make_engine(url: str) -> Engine:
-    from sqlalchemy import create_engine, event
+    from sqlalchemy import event
 
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    parsed = _parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _private_folder(Path(path).absolute().parent)
+            _private_file(Path(path))
         busy_timeout_ms = sqlite_busy_timeout_ms()
-        engine = create_engine(
+        engine = _create_engine(
             url,
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         )
@@ -133,7 +170,37 @@ def _make_engine(url: str) -> Engine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return _create_engine(url, pool_pre_ping=True)
+
+
+_URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
+
+
+def _parse_url(url: str) -> Any:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        # not shown: a URL that does not parse may still hold a password
+        raise HostctlError(
+            f"The database URL (HOSTCTL_DATABASE_URL) is not a URL hostctl can read; write "
+            f"it as {_URL_FORMS}."
+        ) from None
+
+
+def _create_engine(url: str, **options: Any) -> Engine:
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        return create_engine(url, **options)
+    except (NoSuchModuleError, ImportError, ArgumentError) as exc:
+        raise HostctlError(
+            f"Cannot use the database {shown_url(url)}: {str(exc).splitlines()[0]}; hostctl "
+            f"works with {_URL_FORMS}."
+        ) from None
 
 
 # A bulk writer (``daily``) on SQLite: a page cache that holds more of the pages a day
@@ -177,9 +244,13 @@ def get_engine(url: str | None = None) -> Engine:
             engine = _make_engine(url)
             _engines[url] = engine
     if url not in _ready:
-        from hostctl.migrate import ensure_current
+        from hostctl.migrate import HEAD, ensure_current
 
-        ensure_current(engine)
+        upgraded_from = ensure_current(engine)
+        if upgraded_from is not None:
+            from hostctl import output
+
+            output.info(f"Upgraded the database schema from {upgraded_from} to {HEAD}.")
         _ready.add(url)
     return engine
 

@@ -1,7 +1,8 @@
 """Alembic migrations shipped inside the package, run programmatically.
 
-``ensure_current`` is called once per process per database: one cheap query compares
-the stored revision with ``HEAD``; alembic itself is imported only when there is work.
+``ensure_current`` is called once per process per database: ``check`` reads the stored
+revision (and refuses a database hostctl cannot use); alembic itself is imported only
+when there is work.
 The upgrade runs under a lock (SQLite: the write lock; PostgreSQL: an advisory lock)
 so that two first uses at once migrate once.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from hostctl.errors import HostctlError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -38,34 +41,95 @@ def current_revision(conn: Connection) -> str | None:
     return row[0] if row else None
 
 
-def _locked_upgrade(engine: Engine, target: str) -> None:
+def _locked_upgrade(engine: Engine, target: str) -> tuple[bool, str | None]:
+    """Upgrade to ``target`` unless it is there already: (whether it upgraded, the revision
+    it found under the lock)."""
     from alembic import command
     from sqlalchemy import text
 
+    if target == "head":
+        target = HEAD
     # SQLite: BEGIN IMMEDIATE takes the write lock now; PostgreSQL: an advisory lock.
     with engine.connect() as conn, conn.begin():
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        if current_revision(conn) == target:
-            return
+        before = current_revision(conn)
+        if before == target:
+            return False, before
         command.upgrade(_config(conn), target)
+    return True, before
 
 
-def ensure_current(engine: Engine) -> None:
-    """Bring the schema to ``HEAD`` if it is behind (first use of a database). A database
-    at a revision this release does not know (made by a newer hostctl) is refused."""
-    with engine.connect().execution_options(hostctl_readonly=True) as conn, conn.begin():
-        revision = current_revision(conn)
-    if revision == HEAD:
-        return
-    if revision is not None and revision not in _known_revisions():
-        from hostctl.errors import HostctlError
+def check(engine: Engine) -> str | None:
+    """The schema revision of the database (None: an empty database), once it is known to
+    be one hostctl can use: reachable, a database, hostctl's or empty, and at a revision
+    this release knows. Otherwise one sentence naming the URL (without its password)."""
+    from sqlalchemy import exc as sa_exc
+    from sqlalchemy import inspect
 
+    from hostctl.db import shown_url
+
+    url = shown_url(engine.url)
+    known = _known_revisions()
+    # A foreign SQLite file is read over a plain connection, without hostctl's PRAGMAs
+    # (journal_mode=WAL would stay in the file it then refuses).
+    probe = _plain_engine(engine) if engine.dialect.name == "sqlite" else engine
+    try:
+        with probe.connect() as conn:
+            revision = current_revision(conn)
+            tables = set() if revision in known else set(inspect(conn).get_table_names())
+    except sa_exc.DBAPIError as exc:
+        if "locked" in str(exc):
+            raise
+        reason = str(exc.orig).strip().splitlines()[0].rstrip(".") if exc.orig else str(exc)
+        raise HostctlError(f"Cannot use the database {url}: {reason}.") from None
+    finally:
+        if probe is not engine:
+            probe.dispose()
+    tables.discard("alembic_version")
+    if revision is None and tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", …" if len(tables) > 3 else "")
         raise HostctlError(
-            f"The database is at schema revision {revision}, which this hostctl does not "
-            f"know (its newest is {HEAD}); install the hostctl release that made it."
+            f"The database {url} is not a hostctl database: it has tables of its own "
+            f"({shown}) and no hostctl schema revision; point HOSTCTL_DATABASE_URL at a "
+            "hostctl database or at an empty one."
         )
-    _locked_upgrade(engine, "head")
+    if revision is not None and revision not in known:
+        if "invoices" not in tables:  # another program's Alembic revision
+            raise HostctlError(
+                f"The database {url} is not a hostctl database: its schema revision "
+                f"{revision} is not one of hostctl's; point HOSTCTL_DATABASE_URL at a hostctl "
+                "database or at an empty one."
+            )
+        raise HostctlError(
+            f"The database {url} is at schema revision {revision}, which this hostctl does "
+            f"not know (its newest is {HEAD}); install the hostctl release that made it."
+        )
+    return revision
+
+
+def _plain_engine(engine: Engine) -> Engine:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from hostctl.db import SQLITE_BUSY_TIMEOUT_MS
+
+    return create_engine(
+        engine.url,
+        poolclass=NullPool,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+
+def ensure_current(engine: Engine) -> str | None:
+    """Bring the schema to ``HEAD`` if it is behind (first use of a database), after
+    ``check``. Returns the revision it upgraded from when it upgraded an existing schema
+    (None when there was nothing to do, or the database was empty)."""
+    revision = check(engine)
+    if revision == HEAD:
+        return None
+    upgraded, before = _locked_upgrade(engine, HEAD)
+    return before if upgraded else None
 
 
 def _known_revisions() -> set[str]:
@@ -73,8 +137,7 @@ def _known_revisions() -> set[str]:
 
 
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
-    with engine.connect() as conn, conn.begin():
-        before = current_revision(conn)
+    before = check(engine)
     _locked_upgrade(engine, target)
     with engine.connect() as conn, conn.begin():
         after = current_revision(conn)
@@ -84,11 +147,12 @@ def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | Non
 def status(engine: Engine) -> dict[str, Any]:
     from alembic.script import ScriptDirectory
 
+    from hostctl.db import shown_url
+
+    revision = check(engine)
     script = ScriptDirectory.from_config(_config())
-    with engine.connect() as conn, conn.begin():
-        revision = current_revision(conn)
     return {
-        "url": engine.url.render_as_string(hide_password=True),
+        "url": shown_url(engine.url),
         "current": revision,
         "head": script.get_current_head(),
         "up_to_date": revision == script.get_current_head(),

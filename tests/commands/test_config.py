@@ -57,12 +57,28 @@ def test_list(cli):
          "a whole number from 1 to 65535.\n"),
         (("set", "calendar.holidays_country", "XX"), 1, "error: Unknown holidays country "
          "'XX'; use an ISO 3166 code such as AR, UY, CL.\n"),
+        (("set", "smtp.from", "billing@example.com\nBcc: all@example.com"), 1, "error: "
+         "Invalid value 'billing@example.com\\nBcc: all@example.com' for smtp.from: expected "
+         "one line of text without control characters.\n"),
+        (("set", "smtp.from", "facturación"), 1, "error: Invalid value 'facturación' for "
+         "smtp.from: expected an email address such as billing@example.com or Hosting "
+         "<billing@example.com>.\n"),
+        (("set", "whatsapp.api_base", "https://graph.facebook.com@evil.example/"), 1, "error: "
+         "Invalid value 'https://graph.facebook.com@evil.example/' for whatsapp.api_base: "
+         "expected no user name or password (user@) before the host, which would send the "
+         "token to the host after the @.\n"),
+        (("set", "whatsapp.api_base", "http://graph.facebook.com/v21.0"), 1, "error: Invalid "
+         "value 'http://graph.facebook.com/v21.0' for whatsapp.api_base: expected https:// "
+         "(plain http:// only to 127.0.0.1, localhost or ::1).\n"),
+        (("set", "hooks.dir", "hooks"), 1, "error: Invalid value 'hooks' for hooks.dir: "
+         "expected an absolute folder path such as /etc/hostctl/hooks.\n"),
     ],
 )  # fmt: skip
 def test_refusals_change_nothing(cli, args, code, message):
     result = cli("config", *args)
     assert (result.exit_code, result.stderr, result.stdout) == (code, message, "")
     assert cli.json("log") == []
+    assert [r["key"] for r in cli.json("config", "list") if r["set"]] == []
 
 
 def test_set_missing_value_is_usage_error(cli):

@@ -52,6 +52,18 @@ def test_defaults_of_cli_md(session):
          "http://127.0.0.1:8080"),
         ("payment.methods", "Card, zelle,cash", "card,zelle,cash", ["card", "zelle", "cash"]),
         ("smtp.host", " mail.example.com ", "mail.example.com", "mail.example.com"),
+        ("whatsapp.api_base", "https://graph.facebook.com/v22.0/", "https://graph.facebook.com"
+         "/v22.0", "https://graph.facebook.com/v22.0"),
+        ("whatsapp.api_base", "http://[::1]:8080/v21.0", "http://[::1]:8080/v21.0",
+         "http://[::1]:8080/v21.0"),
+        ("whatsapp.api_base", "http://localhost:8080", "http://localhost:8080",
+         "http://localhost:8080"),
+        ("smtp.from", " billing@example.com ", "billing@example.com", "billing@example.com"),
+        ("smtp.from", "Hosting <billing@example.com>", "Hosting <billing@example.com>",
+         "Hosting <billing@example.com>"),
+        ("smtp.from", "Hosting, Inc <billing@example.com>", '"Hosting, Inc" '
+         "<billing@example.com>", '"Hosting, Inc" <billing@example.com>'),
+        ("hooks.dir", "/etc/hostctl/hooks/", "/etc/hostctl/hooks", "/etc/hostctl/hooks"),
     ],
 )  # fmt: skip
 def test_set_stores_canonical_value_and_audits(session, key, raw, stored, value):
@@ -106,7 +118,50 @@ def test_set_twice_updates_the_row(session, ctx):
         ("billing.restoration_fee.USD", "1,5", "The amount '1,5' is not a number; write it "
          "with a dot for decimals and no thousands separator, e.g. 1234.56."),
         ("whatsapp.api_base", "ftp://x", "Invalid value 'ftp://x' for whatsapp.api_base: "
-         "expected an http:// or https:// URL."),
+         "expected an https:// URL such as https://graph.facebook.com/v21.0."),
+        ("whatsapp.api_base", "https://graph.facebook.com@evil.example/", "Invalid value "
+         "'https://graph.facebook.com@evil.example/' for whatsapp.api_base: expected no user "
+         "name or password (user@) before the host, which would send the token to the host "
+         "after the @."),
+        ("whatsapp.api_base", "https://meta:pw@graph.facebook.com/v21.0", "Invalid value "
+         "'https://meta:pw@graph.facebook.com/v21.0' for whatsapp.api_base: expected no user "
+         "name or password (user@) before the host, which would send the token to the host "
+         "after the @."),
+        ("whatsapp.api_base", "http://graph.facebook.com/v21.0", "Invalid value "
+         "'http://graph.facebook.com/v21.0' for whatsapp.api_base: expected https:// (plain "
+         "http:// only to 127.0.0.1, localhost or ::1)."),
+        ("whatsapp.api_base", "http://127.0.0.1.evil.example/v21.0", "Invalid value "
+         "'http://127.0.0.1.evil.example/v21.0' for whatsapp.api_base: expected https:// "
+         "(plain http:// only to 127.0.0.1, localhost or ::1)."),
+        ("whatsapp.api_base", "https://evil.example\\@graph.facebook.com/", "Invalid value "
+         "'https://evil.example\\\\@graph.facebook.com/' for whatsapp.api_base: expected an "
+         "https:// URL such as https://graph.facebook.com/v21.0."),
+        ("whatsapp.api_base", "https://gr\u0430ph.facebook.com/v21.0", "Invalid value "
+         "'https://gr\u0430ph.facebook.com/v21.0' for whatsapp.api_base: expected a plain host "
+         "name (letters, digits, dots, -), not 'gr\u0430ph.facebook.com'."),
+        ("whatsapp.api_base", "https://graph.facebook.com/v21.0?x=1", "Invalid value "
+         "'https://graph.facebook.com/v21.0?x=1' for whatsapp.api_base: expected a base URL "
+         "without ? or #."),
+        ("whatsapp.api_base", "https://graph.facebook.com:99999/", "Invalid value "
+         "'https://graph.facebook.com:99999/' for whatsapp.api_base: expected a port from 1 to "
+         "65535 after the host."),
+        ("smtp.from", "billing@example.com\nBcc: all@example.com", "Invalid value "
+         "'billing@example.com\\nBcc: all@example.com' for smtp.from: expected one line of "
+         "text without control characters."),
+        ("smtp.from", "billing", "Invalid value 'billing' for smtp.from: expected an email "
+         "address such as billing@example.com or Hosting <billing@example.com>."),
+        ("smtp.from", "a@example.com, b@example.com", "Invalid value 'a@example.com, "
+         "b@example.com' for smtp.from: expected an email address such as billing@example.com "
+         "or Hosting <billing@example.com>."),
+        ("smtp.from", "Hosting <billing>", "Invalid value 'Hosting <billing>' for smtp.from: "
+         "expected an email address such as billing@example.com or Hosting "
+         "<billing@example.com>."),
+        ("smtp.host", "mail.example.com\r", "Invalid value 'mail.example.com\\r' for "
+         "smtp.host: expected one line of text without control characters."),
+        ("hooks.dir", "hooks", "Invalid value 'hooks' for hooks.dir: expected an absolute "
+         "folder path such as /etc/hostctl/hooks."),
+        ("hooks.dir", "./etc/hooks", "Invalid value './etc/hooks' for hooks.dir: expected an "
+         "absolute folder path such as /etc/hostctl/hooks."),
         ("smtp.host", "  ", "Invalid value '  ' for smtp.host: expected a non-empty value."),
         ("payment.methods", "card,Zel le", "Invalid value 'card,Zel le' for payment.methods: "
          "expected a comma-separated list of method names (a-z, 0-9, -)."),
@@ -145,3 +200,24 @@ def test_listing_shows_known_keys_defaults_and_families(session, ctx):
     assert rows["billing.restoration_fee.ARS"]["set"] is True
     assert rows["payment.discount.zelle"]["value"] == "10"
     assert list(rows) == sorted(rows)
+
+
+def test_hooks_dir_under_home_is_stored_absolute(session, ctx, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert settings.set_value(session, ctx, "hooks.dir", "~/hooks") == f"{tmp_path}/hooks"
+    assert session.get(Setting, "hooks.dir").value == f"{tmp_path}/hooks"
+
+
+def test_a_stored_value_that_no_longer_passes_is_refused_in_one_sentence(session):
+    # written by an older hostctl, which accepted any http(s) URL
+    session.add(Setting(key="whatsapp.api_base", value="https://graph.facebook.com@evil.example",
+                        updated_at=make_ctx().now, updated_by="old"))  # fmt: skip
+    session.flush()
+    with pytest.raises(ValidationError) as err:
+        settings.get(session, "whatsapp.api_base")
+    assert err.value.message == (
+        "The stored setting whatsapp.api_base = 'https://graph.facebook.com@evil.example' is "
+        "not valid (expected no user name or password (user@) before the host, which would "
+        "send the token to the host after the @); correct it with `hostctl config set "
+        "whatsapp.api_base VALUE`."
+    )

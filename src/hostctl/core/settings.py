@@ -75,10 +75,90 @@ def _text(raw: str) -> str:
     return raw.strip()
 
 
-def _url(raw: str) -> str:
-    if not re.match(r"^https?://\S+$", raw.strip()):
-        raise ValueError("expected an http:// or https:// URL")
-    return raw.strip().rstrip("/")
+_API_URL_EXAMPLE = "expected an https:// URL such as https://graph.facebook.com/v21.0"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def _api_url(raw: str) -> str:
+    """An API base URL the token may be sent to: https (plain http only to a loopback host,
+    as the tests' servers), the host exactly as written (no ``user@`` before it, ASCII), no
+    query or fragment."""
+    from urllib.parse import urlsplit
+
+    value = raw.strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise ValueError(_API_URL_EXAMPLE) from None
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or above 65535
+        port = 0
+    if port == 0:
+        raise ValueError("expected a port from 1 to 65535 after the host")
+    if parts.scheme not in {"https", "http"} or not parts.hostname or re.search(r"[\s\\]", value):
+        raise ValueError(_API_URL_EXAMPLE)
+    if "@" in parts.netloc:
+        raise ValueError(
+            "expected no user name or password (user@) before the host, which would send "
+            "the token to the host after the @"
+        )
+    if "?" in value or "#" in value:
+        raise ValueError("expected a base URL without ? or #")
+    host = parts.hostname
+    if not (_HOST.fullmatch(host) or _is_ip(host)):
+        raise ValueError(f"expected a plain host name (letters, digits, dots, -), not {host!r}")
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        raise ValueError("expected https:// (plain http:// only to 127.0.0.1, localhost or ::1)")
+    return value.rstrip("/")
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+_SENDER = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<addr>[^<>\s]+)>|(?P<bare>[^<>\s]+)")
+_SENDER_EXAMPLE = (
+    "expected an email address such as billing@example.com or Hosting <billing@example.com>"
+)
+
+
+def _sender(raw: str) -> str:
+    """An email sender: ``billing@example.com`` or ``Hosting <billing@example.com>``."""
+    from email.headerregistry import Address
+
+    from hostctl.core import validate
+
+    found = _SENDER.fullmatch(raw.strip())
+    if not found:
+        raise ValueError(_SENDER_EXAMPLE)
+    address = found["addr"] or found["bare"]
+    try:
+        validate.email(address)
+        name = (found["name"] or "").strip()
+        if len(name) >= 2 and name[0] == name[-1] == '"':
+            name = name[1:-1]
+        return str(Address(display_name=name, addr_spec=address)) if name else address
+    except (ValidationError, ValueError, IndexError):
+        raise ValueError(_SENDER_EXAMPLE) from None
+
+
+def _folder(raw: str) -> str:
+    """An absolute folder (``~`` is expanded): hooks run from cron, whose working folder is
+    not the one the setting was made in."""
+    import os
+
+    value = os.path.expanduser(raw.strip())
+    if not value or not os.path.isabs(value):
+        raise ValueError("expected an absolute folder path such as /etc/hostctl/hooks")
+    return os.path.normpath(value)
 
 
 def _country(raw: str) -> str:
@@ -130,15 +210,15 @@ KNOWN: dict[str, SettingKind] = {
     "calendar.holidays_country": SettingKind("AR", _country, "business days and hours"),
     "payment.methods": SettingKind(DEFAULT_PAYMENT_METHODS, _methods, "accepted methods"),
     "whatsapp.api_base": SettingKind(
-        "https://graph.facebook.com/v21.0", _url, "WhatsApp Cloud API base URL"
+        "https://graph.facebook.com/v21.0", _api_url, "WhatsApp Cloud API base URL"
     ),
     "whatsapp.phone_number_id": SettingKind(None, _text, "sender; WhatsApp is off until set"),
     "whatsapp.language": SettingKind("es", _text, "template language code"),
     "smtp.host": SettingKind(None, _text, "email is off until set"),
     "smtp.port": SettingKind("25", _int(1, 65535), "SMTP port"),
-    "smtp.from": SettingKind(None, _text, "sender address"),
+    "smtp.from": SettingKind(None, _sender, "sender address"),
     "smtp.username": SettingKind(None, _text, "SMTP login (password: HOSTCTL_SMTP_PASSWORD)"),
-    "hooks.dir": SettingKind(None, _text, "folder of event hook executables"),
+    "hooks.dir": SettingKind(None, _folder, "folder of event hook executables"),
     "notify.max_attempts": SettingKind("8", _int(1, 100), "attempts before a message fails"),
     "affiliate.commission_percent": SettingKind("10", _percent, "AFF-2 commission, per cent"),
     "quote.valid_days": SettingKind("30", _int(1, 365), "days a quote stays open"),
@@ -159,6 +239,10 @@ FAMILY_DEFAULTS = {
     "payment.discount.zelle": "10",
     "affiliate.min_withdrawal.USD": "20.00",
 }
+
+
+# Every setting is one line: a line break in smtp.from would break every email's headers.
+_ONE_LINE_PROBLEM = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _kind_for(key: str) -> SettingKind:
@@ -197,6 +281,8 @@ def _kind_for(key: str) -> SettingKind:
 def validate(key: str, raw: str) -> Any:
     kind = _kind_for(key)
     try:
+        if _ONE_LINE_PROBLEM.search(raw):
+            raise ValueError("expected one line of text without control characters")
         return kind.parse(raw)
     except ValidationError:
         raise
@@ -224,7 +310,16 @@ def get_raw(session: Session, key: str) -> str | None:
 def get(session: Session, key: str) -> Any:
     """The parsed value (default when unset); ``None`` for an unset key without default."""
     raw = get_raw(session, key)
-    return None if raw is None else _kind_for(key).parse(raw)
+    if raw is None:
+        return None
+    try:
+        return _kind_for(key).parse(raw)
+    except (ValueError, InvalidOperation) as exc:
+        # stored by an older hostctl that checked less
+        raise ValidationError(
+            f"The stored setting {key} = {raw!r} is not valid ({exc}); correct it with "
+            f"`hostctl config set {key} VALUE`."
+        ) from None
 
 
 def canonical(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""Checks of what people type: emails, E.164 phones, countries, names."""
+"""Checks of what people type: emails, E.164 phones, countries, names, plain text."""
 
 from __future__ import annotations
 
@@ -14,6 +14,46 @@ COUNTRY_CURRENCY = {"AR": "ARS", "UY": "UYU"}
 _NOT_ISO_3166 = frozenset(
     {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
 )
+
+
+# What no text hostctl keeps may hold: C0 control characters (NUL included: PostgreSQL
+# refuses it) other than tab and line breaks, DEL, and the C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Python decodes bytes that are not UTF-8 (in argv, in the environment) to lone surrogates.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SHOWN = 60  # characters of a refused value quoted in a message
+
+
+def _shown(raw: str) -> str:
+    """``raw`` quoted for a message: escapes instead of controls and undecodable bytes."""
+    if _SURROGATE.search(raw):
+        raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        clipped = raw[:_SHOWN] + ("…" if len(raw) > _SHOWN else "")
+        return f"'{clipped}'"
+    clipped = raw[:_SHOWN] + ("…" if len(raw) > _SHOWN else "")
+    return repr(clipped)
+
+
+def text_problem(raw: str) -> str | None:
+    """Why ``raw`` cannot be stored as text (as the end of a sentence), or None."""
+    if _SURROGATE.search(raw):
+        return "is not valid UTF-8 text"
+    found = _CONTROL.search(raw)
+    if found:
+        return (
+            f"contains the control character U+{ord(found.group()):04X}; only tab and line "
+            "breaks are allowed in text"
+        )
+    return None
+
+
+def argument(raw: str, what: str = "argument") -> str:
+    """A command-line argument (or environment value): valid UTF-8 without control
+    characters (``cli.py`` checks every argument with this before any command runs)."""
+    problem = text_problem(raw)
+    if problem:
+        raise ValidationError(f"The {what} {_shown(raw)} {problem}.")
+    return raw
 
 
 def email(raw: str) -> tuple[str, str]:
@@ -83,6 +123,9 @@ def name(raw: str, what: str = "name") -> str:
     value = " ".join((raw or "").split())
     if not value:
         raise ValidationError(f"The {what} cannot be empty.")
+    problem = text_problem(value)
+    if problem:
+        raise ValidationError(f"The {what} {_shown(raw)} {problem}.")
     return value
 
 
