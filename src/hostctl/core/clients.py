@@ -371,14 +371,16 @@ def list_clients(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Client]:
+    """The clients, by id; ``search`` is a part of the name, email or company, any case,
+    taken literally (``%`` and ``_`` are those characters, not LIKE wildcards)."""
     stmt = select(Client)
     if search:
-        like = f"%{search.strip().lower()}%"
+        part = search.strip().lower()
         stmt = stmt.where(
             or_(
-                func.lower(Client.name).like(like),
-                Client.email_key.like(like),  # type: ignore[attr-defined]
-                func.lower(col(Client.company)).like(like),
+                func.lower(Client.name).contains(part, autoescape=True),
+                col(Client.email_key).contains(part, autoescape=True),
+                func.lower(col(Client.company)).contains(part, autoescape=True),
             )
         )
     stmt = stmt.order_by(col(Client.id)).offset(offset)
