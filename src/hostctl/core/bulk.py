@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
+import io
+import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,55 +24,166 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` (any iterable, read lazily) in lists of at most ``size``."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+# --------------------------------------------------------------------------- import files
+IMPORT_BATCH = 5000  # rows of an import file read, checked and written at a time
+MAX_REPORTED = 50  # bad rows listed in full in the refusal of an import file
+SAMPLE_BYTES = 64 * 1024  # the start of a file, looked at for binary content
+# Bytes that a text CSV never holds: the C0 controls but tab, LF, FF, CR and Ctrl-Z (the
+# end-of-file mark of old DOS tools). Images, archives (an .xlsx is a zip), PDFs and
+# UTF-16 text all have some in their first bytes.
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
+
+
+def count_text(number: int) -> str:
+    """``1234`` as ``1 234``: counts in the messages of an import."""
+    return f"{number:,}".replace(",", " ")
+
+
+class BadRows:
+    """The bad rows of an import file as ``line N, column C: why``: the first
+    ``MAX_REPORTED`` of them by line kept in full, the rest only counted, so that the
+    refusal of a file whose every row is bad stays short (and so does the memory)."""
+
+    def __init__(self, name: str, limit: int = MAX_REPORTED) -> None:
+        self.name = name
+        self.limit = limit
+        self.count = 0
+        self._kept: list[tuple[int, str]] = []  # (line, message), sorted by line
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def add(self, line: int, column: str | int, why: str) -> None:
+        self.count += 1
+        kept = self._kept
+        if len(kept) >= self.limit:
+            if line >= kept[-1][0]:
+                return
+            kept.pop()
+        bisect.insort(kept, (line, f"line {line}, column {column}: {why}"), key=lambda k: k[0])
+
+    def check(self) -> None:
+        """Refuse the file (``ImportFileError``) if a row was bad."""
+        if not self.count:
+            return
+        details = [message for _, message in self._kept]
+        rest = self.count - len(details)
+        if rest:
+            details.append(f"… and {count_text(rest)} more bad row{'s' if rest > 1 else ''}.")
+        raise ImportFileError(
+            f"{self.name} was not imported: {count_text(self.count)} bad row(s).",
+            details=details,
+        )
+
+
 def read_csv(
-    path: Path, columns: tuple[str, ...], required: tuple[str, ...]
-) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a UTF-8 CSV with a header, as (line number, row). Unknown columns refuse."""
+    path: Path, columns: tuple[str, ...], required: tuple[str, ...], bad: BadRows
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of an import file, read one at a time, as (line number, row).
+
+    The file is a CSV in UTF-8 (a BOM is allowed) with a header naming ``columns``,
+    separated by commas, or by ';' as Excel saves it where the decimal mark is a comma
+    (told by the header: one field holding ';' between column names). A file that cannot
+    be one is refused in one sentence (``ImportFileError``): empty, binary, not UTF-8,
+    unknown or missing columns. A row with more values than the header goes to ``bad``
+    and is not given. A generator: nothing is read before the first row is asked for."""
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        handle = path.open("rb")
     except OSError as exc:
         raise ValidationError(f"Cannot read {path}: {exc.strerror}.") from None
     with handle:
-        # csv.reader rather than DictReader (a third of the time on a large file), with
-        # DictReader's meaning: blank lines skipped, missing values empty, the last of
-        # two same-named columns wins, values beyond the header are "extra".
-        reader = csv.reader(handle)
-        header = [h.strip() for h in (next(reader, None) or [])]
-        unknown = [h for h in header if h not in columns]
-        if unknown:
+        if _BINARY.search(handle.read(SAMPLE_BYTES)):
             raise ImportFileError(
-                f"{path.name} has unknown column {unknown[0]!r}; the columns are "
-                f"{','.join(columns)}."
+                f"{path.name} is not a text CSV file; save the data from the spreadsheet as "
+                '"CSV UTF-8" and import that.'
             )
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise ImportFileError(f"{path.name} lacks the required column {missing[0]!r}.")
-        width = len(header)
-        named = [(i, k) for i, k in enumerate(header) if k]
-        rows: list[tuple[int, dict[str, str]]] = []
-        extra: list[str] = []
+        handle.seek(0)
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
         try:
-            for row in reader:
-                if not row:
-                    continue
-                size = len(row)
-                if size > width and any(v.strip() for v in row[width:]):
-                    extra.append(
-                        f"line {reader.line_num}, column {len(header) + 1}: more values than "
-                        f"the {len(header)} columns of the header."
-                    )
-                if size >= width:
-                    values = {k: row[i].strip() for i, k in named}
-                else:
-                    values = {k: row[i].strip() if i < size else "" for i, k in named}
-                rows.append((reader.line_num, values))
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise ImportFileError(f"{path.name} is not a UTF-8 CSV file: {exc}.") from None
-        if extra:
+            yield from _rows(path, text, columns, required, bad)
+        except UnicodeDecodeError:
             raise ImportFileError(
-                f"{path.name} was not imported: {len(extra)} bad row(s).", details=extra
-            )
-        return rows
+                f"{path.name} is not in UTF-8 (see line {_first_not_utf8(path)}); "
+                'save it as "CSV UTF-8" and import it again.'
+            ) from None
+
+
+def _rows(
+    path: Path,
+    text: io.TextIOWrapper,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    bad: BadRows,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    # The header: the first line that is not blank, as csv.DictReader finds it.
+    skipped = 0
+    header_line = ""
+    for header_line in text:
+        skipped += 1
+        if header_line.strip():
+            break
+    else:
+        raise ImportFileError(
+            f"{path.name} is empty; its first line must name the columns: {','.join(columns)}."
+        )
+    separator = ","
+    header = _fields(header_line, separator)
+    if len(header) == 1 and ";" in header_line:  # Excel where the decimal mark is a comma
+        separator = ";"
+        header = _fields(header_line, separator)
+    unknown = [h for h in header if h not in columns]
+    if unknown:
+        raise ImportFileError(
+            f"{path.name} has unknown column {unknown[0]!r}; the columns are {','.join(columns)}."
+        )
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ImportFileError(f"{path.name} lacks the required column {missing[0]!r}.")
+    # csv.reader rather than DictReader (a third of the time on a large file), with
+    # DictReader's meaning: blank lines skipped, missing values empty, the last of two
+    # same-named columns wins, values beyond the header are "extra".
+    reader = csv.reader(text, delimiter=separator)
+    width = len(header)
+    named = [(i, k) for i, k in enumerate(header) if k]
+    try:
+        for row in reader:
+            if not row:
+                continue
+            line = skipped + reader.line_num
+            size = len(row)
+            if size > width and any(v.strip() for v in row[width:]):
+                bad.add(line, width + 1, f"more values than the {width} columns of the header.")
+                continue
+            if size >= width:
+                yield line, {k: row[i].strip() for i, k in named}
+            else:
+                yield line, {k: row[i].strip() if i < size else "" for i, k in named}
+    except csv.Error as exc:
+        raise ImportFileError(
+            f"{path.name} cannot be read as CSV at line {skipped + reader.line_num}: {exc}."
+        ) from None
+
+
+def _fields(line: str, separator: str) -> list[str]:
+    return [field.strip() for field in next(csv.reader([line], delimiter=separator))]
+
+
+def _first_not_utf8(path: Path) -> int:
+    """The number of the first line of ``path`` that is not UTF-8 (the error path only)."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0  # pragma: no cover - the caller met such a line
 
 
 # --------------------------------------------------------------------------- fast writes

@@ -13,8 +13,8 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from hostctl.core import audit, outbox, validate
-from hostctl.core.bulk import chunks, db_value, insert_rows, read_csv
+from hostctl.core import audit, bulk, outbox, validate
+from hostctl.core.bulk import BadRows, batched, chunks, db_value, insert_rows, read_csv
 from hostctl.core.context import Context
 from hostctl.core.money import Money, check_currency
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
@@ -443,14 +443,16 @@ def list_clients(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Client]:
+    """The clients, by id; ``search`` is a part of the name, email or company, any case,
+    taken literally (``%`` and ``_`` are those characters, not LIKE wildcards)."""
     stmt = select(Client)
     if search:
-        like = f"%{search.strip().lower()}%"
+        part = search.strip().lower()
         stmt = stmt.where(
             or_(
-                func.lower(Client.name).like(like),
-                Client.email_key.like(like),  # type: ignore[attr-defined]
-                func.lower(col(Client.company)).like(like),
+                func.lower(Client.name).contains(part, autoescape=True),
+                col(Client.email_key).contains(part, autoescape=True),
+                func.lower(col(Client.company)).contains(part, autoescape=True),
             )
         )
     stmt = stmt.order_by(col(Client.id)).offset(offset)
@@ -486,102 +488,91 @@ _CLIENT_COLUMNS = (
 
 
 def import_clients(session: Session, ctx: Context, path: Path) -> int:
-    """All or nothing: every row is checked first; one bad row refuses the file.
+    """All or nothing: one bad row refuses the file, which is checked to its end.
 
-    The clients and their audit entries go straight to the driver (``insert_rows``);
-    the ids given to the new clients are read back by email, a chunk at a time. The audit
-    entries follow the order of the file, which is the order of the ids."""
-    rows = read_csv(path, IMPORT_COLUMNS, ("name", "email"))
-    errors: list[str] = []
-    cleaned: list[ClientInput] = []
-    seen_email: dict[str, int] = {}
+    The file is read a batch of rows at a time: each batch is checked (its rows, then
+    against the clients already in the database), then written straight to the driver
+    (``insert_rows``) with its audit entries, in the one transaction of the import. After
+    the first bad row nothing more is written, the rest is only checked, and the refusal
+    rolls back what was written. What stays in memory between batches is the email and
+    document of every row, to tell a repeated one. The audit entries follow the order of
+    the file, which is the order of the ids."""
+    bad = BadRows(path.name)
+    seen_email: dict[str, int] = {}  # uniqueness key → the line that holds it
     seen_doc: dict[str, int] = {}
-    written_email: dict[str, str] = {}  # uniqueness key → the value as the file writes it
-    written_doc: dict[str, str] = {}
     check_email = _ImportEmailCheck()
     check_phone = _ImportPhoneCheck()
-    for line, row in rows:
-        get = row.get
-        try:
-            data = _clean(
-                check_email=check_email,
-                check_phone=check_phone,
-                name=get("name", ""),
-                email=get("email", ""),
-                phone=get("phone") or None,
-                country=get("country") or None,
-                currency=get("currency") or None,
-                document=get("document") or None,
-                company=get("company") or None,
-                support_plan=get("support_plan") or None,
-            )
-        except ValidationError as exc:
-            column = _column_of(exc.message)
-            errors.append(f"line {line}, column {column}: {exc.message}")
-            continue
-        if data.email_key in seen_email:
-            errors.append(
-                f"line {line}, column email: {data.email} repeats line "
-                f"{seen_email[data.email_key]}."
-            )
-            continue
-        seen_email[data.email_key] = line
-        written_email[data.email_key] = data.email
-        if data.document_key:
-            if data.document_key in seen_doc:
-                errors.append(
-                    f"line {line}, column document: {data.document} repeats line "
-                    f"{seen_doc[data.document_key]}."
+    imported = 0
+    rows = read_csv(path, IMPORT_COLUMNS, ("name", "email"), bad)
+    for batch in batched(rows, bulk.IMPORT_BATCH):
+        cleaned: list[tuple[int, ClientInput]] = []
+        for line, row in batch:
+            get = row.get
+            try:
+                data = _clean(
+                    check_email=check_email,
+                    check_phone=check_phone,
+                    name=get("name", ""),
+                    email=get("email", ""),
+                    phone=get("phone") or None,
+                    country=get("country") or None,
+                    currency=get("currency") or None,
+                    document=get("document") or None,
+                    company=get("company") or None,
+                    support_plan=get("support_plan") or None,
                 )
+            except ValidationError as exc:
+                bad.add(line, _column_of(exc.message), exc.message)
                 continue
-            seen_doc[data.document_key] = line
-            written_doc[data.document_key] = data.document or data.document_key
-        cleaned.append(data)
-    # Conflicts with clients already in the database, checked in chunks.
+            first = seen_email.setdefault(data.email_key, line)
+            if first != line:
+                bad.add(line, "email", f"{data.email} repeats line {first}.")
+                continue
+            if data.document_key:
+                first = seen_doc.setdefault(data.document_key, line)
+                if first != line:
+                    bad.add(line, "document", f"{data.document} repeats line {first}.")
+                    continue
+            cleaned.append((line, data))
+        cleaned = _not_yet_clients(session, cleaned, bad)
+        if not bad:  # once a row is bad, the rest of the file is only checked
+            _insert_clients(session, ctx, path.name, cleaned)
+            imported += len(cleaned)
+    bad.check()
+    if not imported:
+        raise ImportFileError(f"{path.name} has no rows to import.")
+    return imported
+
+
+def _not_yet_clients(
+    session: Session, cleaned: list[tuple[int, ClientInput]], bad: BadRows
+) -> list[tuple[int, ClientInput]]:
+    """The rows whose email and document no client has yet; the others go to ``bad``."""
     conn = session.connection()
     table = Client.__table__  # type: ignore[attr-defined]
-    email_key, document_key = table.c.email_key, table.c.document_key
-    for chunk in chunks([c.email_key for c in cleaned], IN_CHUNK):
-        for (key,) in conn.execute(select(email_key).where(email_key.in_(chunk))):
-            errors.append(
-                f"line {seen_email[key]}, column email: {written_email[key]} is already a client."
-            )
-    docs = [c.document_key for c in cleaned if c.document_key]
-    for chunk in chunks(docs, IN_CHUNK):
-        for (key,) in conn.execute(select(document_key).where(document_key.in_(chunk))):
-            errors.append(
-                f"line {seen_doc[key]}, column document: {written_doc[key]} "
-                "already belongs to a client."
-            )
-    if errors:
-        errors.sort(key=lambda e: int(e.split(",")[0].split()[1]))
-        raise ImportFileError(
-            f"{path.name} was not imported: {len(errors)} bad row(s).", details=errors
-        )
-    if not cleaned:
-        raise ImportFileError(f"{path.name} has no rows to import.")
-    ids = _insert_clients(session, ctx, cleaned)
-    # One audit entry per client, so `hostctl log --entity client:ID` shows where it came
-    # from (one real-time stamp for the whole import).
-    audit.record_many(
-        session,
-        ctx,
-        [
-            (
-                "client.import",
-                "client",
-                ids[c.email_key],
-                audit.dumps({k: getattr(c, k) for k in _FIELDS}),
-            )
-            for c in cleaned
-        ],
-        notes=[f"imported from {path.name}, line {seen_email[c.email_key]}" for c in cleaned],
-    )
-    return len(cleaned)
+    taken: dict[int, tuple[str, str]] = {}  # line → (column, why)
+    by_email = {data.email_key: (line, data) for line, data in cleaned}
+    for chunk in chunks(list(by_email), IN_CHUNK):
+        for (key,) in conn.execute(select(table.c.email_key).where(table.c.email_key.in_(chunk))):
+            line, data = by_email[key]
+            taken[line] = ("email", f"{data.email} is already a client.")
+    by_doc = {data.document_key: (line, data) for line, data in cleaned if data.document_key}
+    for chunk in chunks(list(by_doc), IN_CHUNK):
+        for (key,) in conn.execute(
+            select(table.c.document_key).where(table.c.document_key.in_(chunk))
+        ):
+            line, data = by_doc[key]
+            taken.setdefault(line, ("document", f"{data.document} already belongs to a client."))
+    for line, (column, why) in taken.items():
+        bad.add(line, column, why)
+    return [(line, data) for line, data in cleaned if line not in taken]
 
 
-def _insert_clients(session: Session, ctx: Context, cleaned: list[ClientInput]) -> dict[str, int]:
-    """Write the clients; the id each was given, by email key."""
+def _insert_clients(
+    session: Session, ctx: Context, file_name: str, cleaned: list[tuple[int, ClientInput]]
+) -> None:
+    """Write the clients of one batch, each with its audit entry (the client it made and
+    where it came from, so `hostctl log --entity client:ID` shows it)."""
     convert = db_value(session)
     today, now, no = convert(ctx.today), convert(ctx.now), convert(False)
     table = Client.__table__  # type: ignore[attr-defined]
@@ -608,17 +599,30 @@ def _insert_clients(session: Session, ctx: Context, cleaned: list[ClientInput]) 
                 now,
                 now,
             )
-            for c in cleaned
+            for _, c in cleaned
         ),
     )
     conn = session.connection()
     ids: dict[str, int] = {}
-    for chunk in chunks([c.email_key for c in cleaned], IN_CHUNK):
+    for chunk in chunks([c.email_key for _, c in cleaned], IN_CHUNK):
         for client_id, key in conn.execute(
             select(table.c.id, table.c.email_key).where(table.c.email_key.in_(chunk))
         ):
             ids[key] = client_id
-    return ids
+    audit.record_many(
+        session,
+        ctx,
+        [
+            (
+                "client.import",
+                "client",
+                ids[c.email_key],
+                audit.dumps({k: getattr(c, k) for k in _FIELDS}),
+            )
+            for _, c in cleaned
+        ],
+        notes=[f"imported from {file_name}, line {line}" for line, _ in cleaned],
+    )
 
 
 _FIELDS = ("name", "company", "email", "phone", "country", "currency", "document", "support_plan")
@@ -628,6 +632,9 @@ _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9]+(?:[._+-][A-Za-z0-9]+)*")
 _PLAIN_DOMAIN = re.compile(
     r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
+
+
+CHECK_CACHE_SIZE = 10_000  # domains or phones remembered by the checks below, then forgotten
 
 
 class _ImportEmailCheck:
@@ -654,6 +661,8 @@ class _ImportEmailCheck:
         ):
             valid = self.domains.get(domain)
             if valid is None:
+                if len(self.domains) >= CHECK_CACHE_SIZE:
+                    self.domains.clear()
                 try:
                     validate.email(f"a@{domain}")
                     valid = True
@@ -667,7 +676,8 @@ class _ImportEmailCheck:
 
 class _ImportPhoneCheck:
     """``validate.phone`` for a whole file, run once per distinct value (the same phone on
-    several rows, as for the clients of one family or company, is checked once)."""
+    several rows, as for the clients of one family or company, is checked once); the values
+    seen are forgotten every ``CHECK_CACHE_SIZE``, so memory stays bounded."""
 
     def __init__(self) -> None:
         self.seen: dict[str, str | ValidationError] = {}
@@ -675,6 +685,8 @@ class _ImportPhoneCheck:
     def __call__(self, raw: str) -> str:
         result = self.seen.get(raw)
         if result is None:
+            if len(self.seen) >= CHECK_CACHE_SIZE:
+                self.seen.clear()
             try:
                 result = validate.phone(raw)
             except ValidationError as exc:

@@ -488,64 +488,70 @@ _SERVICE_COLUMNS = (
 def import_services(session: Session, ctx: Context, path: Path) -> int:
     """Bring the existing base over with due dates and states, all or nothing.
 
-    The services go straight to the driver (``insert_rows``), once every row is checked."""
-    rows = read_csv(path, IMPORT_COLUMNS, ("client_email", "product", "cycle", "status"))
-    emails = sorted({r.get("client_email", "").strip().lower() for _, r in rows})
-    clients: dict[str, int] = {}
+    The file is read a batch of rows at a time (``bulk.IMPORT_BATCH``): each batch is
+    checked, its clients looked up by email, then written straight to the driver
+    (``insert_rows``) in the one transaction of the import. After the first bad row
+    nothing more is written, the rest of the file is only checked, and the refusal rolls
+    back what was written."""
+    from hostctl.core import bulk
+
+    bad = bulk.BadRows(path.name)
+    rows = read_csv(path, IMPORT_COLUMNS, ("client_email", "product", "cycle", "status"), bad)
     conn = session.connection()
     table = Client.__table__  # type: ignore[attr-defined]
-    for chunk in chunks(emails, IN_CHUNK):
-        for key, cid in conn.execute(
-            select(table.c.email_key, table.c.id).where(table.c.email_key.in_(chunk))
-        ):
-            clients[key] = cid or 0
+    written = Service.__table__  # type: ignore[attr-defined]
     products = {p.code: p for p in session.exec(select(Product)).all()}
     cycles = {code: frozenset(catalogue.product_cycles(p)) for code, p in products.items()}
     convert = db_value(session)
     today, now, yes = convert(ctx.today), convert(ctx.now), convert(True)
     dates: dict[str, tuple[Any, int]] = {}  # next_due_date as written → (stored, its day)
-    errors: list[str] = []
-    payload: list[tuple[Any, ...]] = []
-    for line, row in rows:
-        problem = _import_row_problem(row, clients, products, cycles, dates, convert)
-        if problem:
-            errors.append(f"line {line}, column {problem[0]}: {problem[1]}")
-            continue
-        status = row["status"]
-        raw_due = row.get("next_due_date", "")
-        due = dates[raw_due] if raw_due else None
-        client_id = clients[row["client_email"].lower()]
-        code, cycle = row["product"].lower(), row["cycle"].lower()
-        domain = row.get("domain", "")
-        suspended = status == "suspended"
-        payload.append(
-            (
-                client_id,
-                code,
-                cycle,
-                status,
-                "non-payment" if suspended else None,
-                due[0] if due else None,
-                due[1] if due else None,
-                domain.lower() or None,
-                yes,
-                today if suspended else None,
-                today,
-                now,
-                now,
+    imported = 0
+    for batch in bulk.batched(rows, bulk.IMPORT_BATCH):
+        clients: dict[str, int] = {}  # the clients of this batch, by email key
+        for chunk in chunks(
+            sorted({r.get("client_email", "").lower() for _, r in batch}), IN_CHUNK
+        ):
+            for key, cid in conn.execute(
+                select(table.c.email_key, table.c.id).where(table.c.email_key.in_(chunk))
+            ):
+                clients[key] = cid or 0
+        payload: list[tuple[Any, ...]] = []
+        for line, row in batch:
+            problem = _import_row_problem(row, clients, products, cycles, dates, convert)
+            if problem:
+                bad.add(line, *problem)
+            if bad:  # once a row is bad, the rest of the file is only checked
+                continue
+            status = row["status"]
+            raw_due = row.get("next_due_date", "")
+            due = dates[raw_due] if raw_due else None
+            suspended = status == "suspended"
+            payload.append(
+                (
+                    clients[row["client_email"].lower()],
+                    row["product"].lower(),
+                    row["cycle"].lower(),
+                    status,
+                    "non-payment" if suspended else None,
+                    due[0] if due else None,
+                    due[1] if due else None,
+                    row.get("domain", "").lower() or None,
+                    yes,
+                    today if suspended else None,
+                    today,
+                    now,
+                    now,
+                )
             )
-        )
-    if errors:
-        raise ImportFileError(
-            f"{path.name} was not imported: {len(errors)} bad row(s).", details=errors
-        )
-    if not payload:
+        if not bad:
+            imported += insert_rows(session, written, _SERVICE_COLUMNS, payload)
+    bad.check()
+    if not imported:
         raise ImportFileError(f"{path.name} has no rows to import.")
-    insert_rows(session, Service.__table__, _SERVICE_COLUMNS, payload)  # type: ignore[attr-defined]
     audit.record(
-        session, ctx, "service.import", "service", "*", {"file": path.name, "count": len(payload)}
+        session, ctx, "service.import", "service", "*", {"file": path.name, "count": imported}
     )
-    return len(payload)
+    return imported
 
 
 def _import_row_problem(

@@ -1,0 +1,23 @@
+"""``client list --search`` takes the text literally: ``%`` and ``_`` are not wildcards."""
+
+from __future__ import annotations
+
+
+def test_search_for_percent_and_underscore(cli):
+    for name, email, company in (
+        ("Ana", "ana@example.com", "Radio 100% Sur"),
+        ("Beto", "beto_gomez@example.com", "Radio Norte"),
+        ("Ciro", "ciro@example.com", "Radio Este"),
+    ):
+        assert (
+            cli("client", "add", "--name", name, "--email", email, "--company", company).exit_code
+            == 0
+        )
+    assert [c["name"] for c in cli.json("client", "list", "--search", "%")] == ["Ana"]
+    assert [c["name"] for c in cli.json("client", "list", "--search", "_")] == ["Beto"]
+    assert [c["name"] for c in cli.json("client", "list", "--search", "radio _")] == []
+    assert [c["name"] for c in cli.json("client", "list", "--search", "radio")] == [
+        "Ana",
+        "Beto",
+        "Ciro",
+    ]
