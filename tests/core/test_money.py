@@ -1,9 +1,31 @@
+"""Money (hostctl.core.money): parsing what people type, exact arithmetic, half-up
+percentages, JSON and display. Pure functions, except the one CLI test at the end."""
+
 from decimal import Decimal
 
 import pytest
 
-from hostctl.core.money import CurrencyMismatchError, Money, format_money
+from billing_helpers import add_client, order, setup_catalogue
+from hostctl.core.money import (
+    MINOR_DIGITS,
+    CurrencyMismatchError,
+    Money,
+    check_currency,
+    format_money,
+    money_json,
+)
 from hostctl.errors import ValidationError
+
+NOT_A_NUMBER = (
+    "The amount {!r} is not a number; write it with a dot for decimals and no thousands "
+    "separator, e.g. 1234.56."
+)
+NOT_ASCII = (
+    "The amount {!r} has a digit other than 0-9; write it with the digits 0-9, e.g. 1234.56."
+)
+KNOWN = (
+    "ARS, BOB, BRL, CAD, CLP, COP, CRC, DOP, EUR, GTQ, HNL, MXN, NIO, PAB, PEN, PYG, USD, UYU, VES"
+)
 
 
 def test_parse_and_json():
@@ -13,30 +35,96 @@ def test_parse_and_json():
     assert Money.parse("1000", "PYG").to_json() == "1000"
 
 
-@pytest.mark.parametrize("bad", ["1.234,56", "abc", "", "1,5", "12.", ".5", "1e3", "1 000"])
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [("+5", 500), ("-5", -500), (" 12.50 ", 1250), ("12\n", 1200), ("007.1", 710), ("0", 0)],
+)
+def test_parse_signs_spaces_and_leading_zeros(text, minor):
+    assert Money.parse(text, "USD") == Money(minor, "USD")
+
+
+@pytest.mark.parametrize(
+    "bad", ["1.234,56", "abc", "", "1,5", "12.", ".5", "1e3", "1 000", "12abc", "x12", "12€", "--5"]
+)
 def test_parse_refuses_what_is_not_a_plain_amount(bad):
     with pytest.raises(ValidationError) as err:
         Money.parse(bad, "USD")
-    assert "is not a number" in err.value.message
+    assert err.value.message == NOT_A_NUMBER.format(bad)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "٣",  # Arabic-Indic three: Decimal("٣") is 3
+        "۱۲",  # Persian
+        "१२",  # Devanagari
+        "３",  # full width
+        "１２.５０",
+        "1٣",  # one foreign digit among ASCII ones
+        "12.٥",
+        "²",  # superscript two
+        "৫",  # Bengali
+    ],
+)
+def test_parse_refuses_digits_other_than_ascii(bad):
+    with pytest.raises(ValidationError) as err:
+        Money.parse(bad, "USD")
+    assert err.value.message == NOT_ASCII.format(bad)
 
 
 def test_parse_refuses_too_many_decimals():
-    with pytest.raises(ValidationError, match="more than 2 decimals for USD"):
+    with pytest.raises(ValidationError) as err:
         Money.parse("1.234", "USD")
-    with pytest.raises(ValidationError, match="more than 0 decimals for PYG"):
+    assert err.value.message == "The amount '1.234' has more than 2 decimals for USD."
+    with pytest.raises(ValidationError) as err:
         Money.parse("10.5", "PYG")
+    assert err.value.message == "The amount '10.5' has more than 0 decimals for PYG."
+    assert Money.parse("1.23", "USD") == Money(123, "USD")
+    assert Money.parse("1.2", "USD") == Money(120, "USD")
 
 
 def test_unknown_currency():
-    with pytest.raises(ValidationError, match="Unknown currency 'XXX'"):
+    with pytest.raises(ValidationError) as err:
         Money.parse("1", "XXX")
+    assert err.value.message == f"Unknown currency 'XXX'; use one of {KNOWN}."
+    with pytest.raises(ValidationError) as err:
+        check_currency("")
+    assert err.value.message == f"Unknown currency ''; use one of {KNOWN}."
+    assert check_currency(" usd ") == "USD"
+    assert check_currency("PYG") == "PYG"
+
+
+def test_minor_digits():
+    assert MINOR_DIGITS["USD"] == MINOR_DIGITS["ARS"] == MINOR_DIGITS["COP"] == 2
+    assert MINOR_DIGITS["PYG"] == MINOR_DIGITS["CLP"] == 0
+    assert len(MINOR_DIGITS) == 19
+    assert Decimal("٣") == 3  # why Money.parse checks the digits itself
+
+
+def test_of_rounds_half_up_to_the_minor_unit():
+    assert Money.of("1.005", "usd") == Money(101, "USD")
+    assert Money.of(Decimal("1.004"), "USD") == Money(100, "USD")
+    assert Money.of(Decimal("-1.005"), "USD") == Money(-101, "USD")
+    assert Money.of("2.5", "PYG") == Money(3, "PYG")
+    assert Money.of(7, "CLP") == Money(7, "CLP")
+    assert Money.of(7, "USD") == Money(700, "USD")
 
 
 def test_never_a_float():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError) as err:
         Money.of(1.5, "USD")  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        Money(100, "USD").times(1.5)  # type: ignore[arg-type]
+    assert str(err.value) == "Money never takes a float; pass a str or Decimal"
+    for factor in (1.5, Decimal("1.5"), True):
+        with pytest.raises(TypeError) as err:
+            Money(100, "USD").times(factor)  # type: ignore[arg-type]
+        assert str(err.value) == f"Money.times takes a whole number, not {factor!r}"
+
+
+def test_times_is_exact():
+    assert Money(1010, "USD").times(3) == Money(3030, "USD")
+    assert Money(1010, "USD").times(0) == Money(0, "USD")
+    assert Money(1010, "USD").times(-2) == Money(-2020, "USD")
+    assert Money(1500, "PYG").times(24) == Money(36000, "PYG")
 
 
 def test_half_up_rounding_of_percentages():
@@ -45,22 +133,92 @@ def test_half_up_rounding_of_percentages():
     assert Money.parse("0.04", "USD").percent(10) == Money.parse("0.00", "USD")
     assert Money.parse("120.00", "USD").percent("33") == Money.parse("39.60", "USD")
     assert Money.parse("-10.05", "USD").percent(50) == Money.parse("-5.03", "USD")
+    assert Money.parse("100.00", "USD").percent(Decimal("12.5")) == Money(1250, "USD")
+    assert Money.parse("1005", "PYG").percent(10) == Money(101, "PYG")
 
 
 def test_arithmetic_and_currency_mixing():
     a, b = Money.parse("10.10", "USD"), Money.parse("0.90", "USD")
     assert a + b == Money.parse("11", "USD")
     assert a - b == Money.parse("9.20", "USD")
+    assert b - a == Money.parse("-9.20", "USD")
     assert -a == Money.parse("-10.10", "USD")
-    assert a.times(3) == Money.parse("30.30", "USD")
     assert a.amount == Decimal("10.10")
-    with pytest.raises(CurrencyMismatchError):
+    assert Money(1500, "PYG").amount == Decimal("1500")
+    assert Money.zero("ARS") == Money(0, "ARS")
+    with pytest.raises(CurrencyMismatchError) as err:
         a + Money.parse("1", "ARS")
+    assert str(err.value) == "USD and ARS amounts mixed"
+    with pytest.raises(CurrencyMismatchError):
+        a - Money.parse("1", "ARS")
     with pytest.raises(CurrencyMismatchError):
         _ = a < Money.parse("1", "ARS")
+    with pytest.raises(CurrencyMismatchError):
+        _ = a <= Money.parse("1", "ARS")
+    with pytest.raises(TypeError) as err:
+        a + 1  # type: ignore[operator]
+    assert str(err.value) == "cannot combine Money with int"
+
+
+def test_comparisons_and_min():
+    small, big = Money(100, "USD"), Money(200, "USD")
+    assert (small < big, big < small, small < Money(100, "USD")) == (True, False, False)
+    assert (small <= big, big <= small, small <= Money(100, "USD")) == (True, False, True)
+    assert (big > small, small > big, big >= Money(200, "USD")) == (True, False, True)
+    assert small.min(big) is small
+    assert big.min(small) is small
+    same = Money(100, "USD")
+    assert small.min(same) is small
+
+
+def test_signs():
+    cases = [(Money(-1, "USD"), (False, False, True)), (Money(0, "USD"), (True, False, False))]
+    cases.append((Money(1, "USD"), (False, True, False)))
+    for money, expected in cases:
+        assert (money.is_zero(), money.is_positive(), money.is_negative()) == expected
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "text"),
+    [
+        (123456, "USD", "1234.56"),
+        (5, "USD", "0.05"),
+        (-50, "USD", "-0.50"),
+        (0, "USD", "0.00"),
+        (-123456, "ARS", "-1234.56"),
+        (1500, "PYG", "1500"),
+        (-1500, "PYG", "-1500"),
+        (0, "CLP", "0"),
+    ],
+)
+def test_json_amounts(minor, currency, text):
+    assert money_json(minor, currency) == text
+    assert Money(minor, currency).to_json() == text
+    assert str(Money(minor, currency)) == f"{currency} {text}"
 
 
 def test_format_for_people():
     assert format_money(Money.parse("1234.56", "USD")) == "US$ 1.234,56"
     assert format_money(Money.parse("5000", "ARS")) == "$ 5.000,00"
     assert format_money(Money.parse("-5", "USD")) == "-US$ 5,00"
+    assert format_money(Money.parse("150000", "PYG")) == "PYG 150.000"
+    # our minor units, not the locale data's (which has no decimals for COP)
+    assert format_money(Money.parse("1234.56", "COP")) == "COP 1.234,56"
+    assert format_money(Money.parse("1234.56", "USD"), "en_US") == "$ 1,234.56"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("amount", ["٣", "９６.００", "96.0٠"])
+def test_payment_add_refuses_digits_other_than_ascii(cli, tmp_path, amount):
+    setup_catalogue(cli, tmp_path)
+    client_id = add_client(cli, "digits@example.com")
+    invoice = order(cli, client_id, "hosting-basic", "annual", "2026-02-01")["invoice"]
+    assert invoice["total"] == "96.00"
+    args = ["--invoice", str(invoice["id"]), "--amount", amount, "--method", "card"]
+    result = cli("payment", "add", *args, today="2026-02-01")
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {NOT_ASCII.format(amount)}\n"
+    assert result.stdout == ""
+    shown = cli.json("invoice", "show", str(invoice["id"]))
+    assert (shown["status"], shown["amount_due"]) == ("unpaid", "96.00")
+    assert cli.json("client", "show", str(client_id))["credit_balance"] == "0.00"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from hostctl.errors import ValidationError
 
@@ -36,7 +36,8 @@ MINOR_DIGITS: dict[str, int] = {
     "CAD": 2,
 }
 
-_AMOUNT_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
+# ASCII digits only: ``\d`` and ``Decimal`` also take "٣" or "３" (other scripts, full width).
+_AMOUNT_RE = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 class CurrencyMismatchError(ValueError):
@@ -81,15 +82,17 @@ class Money:
         """Parse what a person typed: ``1234.56``. ``1.234,56`` or ``abc`` are refused."""
         currency = check_currency(currency)
         raw = (text or "").strip()
-        if not _AMOUNT_RE.match(raw):
+        if any(not ch.isascii() and ch.isnumeric() for ch in raw):
+            raise ValidationError(
+                f"The amount {text!r} has a digit other than 0-9; write it with the digits 0-9, "
+                f"e.g. 1234.56."
+            )
+        if not _AMOUNT_RE.fullmatch(raw):
             raise ValidationError(
                 f"The amount {text!r} is not a number; write it with a dot for decimals "
                 f"and no thousands separator, e.g. 1234.56."
             )
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:  # pragma: no cover - the regex already excludes it
-            raise ValidationError(f"The amount {text!r} is not a number.") from None
+        value = Decimal(raw)  # the pattern above is a valid Decimal
         digits = MINOR_DIGITS[currency]
         if -value.as_tuple().exponent > digits:  # type: ignore[operator]
             raise ValidationError(
@@ -136,16 +139,11 @@ class Money:
     def __neg__(self) -> Money:
         return Money(-self.minor, self.currency)
 
-    def __abs__(self) -> Money:
-        return Money(abs(self.minor), self.currency)
-
-    def times(self, factor: int | Decimal) -> Money:
-        """Multiply by a quantity or ratio, rounding half-up to the minor unit."""
-        if isinstance(factor, float):
-            raise TypeError("Money never takes a float factor")
-        if isinstance(factor, int) and not isinstance(factor, bool):  # exact: no rounding
-            return Money(self.minor * factor, self.currency)
-        return Money.of(self.amount * Decimal(factor), self.currency)
+    def times(self, quantity: int) -> Money:
+        """This amount ``quantity`` times: exact, no rounding (a ratio is ``percent``)."""
+        if not isinstance(quantity, int) or isinstance(quantity, bool):
+            raise TypeError(f"Money.times takes a whole number, not {quantity!r}")
+        return Money(self.minor * quantity, self.currency)
 
     def percent(self, pct: Decimal | int | str) -> Money:
         """``pct`` per cent of this amount, rounded half-up (``Money.percent("20")``)."""
@@ -159,23 +157,8 @@ class Money:
         self._same(other)
         return self.minor <= other.minor
 
-    def __gt__(self, other: Money) -> bool:
-        self._same(other)
-        return self.minor > other.minor
-
-    def __ge__(self, other: Money) -> bool:
-        self._same(other)
-        return self.minor >= other.minor
-
     def min(self, other: Money) -> Money:
         return self if self <= other else other
-
-
-def total(amounts: list[Money] | tuple[Money, ...], currency: str) -> Money:
-    result = Money.zero(currency)
-    for item in amounts:
-        result = result + item
-    return result
 
 
 def format_money(money: Money, locale: str = "es_AR") -> str:
