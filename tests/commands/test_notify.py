@@ -151,7 +151,7 @@ def test_send_with_nothing_configured_leaves_messages_pending(cli, db_url: str) 
 
 def test_templates_lists_shipped_and_overrides(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     rows = cli.json("notify", "templates")
-    assert len(rows) == 30
+    assert len(rows) == 34
     assert {r["source"] for r in rows} == {"shipped"}
     first = rows[0]
     assert set(first) >= {"key", "channel", "source", "path"}
