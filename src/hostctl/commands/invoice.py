@@ -96,16 +96,17 @@ def run_cycle(
     date: Annotated[str | None, Opt(help="The day to generate for (default today).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Generate the renewal invoices due for generation on a day (D−15).
+    """Generate the renewal invoices due for generation on a day (D−15); not after today.
 
     Example: hostctl invoice run-cycle --date 2026-12-26
     """
     from hostctl import output, views
-    from hostctl.core import billing, lifecycle
+    from hostctl.core import billing, lifecycle, run_limits
     from hostctl.core.clock import parse_date
 
     with work() as (session, ctx):
-        day = parse_date(date) if date else ctx.today
+        day = parse_date(date, what="--date") if date else ctx.today
+        run_limits.check_cycle_date(day, ctx.today)
         problems: list[str] = []
         invoices = lifecycle.generate_renewals(
             session, ctx.on(day) if date else ctx, day, problems=problems
