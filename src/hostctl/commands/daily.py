@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hostctl.commands._common import JsonOpt, YesOpt
+from hostctl.commands._common import JsonOpt
 
 SUMMARY_KEYS = (
     "invoices_created",
@@ -38,7 +38,9 @@ def daily(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List every action taken.")
     ] = False,
-    yes: YesOpt = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Catch up more than 62 days without asking.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Renewal invoices, reminders, suspensions, terminations, expiries and alert sending.
