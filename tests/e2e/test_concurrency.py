@@ -244,6 +244,7 @@ def test_two_daily_processes_at_once_never_both_act(cli, db_url, tmp_path):
         "daily",
         "--date",
         "2026-06-30",
+        "--yes",  # 175 days to catch up: more than 62
         "--no-send",
         "--json",
     ]

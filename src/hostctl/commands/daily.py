@@ -38,28 +38,40 @@ def daily(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List every action taken.")
     ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Catch up more than 62 days without asking.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Renewal invoices, reminders, suspensions, terminations, expiries and alert sending.
 
     Idempotent: a second run the same day does nothing. From cron it prints nothing unless
-    --json. Example (crontab): 15 6 * * * hostctl daily --json >> /var/log/hostctl-daily.json
+    --json. A --date after today needs --dry-run; catching up more than 62 days needs --yes.
+    Example (crontab): 15 6 * * * hostctl daily --json >> /var/log/hostctl-daily.json
     """
     from hostctl import output
-    from hostctl.core import lifecycle
+    from hostctl.core import lifecycle, run_limits
     from hostctl.core.clock import parse_date
     from hostctl.core.context import Context
 
     ctx = Context.from_env()
     until = parse_date(date, what="--date") if date else ctx.today
+    run_limits.check_daily_date(until, ctx.today, dry_run=dry_run)
+    confirmed = yes or dry_run or _confirmed_on_tty(until)
     progress = _Progress() if output.stderr_is_tty() and not json_out else None
+
+    def start(days: list[Any]) -> None:  # inside run_daily's lock and transaction
+        run_limits.check_catch_up(days, confirmed=confirmed)
+        if progress:
+            progress.start(days)
+
     summary = lifecycle.run_daily(
         ctx,
         until=until,
         dry_run=dry_run,
         wait=wait,
         send_alerts=not no_send,
-        on_start=progress.start if progress else None,
+        on_start=start,
         on_day=progress.advance if progress else None,
         keep_actions=dry_run or verbose,
     )
@@ -90,6 +102,21 @@ def daily(
         counts = ", ".join(f"{k.replace('_', ' ')} {summary[k]}" for k in SUMMARY_KEYS)
         prefix = "dry run, nothing changed — " if dry_run else ""
         output.print_line(f"{prefix}days: {span}; {counts}")
+
+
+def _confirmed_on_tty(until: Any) -> bool:
+    """On a TTY, a long catch-up is asked about first, before the lock is taken."""
+    from hostctl import prompts
+    from hostctl.core import lifecycle, run_limits
+    from hostctl.db import unit_of_work
+
+    if not prompts.allowed():
+        return False
+    with unit_of_work(readonly=True) as session:
+        days = lifecycle.days_to_run(session, until)
+    if len(days) <= run_limits.MAX_CATCH_UP_DAYS:
+        return False
+    return prompts.confirm(f"Catch up {len(days)} days ({days[0]} … {days[-1]})?", yes=False)
 
 
 class _Progress:

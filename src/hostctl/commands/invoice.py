@@ -96,25 +96,26 @@ def run_cycle(
     date: Annotated[str | None, Opt(help="The day to generate for (default today).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Generate the renewal invoices due for generation on a day (D−15).
+    """Generate the renewal invoices due for generation on a day (D−15); not after today.
 
     Example: hostctl invoice run-cycle --date 2026-12-26
     """
     from hostctl import output, views
-    from hostctl.core import invoices, payments, renewals
+    from hostctl.core import invoices, payments, renewals, run_limits
     from hostctl.core.clock import parse_date
 
     with work() as (session, ctx):
-        day = parse_date(date) if date else ctx.today
+        day = parse_date(date, what="--date") if date else ctx.today
+        run_limits.check_cycle_date(day, ctx.today)
         problems: list[str] = []
-        invoices = renewals.generate_renewals(
+        made = renewals.generate_renewals(
             session,
             ctx.on(day) if date else ctx,
             day,
             settle=payments.settle_ids,
             problems=problems,
         )
-        rows = [views.invoice(i, invoices.lines_of(session, i.id or 0)) for i in invoices]
+        rows = [views.invoice(i, invoices.lines_of(session, i.id or 0)) for i in made]
     for problem in problems:
         output.warn(problem)
     if json_out:

@@ -2,6 +2,10 @@
 
 ``HOSTCTL_TODAY=YYYY-MM-DD`` and ``HOSTCTL_NOW=<ISO 8601>`` replace the clock for one
 command. Everything else in hostctl receives ``today``/``now`` as arguments.
+
+Every date hostctl reads (the two variables, ``--date``-like options) lies in the years
+2000–2100: a typo like ``0226-12-01`` would otherwise be stored as a 3-digit year that SQLite
+cannot read back. Both variables given must name the same day.
 """
 
 from __future__ import annotations
@@ -14,6 +18,15 @@ from hostctl.errors import ValidationError
 
 COMPANY_TZ_NAME = "America/Argentina/Buenos_Aires"
 COMPANY_TZ = ZoneInfo(COMPANY_TZ_NAME)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _in_bounds(year: int, what: str, text: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationError(
+            f"The {what} {text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}; "
+            "check the year (YYYY-MM-DD)."
+        )
 
 
 def parse_date(text: str, *, what: str = "date") -> dt.date:
@@ -21,11 +34,13 @@ def parse_date(text: str, *, what: str = "date") -> dt.date:
     try:
         if len(text.strip()) != 10:
             raise ValueError
-        return dt.date.fromisoformat(text.strip())
+        value = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError(
             f"The {what} {text!r} is not a date; write it as YYYY-MM-DD."
         ) from None
+    _in_bounds(value.year, what, text)
+    return value
 
 
 def parse_datetime(text: str, *, what: str = "time") -> dt.datetime:
@@ -36,30 +51,42 @@ def parse_datetime(text: str, *, what: str = "time") -> dt.datetime:
         raise ValidationError(
             f"The {what} {text!r} is not an ISO 8601 datetime (e.g. 2026-05-22T16:30:00-03:00)."
         ) from None
+    _in_bounds(value.year, what, text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=COMPANY_TZ)
     return value
 
 
+def _from_env() -> tuple[dt.date | None, dt.datetime | None]:
+    """``HOSTCTL_TODAY`` and ``HOSTCTL_NOW`` parsed; both given must be the same day."""
+    today_raw, now_raw = os.environ.get("HOSTCTL_TODAY"), os.environ.get("HOSTCTL_NOW")
+    day = parse_date(today_raw, what="HOSTCTL_TODAY") if today_raw else None
+    moment = parse_datetime(now_raw, what="HOSTCTL_NOW").astimezone(COMPANY_TZ) if now_raw else None
+    if day and moment and moment.date() != day:
+        raise ValidationError(
+            f"HOSTCTL_TODAY ({day}) and HOSTCTL_NOW ({moment.date()} in the company time zone) "
+            "are different days; set only one of them, or both to the same day."
+        )
+    return day, moment
+
+
 def now() -> dt.datetime:
     """The current instant, aware, in the company time zone."""
-    raw = os.environ.get("HOSTCTL_NOW")
-    if raw:
-        return parse_datetime(raw, what="HOSTCTL_NOW").astimezone(COMPANY_TZ)
-    today_raw = os.environ.get("HOSTCTL_TODAY")
-    if today_raw:
-        day = parse_date(today_raw, what="HOSTCTL_TODAY")
-        real = dt.datetime.now(COMPANY_TZ)
+    day, moment = _from_env()
+    if moment:
+        return moment
+    real = dt.datetime.now(COMPANY_TZ)
+    if day:
         return dt.datetime.combine(day, real.timetz())
-    return dt.datetime.now(COMPANY_TZ)
+    return real
 
 
 def today() -> dt.date:
-    """Today's date in the company time zone (``HOSTCTL_TODAY`` wins, then ``HOSTCTL_NOW``)."""
-    raw = os.environ.get("HOSTCTL_TODAY")
-    if raw:
-        return parse_date(raw, what="HOSTCTL_TODAY")
-    return now().date()
+    """Today's date in the company time zone (``HOSTCTL_TODAY``, else ``HOSTCTL_NOW``'s day)."""
+    day, moment = _from_env()
+    if day:
+        return day
+    return moment.date() if moment else dt.datetime.now(COMPANY_TZ).date()
 
 
 def real_now_utc() -> dt.datetime:
