@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from hostctl.core.validate import text_problem
 from hostctl.errors import ImportFileError, ValidationError
 
 T = TypeVar("T")
@@ -161,10 +162,14 @@ def _rows(
             if size > width and any(v.strip() for v in row[width:]):
                 bad.add(line, width + 1, f"more values than the {width} columns of the header.")
                 continue
-            if size >= width:
-                yield line, {k: row[i].strip() for i, k in named}
-            else:
-                yield line, {k: row[i].strip() if i < size else "" for i, k in named}
+            values = {k: row[i].strip() if i < size else "" for i, k in named}
+            problem = next(
+                ((k, why) for k, v in values.items() if v and (why := text_problem(v))), None
+            )
+            if problem is not None:  # a NUL or another control character in a cell
+                bad.add(line, problem[0], f"the value {problem[1]}.")
+                continue
+            yield line, values
     except csv.Error as exc:
         raise ImportFileError(
             f"{path.name} cannot be read as CSV at line {skipped + reader.line_num}: {exc}."
