@@ -33,43 +33,43 @@ def _report(exc: HostctlError) -> None:
 # attribute, one-line help shown by `hostctl --help`). A Typer attribute is a noun with
 # verbs; a function attribute is a single command.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "client": ("hostctl.commands.client", "app", "Clients and their contacts (SPEC §1)."),
-    "product": ("hostctl.commands.product", "app", "The catalogue of plans (SPEC §2)."),
+    "client": ("hostctl.commands.client", "app", "Clients and their contacts (rules §1)."),
+    "product": ("hostctl.commands.product", "app", "The catalogue of plans (rules §2)."),
     "service": (
         "hostctl.commands.service",
         "app",
-        "Services: orders, activation queue, suspensions (SPEC §2, §4).",
+        "Services: orders, activation queue, suspensions (rules §2, §4).",
     ),
-    "invoice": ("hostctl.commands.invoice", "app", "Invoices and the renewal cycle (SPEC §4)."),
-    "payment": ("hostctl.commands.payment", "app", "Payments, credit and chargebacks (SPEC §4)."),
+    "invoice": ("hostctl.commands.invoice", "app", "Invoices and the renewal cycle (rules §4)."),
+    "payment": ("hostctl.commands.payment", "app", "Payments, credit and chargebacks (rules §4)."),
     "daily": (
         "hostctl.commands.daily",
         "daily",
-        "The whole day's automation; safe from cron (SPEC §4).",
+        "The whole day's automation; safe from cron (rules §4).",
     ),
     "transfer": (
         "hostctl.commands.transfer",
         "app",
-        "Transfers of a service to another client (SPEC §7).",
+        "Transfers of a service to another client (rules §7).",
     ),
-    "ticket": ("hostctl.commands.ticket", "app", "Support tickets and SLA (SPEC §8)."),
+    "ticket": ("hostctl.commands.ticket", "app", "Support tickets and SLA (rules §8)."),
     "notify": (
         "hostctl.commands.notify",
         "app",
-        "The alert outbox: WhatsApp, email, hooks (SPEC §9).",
+        "The alert outbox: WhatsApp, email, hooks (rules §9).",
     ),
-    "promo": ("hostctl.commands.promo", "app", "Promotions: referral month, 2×1 (SPEC §3)."),
+    "promo": ("hostctl.commands.promo", "app", "Promotions: referral month, 2×1 (rules §3)."),
     "affiliate": (
         "hostctl.commands.affiliate",
         "app",
-        "Affiliates: referral codes, commissions, withdrawals (SPEC §10).",
+        "Affiliates: referral codes, commissions, withdrawals (rules §10).",
     ),
-    "quote": ("hostctl.commands.quote", "app", "Quotes (presupuestos) for clients (SPEC §11)."),
-    "outage": ("hostctl.commands.uptime", "outage_app", "Outages of the servers (SPEC §11)."),
+    "quote": ("hostctl.commands.quote", "app", "Quotes (presupuestos) for clients (rules §11)."),
+    "outage": ("hostctl.commands.uptime", "outage_app", "Outages of the servers (rules §11)."),
     "uptime": (
         "hostctl.commands.uptime",
         "uptime_app",
-        "Monthly uptime per service and its credit (SPEC §11).",
+        "Monthly uptime per service and its credit (rules §11).",
     ),
     "why": (
         "hostctl.commands.why",

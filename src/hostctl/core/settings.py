@@ -201,7 +201,7 @@ class SettingKind:
 KNOWN: dict[str, SettingKind] = {
     "company.name": SettingKind("Hosting", _text, "company name used in messages"),
     "billing.upgrade_policy": SettingKind(
-        "difference", _choice("difference", "prorated"), "SPEC §5 upgrade pricing"
+        "difference", _choice("difference", "prorated"), "upgrade pricing (rules §5, UPG-2)"
     ),
     "billing.apply_credit": SettingKind("true", _bool, "apply client credit to new invoices"),
     "billing.lengthen_cycle_after_suspension": SettingKind("true", _bool, "BIL-7"),
