@@ -47,7 +47,7 @@ def test_list(cli):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (("get", "billing.nope"), 1, "error: Unknown setting 'billing.nope'; `hostctl config "
+        (("get", "billing.nope"), 3, "error: Unknown setting 'billing.nope'; `hostctl config "
          "list` shows the keys hostctl knows.\n"),
         (("set", "billing.nope", "1"), 1, "error: Unknown setting 'billing.nope'; `hostctl "
          "config list` shows the keys hostctl knows.\n"),
@@ -83,3 +83,35 @@ def test_refusals_change_nothing(cli, args, code, message):
 
 def test_set_missing_value_is_usage_error(cli):
     assert cli("config", "set", "smtp.host").exit_code == 2
+
+
+def test_an_unknown_key_is_not_found(cli):
+    result = cli("config", "get", "billing.nope")
+    assert (result.exit_code, result.stderr) == (
+        3,
+        "error: Unknown setting 'billing.nope'; `hostctl config list` shows the keys hostctl "
+        "knows.\n",
+    )
+
+
+def test_unknown_filters_are_refused_with_the_valid_ones(cli):
+    cases = [
+        (
+            ["service", "list", "--status", "activo"],
+            "error: Unknown service status 'activo'; use one of pending, active, suspended, "
+            "cancelled, terminated, expired.\n",
+        ),
+        (
+            ["product", "list", "--category", "web"],
+            "error: Unknown category 'web'; use one of hosting, reseller, vps, domain, streaming, "
+            "website, app, webmaster, email-marketing, community-manager, other.\n",
+        ),
+        (
+            ["invoice", "list", "--status", "pagada"],
+            "error: Unknown invoice status 'pagada'; use one of unpaid, paid, cancelled, "
+            "refunded.\n",
+        ),
+    ]
+    for args, message in cases:
+        result = cli(*args)
+        assert (result.exit_code, result.stderr) == (1, message)

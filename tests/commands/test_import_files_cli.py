@@ -70,7 +70,7 @@ def test_semicolon_separated_files_import(shop, tmp_path):
         "Martín Güemes;martin@example.com;;AR;;;Güemes, Hnos.;\r\n".encode()
     )
     result = shop("client", "import", str(clients_csv))
-    assert (result.exit_code, result.stderr) == (0, "1 clients imported from clientes.csv.\n")
+    assert (result.exit_code, result.stderr) == (0, "1 client imported from clientes.csv.\n")
     services_csv = tmp_path / "servicios.csv"
     services_csv.write_bytes(
         b"client_email;product;cycle;status;next_due_date;domain\r\n"

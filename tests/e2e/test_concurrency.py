@@ -18,6 +18,7 @@ from tests.conftest import make_ctx
 
 from billing_helpers import add_client, order, pay, setup_catalogue
 from hostctl import db
+from hostctl.core.clock import to_local
 from hostctl.core import lifecycle
 from hostctl.core.daily_lock import daily_lock
 from hostctl.errors import BusyError
@@ -91,7 +92,7 @@ def test_a_second_daily_run_while_one_holds_the_lock_exits_75(cli, db_url):
     assert result.exit_code == 75
     assert result.stderr == (
         f"error: Another daily run (4242-other) has been working since "
-        f"{at:%Y-%m-%d %H:%M} UTC; try again later.\n"
+        f"{to_local(at):%Y-%m-%d %H:%M} (company time); try again later.\n"
     )
     assert cli.json("invoice", "list") == []
     assert _days_run(db_url) == []
@@ -148,7 +149,7 @@ def test_a_fresh_lease_of_another_host_is_busy_unless_its_postgresql_session_end
         assert result.exit_code == 75
         assert result.stderr == (
             f"error: Another daily run (build-02:4242:cafe0001) has been working since "
-            f"{at:%Y-%m-%d %H:%M} UTC; try again later.\n"
+            f"{to_local(at):%Y-%m-%d %H:%M} (company time); try again later.\n"
         )
         assert _days_run(db_url) == []
     else:
@@ -171,7 +172,7 @@ def test_a_live_holder_in_another_process_means_busy(cli, db_url):
     assert busy.returncode == 75, busy.stderr
     assert busy.stderr == (
         f"error: Another daily run ({holder}) has been working since "
-        f"{since:%Y-%m-%d %H:%M} UTC; try again later.\n"
+        f"{to_local(since):%Y-%m-%d %H:%M} (company time); try again later.\n"
     )
     assert _lock_holder(db_url) is None  # released at the end of the block
     assert _days_run(db_url) == []

@@ -311,7 +311,7 @@ def import_(
     if json_out:
         output.print_json({"imported": count})
     else:
-        output.info(f"{count} clients imported from {file.name}.")
+        output.info(f"{count} client{'' if count == 1 else 's'} imported from {file.name}.")
 
 
 @contact_app.command("add")

@@ -38,7 +38,7 @@ def get(
     from hostctl.core import settings
 
     with work(readonly=True) as (session, _):
-        value = settings.get_raw(session, key)
+        value = settings.get_known(session, key)
     if json_out:
         output.print_json({"key": key, "value": value})
     else:

@@ -277,7 +277,7 @@ def import_(
     if json_out:
         output.print_json({"imported": count})
     else:
-        output.info(f"{count} services imported from {file.name}.")
+        output.info(f"{count} service{'' if count == 1 else 's'} imported from {file.name}.")
 
 
 @app.command("upgrade")

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from hostctl.core import audit
 from hostctl.core.context import Context
 from hostctl.core.money import Money, check_currency
+from hostctl.core.validate import one_of
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
 from hostctl.models import Product, ProductPrice
 
@@ -290,6 +291,7 @@ def edit_product(session: Session, ctx: Context, code: str, **changes: Any) -> P
 def list_products(session: Session, *, category: str | None = None) -> list[Product]:
     stmt = select(Product)
     if category:
+        category = one_of(category, CATEGORIES, "category")
         stmt = stmt.where(Product.category == category)
     return list(session.exec(stmt.order_by(col(Product.category), col(Product.code))).all())
 

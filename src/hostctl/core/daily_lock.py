@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from hostctl.core.clock import real_now_utc
+from hostctl.core.clock import real_now_utc, to_local
 from hostctl.core.context import Context
 from hostctl.errors import BusyError
 from hostctl.models import Lock
@@ -108,7 +108,7 @@ def _busy(lock: Lock | None) -> BusyError:
         return BusyError("Another daily run is working right now; try again later.")
     return BusyError(
         f"Another daily run ({lock.holder}) has been working since "
-        f"{lock.acquired_at:%Y-%m-%d %H:%M} UTC; try again later."
+        f"{to_local(lock.acquired_at):%Y-%m-%d %H:%M} (company time); try again later."
     )
 
 

@@ -30,9 +30,11 @@ from hostctl.core.context import Context
 from hostctl.core.money import Money, money_json
 from hostctl.core.pricing import Line
 from hostctl.core.rows import CHUNK, INVOICES, LINES, SERVICES, contacts, expire, no_index
+from hostctl.core.validate import one_of
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.models import Client, CreditEntry, Invoice, InvoiceCounter, InvoiceLine
 
+STATUSES = ("unpaid", "paid", "cancelled", "refunded")
 # Unpaid invoices of these kinds make a client a debtor once past due (BIL-6, §4).
 DEBT_KINDS = ("renewal", "fee")
 
@@ -370,6 +372,8 @@ def list_invoices(
     status: str | None = None,
     limit: int | None = None,
 ) -> list[Invoice]:
+    if status is not None:
+        status = one_of(status, STATUSES, "invoice status")
     stmt = select(Invoice)
     if client_id:
         stmt = stmt.where(Invoice.client_id == client_id)

@@ -12,7 +12,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from hostctl.core import audit, catalogue, invoices, payments, renewals, service_state, settings
+from hostctl.core import (
+    audit,
+    catalogue,
+    invoices,
+    payments,
+    renewals,
+    service_state,
+    settings,
+    validate,
+)
 from hostctl.core.bulk import chunks, db_value, insert_rows, read_csv
 from hostctl.core.calendar import calendar_for
 from hostctl.core.clients import get_client
@@ -24,6 +33,7 @@ from hostctl.models import Client, Invoice, InvoiceLine, Product, Service
 MAX_QUANTITY = 100
 IMPORT_COLUMNS = ("client_email", "product", "cycle", "status", "next_due_date", "domain")
 IMPORT_STATUSES = ("active", "suspended", "pending")
+SERVICE_STATUSES = ("pending", "active", "suspended", "cancelled", "terminated", "expired")
 CHANGE_CYCLE_NOTICE_DAYS = 5  # BIL-11
 
 
@@ -42,6 +52,8 @@ def list_services(
     pending: bool = False,
     limit: int | None = None,
 ) -> list[Service]:
+    if status is not None:
+        status = validate.one_of(status, SERVICE_STATUSES, "service status")
     stmt = select(Service)
     if client_id:
         stmt = stmt.where(Service.client_id == client_id)

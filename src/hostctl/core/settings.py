@@ -307,6 +307,17 @@ def get_raw(session: Session, key: str) -> str | None:
     return value
 
 
+def get_known(session: Session, key: str) -> str | None:
+    """``get_raw`` for staff asking by name: an unknown key is "not found" (exit 3)."""
+    from hostctl.errors import NotFoundError
+
+    try:
+        _kind_for(key)
+    except ValidationError as exc:
+        raise NotFoundError(exc.message) from None
+    return get_raw(session, key)
+
+
 def get(session: Session, key: str) -> Any:
     """The parsed value (default when unset); ``None`` for an unset key without default."""
     raw = get_raw(session, key)

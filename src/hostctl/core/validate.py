@@ -136,3 +136,12 @@ def rights(raw: list[str] | str) -> list[str]:
     if bad:
         raise ValidationError(f"Unknown contact right {bad[0]!r}; use {', '.join(CONTACT_RIGHTS)}.")
     return result
+
+
+def one_of(value: str, allowed: tuple[str, ...] | list[str], what: str) -> str:
+    """A filter or option value that must be one of ``allowed`` (lower-cased and trimmed);
+    anything else is one sentence listing the valid ones."""
+    cleaned = (value or "").strip().lower()
+    if cleaned not in allowed:
+        raise ValidationError(f"Unknown {what} {value!r}; use one of {', '.join(allowed)}.")
+    return cleaned
