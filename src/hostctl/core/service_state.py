@@ -35,6 +35,7 @@ from hostctl.core.rows import (
 from hostctl.models import Client, Payment, Product, Service
 
 LIVE = ("active", "suspended", "pending")
+RUNNING = ("active", "suspended")  # what a suspension applies to: a pending one has not started
 STATE_COLS = (*SERVICE_COLS, SERVICES.c.status, SERVICES.c.suspension_reason, SERVICES.c.cycle)
 _P = Payment.__table__  # type: ignore[attr-defined]
 
@@ -133,16 +134,19 @@ def suspend(
     names: dict[str, str] | None = None,
 ) -> list[Any]:
     """Suspend these services for ``reason`` (``non-payment``, ``abuse``, ``chargeback``):
-    those active, pending, or suspended for another reason. Returns the rows suspended (as
-    they were before), a chunk of ids at a time so memory stays flat on a first day with
-    tens of thousands of them."""
+    those active or suspended for another reason. A pending service is left pending: it has
+    not started, and lifting the suspension would make it active with no period (its order
+    invoice, unpaid again after a chargeback, keeps it from starting). Returns the rows
+    suspended (as they were before), a chunk of ids at a time so memory stays flat on a
+    first day with tens of thousands of them."""
     done: list[Any] = []
     changes: dict[str, str] = {}
     for id_chunk in chunks(list(ids), CHUNK):
         rows = [
             r
             for r in locked_rows(session, id_chunk)
-            if r.status in LIVE and not (r.status == "suspended" and r.suspension_reason == reason)
+            if r.status in RUNNING
+            and not (r.status == "suspended" and r.suspension_reason == reason)
         ]
         if not rows:
             continue
