@@ -3,11 +3,15 @@
 ``ensure_current`` is called once per process per database: one cheap query compares
 the stored revision with ``HEAD``; alembic itself is imported only when there is work.
 The upgrade runs under a lock (SQLite: the write lock; PostgreSQL: an advisory lock)
-so that two first uses at once migrate once.
+so that two first uses at once migrate once; the first use of a new SQLite file is, in
+addition, one process at a time (``_first_use``).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +42,42 @@ def current_revision(conn: Connection) -> str | None:
     return row[0] if row else None
 
 
+@contextmanager
+def _first_use(engine: Engine) -> Iterator[None]:
+    """The first use of a new SQLite file (missing or empty), one process at a time.
+
+    Every new connection switches the file to WAL (``db.make_engine``). On a new file the
+    switch is a write that starts inside a read, and SQLite refuses such a write at once,
+    without waiting out the busy timeout, when another connection holds the write lock:
+    two processes opening a new file together can both read, and one then fails with
+    "database is locked" before any BEGIN IMMEDIATE could order them. So an OS lock on
+    the file's folder is taken before connecting and held until the schema is current;
+    once the file exists (in WAL mode), it is not taken at all.
+    """
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or _has_content(path):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    folder = os.open(Path(path).parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def _has_content(path: str) -> bool:
+    try:
+        return os.path.getsize(path) > 0
+    except FileNotFoundError:
+        return False
+
+
 def _locked_upgrade(engine: Engine, target: str) -> None:
     from alembic import command
     from sqlalchemy import text
@@ -54,6 +94,11 @@ def _locked_upgrade(engine: Engine, target: str) -> None:
 def ensure_current(engine: Engine) -> None:
     """Bring the schema to ``HEAD`` if it is behind (first use of a database). A database
     at a revision this release does not know (made by a newer hostctl) is refused."""
+    with _first_use(engine):
+        _ensure_current(engine)
+
+
+def _ensure_current(engine: Engine) -> None:
     with engine.connect().execution_options(hostctl_readonly=True) as conn, conn.begin():
         revision = current_revision(conn)
     if revision == HEAD:
@@ -73,11 +118,12 @@ def _known_revisions() -> set[str]:
 
 
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
-    with engine.connect() as conn, conn.begin():
-        before = current_revision(conn)
-    _locked_upgrade(engine, target)
-    with engine.connect() as conn, conn.begin():
-        after = current_revision(conn)
+    with _first_use(engine):
+        with engine.connect() as conn, conn.begin():
+            before = current_revision(conn)
+        _locked_upgrade(engine, target)
+        with engine.connect() as conn, conn.begin():
+            after = current_revision(conn)
     return before, after
 
 
@@ -85,7 +131,7 @@ def status(engine: Engine) -> dict[str, Any]:
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(_config())
-    with engine.connect() as conn, conn.begin():
+    with _first_use(engine), engine.connect() as conn, conn.begin():
         revision = current_revision(conn)
     return {
         "url": engine.url.render_as_string(hide_password=True),
