@@ -131,7 +131,9 @@ def lock_conflict(exc: BaseException) -> BusyError | None:
     return None
 
 
-def _make_engine(url: str) -> Engine:
+def make_engine(url: str) -> Engine:
+    """A new engine for ``url``, not migrated and not kept (``hostctl db``, which migrates or
+    reports the schema itself); everything else uses ``get_engine``."""
     from sqlalchemy import event
 
     parsed = _parse_url(url)
@@ -241,7 +243,7 @@ def get_engine(url: str | None = None) -> Engine:
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = _make_engine(url)
+            engine = make_engine(url)
             _engines[url] = engine
     if url not in _ready:
         from hostctl.migrate import HEAD, ensure_current

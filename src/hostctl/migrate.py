@@ -9,6 +9,9 @@ so that two first uses at once migrate once.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,14 +124,51 @@ def _plain_engine(engine: Engine) -> Engine:
     )
 
 
+@contextmanager
+def _first_use(engine: Engine) -> Iterator[None]:
+    """The first use of a new SQLite file (missing or empty), one process at a time.
+
+    Every new connection switches the file to WAL (``db.make_engine``). On a new file the
+    switch is a write that starts inside a read, and SQLite refuses such a write at once,
+    without waiting out the busy timeout, when another connection holds the write lock:
+    two processes opening a new file together can both read, and one then fails with
+    "database is locked" before any BEGIN IMMEDIATE could order them. So an OS lock on
+    the file's folder is taken before connecting and held until the schema is current;
+    once the file exists (in WAL mode), it is not taken at all.
+    """
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or _has_content(path):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    folder = os.open(Path(path).absolute().parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def _has_content(path: str) -> bool:
+    try:
+        return os.path.getsize(path) > 0
+    except FileNotFoundError:
+        return False
+
+
 def ensure_current(engine: Engine) -> str | None:
     """Bring the schema to ``HEAD`` if it is behind (first use of a database), after
     ``check``. Returns the revision it upgraded from when it upgraded an existing schema
     (None when there was nothing to do, or the database was empty)."""
-    revision = check(engine)
-    if revision == HEAD:
-        return None
-    upgraded, before = _locked_upgrade(engine, HEAD)
+    with _first_use(engine):
+        revision = check(engine)
+        if revision == HEAD:
+            return None
+        upgraded, before = _locked_upgrade(engine, HEAD)
     return before if upgraded else None
 
 
@@ -137,10 +177,11 @@ def _known_revisions() -> set[str]:
 
 
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
-    before = check(engine)
-    _locked_upgrade(engine, target)
-    with engine.connect() as conn, conn.begin():
-        after = current_revision(conn)
+    with _first_use(engine):
+        before = check(engine)
+        _locked_upgrade(engine, target)
+        with engine.connect() as conn, conn.begin():
+            after = current_revision(conn)
     return before, after
 
 
@@ -149,7 +190,8 @@ def status(engine: Engine) -> dict[str, Any]:
 
     from hostctl.db import shown_url
 
-    revision = check(engine)
+    with _first_use(engine):
+        revision = check(engine)
     script = ScriptDirectory.from_config(_config())
     return {
         "url": shown_url(engine.url),

@@ -1,4 +1,6 @@
-"""The one place that prints: data on stdout (JSON, tables, records), messages on stderr.
+"""The one place that prints: data on stdout (JSON, tables, records, invoices, charts),
+messages and progress bars on stderr. No other module imports rich (a test checks it); here
+it is imported only inside the functions that draw.
 
 Rich tables and colour only on a TTY (and never with ``NO_COLOR``); plain tabulate text
 otherwise, so pipes and scripts get stable output.
@@ -84,6 +86,72 @@ def print_record(record: dict[str, Any], *, title: str | None = None) -> None:
 
 def print_line(text: str = "") -> None:
     sys.stdout.write(text + "\n")
+
+
+INVOICE_LINE_COLUMNS = [
+    ("kind", "kind"),
+    ("description", "description"),
+    ("period_start", "from"),
+    ("period_end", "to"),
+    ("amount", "amount"),
+]
+
+
+def print_invoice(invoice: dict[str, Any]) -> None:
+    """An invoice (``views.invoice``): its heading, its lines as a table, its totals."""
+    print_line(
+        f"\ninvoice {invoice['number']} ({invoice['status']}), issued "
+        f"{invoice['issue_date']}, due {invoice['due_date']}"
+    )
+    print_table(invoice["lines"], INVOICE_LINE_COLUMNS)
+    print_line(
+        f"total {invoice['currency']} {invoice['total']}  ·  due "
+        f"{invoice['currency']} {invoice['amount_due']}"
+    )
+
+
+def print_bar_chart(
+    bars: Sequence[tuple[str, int, int]], *, legend: str, good: str, bad: str, width: int = 30
+) -> None:
+    """Horizontal bars of two counts each, ``good`` (green) then ``bad`` (red), scaled to the
+    longest bar; ``bars`` is a list of (label, good count, bad count). For a TTY only."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(no_color=not colour_allowed())
+    most = max(ok + ko for _, ok, ko in bars) or 1
+    label_width = max(len(label) for label, _, _ in bars)
+    heading = Text(f"{legend}: ", style="bold")
+    heading.append(f"■ {good} ", style="green")
+    heading.append(f"■ {bad}", style="red")
+    console.print(heading)
+    for label, ok, ko in bars:
+        bar = Text(f"{label:<{label_width}} ")
+        bar.append("█" * round(width * ok / most), style="green")
+        bar.append("█" * round(width * ko / most), style="red")
+        bar.append(f" {ok}/{ko}")
+        console.print(bar)
+
+
+class Progress:
+    """A transient progress bar on stderr; the caller shows it only when stderr is a TTY."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import Progress as RichProgress
+
+        self._bar = RichProgress(console=Console(stderr=True), transient=True)
+        self._task: Any = None
+
+    def start(self, total: int, description: str = "") -> None:
+        self._bar.start()
+        self._task = self._bar.add_task(description, total=max(total, 1))
+
+    def advance(self, description: str | None = None) -> None:
+        self._bar.update(self._task, advance=1, description=description)
+
+    def stop(self) -> None:
+        self._bar.stop()
 
 
 def info(message: str) -> None:

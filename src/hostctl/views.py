@@ -306,3 +306,31 @@ def uptime_credit(c: Any) -> dict[str, Any]:
         "currency": c.currency,
         "date": c.given_on.isoformat(),
     }
+
+
+def sla_report_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """``ticket sla-report`` as table rows: the whole period ("all"), then each group."""
+
+    def row(key: str, summary: dict[str, Any]) -> dict[str, Any]:
+        first, res = summary["first_response"], summary["resolution"]
+        return {
+            "key": key,
+            "tickets": summary["tickets"],
+            "fr_met": first["met"],
+            "fr_breached": first["breached"],
+            "fr_pending": first["pending"],
+            "fr_median": first["median_minutes"],
+            "res_met": res["met"],
+            "res_breached": res["breached"],
+            "res_pending": res["pending"],
+        }
+
+    return [row("all", report), *(row(g["key"], g) for g in report["groups"])]
+
+
+def sla_first_response_bars(report: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """(group, first responses met, breached) per group of ``ticket sla-report``."""
+    return [
+        (str(g["key"]), g["first_response"]["met"], g["first_response"]["breached"])
+        for g in report["groups"]
+    ]

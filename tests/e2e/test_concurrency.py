@@ -18,8 +18,8 @@ from tests.conftest import make_ctx
 
 from billing_helpers import add_client, order, pay, setup_catalogue
 from hostctl import db
-from hostctl.core.clock import to_local
 from hostctl.core import lifecycle
+from hostctl.core.clock import to_local
 from hostctl.core.daily_lock import daily_lock
 from hostctl.errors import BusyError
 from hostctl.models import DailyRun, Lock

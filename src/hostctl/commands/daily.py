@@ -123,18 +123,15 @@ class _Progress:
     """A progress bar over the days being run, on stderr (TTY only)."""
 
     def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import Progress
+        from hostctl import output
 
-        self.bar = Progress(console=Console(stderr=True), transient=True)
-        self.task: Any = None
+        self.bar = output.Progress()
 
     def start(self, days: list[Any]) -> None:
-        self.bar.start()
-        self.task = self.bar.add_task("daily", total=max(len(days), 1))
+        self.bar.start(len(days), "daily")
 
     def advance(self, result: Any) -> None:
-        self.bar.update(self.task, advance=1, description=f"daily {result.day}")
+        self.bar.advance(f"daily {result.day}")
 
     def stop(self) -> None:
         self.bar.stop()

@@ -15,9 +15,9 @@ app = typer.Typer(
 def upgrade(json_out: JsonOpt = False) -> None:
     """Apply pending migrations.  Example: hostctl db upgrade"""
     from hostctl import migrate, output
-    from hostctl.db import _make_engine, database_url
+    from hostctl.db import database_url, make_engine
 
-    engine = _make_engine(database_url())
+    engine = make_engine(database_url())
     before, after = migrate.upgrade(engine)
     result = {"before": before, "after": after}
     if json_out:
@@ -30,9 +30,9 @@ def upgrade(json_out: JsonOpt = False) -> None:
 def status(json_out: JsonOpt = False) -> None:
     """Show the database URL and schema revision.  Example: hostctl db status --json"""
     from hostctl import migrate, output
-    from hostctl.db import _make_engine, database_url
+    from hostctl.db import database_url, make_engine
 
-    result = migrate.status(_make_engine(database_url()))
+    result = migrate.status(make_engine(database_url()))
     if json_out:
         output.print_json(result)
     else:

@@ -53,7 +53,6 @@ def list_(
 def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
     """Show an invoice with its lines.  Example: hostctl invoice show 2026-000042"""
     from hostctl import output, views
-    from hostctl.commands.service import _print_invoice_lines
     from hostctl.core import invoices
 
     with work(readonly=True) as (session, _):
@@ -62,7 +61,7 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json(data)
     else:
-        _print_invoice_lines(data)
+        output.print_invoice(data)
 
 
 @app.command("cancel")

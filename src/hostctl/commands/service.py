@@ -82,30 +82,7 @@ def order(
         output.print_json(data)
         return
     output.print_table(data["services"], COLUMNS)
-    _print_invoice_lines(data["invoice"])
-
-
-def _print_invoice_lines(invoice: dict[str, Any]) -> None:
-    from hostctl import output
-
-    output.print_line(
-        f"\ninvoice {invoice['number']} ({invoice['status']}), issued "
-        f"{invoice['issue_date']}, due {invoice['due_date']}"
-    )
-    output.print_table(
-        invoice["lines"],
-        [
-            ("kind", "kind"),
-            ("description", "description"),
-            ("period_start", "from"),
-            ("period_end", "to"),
-            ("amount", "amount"),
-        ],
-    )
-    output.print_line(
-        f"total {invoice['currency']} {invoice['total']}  ·  due "
-        f"{invoice['currency']} {invoice['amount_due']}"
-    )
+    output.print_invoice(data["invoice"])
 
 
 @app.command("list")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -166,7 +166,7 @@ def sla_report(
 
     Example: hostctl ticket sla-report --from 2026-05-01 --to 2026-05-31 --by agent
     """
-    from hostctl import output
+    from hostctl import output, views
     from hostctl.core import tickets
     from hostctl.core.clock import parse_date
 
@@ -177,10 +177,18 @@ def sla_report(
     if json_out:
         output.print_json(report)
         return
-    rows = [_report_row("all", report), *(_report_row(g["key"], g) for g in report["groups"])]
-    output.print_table(rows, REPORT_COLUMNS, title=f"SLA {report['from']} … {report['to']}")
+    output.print_table(
+        views.sla_report_rows(report),
+        REPORT_COLUMNS,
+        title=f"SLA {report['from']} … {report['to']}",
+    )
     if report["groups"] and output.stdout_is_tty():
-        _bar_chart(report["groups"])
+        output.print_bar_chart(
+            views.sla_first_response_bars(report),
+            legend="first responses",
+            good="met",
+            bad="breached",
+        )
 
 
 REPORT_COLUMNS = [
@@ -194,41 +202,3 @@ REPORT_COLUMNS = [
     ("res_breached", "res breached"),
     ("res_pending", "res pending"),
 ]
-
-
-def _report_row(key: str, summary: dict[str, Any]) -> dict[str, Any]:
-    first, res = summary["first_response"], summary["resolution"]
-    return {
-        "key": key,
-        "tickets": summary["tickets"],
-        "fr_met": first["met"],
-        "fr_breached": first["breached"],
-        "fr_pending": first["pending"],
-        "fr_median": first["median_minutes"],
-        "res_met": res["met"],
-        "res_breached": res["breached"],
-        "res_pending": res["pending"],
-    }
-
-
-def _bar_chart(groups: list[dict[str, Any]], width: int = 30) -> None:
-    """First responses met (green) vs breached (red) per group; TTY only."""
-    from rich.console import Console
-    from rich.text import Text
-
-    from hostctl import output
-
-    console = Console(no_color=not output.colour_allowed())
-    most = max(g["first_response"]["met"] + g["first_response"]["breached"] for g in groups) or 1
-    label = max(len(str(g["key"])) for g in groups)
-    legend = Text("first responses: ", style="bold")
-    legend.append("■ met ", style="green")
-    legend.append("■ breached", style="red")
-    console.print(legend)
-    for g in groups:
-        met, breached = g["first_response"]["met"], g["first_response"]["breached"]
-        bar = Text(f"{g['key']!s:<{label}} ")
-        bar.append("█" * round(width * met / most), style="green")
-        bar.append("█" * round(width * breached / most), style="red")
-        bar.append(f" {met}/{breached}")
-        console.print(bar)

@@ -12,9 +12,9 @@ target_metadata = load_all()
 def run_migrations_online() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:  # e.g. `alembic revision --autogenerate` from a shell
-        from hostctl.db import _make_engine, database_url
+        from hostctl.db import database_url, make_engine
 
-        engine = _make_engine(database_url())
+        engine = make_engine(database_url())
         with engine.connect() as conn:
             context.configure(
                 connection=conn, target_metadata=target_metadata, render_as_batch=True
