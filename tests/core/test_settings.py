@@ -221,3 +221,17 @@ def test_a_stored_value_that_no_longer_passes_is_refused_in_one_sentence(session
         "send the token to the host after the @); correct it with `hostctl config set "
         "whatsapp.api_base VALUE`."
     )
+
+
+def test_a_percentage_takes_the_digits_0_to_9_only(session, ctx):
+    import pytest
+
+    from hostctl.core import settings
+    from hostctl.errors import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        settings.set_value(session, ctx, "payment.discount.zelle", "١٠")
+    assert refused.value.message == (
+        "Invalid value '١٠' for payment.discount.zelle: expected a percentage such as 10 or "
+        "12.5, with the digits 0-9."
+    )

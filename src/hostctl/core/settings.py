@@ -58,6 +58,8 @@ def _int(low: int, high: int) -> Callable[[str], int]:
 
 
 def _percent(raw: str) -> Decimal:
+    if not raw.strip().isascii():
+        raise ValueError("expected a percentage such as 10 or 12.5, with the digits 0-9")
     try:
         value = Decimal(raw.strip())
     except InvalidOperation:
