@@ -1,4 +1,4 @@
-"""hostctl affiliate: referral codes, commissions and withdrawals (SPEC §10)."""
+"""hostctl affiliate: referral codes, commissions and withdrawals (rules §10)."""
 
 from __future__ import annotations
 

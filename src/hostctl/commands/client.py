@@ -10,7 +10,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, work
 
-app = typer.Typer(help="Clients and their contacts (SPEC §1).", no_args_is_help=True)
+app = typer.Typer(help="Clients and their contacts (rules §1).", no_args_is_help=True)
 contact_app = typer.Typer(help="Secondary contacts of a client.", no_args_is_help=True)
 app.add_typer(contact_app, name="contact")
 

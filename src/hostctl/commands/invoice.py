@@ -8,7 +8,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, work
 
-app = typer.Typer(help="Invoices (SPEC §4).", no_args_is_help=True)
+app = typer.Typer(help="Invoices (rules §4).", no_args_is_help=True)
 Opt = typer.Option
 InvoiceRef = Annotated[str, typer.Argument(help="Invoice id or number (2026-000042).")]
 

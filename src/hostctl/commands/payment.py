@@ -9,7 +9,7 @@ import typer
 from hostctl.commands._common import JsonOpt, work
 
 app = typer.Typer(
-    help="Payments, partial payments, credit and chargebacks (SPEC §4).", no_args_is_help=True
+    help="Payments, partial payments, credit and chargebacks (rules §4).", no_args_is_help=True
 )
 Opt = typer.Option
 

@@ -9,7 +9,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, work
 
-app = typer.Typer(help="The catalogue of plans (SPEC §2).", no_args_is_help=True)
+app = typer.Typer(help="The catalogue of plans (rules §2).", no_args_is_help=True)
 Opt = typer.Option
 Code = Annotated[str, typer.Argument(help="Product code, e.g. hosting-basic.")]
 

@@ -1,4 +1,4 @@
-"""hostctl quote: presupuestos that the client accepts (SPEC §11)."""
+"""hostctl quote: presupuestos that the client accepts (rules §11)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import typer
 from hostctl.commands._common import JsonOpt, work
 
 app = typer.Typer(
-    help="Services: orders, activation queue, suspensions (SPEC §2, §4).", no_args_is_help=True
+    help="Services: orders, activation queue, suspensions (rules §2, §4).", no_args_is_help=True
 )
 Opt = typer.Option
 ServiceId = Annotated[int, typer.Argument(help="Service id.")]

@@ -1,4 +1,4 @@
-"""hostctl ticket: support tickets and their service levels (SPEC §8)."""
+"""hostctl ticket: support tickets and their service levels (rules §8)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, work
 
-app = typer.Typer(help="Support tickets and SLA (SPEC §8).", no_args_is_help=True)
+app = typer.Typer(help="Support tickets and SLA (rules §8).", no_args_is_help=True)
 
 Code = Annotated[str, typer.Argument(help="Ticket code, e.g. TK-7Q2M9X.")]
 Opt = typer.Option

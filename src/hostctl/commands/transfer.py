@@ -1,4 +1,4 @@
-"""hostctl transfer: pass a service to another client (SPEC §7)."""
+"""hostctl transfer: pass a service to another client (rules §7)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import typer
 from hostctl.commands._common import JsonOpt, work
 from hostctl.errors import UsageError, ValidationError
 
-app = typer.Typer(help="Transfers of a service to another client (SPEC §7).", no_args_is_help=True)
+app = typer.Typer(help="Transfers of a service to another client (rules §7).", no_args_is_help=True)
 
 TransferId = Annotated[int, typer.Argument(help="Transfer id.")]
 Opt = typer.Option

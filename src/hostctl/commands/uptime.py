@@ -1,4 +1,4 @@
-"""hostctl outage / uptime: outages per server, monthly uptime and its credit (SPEC §11)."""
+"""hostctl outage / uptime: outages per server, monthly uptime and its credit (rules §11)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Affiliates (SPEC §10, AFF-1 … AFF-4).
+"""Affiliates (rules §10, AFF-1 … AFF-4).
 
 * AFF-1 an affiliate has a referral code, short and easy to dictate on the phone; a client
   is attributed when added with it, or by staff within 90 days of signing up.

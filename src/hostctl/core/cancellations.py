@@ -1,4 +1,4 @@
-"""Cancellations at the client's request, refunds and the end of domains (SPEC §6).
+"""Cancellations at the client's request, refunds and the end of domains (rules §6).
 
 * CAN-1 ``immediate`` ends the service today; ``end-of-period`` keeps it working until its
   due date, never renews it, and ``daily`` ends it then (revocable until that day).

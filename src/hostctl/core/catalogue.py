@@ -1,4 +1,4 @@
-"""The catalogue: products, prices per currency, cycles and activation (SPEC §2)."""
+"""The catalogue: products, prices per currency, cycles and activation (rules §2)."""
 
 from __future__ import annotations
 

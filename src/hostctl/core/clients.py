@@ -1,4 +1,4 @@
-"""Clients and their contacts (SPEC §1, CLI-1 … CLI-6)."""
+"""Clients and their contacts (rules §1, CLI-1 … CLI-6)."""
 
 from __future__ import annotations
 

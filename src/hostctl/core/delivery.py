@@ -1,4 +1,4 @@
-"""Sending the outbox (SPEC NOT-2): each message at most once by itself, none lost.
+"""Sending the outbox (rules NOT-2): each message at most once by itself, none lost.
 
 For every message, three short transactions and no transaction during network I/O:
 
@@ -64,7 +64,7 @@ ALL_CHANNELS = ("whatsapp", "email", "hook")
 STALE_AFTER = dt.timedelta(minutes=10)
 BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_CAP = dt.timedelta(hours=6)
-# Which contacts (SPEC CLI-5) get a copy of an event's email, by event prefix.
+# Which contacts (rules CLI-5) get a copy of an event's email, by event prefix.
 CONTACT_RIGHTS = {"invoice.": "invoices", "payment.": "invoices", "ticket.": "tickets"}
 
 _outbox = OutboxMessage.__table__  # type: ignore[attr-defined]

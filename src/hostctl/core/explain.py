@@ -1,4 +1,4 @@
-"""Why (SPEC WHY-1): what happened to a service, an invoice or a client, when, by whom and
+"""Why (rules WHY-1): what happened to a service, an invoice or a client, when, by whom and
 under which rule — from the audit log — and what is scheduled next, with its date and what
 would stop it. The dates come from the functions ``daily`` decides by
 (``lifecycle.suspension_day`` …, ``renewals.renewal_day``), never from a second copy."""

@@ -1,5 +1,5 @@
 """Invoices: numbering, making and cancelling them, their lines, what is due, overdue debt,
-who gets discounts, and the client's credit ledger (SPEC §4).
+who gets discounts, and the client's credit ledger (rules §4).
 
 * BIL-2 numbers ``YYYY-NNNNNN`` without gaps: a counter row per year, incremented in the
   invoice's own transaction (the row lock on PostgreSQL, the write lock on SQLite), so a

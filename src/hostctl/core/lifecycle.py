@@ -1,4 +1,4 @@
-"""The daily automation of SPEC §4, rule by rule, each rule one set-based selection.
+"""The daily automation of rules §4, rule by rule, each rule one set-based selection.
 
 For a service whose current period ends on its due date D:
 D−15 renewal invoice (one per client and due date, BIL-1; ``renewals``) · D−10, D−5, D−1

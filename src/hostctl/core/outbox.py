@@ -1,4 +1,4 @@
-"""The alert outbox (SPEC NOT-2).
+"""The alert outbox (rules NOT-2).
 
 ``emit`` is called by every state change, in the change's own transaction, and writes
 one pending message per channel. Delivery happens later (``notify send``), so an alert

@@ -1,4 +1,4 @@
-"""Payments and what paying sets in motion (SPEC §3 DSC-3, §4 BIL-5, BIL-6, BIL-7, BIL-9).
+"""Payments and what paying sets in motion (rules §3 DSC-3, §4 BIL-5, BIL-6, BIL-7, BIL-9).
 
 * BIL-5 partial payments; the excess of a payment goes to client credit.
 * DSC-3 the payment-method discount, granted once, when the payment settles the invoice.

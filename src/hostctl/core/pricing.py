@@ -1,4 +1,4 @@
-"""Invoice lines for items and their discounts (SPEC §3).
+"""Invoice lines for items and their discounts (rules §3).
 
 * DSC-1 period discount by cycle, only for products with period discounts;
 * DSC-2 volume discount by the client's active services;

@@ -1,4 +1,4 @@
-"""Promotions (SPEC DSC-6, DSC-7, DSC-9).
+"""Promotions (rules DSC-6, DSC-7, DSC-9).
 
 * Referral month: for each referred friend who has paid at least one invoice, the
   referrer's chosen active service gets its next due date one month later (kept on its

@@ -1,4 +1,4 @@
-"""Quotes (presupuestos), SPEC QUO-1 and QUO-2.
+"""Quotes (presupuestos), rules QUO-1 and QUO-2.
 
 A quote's lines are free text with an amount, or catalogue products with a cycle, priced
 as an order is priced that day (``services.price_order``: period, volume and bundle

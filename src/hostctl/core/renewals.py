@@ -1,4 +1,4 @@
-"""Renewal invoices (SPEC §4 D−15, BIL-1): one invoice per client and due date for every
+"""Renewal invoices (rules §4 D−15, BIL-1): one invoice per client and due date for every
 renewing service whose next period starts within the notice window, one line per service
 with its discounts. Used by ``daily``, cycle changes (BIL-11), upgrades (UPG-4) and
 cancellations (CAN-2). Settling an invoice that credit paid in full is the caller's

@@ -1,4 +1,4 @@
-"""The state changes of a service, one definition each, for one row or many (SPEC §4, BIL-6,
+"""The state changes of a service, one definition each, for one row or many (rules §4, BIL-6,
 BIL-7, BIL-9): activating, suspending, reactivating, terminating, cancelling a pending one.
 
 Each function takes service ids: ``daily`` passes thousands, a payment or a staff command

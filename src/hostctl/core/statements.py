@@ -1,4 +1,4 @@
-"""A client's statement (SPEC WHY-2): invoices, payments, refunds and credit movements in
+"""A client's statement (rules WHY-2): invoices, payments, refunds and credit movements in
 date order, with a running balance in the client's currency.
 
 The balance is what the client owes less its credit: after the last entry it equals the

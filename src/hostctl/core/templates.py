@@ -1,4 +1,4 @@
-"""Message templates (SPEC NOT-3): Spanish by default, editable as plain files.
+"""Message templates (rules NOT-3): Spanish by default, editable as plain files.
 
 One file per event (reminders: per stage) per channel, shipped in ``hostctl/templates/``
 and overridden by a file of the same name in ``<config dir>/templates/``; the config dir

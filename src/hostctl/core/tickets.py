@@ -1,4 +1,4 @@
-"""Support tickets and their service levels (SPEC §8, SLA-1 … SLA-6).
+"""Support tickets and their service levels (rules §8, SLA-1 … SLA-6).
 
 Deadlines are stored on the ticket when it opens (first response) and on every reply
 (resolution), in business time of ``core/calendar.py`` with the holidays country of the

@@ -1,4 +1,4 @@
-"""Transfer of a service to another client (SPEC §7, TRF-1 … TRF-3).
+"""Transfer of a service to another client (rules §7, TRF-1 … TRF-3).
 
 A transfer is requested by staff, which writes the exact consent message; the current
 holder and the new holder each send it back literally (TRF-2) and staff records each

@@ -1,4 +1,4 @@
-"""Plan changes of a service (SPEC §5, UPG-1 … UPG-4).
+"""Plan changes of a service (rules §5, UPG-1 … UPG-4).
 
 An upgrade goes to a product of the same category with a higher period price for the
 service's cycle, on the product's upgrade paths (staff may force another path, with a

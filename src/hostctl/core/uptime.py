@@ -1,4 +1,4 @@
-"""Uptime (SPEC §11, UPT-1, UPT-2).
+"""Uptime (rules §11, UPT-1, UPT-2).
 
 Staff record outages per server; a service runs on a server (``service set-server``). A
 month's uptime of a service is 1 − downtime minutes / minutes in the month, the month taken

@@ -14,7 +14,7 @@ from hostctl.models import (
 from hostctl.models.base import Table, _ts
 
 
-# --------------------------------------------------------------------------- transfers (SPEC §7)
+# --------------------------------------------------------------------------- transfers (rules §7)
 class Transfer(Table, table=True):
     __tablename__ = "transfers"
     __table_args__ = (
@@ -44,7 +44,7 @@ class Transfer(Table, table=True):
     created_at: dt.datetime = _ts()
 
 
-# --------------------------------------------------------------------------- tickets (SPEC §8)
+# --------------------------------------------------------------------------- tickets (rules §8)
 class Ticket(Table, table=True):
     __tablename__ = "tickets"
     id: int | None = Field(default=None, primary_key=True)

@@ -1,4 +1,4 @@
-"""Tables: promotions, affiliates and quotes (SPEC DSC-6, DSC-7, §10, §11)."""
+"""Tables: promotions, affiliates and quotes (rules DSC-6, DSC-7, §10, §11)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ help; ``PermanentError``: it cannot) or whether nobody can tell (``UnknownOutcom
 
 ``UnknownOutcome`` is for a request that was fully handed over and whose answer was lost
 (a connection reset or a timeout while waiting for it, a sender that stopped mid-send):
-the provider may have accepted it. Such a message is never retried by itself (SPEC NOT-2).
+the provider may have accepted it. Such a message is never retried by itself (rules NOT-2).
 
 Channels do network or process I/O only; they never touch the database.
 """

@@ -1,4 +1,4 @@
-"""plan changes and endings (SPEC §5, §6)
+"""plan changes and endings (rules §5, §6)
 
 * ``upgrades``: a plan change asked for a service, applied when its invoice is paid;
 * ``refunds``: money returned within the 30-day guarantee, one row per payment returned;

@@ -1,4 +1,4 @@
-"""promotions, affiliates and quotes (SPEC DSC-6, DSC-7, §10, §11)
+"""promotions, affiliates and quotes (rules DSC-6, DSC-7, §10, §11)
 
 Revision ID: 0004_trade
 Revises: 0003_plan_changes

@@ -1,4 +1,4 @@
-"""uptime: the server of a service, outages and uptime credits (SPEC §11, UPT-1, UPT-2)
+"""uptime: the server of a service, outages and uptime credits (rules §11, UPT-1, UPT-2)
 
 Revision ID: 0005_uptime
 Revises: 0004_trade
