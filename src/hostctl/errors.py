@@ -1,4 +1,4 @@
-"""Domain errors and the exit codes they map to (CLI.md "Exit codes").
+"""Domain errors and the exit codes they map to (the exit codes of the README).
 
 Every refusal a user can cause is a ``HostctlError`` subclass; anything else is a bug
 and is shown with a traceback. ``cli.py`` is the one place that turns these into a
@@ -34,7 +34,7 @@ class ValidationError(HostctlError):
 
 
 class BusinessRuleError(HostctlError):
-    """Input that is well formed but refused by a business rule of SPEC.md."""
+    """Input that is well formed but refused by a business rule (docs/rules.md)."""
 
 
 class NotFoundError(HostctlError):
