@@ -17,8 +17,8 @@ from typer.core import TyperGroup
 from hostctl import __version__
 from hostctl.errors import ExitStatus, HostctlError
 
-if TYPE_CHECKING:  # typer vendors its own click; these are for the type checker only
-    import click
+if TYPE_CHECKING:  # typer (0.26 on) vendors its own click; for the type checker only
+    from typer import _click as click
 
 
 def _report(exc: HostctlError) -> None:

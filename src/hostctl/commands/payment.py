@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -70,7 +70,7 @@ def chargeback(
         payment, invoice, fee, warnings = payments.chargeback(
             session, ctx, payment_id, close_account=close_account
         )
-        data = {
+        data: dict[str, Any] = {
             "payment": views.payment(payment),
             "invoice": views.invoice(invoice, invoices.lines_of(session, invoice.id or 0)),
             "fee_invoice": views.invoice(fee, invoices.lines_of(session, fee.id or 0))

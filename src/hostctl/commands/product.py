@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,14 +14,14 @@ Opt = typer.Option
 Code = Annotated[str, typer.Argument(help="Product code, e.g. hosting-basic.")]
 
 
-def _print(products: list[dict[str, object]], json_out: bool, single: bool = False) -> None:
+def _print(products: list[dict[str, Any]], json_out: bool, single: bool = False) -> None:
     from hostctl import output
 
     if json_out:
         output.print_json(products[0] if single else products)
         return
     rows = [
-        dict(p, monthly_price=", ".join(f"{c} {a}" for c, a in p["monthly_price"].items()))  # type: ignore[union-attr]
+        dict(p, monthly_price=", ".join(f"{c} {a}" for c, a in p["monthly_price"].items()))
         for p in products
     ]
     if single:

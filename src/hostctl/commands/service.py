@@ -74,7 +74,7 @@ def order(
             quantity=quantity,
             domain=domain,
         )
-        data = {
+        data: dict[str, Any] = {
             "services": [views.service(s) for s in created],
             "invoice": _invoice_view(session, invoice),
         }
@@ -281,7 +281,7 @@ def upgrade(
     with work() as (session, ctx):
         done = upgrades.request_upgrade(session, ctx, service_id, to, force=force, reason=reason)
         invoice = _invoice_view(session, done.invoice) if done.invoice else None
-        data = {"service": views.service(done.service), "invoice": invoice}
+        data: dict[str, Any] = {"service": views.service(done.service), "invoice": invoice}
         if preview:
             session.rollback()  # the same code ran; nothing of it is kept
             if invoice:
@@ -324,7 +324,7 @@ def cancel(
             session, ctx, service_id, when=when, channel=channel, reason=reason, refund=refund
         )
         refunds = [views.refund(r) for r in done.refunds]
-        data = {
+        data: dict[str, Any] = {
             "service": views.service(done.service),
             "cancelled_invoices": [_invoice_view(session, i) for i in done.cancelled_invoices],
             "refund": refunds[0] if refunds else None,

@@ -142,6 +142,7 @@ def show(code: Code, json_out: JsonOpt = False) -> None:
 
     with work(readonly=True) as (session, ctx):
         ticket = tickets.get_ticket(session, code)
+        assert ticket.id is not None  # read from the database
         data = views.ticket(ticket)
         data["first_response_state"] = tickets.first_response_state(ticket, ctx.now)
         data["resolution_state"] = tickets.resolution_state(ticket, ctx.now)

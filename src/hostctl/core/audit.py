@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from hostctl.core.bulk import db_value, dumps, insert_rows
+from hostctl.core.bulk import db_value, insert_rows
+from hostctl.core.bulk import dumps as dumps  # re-exported: callers use audit.dumps
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
 from hostctl.models import AuditEntry

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -442,7 +443,7 @@ def revoke_cancel(session: Session, ctx: Context, service_id: int) -> Service:
     return service
 
 
-def delete_expired_domains(session: Session, ctx: Context, day: dt.date) -> list[Any]:
+def delete_expired_domains(session: Session, ctx: Context, day: dt.date) -> Sequence[Any]:
     """CAN-4: an expired domain is removed from the registry ``DOMAIN_DELETE_AFTER_DAYS``
     after it expired; its holder is alerted ``domain.deleted``."""
     cutoff = day - dt.timedelta(days=DOMAIN_DELETE_AFTER_DAYS)

@@ -250,7 +250,7 @@ def edit_client(
     before = client_fields(client)
     merged = {k: v for k, v in before.items()}
     merged.update({k: v for k, v in changes.items() if v is not None})
-    data = _clean(**merged)  # type: ignore[arg-type]
+    data = _clean(**merged)
     _check_unique(session, data, exclude_id=client.id)
     if data.currency != client.currency and has_unpaid_invoices(session, client.id or 0):
         raise BusinessRuleError(

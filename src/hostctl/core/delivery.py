@@ -39,7 +39,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -152,19 +152,19 @@ def new_token() -> str:
 
 def backoff(attempts: int) -> dt.timedelta:
     """Wait after the ``attempts``-th failed try: 1, 2, 4, 8 … minutes, at most 6 hours."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return min(BACKOFF_BASE * int(2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
 # --------------------------------------------------------------------------- transactions
 # Each takes ``now``: the real time (``clock.real_now_utc``) when the transaction runs.
 def requeue_failed(session: Session, now: dt.datetime) -> int:
     """``--retry-failed``: failed messages get a fresh set of attempts (reason kept)."""
-    result = session.execute(
+    result = cast(sa.CursorResult[Any], session.execute(  # an UPDATE's: it has a rowcount
         sa.update(_outbox)
         .where(_outbox.c.status == "failed")
         .values(status="pending", attempts=0, next_attempt_at=now, claimed_by=None,
                 claimed_at=None)
-    )  # fmt: skip
+    ))  # fmt: skip
     return int(result.rowcount or 0)
 
 
@@ -247,12 +247,12 @@ def claim_next(
         ).scalar()
         if candidate is None:
             return None
-        won = session.execute(
+        won = cast(sa.CursorResult[Any], session.execute(
             sa.update(_outbox)
             .where(_outbox.c.id == candidate, _outbox.c.status == "pending")
             .values(status="sending", claimed_by=token, claimed_at=now,
                     attempts=_outbox.c.attempts + 1)
-        ).rowcount  # fmt: skip
+        )).rowcount  # fmt: skip
         if won:
             return _load(session, candidate)
     return None

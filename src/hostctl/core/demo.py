@@ -131,6 +131,7 @@ def _phone(region: str, rng: random.Random) -> str:
     import phonenumbers
 
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    assert example is not None  # the demo's regions all have an example mobile number
     national = str(example.national_number)
     for _ in range(100):
         candidate = phonenumbers.parse(

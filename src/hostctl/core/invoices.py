@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, case, exists, func, update
 from sqlalchemy import select as sa_select
@@ -54,17 +54,22 @@ def allocate_numbers(session: Session, year: int, count: int) -> list[tuple[int,
     """Reserve ``count`` consecutive numbers of ``year`` in this transaction."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(
+            pg_insert(InvoiceCounter).values(year=year, last=0).on_conflict_do_nothing()
+        )
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    session.execute(
-        dialect_insert(InvoiceCounter).values(year=year, last=0).on_conflict_do_nothing()
-    )
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(
+            sqlite_insert(InvoiceCounter).values(year=year, last=0).on_conflict_do_nothing()
+        )
     last = session.execute(
         update(InvoiceCounter)
         .where(col(InvoiceCounter.year) == year)
         .values(last=InvoiceCounter.last + count)
-        .returning(InvoiceCounter.last)
+        .returning(col(InvoiceCounter.last))
     ).scalar_one()
     return [(seq, f"{year}-{seq:06d}") for seq in range(last - count + 1, last + 1)]
 
@@ -243,6 +248,7 @@ def create_invoices(
     )
     by_spec = {id(s): r.id for r, s in zip(records, specs, strict=True)}
     for spec, used in credit_rows:
+        assert spec.client.id is not None  # a client read from the database
         session.add(
             CreditEntry(
                 client_id=spec.client.id,
@@ -307,7 +313,7 @@ def load_invoices(session: Session, ids: Sequence[int]) -> list[Invoice]:
 
 def _lock_clients(session: Session, clients: list[Any]) -> None:
     """Read these clients again under a row lock (their credit is about to be spent)."""
-    ids = sorted({c.id for c in clients if isinstance(c, Client)})
+    ids = sorted(cast("set[int]", {c.id for c in clients if isinstance(c, Client)}))
     if not ids:
         return
     session.flush()

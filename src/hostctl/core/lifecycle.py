@@ -206,12 +206,14 @@ def suspend_debtors(
         service_state.renewing(),
         SERVICES.c.next_due_date <= cutoff,
     )
-    found = session.execute(
-        sa_select(SERVICES.c.id, SERVICES.c.next_due_date).where(
-            SERVICES.c.client_id.in_(debtors), no_index(SERVICES.c.status) == "active"
-        )
-    ).all()
-    found.sort(key=lambda s: (s.next_due_date is not None, s.next_due_date, s.id))
+    found = sorted(
+        session.execute(
+            sa_select(SERVICES.c.id, SERVICES.c.next_due_date).where(
+                SERVICES.c.client_id.in_(debtors), no_index(SERVICES.c.status) == "active"
+            )
+        ).all(),
+        key=lambda s: (s.next_due_date is not None, s.next_due_date, s.id),
+    )
     return _suspend(
         session, ctx, day, [s.id for s in found], "suspend-client", "5th business day", keep
     )
@@ -281,7 +283,7 @@ def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> Actions:
     ).all()
     if not services:
         return Actions.counted(day, "end", 0)
-    categories = dict(session.execute(sa_select(Product.code, Product.category)).all())  # type: ignore[arg-type]
+    categories = dict(session.execute(sa_select(col(Product.code), col(Product.category))).all())
     status = {
         s.id: "expired"
         if categories.get(s.product_code) == "domain" and not s.cancellation

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
@@ -379,7 +379,7 @@ def apply_upgrade(session: Session, ctx: Context, upgrade: Upgrade) -> Service:
     )
     session.flush()
     stale = [
-        i.id
+        cast(int, i.id)  # read from the database
         for i in session.exec(
             select(Invoice)
             .join(InvoiceLine)

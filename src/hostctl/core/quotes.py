@@ -13,8 +13,9 @@ expired quote does not change.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, outbox, services, settings
@@ -233,9 +234,12 @@ def decline(session: Session, ctx: Context, quote_id: int) -> Quote:
 
 def expire(session: Session, ctx: Context, day: dt.date) -> int:
     """``daily``: every open quote past its validity expires, in one statement."""
-    result = session.execute(
-        update(Quote)
-        .where(col(Quote.status) == "pending", col(Quote.valid_until) < day)
-        .values(status="expired", decided_on=day)
+    result = cast(
+        CursorResult[Any],  # an UPDATE's result: it has a rowcount
+        session.execute(
+            update(Quote)
+            .where(col(Quote.status) == "pending", col(Quote.valid_until) < day)
+            .values(status="expired", decided_on=day)
+        ),
     )
     return int(result.rowcount or 0)

@@ -207,9 +207,9 @@ def _renewal_batch(
                 row.id, row.currency, row.credit_minor, row.phone, row.email
             )
     if with_credit:
-        clients.update(
-            {c.id: c for c in session.exec(select(Client).where(col(Client.id).in_(with_credit)))}
-        )
+        for c in session.exec(select(Client).where(col(Client.id).in_(with_credit))):
+            assert c.id is not None  # read from the database
+            clients[c.id] = c
     facts = discount_facts(session, client_ids)  # DSC-2 and DSC-8
     specs = []
     for (cid, due), services in groups.items():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from hostctl.core.bulk import chunks
 from hostctl.models import Client, Invoice, InvoiceLine, Product, Service
@@ -111,7 +111,7 @@ def contacts(session: Session, ids: Iterable[int]) -> dict[int, Any]:
 
 
 def product_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(sa_select(Product.code, Product.name)).all())  # type: ignore[arg-type]
+    return dict(session.execute(sa_select(col(Product.code), col(Product.name))).all())
 
 
 def expire(session: Session, model: type[Any], ids: Iterable[int]) -> None:

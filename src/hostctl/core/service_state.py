@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from hostctl.core import audit, outbox, settings
 from hostctl.core.bulk import chunks, update_ids
@@ -197,6 +197,7 @@ def reactivate(
         return
     cycles = cycles or {}
     for cycle in sorted({cycles.get(r.id) for r in rows}, key=lambda c: c or ""):
+        new_cycle: dict[str, Any] = {"cycle": cycle} if cycle else {}
         update_ids(
             session,
             SERVICES,
@@ -205,7 +206,7 @@ def reactivate(
             suspension_reason=None,
             suspended_on=None,
             updated_at=ctx.now,
-            **({"cycle": cycle} if cycle else {}),
+            **new_cycle,
         )
     plain = audit.dumps({"status": ["suspended", "active"]})
     audit.record_many(
@@ -263,7 +264,7 @@ def reactivate_clear(
         lengthen = bool(settings.get(session, "billing.lengthen_cycle_after_suspension"))
     cycles: dict[int, str] = {}
     if lengthen:
-        allowed = dict(session.execute(sa_select(Product.code, Product.cycles)).all())  # type: ignore[arg-type]
+        allowed = dict(session.execute(sa_select(col(Product.code), col(Product.cycles))).all())
         for s in found:
             longer = lengthened(s.cycle, (allowed.get(s.product_code) or "").split(","))
             if longer != s.cycle:

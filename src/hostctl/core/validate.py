@@ -93,7 +93,7 @@ def _countries() -> frozenset[str]:
     return frozenset(
         code
         for code in Locale("en").territories
-        if re.fullmatch(r"[A-Z]{2}", code) and code not in _NOT_ISO_3166
+        if isinstance(code, str) and re.fullmatch(r"[A-Z]{2}", code) and code not in _NOT_ISO_3166
     )
 
 

@@ -36,7 +36,7 @@ class Table(SQLModel):
     """Base of every table: pydantic's schema is built only if a model is ever validated
     (table models never are), which keeps ``import hostctl.models`` cheap at start-up."""
 
-    model_config = {"defer_build": True}  # type: ignore[typeddict-unknown-key]
+    model_config = {"defer_build": True}
 
 
 metadata = SQLModel.metadata
