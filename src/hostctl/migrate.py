@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 # The newest revision in migrations/versions; a test checks it matches alembic's head.
-HEAD = "0005_uptime"
+HEAD = "0006_client_search"
 _PG_LOCK_KEY = 727_001
 
 

@@ -51,7 +51,7 @@ def shop(cli):
          "name,email,phone,country,currency,document,company,support_plan."),
         ("service", b"",
          "services.csv is empty; its first line must name the columns: "
-         "client_email,product,cycle,status,next_due_date,domain."),
+         "client_email,product,cycle,status,next_due_date,domain,server."),
     ],
 )  # fmt: skip
 def test_a_file_that_is_no_utf8_csv_exits_1_with_one_sentence(shop, tmp_path, noun, data, message):

@@ -111,7 +111,8 @@ EMPTY = "{name} is empty; its first line must name the columns: {columns}."
         ("clients", b"", EMPTY.format(name="clients.csv", columns=CLIENT_HEADER.strip())),
         ("clients", b"\xef\xbb\xbf\r\n  \r\n",
          EMPTY.format(name="clients.csv", columns=CLIENT_HEADER.strip())),
-        ("services", b"", EMPTY.format(name="services.csv", columns=SERVICE_HEADER.strip())),
+        ("services", b"",
+         EMPTY.format(name="services.csv", columns=SERVICE_HEADER.strip() + ",server")),
     ],
 )  # fmt: skip
 def test_a_file_that_is_no_utf8_csv_is_refused_in_one_sentence(base, tmp_path, kind, data, message):

@@ -388,5 +388,5 @@ def test_service_import_reports_every_bad_row_and_writes_nothing(shop, tmp_path)
     assert (result.exit_code, result.stderr) == (
         1,
         "error: bad.csv has unknown column 'price'; the columns are "
-        "client_email,product,cycle,status,next_due_date,domain.\n",
+        "client_email,product,cycle,status,next_due_date,domain,server.\n",
     )

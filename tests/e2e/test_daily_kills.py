@@ -138,7 +138,17 @@ def spawn_daily(url: str) -> subprocess.Popen[str]:
         HOSTCTL_CACHE_DIR=os.environ["HOSTCTL_CACHE_DIR"],
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "hostctl.cli", "daily", "--date", UNTIL, "--no-send", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "hostctl.cli",
+            "daily",
+            "--date",
+            UNTIL,
+            "--no-send",
+            "--json",
+            "--yes",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -279,7 +289,7 @@ def test_daily_killed_at_random_points_ends_as_a_clean_run(cli, tmp_path, db_url
     build_book(cli, tmp_path)
     killed_url = copies("killed")
     started = time.monotonic()
-    summary = cli.json("daily", "--date", UNTIL, "--no-send", today=UNTIL)  # the clean run
+    summary = cli.json("daily", "--date", UNTIL, "--no-send", "--yes", today=UNTIL)  # the clean run
     a_day = (time.monotonic() - started) / CATCH_UP
     clean = snapshot(db_url)
     assert summary["days"][0] == "2026-01-16"

@@ -71,11 +71,17 @@ def add(
 
 @app.command("list")
 def list_(
-    search: Annotated[str | None, Opt(help="Part of the name, email or company.")] = None,
+    search: Annotated[
+        str | None,
+        Opt(
+            help="Part of the name, company, email, phone, document or a service's domain; "
+            "any case, with or without accents."
+        ),
+    ] = None,
     limit: Annotated[int | None, Opt(min=1, help="At most N clients.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """List clients.  Example: hostctl client list --search perez"""
+    """List clients.  Example: hostctl client list --search 'maria ines'"""
     from hostctl import output, views
     from hostctl.core import clients
 

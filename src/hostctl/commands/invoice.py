@@ -51,17 +51,38 @@ def list_(
 
 @app.command("show")
 def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
-    """Show an invoice with its lines.  Example: hostctl invoice show 2026-000042"""
+    """Show an invoice with its lines, payments and refunds.
+
+    Example: hostctl invoice show 2026-000042
+    """
+    from sqlmodel import col, select
+
     from hostctl import output, views
-    from hostctl.core import invoices
+    from hostctl.core import invoices, payments
+    from hostctl.models import Refund
 
     with work(readonly=True) as (session, _):
         invoice = invoices.find_invoice(session, ref)
         data = views.invoice(invoice, invoices.lines_of(session, invoice.id or 0))
+        data["payments"] = [
+            views.payment(p) for p in payments.list_payments(session, invoice_id=invoice.id)
+        ]
+        refunds = select(Refund).where(Refund.invoice_id == invoice.id).order_by(col(Refund.id))
+        data["refunds"] = [views.refund(r) for r in session.exec(refunds).all()]
     if json_out:
         output.print_json(data)
     else:
         output.print_invoice(data)
+        for p in data["payments"]:
+            output.print_line(
+                f"payment {p['id']}: {p['date']} {p['method']} {p['currency']} {p['amount']} "
+                f"({p['status']})"
+            )
+        for r in data["refunds"]:
+            output.print_line(
+                f"refund {r['id']}: {r['date']} {r['method']} {r['currency']} {r['amount']} "
+                f"(payment {r['payment_id']})"
+            )
 
 
 @app.command("cancel")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -49,6 +50,37 @@ class ClientInput:
     company: str | None = None
     support_plan: str = "standard"
     warnings: list[str] = field(default_factory=list)
+
+    def search_key(self) -> str:
+        return search_key(self.name, self.company, self.email, self.phone, self.document_key)
+
+
+def fold(text: str | None) -> str:
+    """``text`` as the search compares it: without case or accents (NFKD, its combining
+    marks dropped), spaces collapsed to one. "María  Inés GÜEMES" → "maria ines guemes"."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def search_key(
+    name: str,
+    company: str | None,
+    email: str,
+    phone: str | None,
+    document_key: str | None,
+) -> str:
+    """What ``list_clients(search=…)`` matches, kept in ``Client.search_key``: the folded
+    name, company and email, the digits of the phone and the document number (letters and
+    digits, lower-cased), one per line, so that a search never runs from one into the next."""
+    return "\n".join(
+        (
+            fold(name),
+            fold(company),
+            fold(email),
+            re.sub(r"\D", "", phone or ""),
+            (document_key or "").lower(),
+        )
+    )
 
 
 def _clean(
@@ -192,6 +224,7 @@ def add_client(
         document_key=data.document_key,
         support_plan=data.support_plan,
         referrer_id=referrer_id,
+        search_key=data.search_key(),
         created_on=ctx.today,
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -271,6 +304,7 @@ def edit_client(
         setattr(client, key, getattr(data, key))
     client.email_key = data.email_key
     client.document_key = data.document_key
+    client.search_key = data.search_key()
     changed = audit.diff(before, client_fields(client))
     if not changed:
         return client, warnings
@@ -436,6 +470,24 @@ def contacts(session: Session, client_id: int) -> list[Contact]:
     )
 
 
+# A search made of digits, letters and these is also tried as a phone or document number.
+_NUMBER_PUNCTUATION = frozenset(" +.-/()")
+
+
+def _as_numbers(text: str) -> list[str]:
+    """The folded search as a phone or document number, when it can be one (it has a
+    digit, and only letters, digits and ``_NUMBER_PUNCTUATION``): its letters and digits;
+    written the national way ("099 123 456"), also without the leading zeros (the trunk
+    prefix, which E.164 drops)."""
+    if not any(c.isdigit() for c in text) or not all(
+        c.isalnum() or c in _NUMBER_PUNCTUATION for c in text
+    ):
+        return []
+    number = "".join(c for c in text if c.isalnum())
+    national = number.lstrip("0") if number.isdigit() else ""
+    return [number, national] if national and national != number else [number]
+
+
 def list_clients(
     session: Session,
     *,
@@ -443,18 +495,25 @@ def list_clients(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Client]:
-    """The clients, by id; ``search`` is a part of the name, email or company, any case,
-    taken literally (``%`` and ``_`` are those characters, not LIKE wildcards)."""
+    """The clients, by id. ``search`` is a part of the name, company or email, without
+    regard to case or accents; of the phone or document number ("+598 99 123 456",
+    "12.345.678": only their digits and letters are compared); or of the domain of one of
+    the client's services. It is taken literally (``%`` and ``_`` are those characters,
+    not LIKE wildcards)."""
+    from hostctl.models import Service
+
     stmt = select(Client)
-    if search:
-        part = search.strip().lower()
-        stmt = stmt.where(
-            or_(
-                func.lower(Client.name).contains(part, autoescape=True),
-                col(Client.email_key).contains(part, autoescape=True),
-                func.lower(col(Client.company)).contains(part, autoescape=True),
-            )
-        )
+    text = fold(search)
+    if text:
+        key = col(Client.search_key)
+        matches = [key.contains(text, autoescape=True)]
+        matches += [key.contains(n, autoescape=True) for n in _as_numbers(text) if n != text]
+        # Domains are kept as typed, lower-cased: matched as typed and folded.
+        domain = col(Service.domain)
+        forms = dict.fromkeys(((search or "").strip().lower(), text))
+        of_domain = or_(*(domain.contains(form, autoescape=True) for form in forms))
+        matches.append(col(Client.id).in_(select(Service.client_id).where(of_domain)))
+        stmt = stmt.where(or_(*matches))
     stmt = stmt.order_by(col(Client.id)).offset(offset)
     if limit:
         stmt = stmt.limit(limit)
@@ -481,6 +540,7 @@ _CLIENT_COLUMNS = (
     "credit_minor",
     "verified",
     "status",
+    "search_key",
     "created_on",
     "created_at",
     "updated_at",
@@ -595,6 +655,7 @@ def _insert_clients(
                 0,
                 no,
                 "active",
+                c.search_key(),
                 today,
                 now,
                 now,

@@ -31,7 +31,15 @@ from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, Va
 from hostctl.models import Client, Invoice, InvoiceLine, Product, Service
 
 MAX_QUANTITY = 100
-IMPORT_COLUMNS = ("client_email", "product", "cycle", "status", "next_due_date", "domain")
+IMPORT_COLUMNS = (
+    "client_email",
+    "product",
+    "cycle",
+    "status",
+    "next_due_date",
+    "domain",
+    "server",  # optional: the server the service runs on (SPEC §11)
+)
 IMPORT_STATUSES = ("active", "suspended", "pending")
 SERVICE_STATUSES = ("pending", "active", "suspended", "cancelled", "terminated", "expired")
 CHANGE_CYCLE_NOTICE_DAYS = 5  # BIL-11
@@ -494,6 +502,7 @@ _SERVICE_COLUMNS = (
     "created_on",
     "created_at",
     "updated_at",
+    "server",
 )
 
 
@@ -553,6 +562,7 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
                     today,
                     now,
                     now,
+                    row.get("server") or None,
                 )
             )
         if not bad:
@@ -603,4 +613,11 @@ def _import_row_problem(
         dates[raw_due] = (convert(day), day.day)
     if product.category == "domain" and not row.get("domain"):
         return "domain", "a domain service needs its domain name."
+    if row.get("server"):
+        from hostctl.core.uptime import check_server
+
+        try:
+            row["server"] = check_server(row["server"])
+        except ValidationError as exc:
+            return "server", exc.message[:1].lower() + exc.message[1:]
     return None

@@ -31,6 +31,9 @@ class Client(Table, table=True):
     referrer_id: int | None = Field(default=None, foreign_key="clients.id")
     referral_code: str | None = Field(default=None, unique=True)
     status: str = "active"
+    # What `client list --search` matches (``core.clients.search_key``): name, company and
+    # email without case or accents, then the digits of the phone and the document number.
+    search_key: str = Field(default="", sa_column_kwargs={"server_default": ""})
     created_on: dt.date
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()
