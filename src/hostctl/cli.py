@@ -18,7 +18,10 @@ from hostctl import __version__
 from hostctl.errors import ExitStatus, HostctlError
 
 if TYPE_CHECKING:  # typer (0.26 on) vendors its own click; for the type checker only
+    from collections.abc import MutableMapping
+
     from typer import _click as click
+    from typer._click.shell_completion import CompletionItem
 
 
 def _report(exc: HostctlError) -> None:
@@ -80,6 +83,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "log": ("hostctl.commands.audit_log", "log", "The audit log: who changed what and when."),
     "db": ("hostctl.commands.db", "app", "Database schema migrations."),
     "demo": ("hostctl.commands.demo", "demo", "A sample company walked through 60 days of daily."),
+    "completion": (
+        "hostctl.commands.completion",
+        "completion",
+        "Print the Tab-completion script for bash, zsh or fish.",
+    ),
 }
 
 
@@ -129,6 +137,31 @@ class HostctlGroup(TyperGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return load_command(cmd_name)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """The nouns from ``COMMANDS`` (so ``hostctl <TAB>`` imports none of them), then
+        the root's options."""
+        from typer._click.shell_completion import CompletionItem
+
+        nouns = [
+            CompletionItem(name, help=summary)
+            for name, (_, _, summary) in COMMANDS.items()
+            if name.startswith(incomplete)
+        ]
+        # Skip TyperGroup.shell_complete, which would load every sub-command for its help.
+        return nouns + super(TyperGroup, self).shell_complete(ctx, incomplete)
+
+    def _main_shell_completion(
+        self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
+    ) -> None:
+        """Click's hook, called before parsing: answer the shell's Tab request (the script
+        of ``hostctl completion`` sets ``_HOSTCTL_COMPLETE``) and exit. An ordinary run
+        reads one environment variable here and imports nothing."""
+        instruction = os.environ.get("_HOSTCTL_COMPLETE")
+        if instruction:
+            from hostctl.commands.completion import answer
+
+            sys.exit(answer(self, ctx_args, instruction))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, summary) for name, (_, _, summary) in COMMANDS.items()]
