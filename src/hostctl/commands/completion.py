@@ -24,7 +24,7 @@ from hostctl.errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
 
-    import click
+    from typer import _click as click
 
 PROG = "hostctl"
 COMPLETE_VAR = "_HOSTCTL_COMPLETE"
