@@ -43,7 +43,9 @@ def shop(session):
 
 def _renewal(session, client, day: str) -> Invoice:
     """The renewal invoice ``generate_renewals`` makes for the client on ``day``."""
-    made = generate_renewals(session, make_ctx(day), date(day), client_id=client.id)
+    made = generate_renewals(
+        session, make_ctx(day), date(day), client_id=client.id, settle=payments.settle_ids
+    )
     assert len(made) == 1
     return session.get(Invoice, made[0].id)
 

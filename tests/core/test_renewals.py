@@ -26,7 +26,7 @@ from billing_setup import (
 from sqlmodel import col, select
 
 from conftest import make_ctx
-from hostctl.core import catalogue, invoices, renewals
+from hostctl.core import catalogue, invoices, payments, renewals
 from hostctl.core.money import Money
 from hostctl.models import Invoice, InvoiceLine, OutboxMessage
 
@@ -38,7 +38,9 @@ def shop(session):
 
 
 def _renew(session, day: str, **kw):
-    return renewals.generate_renewals(session, make_ctx(day), date(day), **kw)
+    return renewals.generate_renewals(
+        session, make_ctx(day), date(day), settle=payments.settle_ids, **kw
+    )
 
 
 def _items(session, invoice):
@@ -312,7 +314,7 @@ def test_batches_number_invoices_client_by_client_and_keep_false_only_counts(sho
         add_service(session, client, due="2026-03-02")
         add_service(session, client, due="2026-03-01")
     counted = renewals.generate_renewals(
-        session, make_ctx("2026-02-15"), date("2026-02-15"), keep=False
+        session, make_ctx("2026-02-15"), date("2026-02-15"), settle=payments.settle_ids, keep=False
     )
     assert counted == range(10)
     rows = session.exec(select(Invoice).order_by(col(Invoice.seq))).all()

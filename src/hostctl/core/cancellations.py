@@ -30,9 +30,9 @@ from sqlmodel import Session, col, select
 from hostctl.core import affiliates, audit, catalogue, outbox, renewals, service_state
 from hostctl.core.bulk import update_ids
 from hostctl.core.context import Context
-from hostctl.core.invoices import InvoiceSpec, add_credit, cancel_invoices, load_invoices
+from hostctl.core.invoices import add_credit, cancel_invoices, load_invoices
 from hostctl.core.money import Money
-from hostctl.core.payments import issue_invoice, settle_ids
+from hostctl.core.payments import issue_fee, settle_ids
 from hostctl.core.pricing import Line
 from hostctl.core.rows import SERVICES
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
@@ -395,23 +395,16 @@ def _invoice_free_domain(
     domain = catalogue.get_product(session, product.free_domain or "")
     price = _domain_price(session, product, client.currency)
     name = f"{domain.name} ({service.domain})" if service.domain else domain.name
-    return issue_invoice(
+    return issue_fee(
         session,
         ctx,
-        InvoiceSpec(
-            client=client,
-            kind="fee",
-            issue_date=ctx.today,
-            due_date=ctx.today,
-            lines=[
-                Line(
-                    "fee",
-                    f"{name}: incluido sin cargo con {product.name}, cancelado antes de término",
-                    price,
-                    "free-domain",
-                    service.id,
-                )
-            ],
+        client,
+        Line(
+            "fee",
+            f"{name}: incluido sin cargo con {product.name}, cancelado antes de término",
+            price,
+            "free-domain",
+            service.id,
         ),
     )
 

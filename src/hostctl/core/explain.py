@@ -15,7 +15,7 @@ from hostctl.core import lifecycle, renewals, settings
 from hostctl.core.calendar import calendar_for
 from hostctl.core.clients import get_client
 from hostctl.core.context import Context
-from hostctl.core.invoices import get_invoice
+from hostctl.core.invoices import get_invoice, unpaid_renewals
 from hostctl.core.money import Money
 from hostctl.core.rows import SERVICES
 from hostctl.errors import NotFoundError, ValidationError
@@ -112,17 +112,8 @@ def _unpaid_before(session: Session, service_id: int, day: dt.date) -> Invoice |
 
 def _open_invoice(session: Session, service: Service) -> Invoice | None:
     """The unpaid renewal invoice of the service's next period, if made."""
-    return session.exec(
-        select(Invoice)
-        .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)  # type: ignore[arg-type]
-        .where(
-            InvoiceLine.service_id == service.id,
-            InvoiceLine.kind == "item",
-            InvoiceLine.period_start == service.next_due_date,
-            Invoice.kind == "renewal",
-            Invoice.status == "unpaid",
-        )
-    ).first()
+    found = unpaid_renewals(session, service.id or 0, service.next_due_date)
+    return found[0] if found else None
 
 
 def _pay(invoice: Invoice) -> str:

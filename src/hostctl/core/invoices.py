@@ -602,3 +602,27 @@ def invoices_with_items_of(session: Session, service_ids: Sequence[int]) -> list
             ).scalars()
         )
     return sorted(found)
+
+
+def unpaid_renewals(
+    session: Session, service_id: int, period_start: dt.date | None
+) -> list[Invoice]:
+    """The unpaid renewal invoices with an item line of this service for the period that
+    starts on ``period_start`` (its next period): what a cycle change, an upgrade, a
+    referral month or ``why`` look at."""
+    if period_start is None:
+        return []
+    return list(
+        session.exec(
+            select(Invoice)
+            .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)  # type: ignore[arg-type]
+            .where(
+                InvoiceLine.service_id == service_id,
+                InvoiceLine.kind == "item",
+                InvoiceLine.period_start == period_start,
+                Invoice.kind == "renewal",
+                Invoice.status == "unpaid",
+            )
+            .order_by(col(Invoice.id))
+        ).all()
+    )

@@ -34,6 +34,7 @@ from hostctl.core.invoices import (
     get_invoice,
     lines_of,
     load_invoices,
+    unpaid_renewals,
 )
 from hostctl.core.money import Money
 from hostctl.core.pricing import Line, list_subtotal_of_paid
@@ -69,6 +70,17 @@ def settle_ids(session: Session, ctx: Context, invoice_ids: Sequence[int]) -> No
 def issue_invoice(session: Session, ctx: Context, spec: InvoiceSpec) -> Invoice:
     invoice: Invoice = issue_invoices(session, ctx, [spec])[0]
     return invoice
+
+
+def issue_fee(session: Session, ctx: Context, client: Client, line: Line) -> Invoice:
+    """A one-line ``fee`` invoice, due today (a chargeback fee, a free domain invoiced)."""
+    return issue_invoice(
+        session,
+        ctx,
+        InvoiceSpec(
+            client=client, kind="fee", issue_date=ctx.today, due_date=ctx.today, lines=[line]
+        ),
+    )
 
 
 def locked_invoice(session: Session, invoice_id: int) -> Invoice:
@@ -380,17 +392,7 @@ def apply_upgrade(session: Session, ctx: Context, upgrade: Upgrade) -> Service:
     session.flush()
     stale = [
         cast(int, i.id)  # read from the database
-        for i in session.exec(
-            select(Invoice)
-            .join(InvoiceLine)
-            .where(
-                InvoiceLine.service_id == service.id,
-                InvoiceLine.kind == "item",
-                InvoiceLine.period_start == service.next_due_date,
-                Invoice.kind == "renewal",
-                Invoice.status == "unpaid",
-            )
-        ).all()
+        for i in unpaid_renewals(session, service.id or 0, service.next_due_date)
     ]
     if stale:
         cancel_invoices(session, ctx, stale, f"upgrade of service {service.id}")
@@ -483,22 +485,15 @@ def chargeback(
     service_state.suspend(session, ctx, paid_for, "chargeback")
     fee_invoice = None
     if fee is not None:
-        fee_invoice = issue_invoice(
+        fee_invoice = issue_fee(
             session,
             ctx,
-            InvoiceSpec(
-                client=client,
-                kind="fee",
-                issue_date=ctx.today,
-                due_date=ctx.today,
-                lines=[
-                    Line(
-                        "fee",
-                        f"Cargo administrativo por contracargo (pago {payment.id})",
-                        fee,
-                        "chargeback",
-                    )
-                ],
+            client,
+            Line(
+                "fee",
+                f"Cargo administrativo por contracargo (pago {payment.id})",
+                fee,
+                "chargeback",
             ),
         )
     audit.record(

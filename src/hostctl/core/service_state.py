@@ -230,6 +230,27 @@ def reactivate(
     expire(session, Service, [r.id for r in rows])
 
 
+def _suspended_of(
+    session: Session, client_ids: Iterable[int], reason: str, *conditions: Any
+) -> list[Any]:
+    """The clients' services suspended for ``reason`` that meet ``conditions``, under a row
+    lock, one query per chunk of clients, read through the client indexes (``no_index``:
+    not the status index)."""
+    found: list[Any] = []
+    for chunk in chunks(sorted(set(client_ids)), CHUNK):
+        found += session.execute(
+            sa_select(*STATE_COLS)
+            .where(
+                SERVICES.c.client_id.in_(chunk),
+                no_index(SERVICES.c.status) == "suspended",
+                SERVICES.c.suspension_reason == reason,
+                *conditions,
+            )
+            .with_for_update()
+        ).all()
+    return found
+
+
 def reactivate_clear(
     session: Session,
     ctx: Context,
@@ -244,19 +265,13 @@ def reactivate_clear(
     ``lengthen`` (default: the BIL-7 setting) steps each one's cycle up one. One query per
     chunk of clients, read through the client indexes (``no_index``: not the status
     index). Returns the rows reactivated."""
-    found: list[Any] = []
-    for chunk in chunks(sorted(set(client_ids)), CHUNK):
-        found += session.execute(
-            sa_select(*STATE_COLS)
-            .where(
-                SERVICES.c.client_id.in_(chunk),
-                no_index(SERVICES.c.status) == "suspended",
-                SERVICES.c.suspension_reason == "non-payment",
-                SERVICES.c.next_due_date.is_(None) | (SERVICES.c.next_due_date >= ctx.today),
-                ~overdue_debt(SERVICES.c.client_id, ctx.today),
-            )
-            .with_for_update()
-        ).all()
+    found = _suspended_of(
+        session,
+        client_ids,
+        "non-payment",
+        SERVICES.c.next_due_date.is_(None) | (SERVICES.c.next_due_date >= ctx.today),
+        ~overdue_debt(SERVICES.c.client_id, ctx.today),
+    )
     if not found:
         return []
     found.sort(key=lambda s: (s.client_id, s.next_due_date is not None, s.next_due_date, s.id))
@@ -289,19 +304,9 @@ def lift_chargeback(session: Session, ctx: Context, client_ids: Iterable[int]) -
         )
         .exists()
     )
-    found: list[Any] = []
-    for chunk in chunks(sorted(set(client_ids)), CHUNK):
-        found += session.execute(
-            sa_select(*STATE_COLS)
-            .where(
-                SERVICES.c.client_id.in_(chunk),
-                no_index(SERVICES.c.status) == "suspended",
-                SERVICES.c.suspension_reason == "chargeback",
-                ~reopened,
-                ~overdue_debt(SERVICES.c.client_id, ctx.today),
-            )
-            .with_for_update()
-        ).all()
+    found = _suspended_of(
+        session, client_ids, "chargeback", ~reopened, ~overdue_debt(SERVICES.c.client_id, ctx.today)
+    )
     found.sort(key=lambda s: (s.client_id, s.id))
     reactivate(session, ctx, found, "payment")
     return found

@@ -466,16 +466,8 @@ def change_cycle(
     )
     replaced = None
     if due is not None:
-        pending = session.exec(
-            select(Invoice)
-            .join(InvoiceLine)
-            .where(
-                InvoiceLine.service_id == service.id,
-                InvoiceLine.period_start == due,
-                Invoice.kind == "renewal",
-                Invoice.status == "unpaid",
-            )
-        ).first()
+        found = invoices.unpaid_renewals(session, service.id or 0, due)
+        pending = found[0] if found else None
         if pending is not None and pending.due_date >= ctx.today:
             payments.cancel_invoice(session, ctx, pending, f"cycle change of service {service.id}")
             session.flush()
