@@ -16,7 +16,7 @@ import pytest
 
 _BESIDE = Path(sys.executable).with_name("hostctl")
 HOSTCTL = str(_BESIDE) if _BESIDE.exists() else (shutil.which("hostctl") or "hostctl")
-CLIENT_HELP = "Clients and their contacts (SPEC §1)."
+CLIENT_HELP = "Clients and their contacts (rules §1)."
 ADD_HELP = "Register a client; alerts client.registered."
 
 
@@ -218,7 +218,7 @@ zpty -w z 'print -r -- $_comps[hostctl] RE""ADY'
 zpty -r z out '*_hostctl_completion READY*'
 print -r -- INSTALLED
 zpty -w -n z $'hostctl cl\x04'
-zpty -r z out '*-- Clients and their contacts ?SPEC §1?.*'
+zpty -r z out '*-- Clients and their contacts ?rules §1?.*'
 print -r -- $out
 zpty -w -n z $'\x15hostctl client \x04'
 zpty -r z out '*-- Secondary contacts of a client.*'

@@ -302,6 +302,8 @@ def test_daily_killed_at_random_points_ends_as_a_clean_run(cli, tmp_path, db_url
         "terminated": 10,
         "ended": 1,
         "expired": 0,
+        "domains_deleted": 0,
+        "quotes_expired": 0,
         "alerts_sent": 0,
     }
 
