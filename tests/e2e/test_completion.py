@@ -233,7 +233,7 @@ zpty -d z
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
 def test_zsh_completes_through_the_script_in_an_interactive_shell():
     result = subprocess.run(
-        ["zsh", "-f", "-c", _ZSH_DRIVER], env=_env(), capture_output=True, text=True, timeout=60
+        ["zsh", "-f", "-c", _ZSH_DRIVER], env=_env(), capture_output=True, text=True, timeout=240
     )
     assert (result.returncode, result.stderr) == (0, "")
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "\n", result.stdout)
