@@ -55,11 +55,8 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
 
     Example: hostctl invoice show 2026-000042
     """
-    from sqlmodel import col, select
-
     from hostctl import output, views
     from hostctl.core import invoices, payments
-    from hostctl.models import Refund
 
     with work(readonly=True) as (session, _):
         invoice = invoices.find_invoice(session, ref)
@@ -67,8 +64,9 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
         data["payments"] = [
             views.payment(p) for p in payments.list_payments(session, invoice_id=invoice.id)
         ]
-        refunds = select(Refund).where(Refund.invoice_id == invoice.id).order_by(col(Refund.id))
-        data["refunds"] = [views.refund(r) for r in session.exec(refunds).all()]
+        data["refunds"] = [
+            views.refund(r) for r in payments.list_refunds(session, invoice_id=invoice.id or 0)
+        ]
     if json_out:
         output.print_json(data)
     else:

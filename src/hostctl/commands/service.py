@@ -241,7 +241,8 @@ def change_cycle(
 @app.command("import")
 def import_(
     file: Annotated[
-        Path, typer.Argument(help="CSV: client_email,product,cycle,status,next_due_date,domain")
+        Path,
+        typer.Argument(help="CSV: client_email,product,cycle,status,next_due_date,domain[,server]"),
     ],
     json_out: JsonOpt = False,
 ) -> None:

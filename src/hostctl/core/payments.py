@@ -46,6 +46,7 @@ from hostctl.models import (
     Pairing,
     Payment,
     Product,
+    Refund,
     Service,
     Upgrade,
 )
@@ -257,6 +258,15 @@ def list_payments(
     if end:
         stmt = stmt.where(Payment.paid_on <= end)
     return list(session.exec(stmt.order_by(col(Payment.paid_on), col(Payment.id))).all())
+
+
+def list_refunds(session: Session, *, invoice_id: int) -> list[Refund]:
+    """The refunds of an invoice (CAN-6), oldest first."""
+    return list(
+        session.exec(
+            select(Refund).where(Refund.invoice_id == invoice_id).order_by(col(Refund.id))
+        ).all()
+    )
 
 
 def _method_discount(
