@@ -161,7 +161,12 @@ class HostctlGroup(TyperGroup):
         if instruction:
             from hostctl.commands.completion import answer
 
-            sys.exit(answer(self, ctx_args, instruction))
+            try:
+                answer(self, ctx_args, instruction)
+            except HostctlError as exc:
+                _report(exc)
+                sys.exit(int(exc.exit_status))
+            sys.exit(0)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, summary) for name, (_, _, summary) in COMMANDS.items()]

@@ -173,21 +173,19 @@ class Fish(_Shell):
 SHELLS: dict[str, type[_Shell]] = {"bash": Bash, "zsh": Zsh, "fish": Fish}
 
 
-def answer(cli: click.Command, ctx_args: MutableMapping[str, Any], instruction: str) -> int:
-    """Answer ``_HOSTCTL_COMPLETE=<shell>_complete`` (or ``<shell>_source``): the exit code."""
+def answer(cli: click.Command, ctx_args: MutableMapping[str, Any], instruction: str) -> None:
+    """Answer ``_HOSTCTL_COMPLETE=<shell>_complete`` (or ``<shell>_source``) on stdout."""
     shell, _, action = instruction.partition("_")
     kind = SHELLS.get(shell)
     if kind is None or action not in ("complete", "source"):
-        output.error(
+        raise UsageError(
             f"{COMPLETE_VAR}={instruction} is not a completion request hostctl knows; "
             "use bash_complete, zsh_complete or fish_complete."
         )
-        return 2
     comp = kind(cli, ctx_args, PROG, COMPLETE_VAR)
     text = comp.complete() if action == "complete" else comp.source().rstrip("\n")
     if text:  # no candidate: no line at all, not an empty one
         output.print_line(text)
-    return 0
 
 
 def _shell_names(incomplete: str) -> list[str]:
