@@ -58,7 +58,11 @@ class ClientInput:
 def fold(text: str | None) -> str:
     """``text`` as the search compares it: without case or accents (NFKD, its combining
     marks dropped), spaces collapsed to one. "María  Inés GÜEMES" → "maria ines guemes"."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    if not text:
+        return ""
+    if text.isascii():  # most names and every email: nothing to decompose
+        return " ".join(text.lower().split())
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
