@@ -1,0 +1,77 @@
+"""Translations: the source says everything in English; Spanish comes from gettext catalogs.
+
+The language is Spanish when ``HOSTCTL_LANG`` is ``es`` (``en`` forces English), or else when
+the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set starts with ``es``. Two catalogs,
+compiled by Babel and shipped in the wheel under ``hostctl/locale/es/LC_MESSAGES/``:
+
+* ``hostctl.mo`` — messages, prompts, table headings (marked in the source with ``_``,
+  ``ngettext`` or ``N_``);
+* ``help.mo`` — the ``--help`` texts of commands and options (collected from the command tree,
+  not marked in the source).
+
+A catalog is read only when a text is first translated in a Spanish session, so an English
+run, or a Spanish run that prints nothing, never opens it. ``--json`` field names and values
+are never translated.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import gettext
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAINS = ("hostctl", "help")
+
+
+def language() -> str:
+    """``"es"`` or ``"en"``, from the environment (read each call: tests change it)."""
+    forced = os.environ.get("HOSTCTL_LANG", "").strip().lower()
+    if forced:
+        return "es" if forced.startswith("es") else "en"
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "es" if value.lower().startswith("es") else "en"
+    return "en"
+
+
+@cache
+def _catalog(lang: str, domain: str) -> gettext.NullTranslations:
+    import gettext
+
+    return gettext.translation(domain, localedir=LOCALE_DIR, languages=[lang], fallback=True)
+
+
+def _(message: str) -> str:
+    """``message`` in the session's language."""
+    lang = language()
+    if lang == "en":
+        return message
+    return _catalog(lang, "hostctl").gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or the plural form for ``n``, in the session's language."""
+    lang = language()
+    if lang == "en":
+        return singular if n == 1 else plural
+    return _catalog(lang, "hostctl").ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalog without translating it now (a constant defined at
+    import time, translated with ``_`` where it is printed)."""
+    return message
+
+
+def help_text(text: str) -> str:
+    """A ``--help`` text in the session's language (``help.mo``); English stays as is."""
+    lang = language()
+    if lang == "en" or not text:
+        return text
+    return _catalog(lang, "help").gettext(text)
