@@ -21,7 +21,7 @@ from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
-from hostctl.core import affiliates, audit, outbox, renewals, service_state, settings
+from hostctl.core import audit, outbox, renewals, service_state, settings
 from hostctl.core.clients import get_client, paypal_allowed
 from hostctl.core.context import Context
 from hostctl.core.invoices import (
@@ -344,6 +344,8 @@ def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
                 },
             )
     session.flush()
+    from hostctl.core import affiliates  # models.trade only when a payment settles
+
     affiliates.earn(session, ctx, invoice)
     _settle_paired(session, ctx, invoice)
     if invoice.kind == "upgrade":
@@ -475,6 +477,8 @@ def chargeback(
         invoice.total_minor += payment.discount_minor
     was_paid = invoice.status == "paid"
     if was_paid:
+        from hostctl.core import affiliates
+
         affiliates.reverse(session, ctx, invoice.id or 0, f"chargeback of payment {payment.id}")
     invoice.paid_minor -= payment.applied_minor
     invoice.status = "unpaid"
