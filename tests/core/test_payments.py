@@ -608,3 +608,29 @@ def test_chargeback_closing_the_account_terminates_every_live_service(shop):
     assert session.get(Client, client.id, populate_existing=True).status == "closed"
     assert audit_rows(session, "client.close")[0][3:5] == ({"status": "closed"}, "chargeback")
     assert (fee.status, total(fee)) == ("unpaid", "25.00")
+
+
+# --------------------------------------------------------------------------- BIL-4
+def test_cancelling_an_order_invoice_cancels_its_pending_services_and_says_so_in_the_log(shop):
+    session = shop
+    client = add_client(session, "olga@example.com")
+    services_, invoice = order(session, make_ctx("2026-03-02"), client, quantity=2)
+    payments.cancel_invoice(session, make_ctx("2026-03-04"), invoice, "client changed plans")
+    session.flush()
+    assert [reread(session, s).status for s in services_] == ["cancelled", "cancelled"]
+    assert [reread(session, s).ended_on for s in services_] == [date("2026-03-04")] * 2
+    assert audit_rows(session, "service.order_cancelled") == [
+        (
+            "service.order_cancelled",
+            "service",
+            str(s.id),
+            {"status": ["pending", "cancelled"]},
+            "client changed plans",
+            date("2026-03-04"),
+        )
+        for s in services_
+    ]
+    # a second cancellation is refused and logs nothing more
+    with pytest.raises(BusinessRuleError):
+        payments.cancel_invoice(session, make_ctx("2026-03-05"), invoice, "again")
+    assert len(audit_rows(session, "service.order_cancelled")) == 2

@@ -39,6 +39,7 @@ RULES = {  # audit action (and its "rule") → the rule it follows, in the compa
     "service.end": ("CAN-1", "ended at the end of its period, not renewed"),
     "service.cancel": ("CAN-1", "cancelled at the client's request"),
     "service.revoke_cancel": ("CAN-6", "the cancellation was revoked"),
+    "service.order_cancelled": ("BIL-4", "cancelled with its unpaid order invoice"),
     "service.upgrade_requested": ("UPG-1", "an upgrade was asked"),
     "service.upgrade": ("UPG-1", "upgraded: the upgrade invoice was paid"),
     "service.restore": ("BIL-8", "restored: the restoration invoice was paid"),

@@ -426,7 +426,7 @@ def cancel_invoice(session: Session, ctx: Context, invoice: Invoice, reason: str
     session.refresh(invoice)
     if invoice.kind in ("order", "quote"):
         pending = [x.service_id for x in lines_of(session, invoice.id or 0) if x.service_id]
-        service_state.cancel_pending(session, ctx, pending)
+        service_state.cancel_pending(session, ctx, pending, note=reason)
     pairing = session.exec(select(Pairing).where(Pairing.paying_invoice_id == invoice.id)).first()
     if pairing is not None:  # the free half of a 2×1 goes with it
         free = session.get(Invoice, pairing.free_invoice_id)

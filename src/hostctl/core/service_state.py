@@ -371,16 +371,30 @@ def close_account(session: Session, ctx: Context, client: Client, *, reason: str
     )
 
 
-def cancel_pending(session: Session, ctx: Context, ids: Sequence[int]) -> int:
-    """Pending services whose order was cancelled end as ``cancelled``."""
+def cancel_pending(
+    session: Session, ctx: Context, ids: Sequence[int], *, note: str | None = None
+) -> int:
+    """Pending services whose order was cancelled end as ``cancelled``. With ``note`` (why
+    the order went: an invoice cancelled by staff) each is recorded in the audit log as
+    ``service.order_cancelled``; a cancellation asked for the service itself is recorded by
+    its caller as ``service.cancel``."""
+    pending = [r.id for r in locked_rows(session, list(ids)) if r.status == "pending"]
     changed = update_ids(
         session,
         SERVICES,
-        list(ids),
+        pending,
         when={"status": ("pending",)},
         status="cancelled",
         ended_on=ctx.today,
     )
+    if note is not None and pending:
+        change = audit.dumps({"status": ["pending", "cancelled"]})
+        audit.record_many(
+            session,
+            ctx,
+            [("service.order_cancelled", "service", i, change) for i in pending],
+            note=note,
+        )
     expire(session, Service, ids)
     return changed
 
