@@ -12,9 +12,11 @@ import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer import _click
+from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
-from hostctl import __version__
+from hostctl import __version__, i18n
 from hostctl.errors import ExitStatus, HostctlError
 
 if TYPE_CHECKING:  # typer (0.26 on) vendors its own click; for the type checker only
@@ -117,20 +119,48 @@ def load_command(name: str) -> click.Command | None:
     command.name = name
     command.short_help = summary
     _examples_verbatim(command)
+    if os.environ.get("_HOSTCTL_COMPLETE") and i18n.language() == "es":
+        from hostctl import help_i18n  # Tab completion shows the help texts too
+
+        help_i18n.translate_tree(command)
     return command
 
 
 def _examples_verbatim(command: click.Command) -> None:
-    """Give each help's "Example:" its own paragraph that click does not rewrap."""
+    """Give each help's "Example:" its own paragraph that click does not rewrap; and each
+    command the context that formats its help in the session's language."""
     if command.help and "Example:" in command.help and "\b\nExample:" not in command.help:
         before, _, example = command.help.partition("Example:")
         command.help = f"{before.rstrip()}\n\n\b\nExample: {' '.join(example.split())}"
+    command.context_class = HelpContext
     for sub in getattr(command, "commands", {}).values():
         _examples_verbatim(sub)
 
 
+class HelpContext(_click.Context):
+    """A click context whose help page and usage line are in the session's language: in a
+    Spanish session the command's help texts are translated (``help.mo``) just before they
+    are formatted; an English one opens no catalog."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        if i18n.language() == "es":
+            from hostctl import help_i18n
+
+            return help_i18n.formatter(self, self.terminal_width, self.max_content_width)
+        return super().make_formatter()
+
+
+def _spanish(exc: click_errors.UsageError) -> click_errors.UsageError:
+    """The usage error to raise in place of ``exc`` in a Spanish session."""
+    from hostctl import help_i18n
+
+    return help_i18n.usage_error(exc)
+
+
 class HostctlGroup(TyperGroup):
     """Loads sub-commands lazily and maps domain errors to exit codes below the root."""
+
+    context_class = HelpContext
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -144,7 +174,7 @@ class HostctlGroup(TyperGroup):
         from typer._click.shell_completion import CompletionItem
 
         nouns = [
-            CompletionItem(name, help=summary)
+            CompletionItem(name, help=i18n.help_text(summary))
             for name, (_, _, summary) in COMMANDS.items()
             if name.startswith(incomplete)
         ]
@@ -169,9 +199,23 @@ class HostctlGroup(TyperGroup):
             sys.exit(0)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, summary) for name, (_, _, summary) in COMMANDS.items()]
+        rows = [(name, i18n.help_text(summary)) for name, (_, _, summary) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click_errors.UsageError as exc:  # the root's own options
+            if i18n.language() == "es":
+                raise _spanish(exc) from None
+            raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["hostctl.arguments"] = list(args)
@@ -184,6 +228,10 @@ class HostctlGroup(TyperGroup):
         except HostctlError as exc:
             _report(exc)
             raise typer.Exit(int(exc.exit_status)) from None
+        except click_errors.UsageError as exc:  # a sub-command's arguments
+            if i18n.language() == "es":
+                raise _spanish(exc) from None
+            raise
         except Exception as exc:
             from hostctl.db import lock_conflict
 
