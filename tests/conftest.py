@@ -23,6 +23,12 @@ from hostctl.core.context import Context
 
 PG_URL = os.environ.get("HOSTCTL_TEST_DATABASE_URL")
 
+# The suite expects English unless a test asks for Spanish: a machine (or CI) whose locale is
+# Spanish must not change the messages the tests compare. Subprocesses inherit this.
+for _name in ("LC_ALL", "LC_MESSAGES", "HOSTCTL_LANG"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
 
 def _pg_database(base_url: str) -> tuple[str, str]:
     url = make_url(base_url)
