@@ -1,4 +1,4 @@
-"""The JSON shapes of CLI.md ("fields that scripts may rely on"), built from models.
+"""The JSON shapes of the command contract (fields that scripts may rely on), built from models.
 
 Commands print these with ``--json``; human tables pick columns from the same dicts.
 """
