@@ -1,7 +1,7 @@
 """The README's examples run as written: its shell blocks, in order, on an empty SQLite
 database, each `hostctl` line a real process exiting as the README says.
 
-The convention (also told in the README, "Trying the examples"):
+The convention (also told in the README, at the top of "Commands"):
 
 * Fenced blocks marked ``sh``, ``bash``, ``shell`` or ``console`` are run; other fences
   (``cron``, ``text`` …) and indented blocks are illustrations and are not.
