@@ -1,4 +1,4 @@
-"""The JSON shapes of CLI.md ("fields that scripts may rely on"), built from models.
+"""The JSON shapes of the command contract (fields that scripts may rely on), built from models.
 
 Commands print these with ``--json``; human tables pick columns from the same dicts.
 """
@@ -334,3 +334,48 @@ def sla_first_response_bars(report: dict[str, Any]) -> list[tuple[str, int, int]
         (str(g["key"]), g["first_response"]["met"], g["first_response"]["breached"])
         for g in report["groups"]
     ]
+
+
+DEMO_DAY_COUNTS = (
+    "invoices_created",
+    "reminders",
+    "payments",
+    "suspended",
+    "terminated",
+    "ended",
+    "expired",
+    "domains_deleted",
+    "quotes_expired",
+)
+
+
+def demo(
+    totals: dict[str, Any],
+    walked: list[tuple[Any, dict[str, Any]]],
+    *,
+    clients: int,
+    seed: int,
+    kept: Any,
+) -> dict[str, Any]:
+    """``hostctl demo --json``: the walk's days (their counts), what was collected per
+    currency (two-decimal strings) and the services by status at the end."""
+    return {
+        "clients": clients,
+        "seed": seed,
+        "catalogue": "examples/catalogue.toml",
+        "database": str(kept) if kept is not None else None,
+        "first_day": walked[0][0].isoformat() if walked else None,
+        "last_day": walked[-1][0].isoformat() if walked else None,
+        "days": [
+            {"date": day.isoformat(), **{key: int(counts.get(key, 0)) for key in DEMO_DAY_COUNTS}}
+            for day, counts in walked
+        ],
+        "totals": {
+            "days": totals["days"],
+            **{key: sum(int(c.get(key, 0)) for _, c in walked) for key in DEMO_DAY_COUNTS},
+        },
+        "collected": {
+            currency: money.to_json() for currency, money in sorted(totals["collected"].items())
+        },
+        "services": dict(sorted(totals["services"].items())),
+    }

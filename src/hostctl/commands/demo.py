@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from hostctl.commands._common import JsonOpt
+
+if TYPE_CHECKING:
+    from hostctl.core.context import Context
 
 
 def demo(
@@ -16,26 +23,31 @@ def demo(
         Path | None,
         typer.Option(help="Keep the demo database at this path instead of a temporary file."),
     ] = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Build a sample company in a throw-away SQLite file and walk N days of daily.
 
-    Your own database (HOSTCTL_DATABASE_URL or the default) is never touched.
+    Your own database (HOSTCTL_DATABASE_URL or the default) is never touched. With --json,
+    one document: each day's counts, the money collected per currency, the services by
+    status.
     Example: hostctl demo --days 60
     """
-    import tempfile
-
     from hostctl import output
     from hostctl.core import demo as core_demo
     from hostctl.core.context import Context
     from hostctl.core.money import format_money
 
     ctx = Context.from_env()
-    with tempfile.TemporaryDirectory(prefix="hostctl-demo-") as tmp:
-        path = keep or Path(tmp) / "demo.db"
-        if path.exists():
-            path.unlink()
-        url = f"sqlite:///{path}"
-        core_demo.build(url, ctx, clients_count=clients, seed=seed, workdir=Path(tmp))
+    with _demo_database(ctx, keep=keep, clients=clients, seed=seed) as (path, url):
+        if json_out:
+            from hostctl import views
+
+            walked: list[tuple[Any, dict[str, Any]]] = []
+            totals = core_demo.walk(
+                url, ctx, days=days, seed=seed, report=lambda d, s: walked.append((d, s))
+            )
+            output.print_json(views.demo(totals, walked, clients=clients, seed=seed, kept=keep))
+            return
         output.print_line(
             f"Demo company: {clients} clients, catalogue from "
             f"examples/catalogue.toml, database {path}"
@@ -55,6 +67,26 @@ def demo(
             f"\n{totals['days']} days: {totals['payments']} payments collected "
             f"({collected}); services now: {states}."
         )
-        from hostctl.db import dispose_all
 
-        dispose_all()
+
+@contextmanager
+def _demo_database(
+    ctx: Context, *, keep: Path | None, clients: int, seed: int
+) -> Iterator[tuple[Path, str]]:
+    """The sample company's new SQLite file (at ``keep``, or in a temporary folder that
+    goes when the walk ends) and its URL."""
+    import tempfile
+
+    from hostctl.core import demo as core_demo
+    from hostctl.db import dispose_all
+
+    with tempfile.TemporaryDirectory(prefix="hostctl-demo-") as tmp:
+        path = keep or Path(tmp) / "demo.db"
+        if path.exists():
+            path.unlink()
+        url = f"sqlite:///{path}"
+        try:
+            core_demo.build(url, ctx, clients_count=clients, seed=seed, workdir=Path(tmp))
+            yield path, url
+        finally:
+            dispose_all()

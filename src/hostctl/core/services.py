@@ -38,7 +38,7 @@ IMPORT_COLUMNS = (
     "status",
     "next_due_date",
     "domain",
-    "server",  # optional: the server the service runs on (SPEC §11)
+    "server",  # optional: the server the service runs on (rules §11)
 )
 IMPORT_STATUSES = ("active", "suspended", "pending")
 SERVICE_STATUSES = ("pending", "active", "suspended", "cancelled", "terminated", "expired")

@@ -1,4 +1,4 @@
-"""Company settings kept in the database (CLI.md "Settings").
+"""Company settings kept in the database (README "Configuration"; `hostctl config list`).
 
 Only known keys are accepted; each has a kind that validates and parses its value.
 Keys ending in a currency or a payment method are families (``billing.restoration_fee.ARS``).
