@@ -56,11 +56,6 @@ def not_given(option: str) -> UsageError:
     return UsageError(_("No {option} given; nothing was changed.").format(option=option))
 
 
-def missing_options(values: dict[str, object]) -> list[str]:
-    """The options of ``values`` (option → value given) that were not given, in order."""
-    return [option for option, value in values.items() if value is None or value == []]
-
-
 def _validator(option: str, check: Check | None) -> Callable[[str], bool | str]:
     """questionary's validate: True, or the one-sentence error shown under the prompt (the
     answer is refused and can be corrected). An empty answer passes: it ends the command."""
@@ -131,7 +126,7 @@ def secret(label: str, *, option: str) -> str:
 
     first = questionary.password(label).unsafe_ask()
     if not first:
-        raise not_given(option)
+        raise UsageError(_("No password given; nothing was changed."))
     again = questionary.password(_("Again, to confirm:")).unsafe_ask()
     if first != again:
         raise UsageError(_("The two entries differ; nothing was changed."))

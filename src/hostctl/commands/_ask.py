@@ -26,6 +26,13 @@ def read(fetch: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return fetch(session, *args, **kwargs)
 
 
+def known(fetch: Callable[[Any, Any], object], key: Any, *values: object) -> None:
+    """Before asking about ``key`` (an id of the command line) for the ``values`` left out,
+    ``fetch(session, key)`` refuses an unknown one: first, not after every question."""
+    if any(v is None for v in values) and prompts.allowed():
+        read(fetch, key)
+
+
 def text(value: str | None, option: str, label: str, check: prompts.Check | None = None) -> str:
     return value if value is not None else prompts.text(label, option=option, check=check)
 
@@ -354,13 +361,13 @@ def two_clients(values: list[int]) -> list[int]:
 
 
 def withdrawal_amount(value: str | None, client_id: int) -> str:
-    from hostctl.core import affiliates, clients
+    from hostctl.core import affiliates
 
     if value is not None:
         return value
     if not prompts.allowed():
         raise prompts.missing("--amount")
-    currency = read(lambda session: clients.get_client(session, client_id).currency)
+    currency = read(lambda session: affiliates.get_affiliate(session, client_id).currency)
     return prompts.text(
         _("Amount in {currency}:").format(currency=currency),
         option="--amount",

@@ -109,6 +109,7 @@ def withdraw(
     from hostctl.commands import _ask
     from hostctl.core import affiliates
 
+    _ask.known(affiliates.get_affiliate, client_id, amount, to)
     amount = _ask.withdrawal_amount(amount, client_id)
     to = _ask.withdrawal_to(to)
     bank_account = _ask.bank_account(bank_account, to)

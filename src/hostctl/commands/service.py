@@ -188,6 +188,7 @@ def suspend(
     from hostctl.commands import _ask
     from hostctl.core import services
 
+    _ask.known(services.get_service, service_id, reason)
     reason = _ask.suspend_reason(reason)
     _ask.confirm_suspend(service_id, yes)
     with work() as (session, ctx):
@@ -338,8 +339,9 @@ def cancel(
     """
     from hostctl import output, views
     from hostctl.commands import _ask
-    from hostctl.core import cancellations
+    from hostctl.core import cancellations, services
 
+    _ask.known(services.get_service, service_id, when, channel, reason)
     when = _ask.cancel_when(when)
     channel = _ask.cancel_channel(channel)
     reason = _ask.cancel_reason(reason)
@@ -402,8 +404,9 @@ def set_server(
 ) -> None:
     """Record the server a service runs on (for uptime).  Example: hostctl service set-server 12 web3"""
     from hostctl.commands import _ask
-    from hostctl.core import uptime
+    from hostctl.core import services, uptime
 
+    _ask.known(services.get_service, service_id, name)
     name = _ask.server(name, "NAME")
     with work() as (session, ctx):
         service = uptime.set_server(session, ctx, service_id, name)

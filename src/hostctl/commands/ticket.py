@@ -85,6 +85,7 @@ def reply(
     from hostctl.commands import _ask
     from hostctl.core import tickets
 
+    _ask.known(tickets.get_ticket, code, by, message)
     by = _ask.reply_author(by)
     message = _ask.reply_message(message)
     with work() as (session, ctx):
@@ -115,6 +116,7 @@ def reclassify(
     from hostctl.commands import _ask
     from hostctl.core import tickets
 
+    _ask.known(tickets.get_ticket, code, category)
     category = _ask.ticket_category(category, tickets.RECLASSIFY_TO)
     with work() as (session, ctx):
         ticket = tickets.reclassify(session, ctx, code, category)

@@ -88,6 +88,7 @@ def confirm(
     from hostctl.commands import _ask
     from hostctl.core import transfers
 
+    _ask.known(transfers.get_transfer, transfer_id, party, message or message_file)
     party = _ask.transfer_party(party)
     text = _read_message(_ask.consent_message(message, message_file), message_file)
     with work() as (session, ctx):

@@ -110,8 +110,9 @@ def credit(
     """
     from hostctl import output, views
     from hostctl.commands import _ask
-    from hostctl.core import uptime
+    from hostctl.core import services, uptime
 
+    _ask.known(services.get_service, service_id, month)
     month = _ask.month(month)
     with work() as (session, ctx):
         data = views.uptime_credit(uptime.credit(session, ctx, service_id, month))
