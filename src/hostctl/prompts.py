@@ -101,9 +101,16 @@ def text(
     return str(answer)
 
 
-def whole_number(label: str, *, option: str) -> int:
-    """An id or a count, refused as the option would refuse it."""
-    return int(text(label, option=option, check=lambda answer: _whole(answer, option)))
+def whole_number(label: str, *, option: str, check: Callable[[int], object] | None = None) -> int:
+    """An id or a count, refused as the option would refuse it; ``check`` may refuse the
+    number too (an unknown id)."""
+
+    def checked(answer: str) -> None:
+        number = _whole(answer, option)
+        if check is not None:
+            check(number)
+
+    return int(text(label, option=option, check=checked))
 
 
 def _whole(answer: str, option: str) -> int:

@@ -37,8 +37,18 @@ def text(value: str | None, option: str, label: str, check: prompts.Check | None
     return value if value is not None else prompts.text(label, option=option, check=check)
 
 
-def number(value: int | None, option: str, label: str) -> int:
-    return value if value is not None else prompts.whole_number(label, option=option)
+def number(
+    value: int | None,
+    option: str,
+    label: str,
+    fetch: Callable[[Any, int], object] | None = None,
+) -> int:
+    """An id; with ``fetch`` (``clients.get_client`` …) an unknown one is refused at the
+    prompt, to correct."""
+    if value is not None:
+        return value
+    check = (lambda number: read(fetch, number)) if fetch is not None else None
+    return prompts.whole_number(label, option=option, check=check)
 
 
 def choice(value: str | None, option: str, label: str, choices: prompts.Choices) -> str:
@@ -60,7 +70,9 @@ def _money(minor: int, currency: str) -> str:
 
 # --------------------------------------------------------------------------- clients
 def client(value: int | None, option: str = "--client") -> int:
-    return number(value, option, _("Client id:"))
+    from hostctl.core import clients
+
+    return number(value, option, _("Client id:"), clients.get_client)
 
 
 def client_name(value: str | None, label: str | None = None) -> str:
@@ -135,7 +147,9 @@ def product_cycles(value: str | None) -> str:
 
 # --------------------------------------------------------------------------- services
 def service(value: int | None, option: str = "--service") -> int:
-    return number(value, option, _("Service id:"))
+    from hostctl.core import services
+
+    return number(value, option, _("Service id:"), services.get_service)
 
 
 def _service_label(session: Any, service_id: int) -> dict[str, Any]:
@@ -214,15 +228,15 @@ def server(value: str | None, option: str = "--server") -> str:
 # --------------------------------------------------------------------------- invoices, payments
 def _invoice_label(session: Any, ref: str) -> dict[str, Any]:
     from hostctl.core import invoices
+    from hostctl.core.money import money_json
 
     found = invoices.find_invoice(session, ref)
     return {
         "number": found.number,
         "client": found.client_id,
         "total": _money(found.total_minor, found.currency),
-        "due": _money(found.total_minor - found.paid_minor, found.currency),
+        "due": money_json(found.total_minor - found.paid_minor, found.currency),
         "currency": found.currency,
-        "invoice": found,
     }
 
 
@@ -251,7 +265,7 @@ def payment_amount(value: str | None, ref: str) -> str:
     return prompts.text(
         _("Amount received in {currency}:").format(currency=currency),
         option="--amount",
-        default=facts["due"].split()[-1],
+        default=facts["due"],
         check=lambda raw: payments.check_amount(raw, currency),
     )
 
@@ -280,16 +294,16 @@ def confirm_chargeback(payment_id: int, close_account: bool, yes: bool) -> None:
                 "client": shown["client"],
             }
 
-        known = read(facts)
+        found = read(facts)
         if close_account:
             return _(
                 "Reverse payment {id} ({amount}, {method}) of invoice {number} and terminate "
                 "every service of client {client}?"
-            ).format(**known)
+            ).format(**found)
         return _(
             "Reverse payment {id} ({amount}, {method}) of invoice {number}? Its services "
             "will be suspended."
-        ).format(**known)
+        ).format(**found)
 
     confirm(yes, describe)
 
@@ -345,18 +359,22 @@ def reply_message(value: str | None) -> str:
 def referral_ids(
     referrer: int | None, referred: int | None, service_id: int | None
 ) -> tuple[int, int, int]:
+    from hostctl.core import clients, services
+
     return (
-        number(referrer, "--referrer", _("Referring client id:")),
-        number(referred, "--referred", _("Referred client id:")),
-        number(service_id, "--service", _("Service id that gets the month:")),
+        number(referrer, "--referrer", _("Referring client id:"), clients.get_client),
+        number(referred, "--referred", _("Referred client id:"), clients.get_client),
+        number(service_id, "--service", _("Service id that gets the month:"), services.get_service),
     )
 
 
 def two_clients(values: list[int]) -> list[int]:
+    from hostctl.core import clients
+
     if values:
         return values
-    first = prompts.whole_number(_("First new client id (A):"), option="--client")
-    second = prompts.whole_number(_("Second new client id (B, free):"), option="--client")
+    first = number(None, "--client", _("First new client id (A):"), clients.get_client)
+    second = number(None, "--client", _("Second new client id (B, free):"), clients.get_client)
     return [first, second]
 
 

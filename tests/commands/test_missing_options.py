@@ -1,7 +1,7 @@
 """Left-out options and confirmations without a terminal (the CliRunner's streams are not a
 TTY): a missing option is a usage error naming it, before anything is read or changed; a
 destructive step runs as it did before there were confirmations. The conversations on a
-terminal are in tests/e2e/test_prompts.py."""
+terminal are in tests/e2e/test_prompts_terminal.py."""
 
 from __future__ import annotations
 
