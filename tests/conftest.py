@@ -146,7 +146,8 @@ class Cli:
     ) -> Any:
         from hostctl.cli import app
 
-        env = {}
+        # Whatever `hostctl --yes` sets in os.environ is undone after the command.
+        env: dict[str, str | None] = {"HOSTCTL_YES": os.environ.get("HOSTCTL_YES")}
         if today:
             env["HOSTCTL_TODAY"] = today
         if now:

@@ -293,6 +293,9 @@ def root(
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never prompt; missing input is an error.")
     ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Answer yes to every confirmation.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -301,6 +304,8 @@ def root(
     """hostctl — the staff tool of the hosting company. Set HOSTCTL_DATABASE_URL, HOSTCTL_STAFF."""
     if no_input:
         os.environ["HOSTCTL_NO_INPUT"] = "1"
+    if yes:  # read by prompts.confirm / confirm_step, in this process and its children
+        os.environ["HOSTCTL_YES"] = "1"
 
 
 def main() -> None:

@@ -130,6 +130,15 @@ def test_a_63_day_catch_up_runs_with_yes(cli, db_url, annual_client):
     assert after["outbox"] == before["outbox"] + 4  # invoice.created, reminder: whatsapp, email
 
 
+def test_the_global_yes_confirms_a_long_catch_up_too(cli, db_url, annual_client):
+    daily(cli, "2026-11-01")
+    result = cli(
+        "--yes", "daily", "--date", "2027-01-03", "--no-send", "--json", today="2027-01-03"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert len(json.loads(result.stdout)["days"]) == 63
+
+
 def test_hostctl_today_years_ahead_needs_yes(cli, db_url, annual_client):
     """HOSTCTL_TODAY=2047-01-01 with no --date: not "after today", but 20 years to catch up."""
     daily(cli, "2026-11-01")

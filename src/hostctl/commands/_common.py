@@ -1,4 +1,5 @@
-"""What every command shares: the ``--json`` option, a unit of work with its context."""
+"""What every command shares: the ``--json`` option, a unit of work with its context, the
+command class of the commands that ask for left-out options."""
 
 from __future__ import annotations
 
@@ -7,14 +8,35 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperCommand
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+    from typer import _click as click
 
     from hostctl.core.context import Context
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Skip confirmations.")]
+
+
+def asking(*names: str) -> type[TyperCommand]:
+    """The class of a command that asks on a terminal for the options ``names`` when they
+    are left out (so Typer declares them optional): its ``--help`` still marks them
+    ``[required]``, as they are for a script."""
+
+    class Asking(TyperCommand):
+        def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+            marked = [p for p in self.params if p.name in names and not p.required]
+            for param in marked:
+                param.required = True
+            try:
+                super().format_options(ctx, formatter)
+            finally:
+                for param in marked:
+                    param.required = False
+
+    return Asking
 
 
 @contextmanager

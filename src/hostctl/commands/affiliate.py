@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, asking, work
 
 app = typer.Typer(help="Affiliates: codes, commissions, withdrawals.", no_args_is_help=True)
 Opt = typer.Option
@@ -90,11 +90,13 @@ def list_(json_out: JsonOpt = False) -> None:
     )
 
 
-@app.command("withdraw")
+@app.command("withdraw", cls=asking("amount", "to"))
 def withdraw(
     client_id: ClientId,
-    amount: Annotated[str, Opt(help="Amount in the affiliate's currency, e.g. 20.00.")],
-    to: Annotated[str, Opt("--to", help="credit (client credit now) or bank.")],
+    amount: Annotated[
+        str | None, Opt(help="Amount in the affiliate's currency, e.g. 20.00.")
+    ] = None,
+    to: Annotated[str | None, Opt("--to", help="credit (client credit now) or bank.")] = None,
     bank_account: Annotated[
         str | None, Opt(help="With --to bank: the client's own account (CBU/IBAN, holder).")
     ] = None,
@@ -104,8 +106,13 @@ def withdraw(
 
     Example: hostctl affiliate withdraw 7 --amount 20.00 --to credit
     """
+    from hostctl.commands import _ask
     from hostctl.core import affiliates
 
+    _ask.known(affiliates.get_affiliate, client_id, amount, to)
+    amount = _ask.withdrawal_amount(amount, client_id)
+    to = _ask.withdrawal_to(to)
+    bank_account = _ask.bank_account(bank_account, to)
     with work() as (session, ctx):
         data = affiliates.withdraw(session, ctx, client_id, amount, to, bank_account)
     _show(data, json_out)

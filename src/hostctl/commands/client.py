@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, asking, work
 
 app = typer.Typer(help="Clients and their contacts (rules §1).", no_args_is_help=True)
 contact_app = typer.Typer(help="Secondary contacts of a client.", no_args_is_help=True)
@@ -30,7 +30,7 @@ def _show(client: object, json_out: bool, warnings: list[str] | None = None) -> 
         output.print_record(data)
 
 
-@app.command("add")
+@app.command("add", cls=asking("name", "email"))
 def add(
     name: Annotated[str | None, Opt(help="Full name.")] = None,
     email: Annotated[str | None, Opt(help="Email; unique per client.")] = None,
@@ -47,11 +47,11 @@ def add(
 
     Example: hostctl client add --name "Ana Pérez" --email ana@example.com --phone +5491123456789 --country AR
     """
-    from hostctl import prompts
+    from hostctl.commands import _ask
     from hostctl.core import clients
 
-    name = name or prompts.text("Name:", option="--name")
-    email = email or prompts.text("Email:", option="--email")
+    name = _ask.client_name(name)
+    email = _ask.client_email(email)
     with work() as (session, ctx):
         client, warnings = clients.add_client(
             session,
@@ -320,7 +320,7 @@ def import_(
         output.info(f"{count} client{'' if count == 1 else 's'} imported from {file.name}.")
 
 
-@contact_app.command("add")
+@contact_app.command("add", cls=asking("name", "email"))
 def contact_add(
     client_id: ClientId,
     name: Annotated[str | None, Opt(help="Contact name.")] = None,
@@ -333,11 +333,12 @@ def contact_add(
 
     Example: hostctl client contact add 7 --name "Luis" --email luis@example.com --rights invoices,tickets
     """
-    from hostctl import output, prompts, views
+    from hostctl import output, views
+    from hostctl.commands import _ask
     from hostctl.core import clients
 
-    name = name or prompts.text("Contact name:", option="--name")
-    email = email or prompts.text("Contact email:", option="--email")
+    name = _ask.contact_name(name)
+    email = _ask.contact_email(email)
     with work() as (session, ctx):
         contact = clients.add_contact(
             session, ctx, client_id, name=name, email=email, phone=phone, rights=rights

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, asking, work
 
 app = typer.Typer(
     help="Company settings (discounts, fees, policies, WhatsApp, SMTP).", no_args_is_help=True
@@ -45,16 +45,19 @@ def get(
         output.print_line("" if value is None else value)
 
 
-@app.command("set")
+@app.command("set", cls=asking("key", "value"))
 def set_(
-    key: Annotated[str, typer.Argument(help="Setting key.")],
-    value: Annotated[str, typer.Argument(help="New value.")],
+    key: Annotated[str | None, typer.Argument(help="Setting key.")] = None,
+    value: Annotated[str | None, typer.Argument(help="New value.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Change one setting.  Example: hostctl config set payment.discount.zelle 10"""
     from hostctl import output
+    from hostctl.commands import _ask
     from hostctl.core import settings
 
+    key = _ask.setting_key(key)
+    value = _ask.setting_value(value, key)
     with work() as (session, ctx):
         stored = settings.canonical(settings.set_value(session, ctx, key, value))
     if json_out:

@@ -49,7 +49,7 @@ def daily(
     --json. A --date after today needs --dry-run; catching up more than 62 days needs --yes.
     Example (crontab): 15 6 * * * hostctl daily --json >> /var/log/hostctl-daily.json
     """
-    from hostctl import output
+    from hostctl import output, prompts
     from hostctl.core import lifecycle, run_limits
     from hostctl.core.clock import parse_date
     from hostctl.core.context import Context
@@ -57,7 +57,7 @@ def daily(
     ctx = Context.from_env()
     until = parse_date(date, what="--date") if date else ctx.today
     run_limits.check_daily_date(until, ctx.today, dry_run=dry_run)
-    confirmed = yes or dry_run or _confirmed_on_tty(until)
+    confirmed = yes or prompts.assume_yes() or dry_run or _confirmed_on_tty(until)
     progress = _Progress() if output.stderr_is_tty() and not json_out else None
 
     def start(days: list[Any]) -> None:  # inside run_daily's lock and transaction

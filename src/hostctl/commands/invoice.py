@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, YesOpt, work
 
 app = typer.Typer(help="Invoices (rules §4).", no_args_is_help=True)
 Opt = typer.Option
@@ -87,6 +87,7 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
 def cancel(
     ref: InvoiceRef,
     reason: Annotated[str, Opt(help="Why (kept in the audit log).")] = "cancelled by staff",
+    yes: YesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Cancel an unpaid invoice; anything paid on it goes to the client's credit.
@@ -94,8 +95,10 @@ def cancel(
     Example: hostctl invoice cancel 2026-000042 --reason "client asked"
     """
     from hostctl import output, views
+    from hostctl.commands import _ask
     from hostctl.core import invoices, payments
 
+    _ask.confirm_invoice_cancel(ref, yes)
     with work() as (session, ctx):
         invoice = payments.cancel_invoice(session, ctx, invoices.find_invoice(session, ref), reason)
         data = views.invoice(invoice, invoices.lines_of(session, invoice.id or 0))

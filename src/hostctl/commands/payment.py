@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, YesOpt, asking, work
 
 app = typer.Typer(
     help="Payments, partial payments, credit and chargebacks (rules §4).", no_args_is_help=True
@@ -14,11 +14,15 @@ app = typer.Typer(
 Opt = typer.Option
 
 
-@app.command("add")
+@app.command("add", cls=asking("invoice", "amount", "method"))
 def add(
-    invoice: Annotated[str, Opt(help="Invoice id or number.")],
-    amount: Annotated[str, Opt(help="Amount received, e.g. 96.00 (dot for decimals).")],
-    method: Annotated[str, Opt(help="card, paypal, mercadopago, zelle, bank-transfer, …")],
+    invoice: Annotated[str | None, Opt(help="Invoice id or number.")] = None,
+    amount: Annotated[
+        str | None, Opt(help="Amount received, e.g. 96.00 (dot for decimals).")
+    ] = None,
+    method: Annotated[
+        str | None, Opt(help="card, paypal, mercadopago, zelle, bank-transfer, …")
+    ] = None,
     reference: Annotated[str | None, Opt(help="Bank or gateway reference.")] = None,
     duplicate_ok: Annotated[
         bool, Opt("--duplicate-ok", help="Record it although its reference is already recorded.")
@@ -30,8 +34,12 @@ def add(
     Example: hostctl payment add --invoice 2026-000042 --amount 96.00 --method mercadopago
     """
     from hostctl import output, views
+    from hostctl.commands import _ask
     from hostctl.core import invoices, payments
 
+    invoice = _ask.invoice(invoice)
+    amount = _ask.payment_amount(amount, invoice)
+    method = _ask.payment_method(method, invoice)
     with work() as (session, ctx):
         target = invoices.find_invoice(session, invoice)
         payment, paid = payments.add_payment(
@@ -57,6 +65,7 @@ def chargeback(
     close_account: Annotated[
         bool, Opt("--close-account", help="Also terminate every service of the client.")
     ] = False,
+    yes: YesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Reverse a payment: invoice unpaid again, its services suspended, a fee invoiced (BIL-9).
@@ -64,8 +73,10 @@ def chargeback(
     Example: hostctl payment chargeback 31
     """
     from hostctl import output, views
+    from hostctl.commands import _ask
     from hostctl.core import invoices, payments
 
+    _ask.confirm_chargeback(payment_id, close_account, yes)
     with work() as (session, ctx):
         payment, invoice, fee, warnings = payments.chargeback(
             session, ctx, payment_id, close_account=close_account

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, asking, work
 
 app = typer.Typer(help="The catalogue of plans (rules §2).", no_args_is_help=True)
 Opt = typer.Option
@@ -41,25 +41,25 @@ def _print(products: list[dict[str, Any]], json_out: bool, single: bool = False)
     )
 
 
-@app.command("add")
+@app.command("add", cls=asking("name", "category", "monthly_price", "cycles"))
 def add(
     code: Code,
-    name: Annotated[str, Opt(help="Name shown on invoices.")],
+    name: Annotated[str | None, Opt(help="Name shown on invoices.")] = None,
     category: Annotated[
-        str,
+        str | None,
         Opt(
             help="hosting, reseller, vps, domain, streaming, website, "
             "app, webmaster, email-marketing, community-manager, "
             "other."
         ),
-    ],
+    ] = None,
     monthly_price: Annotated[
-        list[str],
+        list[str] | None,
         Opt(help="Monthly list price; AMOUNT (in --currency) or CUR=AMOUNT; repeat per currency."),
-    ],
+    ] = None,
     cycles: Annotated[
-        str, Opt(help="Allowed cycles: monthly,quarterly,semiannual,annual,biennial.")
-    ],
+        str | None, Opt(help="Allowed cycles: monthly,quarterly,semiannual,annual,biennial.")
+    ] = None,
     currency: Annotated[str, Opt(help="Currency of a bare --monthly-price.")] = "USD",
     activation: Annotated[str, Opt(help="instant or manual.")] = "instant",
     activation_days: Annotated[int, Opt(help="Manual lead time in business days.")] = 0,
@@ -81,8 +81,13 @@ def add(
     Example: hostctl product add hosting-basic --name "Hosting Básico" --category hosting --monthly-price 5.00 --monthly-price ARS=5000 --cycles semiannual,annual
     """
     from hostctl import views
+    from hostctl.commands import _ask
     from hostctl.core import catalogue
 
+    name = _ask.product_name(name)
+    category = _ask.product_category(category)
+    monthly_price = _ask.monthly_prices(monthly_price or [], currency)
+    cycles = _ask.product_cycles(cycles)
     data = catalogue.ProductInput(
         code=code,
         name=name,

@@ -6,17 +6,19 @@ from typing import Annotated
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, asking, work
 
 app = typer.Typer(help="Promotions: referral month, 2×1 for new clients.", no_args_is_help=True)
 Opt = typer.Option
 
 
-@app.command("referral")
+@app.command("referral", cls=asking("referrer", "referred", "service"))
 def referral(
-    referrer: Annotated[int, Opt(help="The client who referred a friend.")],
-    referred: Annotated[int, Opt(help="The referred client (has paid an invoice).")],
-    service: Annotated[int, Opt(help="The referrer's active service that gets the month.")],
+    referrer: Annotated[int | None, Opt(help="The client who referred a friend.")] = None,
+    referred: Annotated[int | None, Opt(help="The referred client (has paid an invoice).")] = None,
+    service: Annotated[
+        int | None, Opt(help="The referrer's active service that gets the month.")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """A free month for a referred friend: the service's next due date one month later.
@@ -24,8 +26,10 @@ def referral(
     Example: hostctl promo referral --referrer 7 --referred 12 --service 31
     """
     from hostctl import output, views
+    from hostctl.commands import _ask
     from hostctl.core import promos
 
+    referrer, referred, service = _ask.referral_ids(referrer, referred, service)
     with work() as (session, ctx):
         changed, reward = promos.referral_month(session, ctx, referrer, referred, service)
         data = views.service(changed)
@@ -38,11 +42,13 @@ def referral(
         )
 
 
-@app.command("two-for-one")
+@app.command("two-for-one", cls=asking("client", "product", "cycle"))
 def two_for_one(
-    client: Annotated[list[int], Opt(help="Each new client: --client A --client B (B's is free).")],
-    product: Annotated[str, Opt(help="The product both order.")],
-    cycle: Annotated[str, Opt(help="The cycle both order.")],
+    client: Annotated[
+        list[int] | None, Opt(help="Each new client: --client A --client B (B's is free).")
+    ] = None,
+    product: Annotated[str | None, Opt(help="The product both order.")] = None,
+    cycle: Annotated[str | None, Opt(help="The cycle both order.")] = None,
     domain: Annotated[
         list[str] | None, Opt(help="A's domain, then B's (when the product needs one).")
     ] = None,
@@ -54,8 +60,12 @@ def two_for_one(
     Example: hostctl promo two-for-one --client 7 --client 8 --product hosting-basic --cycle annual
     """
     from hostctl import output, views
+    from hostctl.commands import _ask
     from hostctl.core import invoices, promos
 
+    client = _ask.two_clients(client or [])
+    product = _ask.product(product)
+    cycle = _ask.cycle(cycle, product)
     with work() as (session, ctx):
         made, bills = promos.two_for_one(session, ctx, client, product, cycle, domain)
         data = {

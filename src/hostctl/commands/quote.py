@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, YesOpt, asking, work
 
 app = typer.Typer(help="Quotes (presupuestos) accepted into invoices.", no_args_is_help=True)
 Opt = typer.Option
@@ -39,9 +39,9 @@ def _print(data: dict[str, Any], json_out: bool) -> None:
         output.print_line(f"  {line['description']}: {line['amount']}")
 
 
-@app.command("create")
+@app.command("create", cls=asking("client"))
 def create(
-    client: Annotated[int, Opt(help="Client id.")],
+    client: Annotated[int | None, Opt(help="Client id.")] = None,
     item: Annotated[list[str] | None, Opt(help='Free text with its amount: "TEXT=AMOUNT".')] = None,
     product: Annotated[list[str] | None, Opt(help="A catalogue product: CODE:CYCLE.")] = None,
     valid_days: Annotated[int | None, Opt(help="Days it stays open (default 30).")] = None,
@@ -51,8 +51,10 @@ def create(
 
     Example: hostctl quote create --client 7 --product hosting-pro:annual --item "Migración=50.00"
     """
+    from hostctl.commands import _ask
     from hostctl.core import quotes
 
+    client = _ask.client(client)
     with work() as (session, ctx):
         made = quotes.create(
             session, ctx, client, items=item, products=product, valid_days=valid_days
@@ -113,10 +115,12 @@ def accept(quote_id: QuoteId, json_out: JsonOpt = False) -> None:
 
 
 @app.command("decline")
-def decline(quote_id: QuoteId, json_out: JsonOpt = False) -> None:
+def decline(quote_id: QuoteId, yes: YesOpt = False, json_out: JsonOpt = False) -> None:
     """The client declines the quote.  Example: hostctl quote decline 3"""
+    from hostctl.commands import _ask
     from hostctl.core import quotes
 
+    _ask.confirm_decline(quote_id, yes)
     with work() as (session, ctx):
         data = _show(session, quotes.decline(session, ctx, quote_id))
     _print(data, json_out)

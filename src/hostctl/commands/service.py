@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, YesOpt, asking, work
 
 app = typer.Typer(
     help="Services: orders, activation queue, suspensions (rules §2, §4).", no_args_is_help=True
@@ -48,11 +48,13 @@ def _invoice_view(session: Any, invoice: Any) -> dict[str, Any]:
     return views.invoice(invoice, invoices.lines_of(session, invoice.id))
 
 
-@app.command("order")
+@app.command("order", cls=asking("client", "product", "cycle"))
 def order(
-    client: Annotated[int, Opt(help="Client id.")],
-    product: Annotated[str, Opt(help="Product code.")],
-    cycle: Annotated[str, Opt(help="monthly, quarterly, semiannual, annual or biennial.")],
+    client: Annotated[int | None, Opt(help="Client id.")] = None,
+    product: Annotated[str | None, Opt(help="Product code.")] = None,
+    cycle: Annotated[
+        str | None, Opt(help="monthly, quarterly, semiannual, annual or biennial.")
+    ] = None,
     quantity: Annotated[int, Opt(help="Identical services to order (5 for 4).")] = 1,
     domain: Annotated[str | None, Opt(help="Domain name of the service.")] = None,
     json_out: JsonOpt = False,
@@ -62,8 +64,12 @@ def order(
     Example: hostctl service order --client 7 --product hosting-basic --cycle annual --domain example.com
     """
     from hostctl import output, views
+    from hostctl.commands import _ask
     from hostctl.core import services
 
+    client = _ask.client(client)
+    product = _ask.product(product)
+    cycle = _ask.cycle(cycle, product)
     with work() as (session, ctx):
         created, invoice = services.order(
             session,
@@ -169,15 +175,22 @@ def activate(service_id: ServiceId, json_out: JsonOpt = False) -> None:
     _print_service(service, json_out)
 
 
-@app.command("suspend")
+@app.command("suspend", cls=asking("reason"))
 def suspend(
     service_id: ServiceId,
-    reason: Annotated[str, Opt(help="abuse (non-payment suspensions are automatic).")],
+    reason: Annotated[
+        str | None, Opt(help="abuse (non-payment suspensions are automatic).")
+    ] = None,
+    yes: YesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Suspend a service for abuse.  Example: hostctl service suspend 12 --reason abuse"""
+    from hostctl.commands import _ask
     from hostctl.core import services
 
+    _ask.known(services.get_service, service_id, reason)
+    reason = _ask.suspend_reason(reason)
+    _ask.confirm_suspend(service_id, yes)
     with work() as (session, ctx):
         service = services.suspend_for_abuse(session, ctx, service_id, reason)
     _print_service(service, json_out)
@@ -220,18 +233,20 @@ def no_renew(service_id: ServiceId, json_out: JsonOpt = False) -> None:
     _print_service(service, json_out)
 
 
-@app.command("change-cycle")
+@app.command("change-cycle", cls=asking("cycle"))
 def change_cycle(
     service_id: ServiceId,
-    cycle: Annotated[str, Opt(help="The new billing cycle.")],
+    cycle: Annotated[str | None, Opt(help="The new billing cycle.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Change the billing cycle, at least 5 days before the renewal (BIL-11).
 
     Example: hostctl service change-cycle 12 --cycle biennial
     """
+    from hostctl.commands import _ask
     from hostctl.core import services
 
+    cycle = _ask.new_cycle(cycle, service_id)
     with work() as (session, ctx):
         service, invoice = services.change_cycle(session, ctx, service_id, cycle)
         shown = _invoice_view(session, invoice) if invoice else None
@@ -258,10 +273,10 @@ def import_(
         output.info(f"{count} service{'' if count == 1 else 's'} imported from {file.name}.")
 
 
-@app.command("upgrade")
+@app.command("upgrade", cls=asking("to"))
 def upgrade(
     service_id: ServiceId,
-    to: Annotated[str, Opt("--to", help="The product code of the bigger plan.")],
+    to: Annotated[str | None, Opt("--to", help="The product code of the bigger plan.")] = None,
     preview: Annotated[
         bool, Opt("--preview", help="Show the invoice it would make; save nothing.")
     ] = False,
@@ -277,8 +292,10 @@ def upgrade(
     Example: hostctl service upgrade 12 --to hosting-pro --preview
     """
     from hostctl import output, views
+    from hostctl.commands import _ask
     from hostctl.core import upgrades
 
+    to = _ask.upgrade_target(to, service_id, force=force)
     with work() as (session, ctx):
         done = upgrades.request_upgrade(session, ctx, service_id, to, force=force, reason=reason)
         invoice = _invoice_view(session, done.invoice) if done.invoice else None
@@ -301,16 +318,19 @@ def upgrade(
         output.print_line(f"{'would move' if preview else 'moved'} to {to}: nothing to pay")
 
 
-@app.command("cancel")
+@app.command("cancel", cls=asking("when", "channel", "reason"))
 def cancel(
     service_id: ServiceId,
-    when: Annotated[str, Opt(help="immediate or end-of-period.")],
-    channel: Annotated[str, Opt(help="Where the client asked: client area, ticket, …")],
-    reason: Annotated[str, Opt(help="The client's reason (kept in the log).")],
+    when: Annotated[str | None, Opt(help="immediate or end-of-period.")] = None,
+    channel: Annotated[
+        str | None, Opt(help="Where the client asked: client area, ticket, …")
+    ] = None,
+    reason: Annotated[str | None, Opt(help="The client's reason (kept in the log).")] = None,
     refund: Annotated[
         bool, Opt("--refund", help="Refund within 30 days of activation (guarantee).")
     ] = False,
     preview: Annotated[bool, Opt("--preview", help="Show what it would do; save nothing.")] = False,
+    yes: YesOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Cancel a service at the client's request; invoices of periods not started are cancelled.
@@ -318,8 +338,15 @@ def cancel(
     Example: hostctl service cancel 12 --when end-of-period --channel ticket --reason "cierra el negocio"
     """
     from hostctl import output, views
-    from hostctl.core import cancellations
+    from hostctl.commands import _ask
+    from hostctl.core import cancellations, services
 
+    _ask.known(services.get_service, service_id, when, channel, reason)
+    when = _ask.cancel_when(when)
+    channel = _ask.cancel_channel(channel)
+    reason = _ask.cancel_reason(reason)
+    if when.strip().lower() == "immediate" and not preview:
+        _ask.confirm_cancel(service_id, yes)
     with work() as (session, ctx):
         done = cancellations.cancel_service(
             session, ctx, service_id, when=when, channel=channel, reason=reason, refund=refund
@@ -369,15 +396,18 @@ def revoke_cancel(service_id: ServiceId, json_out: JsonOpt = False) -> None:
     _print_service(service, json_out)
 
 
-@app.command("set-server")
+@app.command("set-server", cls=asking("name"))
 def set_server(
     service_id: ServiceId,
-    name: Annotated[str, typer.Argument(help="The server it runs on, e.g. web3.")],
+    name: Annotated[str | None, typer.Argument(help="The server it runs on, e.g. web3.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Record the server a service runs on (for uptime).  Example: hostctl service set-server 12 web3"""
-    from hostctl.core import uptime
+    from hostctl.commands import _ask
+    from hostctl.core import services, uptime
 
+    _ask.known(services.get_service, service_id, name)
+    name = _ask.server(name, "NAME")
     with work() as (session, ctx):
         service = uptime.set_server(session, ctx, service_id, name)
     _print_service(service, json_out)

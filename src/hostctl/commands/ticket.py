@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, asking, work
 
 app = typer.Typer(help="Support tickets and SLA (rules §8).", no_args_is_help=True)
 
@@ -37,11 +37,13 @@ def _show(ticket: object, json_out: bool) -> None:
         output.print_record(data)
 
 
-@app.command("open")
+@app.command("open", cls=asking("client", "subject", "category"))
 def open_(
-    client: Annotated[int, Opt("--client", help="Client id.")],
-    subject: Annotated[str, Opt("--subject", help="What it is about, in a few words.")],
-    category: Annotated[str, Opt("--category", help="sla1, sla2, sla3 or sla4.")],
+    client: Annotated[int | None, Opt("--client", help="Client id.")] = None,
+    subject: Annotated[
+        str | None, Opt("--subject", help="What it is about, in a few words.")
+    ] = None,
+    category: Annotated[str | None, Opt("--category", help="sla1, sla2, sla3 or sla4.")] = None,
     priority: Annotated[str, Opt("--priority", help="p1 (critical) … p4.")] = "p3",
     message: Annotated[str | None, Opt("--message", help="The client's first message.")] = None,
     json_out: JsonOpt = False,
@@ -50,8 +52,12 @@ def open_(
 
     Example: hostctl ticket open --client 7 --subject "Web caída" --category sla3 --priority p1
     """
+    from hostctl.commands import _ask
     from hostctl.core import tickets
 
+    client = _ask.client(client)
+    subject = _ask.ticket_subject(subject)
+    category = _ask.ticket_category(category)
     with work() as (session, ctx):
         ticket = tickets.open_ticket(
             session,
@@ -65,19 +71,23 @@ def open_(
     _show(ticket, json_out)
 
 
-@app.command("reply")
+@app.command("reply", cls=asking("by", "message"))
 def reply(
     code: Code,
-    by: Annotated[str, Opt("--by", help="staff or client.")],
-    message: Annotated[str, Opt("--message", help="The reply.")],
+    by: Annotated[str | None, Opt("--by", help="staff or client.")] = None,
+    message: Annotated[str | None, Opt("--message", help="The reply.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Add a reply; restarts the 48-business-hour resolution clock (SLA-5).
 
     Example: HOSTCTL_STAFF=maria hostctl ticket reply TK-7Q2M9X --by staff --message "Ya está."
     """
+    from hostctl.commands import _ask
     from hostctl.core import tickets
 
+    _ask.known(tickets.get_ticket, code, by, message)
+    by = _ask.reply_author(by)
+    message = _ask.reply_message(message)
     with work() as (session, ctx):
         ticket = tickets.reply(session, ctx, code, by=by, message=message)
     _show(ticket, json_out)
@@ -93,18 +103,21 @@ def close(code: Code, json_out: JsonOpt = False) -> None:
     _show(ticket, json_out)
 
 
-@app.command("reclassify")
+@app.command("reclassify", cls=asking("category"))
 def reclassify(
     code: Code,
-    category: Annotated[str, Opt("--category", help="sla1 or sla2.")],
+    category: Annotated[str | None, Opt("--category", help="sla1 or sla2.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Reclassify an SLA3 error report (or SLA4 query) as SLA1 or SLA2.
 
     Example: hostctl ticket reclassify TK-7Q2M9X --category sla2
     """
+    from hostctl.commands import _ask
     from hostctl.core import tickets
 
+    _ask.known(tickets.get_ticket, code, category)
+    category = _ask.ticket_category(category, tickets.RECLASSIFY_TO)
     with work() as (session, ctx):
         ticket = tickets.reclassify(session, ctx, code, category)
     _show(ticket, json_out)

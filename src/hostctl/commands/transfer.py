@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, asking, work
 from hostctl.errors import UsageError, ValidationError
 
 app = typer.Typer(help="Transfers of a service to another client (rules §7).", no_args_is_help=True)
@@ -27,10 +27,10 @@ def _show(transfer: object, json_out: bool) -> None:
         output.print_record(data)
 
 
-@app.command("request")
+@app.command("request", cls=asking("service", "to"))
 def request(
-    service: Annotated[int, Opt("--service", help="The service to transfer.")],
-    to: Annotated[int, Opt("--to", help="The client who will hold it.")],
+    service: Annotated[int | None, Opt("--service", help="The service to transfer.")] = None,
+    to: Annotated[int | None, Opt("--to", help="The client who will hold it.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Start a transfer (TRF-1) and print the consent message both holders must send back.
@@ -38,8 +38,11 @@ def request(
     Example: hostctl transfer request --service 12 --to 8
     """
     from hostctl import output
+    from hostctl.commands import _ask
     from hostctl.core import transfers
 
+    service = _ask.service(service)
+    to = _ask.client(to, "--to")
     with work() as (session, ctx):
         transfer = transfers.request_transfer(session, ctx, service_id=service, to_client_id=to)
     _show(transfer, json_out)
@@ -65,10 +68,12 @@ def _read_message(message: str | None, message_file: Path | None) -> str:
         raise ValidationError(f"Cannot read {message_file} as UTF-8 text: {exc}.") from None
 
 
-@app.command("confirm")
+@app.command("confirm", cls=asking("party"))
 def confirm(
     transfer_id: TransferId,
-    party: Annotated[str, Opt("--party", help="from (current holder) or to (new holder).")],
+    party: Annotated[
+        str | None, Opt("--party", help="from (current holder) or to (new holder).")
+    ] = None,
     message: Annotated[str | None, Opt("--message", help="The text the holder sent.")] = None,
     message_file: Annotated[
         Path | None, Opt("--message-file", help="Read the text from a file (- for stdin).")
@@ -80,9 +85,12 @@ def confirm(
     Example: hostctl transfer confirm 3 --party from --message-file whatsapp.txt
     """
     from hostctl import output
+    from hostctl.commands import _ask
     from hostctl.core import transfers
 
-    text = _read_message(message, message_file)
+    _ask.known(transfers.get_transfer, transfer_id, party, message or message_file)
+    party = _ask.transfer_party(party)
+    text = _read_message(_ask.consent_message(message, message_file), message_file)
     with work() as (session, ctx):
         transfer = transfers.confirm_transfer(session, ctx, transfer_id, party=party, message=text)
     _show(transfer, json_out)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hostctl.commands._common import JsonOpt, work
+from hostctl.commands._common import JsonOpt, asking, work
 
 outage_app = typer.Typer(help="Outages of the servers.", no_args_is_help=True)
 uptime_app = typer.Typer(help="Monthly uptime per service and its credit.", no_args_is_help=True)
@@ -29,11 +29,13 @@ UPTIME_COLUMNS = [
 ]
 
 
-@outage_app.command("add")
+@outage_app.command("add", cls=asking("server", "from_", "to"))
 def add(
-    server: Annotated[str, Opt(help="The server that was down.")],
-    from_: Annotated[str, Opt("--from", help="When it went down (ISO 8601; company time).")],
-    to: Annotated[str, Opt("--to", help="When it came back.")],
+    server: Annotated[str | None, Opt(help="The server that was down.")] = None,
+    from_: Annotated[
+        str | None, Opt("--from", help="When it went down (ISO 8601; company time).")
+    ] = None,
+    to: Annotated[str | None, Opt("--to", help="When it came back.")] = None,
     reason: Annotated[str | None, Opt(help="What happened.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -42,8 +44,12 @@ def add(
     Example: hostctl outage add --server web3 --from 2027-03-04T02:10 --to 2027-03-04T03:40
     """
     from hostctl import output, views
+    from hostctl.commands import _ask
     from hostctl.core import uptime
 
+    server = _ask.server(server)
+    from_ = _ask.outage_start(from_)
+    to = _ask.outage_end(to)
     with work() as (session, ctx):
         data = views.outage(uptime.add_outage(session, ctx, server, from_, to, reason))
     if json_out:
@@ -92,10 +98,10 @@ def report(
         )
 
 
-@uptime_app.command("credit")
+@uptime_app.command("credit", cls=asking("month"))
 def credit(
     service_id: Annotated[int, typer.Argument(help="Service id.")],
-    month: Annotated[str, Opt(help="The month below the target, YYYY-MM.")],
+    month: Annotated[str | None, Opt(help="The month below the target, YYYY-MM.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Credit the client for a month below the uptime target, once per service and month.
@@ -103,8 +109,11 @@ def credit(
     Example: hostctl uptime credit 12 --month 2027-03
     """
     from hostctl import output, views
-    from hostctl.core import uptime
+    from hostctl.commands import _ask
+    from hostctl.core import services, uptime
 
+    _ask.known(services.get_service, service_id, month)
+    month = _ask.month(month)
     with work() as (session, ctx):
         data = views.uptime_credit(uptime.credit(session, ctx, service_id, month))
     if json_out:

@@ -34,6 +34,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to dict
 CODE_LENGTH = 6
 ATTRIBUTION_DAYS = 90  # AFF-1: the referral cookie's 90 days
 COMMISSION_KINDS = ("order", "renewal")  # AFF-4: not fees, restorations, upgrades, quotes
+WITHDRAW_TO = ("credit", "bank")  # AFF-3: client credit now, or the client's own account
 
 
 def _code() -> str:
@@ -305,6 +306,14 @@ def list_affiliates(session: Session, ctx: Context) -> list[dict[str, Any]]:
     return [show(session, ctx, c.id or 0) for c in found]
 
 
+def check_withdrawal(amount_text: str, currency: str) -> Money:
+    """A withdrawal's amount as typed: a number in ``currency``, more than zero."""
+    amount = Money.parse(amount_text, currency)
+    if not amount.is_positive():
+        raise ValidationError("A withdrawal must be more than zero.")
+    return amount
+
+
 def withdraw(
     session: Session,
     ctx: Context,
@@ -320,7 +329,7 @@ def withdraw(
         raise NotFoundError(f"There is no client {client_id}; `hostctl client list` shows them.")
     affiliate = get_affiliate(session, client_id)
     to = (to or "").strip().lower()
-    if to not in ("credit", "bank"):
+    if to not in WITHDRAW_TO:
         raise ValidationError(f"--to must be credit or bank, not {to!r}.")
     account = " ".join((bank_account or "").split()) or None
     if to == "bank" and not account:
@@ -333,9 +342,7 @@ def withdraw(
         raise BusinessRuleError(
             f"Client {affiliate.id} is not verified; verify the client before a withdrawal."
         )
-    amount = Money.parse(amount_text, affiliate.currency)
-    if not amount.is_positive():
-        raise ValidationError("A withdrawal must be more than zero.")
+    amount = check_withdrawal(amount_text, affiliate.currency)
     month_start = ctx.today.replace(day=1)
     this_month = session.exec(
         select(Withdrawal).where(

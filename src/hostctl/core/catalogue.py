@@ -288,6 +288,16 @@ def edit_product(session: Session, ctx: Context, code: str, **changes: Any) -> P
     return product
 
 
+def product_choices(session: Session) -> list[tuple[str, str]]:
+    """Every product as (code, "code — name"): what a prompt for a product code offers."""
+    return [(p.code, f"{p.code} — {p.name}") for p in list_products(session)]
+
+
+def cycles_of(session: Session, code: str) -> list[str]:
+    """The billing cycles of product ``code`` (refused when there is no such product)."""
+    return product_cycles(get_product(session, code))
+
+
 def list_products(session: Session, *, category: str | None = None) -> list[Product]:
     stmt = select(Product)
     if category:

@@ -120,9 +120,7 @@ def add_payment(
         raise BusinessRuleError(
             f"Invoice {invoice.number} is {invoice.status}; only unpaid invoices take payments."
         )
-    amount = Money.parse(amount_text, invoice.currency)
-    if not amount.is_positive():
-        raise ValidationError("A payment must be more than zero.")
+    amount = check_amount(amount_text, invoice.currency)
     reference = " ".join((reference or "").split()) or None
     if reference and not duplicate_ok:
         same = find_by_reference(session, method, reference)
@@ -215,6 +213,28 @@ def add_payment(
     if became_paid:
         settle(session, ctx, invoice)
     return payment, invoice
+
+
+def get_payment(session: Session, payment_id: int) -> Payment:
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFoundError(f"There is no payment {payment_id}.")
+    return payment
+
+
+def check_amount(amount_text: str, currency: str) -> Money:
+    """A payment's amount as typed: a number in ``currency``, more than zero."""
+    amount = Money.parse(amount_text, currency)
+    if not amount.is_positive():
+        raise ValidationError("A payment must be more than zero.")
+    return amount
+
+
+def methods_for(session: Session, invoice: Invoice) -> list[str]:
+    """The payment methods that ``invoice`` can be paid with (PayPal only in the currencies
+    it takes)."""
+    client = get_client(session, invoice.client_id)
+    return [m for m in settings.payment_methods(session) if m != "paypal" or paypal_allowed(client)]
 
 
 def find_by_reference(session: Session, method: str, reference: str) -> Payment | None:

@@ -432,6 +432,13 @@ def no_renew(session: Session, ctx: Context, service_id: int) -> Service:
 
 
 # --------------------------------------------------------------------------- cycle change
+def cycle_choices(session: Session, service_id: int) -> list[str]:
+    """The cycles a service can change to: its product's, less the one it has."""
+    service = get_service(session, service_id)
+    product = catalogue.get_product(session, service.product_code)
+    return [c for c in catalogue.product_cycles(product) if c != service.cycle]
+
+
 def change_cycle(
     session: Session, ctx: Context, service_id: int, cycle: str
 ) -> tuple[Service, Invoice | None]:

@@ -68,6 +68,19 @@ def upgrade_price(
     return Money(minor, client.currency), policy, difference
 
 
+def targets(session: Session, service_id: int, *, force: bool = False) -> list[str]:
+    """The products a service can be moved to: its product's upgrade paths, or with
+    ``force`` any other product of the same category."""
+    service = session.get(Service, service_id)
+    if service is None:
+        raise NotFoundError(f"There is no service {service_id}; `hostctl service list` shows them.")
+    current = catalogue.get_product(session, service.product_code)
+    if not force:
+        return [u for u in current.upgrade_to.split(",") if u]
+    same = catalogue.list_products(session, category=current.category)
+    return [p.code for p in same if p.code != current.code]
+
+
 def request_upgrade(
     session: Session,
     ctx: Context,
