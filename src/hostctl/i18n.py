@@ -63,15 +63,45 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _catalog(lang, "hostctl").ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:
-    """Marks ``message`` for the catalog without translating it now (a constant defined at
-    import time, translated with ``_`` where it is printed)."""
-    return message
-
-
 def help_text(text: str) -> str:
     """A ``--help`` text in the session's language (``help.mo``); English stays as is."""
     lang = language()
     if lang == "en" or not text:
         return text
     return _catalog(lang, "help").gettext(text)
+
+
+class LazyText(str):
+    """English text that can still be shown in Spanish: its value is the English (what
+    ``--json``, CSV and the database get), and it keeps its msgid and fields so that
+    ``localize`` translates it where it is printed for a person."""
+
+    msgid: str
+    fields: dict[str, object]
+
+    def __new__(cls, msgid: str, /, **fields: object) -> LazyText:
+        text = super().__new__(cls, msgid.format(**fields) if fields else msgid)
+        text.msgid = msgid
+        text.fields = fields
+        return text
+
+
+def N_(message: str, /, **fields: object) -> LazyText:
+    """Marks ``message`` for the catalog without translating it now: a constant defined at
+    import time (a table heading), or a text that is also data (the ``what`` of ``hostctl
+    why``, in ``--json`` in English). ``localize`` translates it where it is printed."""
+    return LazyText(message, **fields)
+
+
+def localize(value: str) -> str:
+    """``value`` in the session's language if it came from ``N_`` (its fields too), else
+    ``value`` itself."""
+    if not isinstance(value, LazyText):
+        return value
+    if language() == "en" or not value.msgid:
+        return str(value)
+    fields = {
+        key: localize(field) if isinstance(field, LazyText) else field
+        for key, field in value.fields.items()
+    }
+    return _(value.msgid).format(**fields) if fields else _(value.msgid)
