@@ -193,8 +193,10 @@ def _phone_warnings(session: Session, phone: str | None, exclude_id: int | None)
         stmt = stmt.where(Client.id != exclude_id)
     others = session.exec(stmt).all()
     return [
-        f"The phone {phone} is also the phone of client {o.id} ({o.name}); "
-        "check this is not the same person."
+        _(
+            "The phone {phone} is also the phone of client {client_id} ({client_name}); check "
+            "this is not the same person."
+        ).format(phone=phone, client_id=o.id, client_name=o.name)
         for o in others
     ]
 
