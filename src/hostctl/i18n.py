@@ -78,6 +78,7 @@ class LazyText(str):
 
     msgid: str
     fields: dict[str, object]
+    context: str | None = None
 
     def __new__(cls, msgid: str, /, **fields: object) -> LazyText:
         text = super().__new__(cls, msgid.format(**fields) if fields else msgid)
@@ -93,6 +94,15 @@ def N_(message: str, /, **fields: object) -> LazyText:
     return LazyText(message, **fields)
 
 
+def NC_(context: str, message: str) -> LazyText:
+    """``N_`` with a context (gettext's msgctxt), for a word that is translated one way
+    here and another elsewhere: ``NC_("count", "suspended")`` heads a count of services
+    ("suspendidos"), where ``why`` says a service was "suspended" ("suspendido")."""
+    text = LazyText(message)
+    text.context = context
+    return text
+
+
 def localize(value: str) -> str:
     """``value`` in the session's language if it came from ``N_`` (its fields too), else
     ``value`` itself."""
@@ -104,4 +114,6 @@ def localize(value: str) -> str:
         key: localize(field) if isinstance(field, LazyText) else field
         for key, field in value.fields.items()
     }
+    if value.context is not None:
+        return _catalog(language(), "hostctl").pgettext(value.context, value.msgid)
     return _(value.msgid).format(**fields) if fields else _(value.msgid)
