@@ -6,6 +6,7 @@ import os
 import sys
 
 from hostctl.errors import UsageError
+from hostctl.i18n import _
 
 
 def allowed() -> bool:
@@ -15,7 +16,11 @@ def allowed() -> bool:
 
 
 def _missing(option: str) -> UsageError:
-    return UsageError(f"Missing {option}; pass it on the command line (no prompts without a TTY).")
+    return UsageError(
+        _("Missing {option}; pass it on the command line (no prompts without a TTY).").format(
+            option=option
+        )
+    )
 
 
 def text(label: str, *, option: str, default: str | None = None) -> str:
@@ -37,9 +42,9 @@ def secret(label: str, *, option: str) -> str:
     import questionary
 
     first = questionary.password(label).unsafe_ask()
-    again = questionary.password("Again, to confirm:").unsafe_ask()
+    again = questionary.password(_("Again, to confirm:")).unsafe_ask()
     if first != again:
-        raise UsageError("The two entries differ; nothing was changed.")
+        raise UsageError(_("The two entries differ; nothing was changed."))
     return str(first)
 
 
@@ -58,7 +63,7 @@ def confirm(label: str, *, yes: bool) -> bool:
     if yes:
         return True
     if not allowed():
-        raise UsageError(f"{label} Pass --yes to confirm without a prompt.")
+        raise UsageError(_("{label} Pass --yes to confirm without a prompt.").format(label=label))
     import questionary
 
     return bool(questionary.confirm(label, default=False).unsafe_ask())
