@@ -12,6 +12,12 @@ compiled by Babel and shipped in the wheel under ``hostctl/locale/es/LC_MESSAGES
 A catalog is read only when a text is first translated in a Spanish session, so an English
 run, or a Spanish run that prints nothing, never opens it. ``--json`` field names and values
 are never translated.
+
+``_`` translates at once (errors, warnings, prompts). ``N_`` (``NC_`` with a context) marks a
+text that is translated later, where it is printed (``localize``, which ``output`` calls on
+table headings and cells): a constant made at import time, or a text that is also data —
+its value is the English (``--json``, CSV, the database), a ``LazyText`` that keeps its msgid
+and fields. ``tools/messages_catalog.py`` extracts all of them into ``hostctl.po``.
 """
 
 from __future__ import annotations
