@@ -57,6 +57,15 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English whatever the locale of the machine running the tests (child
+    processes too); tests of the Spanish catalog set the language themselves."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOSTCTL_LANG", "en")
+        yield
+
+
 @pytest.fixture(scope="session")
 def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if PG_URL:

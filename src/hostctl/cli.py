@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from hostctl import __version__, i18n
 from hostctl.errors import ExitStatus, HostctlError
+from hostctl.i18n import N_, _
 
 if TYPE_CHECKING:  # typer (0.26 on) vendors its own click; for the type checker only
     from collections.abc import MutableMapping
@@ -130,7 +131,7 @@ def _examples_verbatim(command: click.Command) -> None:
     """Give each help's "Example:" its own paragraph that click does not rewrap; and each
     command the context that formats its help in the session's language."""
     if command.help and "Example:" in command.help and "\b\nExample:" not in command.help:
-        before, _, example = command.help.partition("Example:")
+        before, _sep, example = command.help.partition("Example:")
         command.help = f"{before.rstrip()}\n\n\b\nExample: {' '.join(example.split())}"
     command.context_class = HelpContext
     for sub in getattr(command, "commands", {}).values():
@@ -242,7 +243,9 @@ class HostctlGroup(TyperGroup):
             if _is_database_unavailable(exc):
                 from hostctl import output
 
-                output.error(f"Cannot use the database: {str(exc).splitlines()[0]}")
+                output.error(
+                    _("Cannot use the database: {reason}").format(reason=str(exc).splitlines()[0])
+                )
                 raise typer.Exit(int(ExitStatus.REFUSED)) from None
             raise
 
@@ -255,7 +258,7 @@ def _check_arguments(args: list[str]) -> None:
 
     for arg in args:
         validate.argument(arg)
-    validate.argument(os.environ.get("HOSTCTL_STAFF", ""), "value of HOSTCTL_STAFF")
+    validate.argument(os.environ.get("HOSTCTL_STAFF", ""), N_("value of HOSTCTL_STAFF"))
 
 
 def _is_database_unavailable(exc: Exception) -> bool:

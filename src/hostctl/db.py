@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hostctl.errors import BusyError, HostctlError, ValidationError
+from hostctl.i18n import N_, _, localize
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -91,17 +92,19 @@ def sqlite_busy_timeout_ms() -> int:
         return SQLITE_BUSY_TIMEOUT_MS
     if not raw.isdigit():
         raise ValidationError(
-            f"HOSTCTL_SQLITE_BUSY_TIMEOUT_MS is {raw!r}; set it to a whole number of "
-            "milliseconds, e.g. 60000."
+            _(
+                "HOSTCTL_SQLITE_BUSY_TIMEOUT_MS is {raw!r}; set it to a whole number of "
+                "milliseconds, e.g. 60000."
+            ).format(raw=raw)
         )
     return int(raw)
 
 
 # PostgreSQL's "try again" errors, by SQLSTATE.
 _PG_LOCK_CONFLICTS = {
-    "40001": "a concurrent change",
-    "40P01": "a deadlock",
-    "55P03": "a lock timeout",
+    "40001": N_("a concurrent change"),
+    "40P01": N_("a deadlock"),
+    "55P03": N_("a lock timeout"),
 }
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
@@ -110,7 +113,7 @@ def lock_conflict(exc: BaseException) -> BusyError | None:
     """A database error that only means "another process holds what this one needs",
     as a busy error (exit 75) in one sentence; None for any other exception."""
     seen: BaseException | None = exc
-    for _ in range(5):  # the error itself, or what it was raised from
+    for _depth in range(5):  # the error itself, or what it was raised from
         if seen is None:
             return None
         orig = getattr(seen, "orig", seen)
@@ -118,14 +121,18 @@ def lock_conflict(exc: BaseException) -> BusyError | None:
         if sqlite_code is not None and (sqlite_code & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED):
             waited = f"{sqlite_busy_timeout_ms() / 1000:g}"
             return BusyError(
-                f"The database is busy: another process has held its write lock for more "
-                f"than {waited} s; try again."
+                _(
+                    "The database is busy: another process has held its write lock for more "
+                    "than {waited} s; try again."
+                ).format(waited=waited)
             )
         why = _PG_LOCK_CONFLICTS.get(getattr(orig, "sqlstate", None) or "")
         if why:
             return BusyError(
-                f"The database is busy: another process holds a lock this command needs "
-                f"({why}); try again."
+                _(
+                    "The database is busy: another process holds a lock this command needs "
+                    "({why}); try again."
+                ).format(why=localize(why))
             )
         seen = seen.__cause__ or seen.__context__
     return None
@@ -175,7 +182,7 @@ def make_engine(url: str) -> Engine:
     return _create_engine(url, pool_pre_ping=True)
 
 
-_URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
+_URL_FORMS = N_("sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE")
 
 
 def _parse_url(url: str) -> Any:
@@ -187,8 +194,10 @@ def _parse_url(url: str) -> Any:
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         # not shown: a URL that does not parse may still hold a password
         raise HostctlError(
-            f"The database URL (HOSTCTL_DATABASE_URL) is not a URL hostctl can read; write "
-            f"it as {_URL_FORMS}."
+            _(
+                "The database URL (HOSTCTL_DATABASE_URL) is not a URL hostctl can read; "
+                "write it as {url_forms}."
+            ).format(url_forms=localize(_URL_FORMS))
         ) from None
 
 
@@ -200,8 +209,11 @@ def _create_engine(url: str, **options: Any) -> Engine:
         return create_engine(url, **options)
     except (NoSuchModuleError, ImportError, ArgumentError) as exc:
         raise HostctlError(
-            f"Cannot use the database {shown_url(url)}: {str(exc).splitlines()[0]}; hostctl "
-            f"works with {_URL_FORMS}."
+            _("Cannot use the database {url}: {reason}; hostctl works with {url_forms}.").format(
+                url=shown_url(url),
+                reason=str(exc).splitlines()[0],
+                url_forms=localize(_URL_FORMS),
+            )
         ) from None
 
 
@@ -252,7 +264,11 @@ def get_engine(url: str | None = None) -> Engine:
         if upgraded_from is not None:
             from hostctl import output
 
-            output.info(f"Upgraded the database schema from {upgraded_from} to {HEAD}.")
+            output.info(
+                _("Upgraded the database schema from {upgraded_from} to {head}.").format(
+                    upgraded_from=upgraded_from, head=HEAD
+                )
+            )
         _ready.add(url)
     return engine
 

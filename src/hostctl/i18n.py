@@ -12,6 +12,12 @@ compiled by Babel and shipped in the wheel under ``hostctl/locale/es/LC_MESSAGES
 A catalog is read only when a text is first translated in a Spanish session, so an English
 run, or a Spanish run that prints nothing, never opens it. ``--json`` field names and values
 are never translated.
+
+``_`` translates at once (errors, warnings, prompts). ``N_`` (``NC_`` with a context) marks a
+text that is translated later, where it is printed (``localize``, which ``output`` calls on
+table headings and cells): a constant made at import time, or a text that is also data —
+its value is the English (``--json``, CSV, the database), a ``LazyText`` that keeps its msgid
+and fields. ``tools/messages_catalog.py`` extracts all of them into ``hostctl.po``.
 """
 
 from __future__ import annotations
@@ -63,15 +69,57 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _catalog(lang, "hostctl").ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:
-    """Marks ``message`` for the catalog without translating it now (a constant defined at
-    import time, translated with ``_`` where it is printed)."""
-    return message
-
-
 def help_text(text: str) -> str:
     """A ``--help`` text in the session's language (``help.mo``); English stays as is."""
     lang = language()
     if lang == "en" or not text:
         return text
     return _catalog(lang, "help").gettext(text)
+
+
+class LazyText(str):
+    """English text that can still be shown in Spanish: its value is the English (what
+    ``--json``, CSV and the database get), and it keeps its msgid and fields so that
+    ``localize`` translates it where it is printed for a person."""
+
+    msgid: str
+    fields: dict[str, object]
+    context: str | None = None
+
+    def __new__(cls, msgid: str, /, **fields: object) -> LazyText:
+        text = super().__new__(cls, msgid.format(**fields) if fields else msgid)
+        text.msgid = msgid
+        text.fields = fields
+        return text
+
+
+def N_(message: str, /, **fields: object) -> LazyText:
+    """Marks ``message`` for the catalog without translating it now: a constant defined at
+    import time (a table heading), or a text that is also data (the ``what`` of ``hostctl
+    why``, in ``--json`` in English). ``localize`` translates it where it is printed."""
+    return LazyText(message, **fields)
+
+
+def NC_(context: str, message: str) -> LazyText:
+    """``N_`` with a context (gettext's msgctxt), for a word that is translated one way
+    here and another elsewhere: ``NC_("count", "suspended")`` heads a count of services
+    ("suspendidos"), where ``why`` says a service was "suspended" ("suspendido")."""
+    text = LazyText(message)
+    text.context = context
+    return text
+
+
+def localize(value: str) -> str:
+    """``value`` in the session's language if it came from ``N_`` (its fields too), else
+    ``value`` itself."""
+    if not isinstance(value, LazyText):
+        return value
+    if language() == "en" or not value.msgid:
+        return str(value)
+    fields = {
+        key: localize(field) if isinstance(field, LazyText) else field
+        for key, field in value.fields.items()
+    }
+    if value.context is not None:
+        return _catalog(language(), "hostctl").pgettext(value.context, value.msgid)
+    return _(value.msgid).format(**fields) if fields else _(value.msgid)

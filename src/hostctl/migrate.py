@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hostctl.errors import HostctlError
+from hostctl.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -85,7 +86,9 @@ def check(engine: Engine) -> str | None:
         if "locked" in str(exc):
             raise
         reason = str(exc.orig).strip().splitlines()[0].rstrip(".") if exc.orig else str(exc)
-        raise HostctlError(f"Cannot use the database {url}: {reason}.") from None
+        raise HostctlError(
+            _("Cannot use the database {url}: {reason}.").format(url=url, reason=reason)
+        ) from None
     finally:
         if probe is not engine:
             probe.dispose()
@@ -93,20 +96,27 @@ def check(engine: Engine) -> str | None:
     if revision is None and tables:
         shown = ", ".join(sorted(tables)[:3]) + (", …" if len(tables) > 3 else "")
         raise HostctlError(
-            f"The database {url} is not a hostctl database: it has tables of its own "
-            f"({shown}) and no hostctl schema revision; point HOSTCTL_DATABASE_URL at a "
-            "hostctl database or at an empty one."
+            _(
+                "The database {url} is not a hostctl database: it has tables of its own "
+                "({shown}) and no hostctl schema revision; point HOSTCTL_DATABASE_URL at a "
+                "hostctl database or at an empty one."
+            ).format(url=url, shown=shown)
         )
     if revision is not None and revision not in known:
         if "invoices" not in tables:  # another program's Alembic revision
             raise HostctlError(
-                f"The database {url} is not a hostctl database: its schema revision "
-                f"{revision} is not one of hostctl's; point HOSTCTL_DATABASE_URL at a hostctl "
-                "database or at an empty one."
+                _(
+                    "The database {url} is not a hostctl database: its schema revision "
+                    "{revision} is not one of hostctl's; point HOSTCTL_DATABASE_URL at a "
+                    "hostctl database or at an empty one."
+                ).format(url=url, revision=revision)
             )
         raise HostctlError(
-            f"The database {url} is at schema revision {revision}, which this hostctl does "
-            f"not know (its newest is {HEAD}); install the hostctl release that made it."
+            _(
+                "The database {url} is at schema revision {revision}, which this hostctl "
+                "does not know (its newest is {head}); install the hostctl release that made "
+                "it."
+            ).format(url=url, revision=revision, head=HEAD)
         )
     return revision
 

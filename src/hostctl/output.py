@@ -14,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from hostctl.i18n import N_, _, localize
+
 
 def _default(value: Any) -> Any:
     import datetime as dt
@@ -47,40 +49,48 @@ def _cell(value: Any) -> str:
     if value is None:
         return "—" if stdout_is_tty() else ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(localize(str(v)) if isinstance(v, str) else str(v) for v in value)
+    if isinstance(value, str):
+        return localize(value)
     return str(value)
 
 
 def print_table(
     rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], *, title: str | None = None
 ) -> None:
-    """``columns`` is a list of (key, header)."""
+    """``columns`` is a list of (key, header); headers made with ``N_`` are translated here,
+    and so are cells that are ``N_`` texts."""
+    headers = [localize(header) for _key, header in columns]
     if stdout_is_tty():
         from rich.console import Console
         from rich.table import Table
 
         table = Table(title=title, show_lines=False, header_style="bold")
-        for _, header in columns:
+        for header in headers:
             table.add_column(header)
         for row in rows:
-            table.add_row(*[_cell(row.get(key)) for key, _ in columns])
+            table.add_row(*[_cell(row.get(key)) for key, _header in columns])
         Console(no_color=not colour_allowed()).print(table)
         return
     from tabulate import tabulate
 
-    body = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
-    text = tabulate(body, headers=[h for _, h in columns], tablefmt="simple", disable_numparse=True)
+    body = [[_cell(row.get(key)) for key, _header in columns] for row in rows]
+    text = tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
     sys.stdout.write(text + "\n")
 
 
 def print_record(record: dict[str, Any], *, title: str | None = None) -> None:
-    """One object as ``key: value`` lines."""
+    """One object as ``key: value`` lines; in Spanish the keys are the labels of
+    ``hostctl.fields`` (in English, the field names themselves)."""
+    from hostctl.fields import label
+
     if title:
         sys.stdout.write(title + "\n")
-    width = max((len(k) for k in record), default=0)
-    for key, value in record.items():
+    labels = [label(k) for k in record]
+    width = max((len(k) for k in labels), default=0)
+    for key, value in zip(labels, record.values(), strict=True):
         sys.stdout.write(f"{key.ljust(width)}  {_cell(value)}\n")
 
 
@@ -89,24 +99,30 @@ def print_line(text: str = "") -> None:
 
 
 INVOICE_LINE_COLUMNS = [
-    ("kind", "kind"),
-    ("description", "description"),
-    ("period_start", "from"),
-    ("period_end", "to"),
-    ("amount", "amount"),
+    ("kind", N_("kind")),
+    ("description", N_("description")),
+    ("period_start", N_("from")),
+    ("period_end", N_("to")),
+    ("amount", N_("amount")),
 ]
 
 
 def print_invoice(invoice: dict[str, Any]) -> None:
     """An invoice (``views.invoice``): its heading, its lines as a table, its totals."""
     print_line(
-        f"\ninvoice {invoice['number']} ({invoice['status']}), issued "
-        f"{invoice['issue_date']}, due {invoice['due_date']}"
+        "\n"
+        + _("invoice {number} ({status}), issued {issue_date}, due {due_date}").format(
+            number=invoice["number"],
+            status=invoice["status"],
+            issue_date=invoice["issue_date"],
+            due_date=invoice["due_date"],
+        )
     )
     print_table(invoice["lines"], INVOICE_LINE_COLUMNS)
     print_line(
-        f"total {invoice['currency']} {invoice['total']}  ·  due "
-        f"{invoice['currency']} {invoice['amount_due']}"
+        _("total {currency} {total}  ·  due {currency} {amount_due}").format(
+            currency=invoice["currency"], total=invoice["total"], amount_due=invoice["amount_due"]
+        )
     )
 
 
@@ -159,11 +175,11 @@ def info(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.write(_("warning: {message}").format(message=message) + "\n")
 
 
 def error(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(_("error: {message}").format(message=message) + "\n")
 
 
 def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

@@ -187,7 +187,7 @@ def confirm(label: str, *, yes: bool) -> bool:
     if yes or assume_yes():
         return True
     if not allowed():
-        raise UsageError(f"{label} Pass --yes to confirm without a prompt.")
+        raise UsageError(_("{label} Pass --yes to confirm without a prompt.").format(label=label))
     import questionary
 
     return bool(questionary.confirm(label, default=False).unsafe_ask())

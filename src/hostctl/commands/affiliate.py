@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
+from hostctl.i18n import N_, _
 
 app = typer.Typer(help="Affiliates: codes, commissions, withdrawals.", no_args_is_help=True)
 Opt = typer.Option
@@ -21,9 +22,17 @@ def _show(data: dict[str, Any], json_out: bool) -> None:
         return
     output.print_record({k: v for k, v in data.items() if k not in ("commissions", "withdrawals")})
     for c in data["commissions"]:
-        output.print_line(f"commission on invoice {c['invoice_id']}: {c['amount']} ({c['status']})")
+        output.print_line(
+            _("commission on invoice {invoice_id}: {amount} ({status})").format(
+                invoice_id=c["invoice_id"], amount=c["amount"], status=c["status"]
+            )
+        )
     for w in data["withdrawals"]:
-        output.print_line(f"withdrawal {w['id']} on {w['date']}: {w['amount']} to {w['to']}")
+        output.print_line(
+            _("withdrawal {id} on {date}: {amount} to {to}").format(
+                id=w["id"], date=w["date"], amount=w["amount"], to=w["to"]
+            )
+        )
 
 
 @app.command("enroll")
@@ -80,12 +89,12 @@ def list_(json_out: JsonOpt = False) -> None:
             for r in rows
         ],
         [
-            ("client_id", "client"),
-            ("referral_code", "code"),
-            ("currency", "cur"),
-            ("earned", "earned"),
-            ("withdrawn", "withdrawn"),
-            ("balance", "balance"),
+            ("client_id", N_("client")),
+            ("referral_code", N_("code")),
+            ("currency", N_("cur")),
+            ("earned", N_("earned")),
+            ("withdrawn", N_("withdrawn")),
+            ("balance", N_("balance")),
         ],
     )
 

@@ -8,6 +8,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt
 from hostctl.errors import UsageError
+from hostctl.i18n import N_, _
 
 
 def log(
@@ -27,10 +28,10 @@ def log(
 
     entity_type = entity_id = None
     if entity:
-        entity_type, _, entity_id = entity.partition(":")
+        entity_type, _sep, entity_id = entity.partition(":")
         if not entity_type:
-            raise UsageError("Write --entity as TYPE:ID, e.g. client:7.")
-    with work(readonly=True) as (session, _):
+            raise UsageError(_("Write --entity as TYPE:ID, e.g. client:7."))
+    with work(readonly=True) as (session, _ctx):
         rows = [
             views.audit_entry(e)
             for e in audit.entries(
@@ -45,12 +46,12 @@ def log(
     output.print_table(
         rows,
         [
-            ("at", "when"),
-            ("effective_date", "effective"),
-            ("staff", "staff"),
-            ("action", "action"),
-            ("entity", "entity"),
-            ("changes", "changes"),
-            ("note", "note"),
+            ("at", N_("when")),
+            ("effective_date", N_("effective")),
+            ("staff", N_("staff")),
+            ("action", N_("action")),
+            ("entity", N_("entity")),
+            ("changes", N_("changes")),
+            ("note", N_("note")),
         ],
     )

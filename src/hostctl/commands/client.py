@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
+from hostctl.i18n import N_, _, ngettext
 
 app = typer.Typer(help="Clients and their contacts (rules §1).", no_args_is_help=True)
 contact_app = typer.Typer(help="Secondary contacts of a client.", no_args_is_help=True)
@@ -85,7 +86,7 @@ def list_(
     from hostctl import output, views
     from hostctl.core import clients
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         rows = [views.client(c) for c in clients.list_clients(session, search=search, limit=limit)]
     if json_out:
         output.print_json(rows)
@@ -93,16 +94,16 @@ def list_(
         output.print_table(
             rows,
             [
-                ("id", "id"),
-                ("name", "name"),
-                ("email", "email"),
-                ("phone", "phone"),
-                ("country", "country"),
-                ("currency", "cur"),
-                ("support_plan", "plan"),
-                ("verified", "verified"),
-                ("credit_balance", "credit"),
-                ("status", "status"),
+                ("id", N_("id")),
+                ("name", N_("name")),
+                ("email", N_("email")),
+                ("phone", N_("phone")),
+                ("country", N_("country")),
+                ("currency", N_("cur")),
+                ("support_plan", N_("plan")),
+                ("verified", N_("verified")),
+                ("credit_balance", N_("credit")),
+                ("status", N_("status")),
             ],
         )
 
@@ -153,22 +154,43 @@ def show(client_id: ClientId, json_out: JsonOpt = False) -> None:
     output.print_record(data)
     for c in sections["contacts"]:
         output.print_line(
-            f"contact {c['id']}: {c['name']} <{c['email']}> rights: {', '.join(c['rights']) or '—'}"
+            _("contact {id}: {name} <{email}> rights: {rights}").format(
+                id=c["id"], name=c["name"], email=c["email"], rights=", ".join(c["rights"]) or "—"
+            )
         )
     for s in sections["services"]:
         output.print_line(
-            f"service {s['id']}: {s['product']} {s['cycle']} {s['status']} due {s['next_due_date']}"
+            _("service {id}: {product} {cycle} {status} due {next_due_date}").format(
+                id=s["id"],
+                product=s["product"],
+                cycle=s["cycle"],
+                status=s["status"],
+                next_due_date=s["next_due_date"],
+            )
         )
     for i in sections["unpaid_invoices"]:
         output.print_line(
-            f"unpaid {i['number']}: {i['currency']} {i['amount_due']} due {i['due_date']}"
+            _("unpaid {number}: {currency} {amount_due} due {due_date}").format(
+                number=i["number"],
+                currency=i["currency"],
+                amount_due=i["amount_due"],
+                due_date=i["due_date"],
+            )
         )
     for p in sections["recent_payments"]:
-        output.print_line(f"payment {p['id']}: {p['date']} {p['method']} {p['amount']}")
+        output.print_line(
+            _("payment {id}: {date} {method} {amount}").format(
+                id=p["id"], date=p["date"], method=p["method"], amount=p["amount"]
+            )
+        )
     for t in sections["open_tickets"]:
-        output.print_line(f"ticket {t['code']}: {t['status']}")
+        output.print_line(_("ticket {code}: {status}").format(code=t["code"], status=t["status"]))
     for t in sections["pending_transfers"]:
-        output.print_line(f"transfer {t['id']}: service {t['service_id']} pending")
+        output.print_line(
+            _("transfer {id}: service {service_id} pending").format(
+                id=t["id"], service_id=t["service_id"]
+            )
+        )
 
 
 @app.command("statement")
@@ -188,7 +210,7 @@ def statement(
     from hostctl.core import statements
     from hostctl.core.clock import parse_date
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         data = statements.statement(
             session,
             client_id,
@@ -196,21 +218,29 @@ def statement(
             end=parse_date(to, what="--to") if to else None,
         )
     columns = [
-        ("date", "date"),
-        ("kind", "kind"),
-        ("ref", "ref"),
-        ("description", "description"),
-        ("amount", "amount"),
-        ("balance", "balance"),
+        ("date", N_("date")),
+        ("kind", N_("kind")),
+        ("ref", N_("ref")),
+        ("description", N_("description")),
+        ("amount", N_("amount")),
+        ("balance", N_("balance")),
     ]
     if json_out:
         output.print_json(data)
     elif csv_out:
         output.print_csv(data["entries"], [key for key, _ in columns])
     else:
-        output.print_line(f"opening balance {data['currency']} {data['opening_balance']}")
+        output.print_line(
+            _("opening balance {currency} {opening_balance}").format(
+                currency=data["currency"], opening_balance=data["opening_balance"]
+            )
+        )
         output.print_table(data["entries"], columns)
-        output.print_line(f"closing balance {data['currency']} {data['closing_balance']}")
+        output.print_line(
+            _("closing balance {currency} {closing_balance}").format(
+                currency=data["currency"], closing_balance=data["closing_balance"]
+            )
+        )
 
 
 @app.command("edit")
@@ -294,7 +324,7 @@ def set_password(
     if password_stdin:
         password = sys.stdin.read().rstrip("\r\n")
     else:
-        password = prompts.secret("New password:", option="--password-stdin")
+        password = prompts.secret(_("New password:"), option="--password-stdin")
     with work() as (session, ctx):
         client = clients.set_password(session, ctx, client_id, password)
     _show(client, json_out)
@@ -317,7 +347,13 @@ def import_(
     if json_out:
         output.print_json({"imported": count})
     else:
-        output.info(f"{count} client{'' if count == 1 else 's'} imported from {file.name}.")
+        output.info(
+            ngettext(
+                "{count} client imported from {file}.",
+                "{count} clients imported from {file}.",
+                count,
+            ).format(count=count, file=file.name)
+        )
 
 
 @contact_app.command("add", cls=asking("name", "email"))

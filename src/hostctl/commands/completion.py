@@ -20,6 +20,7 @@ from typer._click.shell_completion import CompletionItem, ShellComplete, split_a
 
 from hostctl import output
 from hostctl.errors import UsageError
+from hostctl.i18n import _
 
 if TYPE_CHECKING:
     from collections.abc import MutableMapping
@@ -175,12 +176,14 @@ SHELLS: dict[str, type[_Shell]] = {"bash": Bash, "zsh": Zsh, "fish": Fish}
 
 def answer(cli: click.Command, ctx_args: MutableMapping[str, Any], instruction: str) -> None:
     """Answer ``_HOSTCTL_COMPLETE=<shell>_complete`` (or ``<shell>_source``) on stdout."""
-    shell, _, action = instruction.partition("_")
+    shell, _sep, action = instruction.partition("_")
     kind = SHELLS.get(shell)
     if kind is None or action not in ("complete", "source"):
         raise UsageError(
-            f"{COMPLETE_VAR}={instruction} is not a completion request hostctl knows; "
-            "use bash_complete, zsh_complete or fish_complete."
+            _(
+                "{variable}={instruction} is not a completion request hostctl knows; use "
+                "bash_complete, zsh_complete or fish_complete."
+            ).format(variable=COMPLETE_VAR, instruction=instruction)
         )
     comp = kind(cli, ctx_args, PROG, COMPLETE_VAR)
     text = comp.complete() if action == "complete" else comp.source().rstrip("\n")
@@ -208,5 +211,7 @@ def completion(
     """
     kind = SHELLS.get(shell)
     if kind is None:
-        raise UsageError(f"Unknown shell '{shell}'; hostctl completes bash, zsh and fish.")
+        raise UsageError(
+            _("Unknown shell '{shell}'; hostctl completes bash, zsh and fish.").format(shell=shell)
+        )
     output.print_line(kind.script.rstrip("\n"))

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
+from hostctl.i18n import N_
 
 app = typer.Typer(
     help="Company settings (discounts, fees, policies, WhatsApp, SMTP).", no_args_is_help=True
@@ -25,7 +26,13 @@ def list_(json_out: JsonOpt = False) -> None:
         output.print_json(rows)
     else:
         output.print_table(
-            rows, [("key", "key"), ("value", "value"), ("default", "default"), ("help", "meaning")]
+            rows,
+            [
+                ("key", N_("key")),
+                ("value", N_("value")),
+                ("default", N_("default")),
+                ("help", N_("meaning")),
+            ],
         )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt
+from hostctl.i18n import N_, NC_, _, localize
 
 SUMMARY_KEYS = (
     "invoices_created",
@@ -17,6 +18,15 @@ SUMMARY_KEYS = (
     "expired",
     "alerts_sent",
 )
+SUMMARY_LABELS = {  # the summary line's words for each count
+    "invoices_created": NC_("count", "invoices created"),
+    "reminders": NC_("count", "reminders"),
+    "suspended": NC_("count", "suspended"),
+    "terminated": NC_("count", "terminated"),
+    "ended": NC_("count", "ended"),
+    "expired": NC_("count", "expired"),
+    "alerts_sent": NC_("count", "alerts sent"),
+}
 
 
 def daily(
@@ -89,19 +99,22 @@ def daily(
         output.print_table(
             actions,
             [
-                ("day", "day"),
-                ("action", "action"),
-                ("client_id", "client"),
-                ("service_id", "service"),
-                ("detail", "detail"),
+                ("day", N_("day")),
+                ("action", N_("action")),
+                ("client_id", N_("client")),
+                ("service_id", N_("service")),
+                ("detail", N_("detail")),
             ],
         )
     if dry_run or verbose or output.stdout_is_tty():
         days = summary["days"]
-        span = f"{days[0]} … {days[-1]}" if len(days) > 1 else (days[0] if days else "none")
-        counts = ", ".join(f"{k.replace('_', ' ')} {summary[k]}" for k in SUMMARY_KEYS)
-        prefix = "dry run, nothing changed — " if dry_run else ""
-        output.print_line(f"{prefix}days: {span}; {counts}")
+        span = f"{days[0]} … {days[-1]}" if len(days) > 1 else (days[0] if days else _("none"))
+        counts = ", ".join(f"{localize(SUMMARY_LABELS[k])} {summary[k]}" for k in SUMMARY_KEYS)
+        if dry_run:
+            text = _("dry run, nothing changed — days: {span}; {counts}")
+        else:
+            text = _("days: {span}; {counts}")
+        output.print_line(text.format(span=span, counts=counts))
 
 
 def _confirmed_on_tty(until: Any) -> bool:
@@ -116,7 +129,12 @@ def _confirmed_on_tty(until: Any) -> bool:
         days = lifecycle.days_to_run(session, until)
     if len(days) <= run_limits.MAX_CATCH_UP_DAYS:
         return False
-    return prompts.confirm(f"Catch up {len(days)} days ({days[0]} … {days[-1]})?", yes=False)
+    return prompts.confirm(
+        _("Catch up {count} days ({first} … {last})?").format(
+            count=len(days), first=days[0], last=days[-1]
+        ),
+        yes=False,
+    )
 
 
 class _Progress:

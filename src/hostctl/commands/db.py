@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from hostctl.commands._common import JsonOpt
+from hostctl.i18n import _
 
 app = typer.Typer(
     help="Database schema migrations (Alembic, shipped inside hostctl).", no_args_is_help=True
@@ -23,7 +24,9 @@ def upgrade(json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json(result)
     else:
-        output.print_line(f"schema: {before or 'empty'} → {after}")
+        output.print_line(
+            _("schema: {before} → {after}").format(before=before or _("empty"), after=after)
+        )
 
 
 @app.command("status")

@@ -10,9 +10,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt
+from hostctl.i18n import N_, NC_, _, localize
 
 if TYPE_CHECKING:
     from hostctl.core.context import Context
+
+COLUMNS = (  # the count under each heading, as wide as the heading
+    ("invoices_created", NC_("count", "invoices")),
+    ("reminders", NC_("count", "reminders")),
+    ("payments", NC_("count", "payments")),
+    ("suspended", NC_("count", "suspended")),
+    ("terminated", NC_("count", "terminated")),
+)
 
 
 def demo(
@@ -49,23 +58,27 @@ def demo(
             output.print_json(views.demo(totals, walked, clients=clients, seed=seed, kept=keep))
             return
         output.print_line(
-            f"Demo company: {clients} clients, catalogue from "
-            f"examples/catalogue.toml, database {path}"
+            _(
+                "Demo company: {clients} clients, catalogue from examples/catalogue.toml, "
+                "database {path}"
+            ).format(clients=clients, path=path)
         )
-        output.print_line("day         invoices  reminders  payments  suspended  terminated")
+        heads = [(key, localize(head)) for key, head in COLUMNS]
+        output.print_line(localize(N_("day")).ljust(10) + "".join(f"  {h}" for _k, h in heads))
 
         def report(day: Any, s: dict[str, Any]) -> None:
-            output.print_line(
-                f"{day}  {s['invoices_created']:8}  {s['reminders']:9}  "
-                f"{s['payments']:8}  {s['suspended']:9}  {s['terminated']:10}"
-            )
+            output.print_line(f"{day}" + "".join(f"  {s[key]:{len(head)}}" for key, head in heads))
 
         totals = core_demo.walk(url, ctx, days=days, seed=seed, report=report)
         collected = ", ".join(format_money(m) for m in totals["collected"].values()) or "—"
         states = ", ".join(f"{k} {v}" for k, v in sorted(totals["services"].items()))
+        output.print_line()
         output.print_line(
-            f"\n{totals['days']} days: {totals['payments']} payments collected "
-            f"({collected}); services now: {states}."
+            _(
+                "{days} days: {payments} payments collected ({collected}); services now: {states}."
+            ).format(
+                days=totals["days"], payments=totals["payments"], collected=collected, states=states
+            )
         )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from hostctl.commands._common import JsonOpt, YesOpt, work
+from hostctl.i18n import N_, _, ngettext
 
 app = typer.Typer(help="Invoices (rules §4).", no_args_is_help=True)
 Opt = typer.Option
@@ -24,7 +25,7 @@ def list_(
     from hostctl import output, views
     from hostctl.core import invoices
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         rows = [
             views.invoice(i, invoices.lines_of(session, i.id or 0))
             for i in invoices.list_invoices(session, client_id=client, status=status, limit=limit)
@@ -35,16 +36,16 @@ def list_(
     output.print_table(
         rows,
         [
-            ("id", "id"),
-            ("number", "number"),
-            ("client_id", "client"),
-            ("kind", "kind"),
-            ("status", "status"),
-            ("issue_date", "issued"),
-            ("due_date", "due"),
-            ("currency", "cur"),
-            ("total", "total"),
-            ("amount_due", "amount due"),
+            ("id", N_("id")),
+            ("number", N_("number")),
+            ("client_id", N_("client")),
+            ("kind", N_("kind")),
+            ("status", N_("status")),
+            ("issue_date", N_("issued")),
+            ("due_date", N_("due")),
+            ("currency", N_("cur")),
+            ("total", N_("total")),
+            ("amount_due", N_("amount due")),
         ],
     )
 
@@ -58,7 +59,7 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
     from hostctl import output, views
     from hostctl.core import invoices, payments
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         invoice = invoices.find_invoice(session, ref)
         data = views.invoice(invoice, invoices.lines_of(session, invoice.id or 0))
         data["payments"] = [
@@ -73,13 +74,25 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
         output.print_invoice(data)
         for p in data["payments"]:
             output.print_line(
-                f"payment {p['id']}: {p['date']} {p['method']} {p['currency']} {p['amount']} "
-                f"({p['status']})"
+                _("payment {id}: {date} {method} {currency} {amount} ({status})").format(
+                    id=p["id"],
+                    date=p["date"],
+                    method=p["method"],
+                    currency=p["currency"],
+                    amount=p["amount"],
+                    status=p["status"],
+                )
             )
         for r in data["refunds"]:
             output.print_line(
-                f"refund {r['id']}: {r['date']} {r['method']} {r['currency']} {r['amount']} "
-                f"(payment {r['payment_id']})"
+                _("refund {id}: {date} {method} {currency} {amount} (payment {payment_id})").format(
+                    id=r["id"],
+                    date=r["date"],
+                    method=r["method"],
+                    currency=r["currency"],
+                    amount=r["amount"],
+                    payment_id=r["payment_id"],
+                )
             )
 
 
@@ -105,7 +118,7 @@ def cancel(
     if json_out:
         output.print_json(data)
     else:
-        output.info(f"Invoice {data['number']} cancelled.")
+        output.info(_("Invoice {number} cancelled.").format(number=data["number"]))
 
 
 @app.command("run-cycle")
@@ -138,4 +151,10 @@ def run_cycle(
     if json_out:
         output.print_json(rows)
     else:
-        output.info(f"{len(rows)} renewal invoice(s) created for {day.isoformat()}.")
+        output.info(
+            ngettext(
+                "{count} renewal invoice(s) created for {day}.",
+                "{count} renewal invoice(s) created for {day}.",
+                len(rows),
+            ).format(count=len(rows), day=day.isoformat())
+        )

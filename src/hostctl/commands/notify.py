@@ -8,6 +8,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, work
 from hostctl.errors import ValidationError
+from hostctl.i18n import N_, _, ngettext
 
 app = typer.Typer(
     help="The alert outbox (WhatsApp and email messages to clients, event hooks).",
@@ -35,8 +36,12 @@ def list_(
     from hostctl.core import outbox
 
     if status and status not in STATUSES:
-        raise ValidationError(f"Unknown status {status!r}; use {', '.join(STATUSES)}.")
-    with work(readonly=True) as (session, _):
+        raise ValidationError(
+            _("Unknown status {status!r}; use {statuses}.").format(
+                status=status, statuses=", ".join(STATUSES)
+            )
+        )
+    with work(readonly=True) as (session, _ctx):
         rows = [
             views.outbox_message(m)
             for m in outbox.listing(
@@ -49,15 +54,15 @@ def list_(
     output.print_table(
         rows,
         [
-            ("id", "id"),
-            ("created_at", "created"),
-            ("event", "event"),
-            ("stage", "stage"),
-            ("channel", "channel"),
-            ("client_id", "client"),
-            ("status", "status"),
-            ("attempts", "tries"),
-            ("last_error", "last error"),
+            ("id", N_("id")),
+            ("created_at", N_("created")),
+            ("event", N_("event")),
+            ("stage", N_("stage")),
+            ("channel", N_("channel")),
+            ("client_id", N_("client")),
+            ("status", N_("status")),
+            ("attempts", N_("tries")),
+            ("last_error", N_("last error")),
         ],
     )
 
@@ -96,26 +101,39 @@ def send(
     if counts["waiting"]:
         for channel, state in delivery.channel_status().items():
             if state != "on":
-                output.warn(f"{channel} is off ({state}); its messages stay pending.")
+                output.warn(
+                    _("{channel} is off ({state}); its messages stay pending.").format(
+                        channel=channel, state=state
+                    )
+                )
     unknown = counts["unknown"] + counts["reclaimed"]
     if unknown:
-        many = unknown != 1
         output.warn(
-            f"{unknown} message{'s' if many else ''} may have been delivered (the answer was "
-            f"lost); hostctl will not resend {'them' if many else 'it'} by itself: check with "
-            "hostctl notify list --status unknown, then resend with "
-            "hostctl notify send --retry-unknown."
+            ngettext(
+                "{count} message may have been delivered (the answer was lost); hostctl will "
+                "not resend it by itself: check with hostctl notify list --status unknown, then "
+                "resend with hostctl notify send --retry-unknown.",
+                "{count} messages may have been delivered (the answer was lost); hostctl will "
+                "not resend them by itself: check with hostctl notify list --status unknown, "
+                "then resend with hostctl notify send --retry-unknown.",
+                unknown,
+            ).format(count=unknown)
         )
     if json_out:
         output.print_json(counts)
         return
-    output.print_line(
-        f"sent {counts['sent']}, retried later {counts['retried']}, failed {counts['failed']}"
-        + (f", unknown {unknown}" if unknown else "")
-        + (f", waiting {counts['waiting']}" if counts["waiting"] else "")
-    )
+    parts = [
+        _("sent {count}").format(count=counts["sent"]),
+        _("retried later {count}").format(count=counts["retried"]),
+        _("failed {count}").format(count=counts["failed"]),
+    ]
+    if unknown:
+        parts.append(_("unknown {count}").format(count=unknown))
+    if counts["waiting"]:
+        parts.append(_("waiting {count}").format(count=counts["waiting"]))
+    output.print_line(", ".join(parts))
     if counts["failed"]:
-        output.info("See why: hostctl notify list --status failed")
+        output.info(_("See why: hostctl notify list --status failed"))
 
 
 @app.command("templates")
@@ -134,6 +152,12 @@ def templates_(json_out: JsonOpt = False) -> None:
         output.print_json(rows)
         return
     output.print_table(
-        rows, [("key", "template"), ("channel", "channel"), ("source", "source"), ("path", "file")]
+        rows,
+        [
+            ("key", N_("template")),
+            ("channel", N_("channel")),
+            ("source", N_("source")),
+            ("path", N_("file")),
+        ],
     )
-    output.info(f"Overrides go in {templates.override_dir()}")
+    output.info(_("Overrides go in {folder}").format(folder=templates.override_dir()))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt, YesOpt, asking, work
+from hostctl.i18n import N_, _
 
 app = typer.Typer(
     help="Payments, partial payments, credit and chargebacks (rules §4).", no_args_is_help=True
@@ -55,7 +56,12 @@ def add(
     inv = data["invoice"]
     output.print_record(data["payment"])
     output.print_line(
-        f"invoice {inv['number']} is {inv['status']}; due {inv['currency']} {inv['amount_due']}"
+        _("invoice {number} is {status}; due {currency} {amount_due}").format(
+            number=inv["number"],
+            status=inv["status"],
+            currency=inv["currency"],
+            amount_due=inv["amount_due"],
+        )
     )
 
 
@@ -93,10 +99,18 @@ def chargeback(
     if json_out:
         output.print_json(data)
     else:
-        fee_text = f"fee invoice {data['fee_invoice']['number']}" if fee else "no fee invoiced"
+        fee_text = (
+            _("fee invoice {number}").format(number=data["fee_invoice"]["number"])
+            if fee
+            else _("no fee invoiced")
+        )
         output.info(
-            f"Payment {payment_id} reversed; invoice {data['invoice']['number']} is "
-            f"unpaid again; {fee_text}."
+            _(
+                "Payment {payment_id} reversed; invoice {invoice_number} is unpaid again; "
+                "{fee_text}."
+            ).format(
+                payment_id=payment_id, invoice_number=data["invoice"]["number"], fee_text=fee_text
+            )
         )
 
 
@@ -117,7 +131,7 @@ def list_(
     from hostctl.core import invoices, payments
     from hostctl.core.clock import parse_date
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         invoice_id = invoices.find_invoice(session, invoice).id if invoice else None
         rows = [
             views.payment(p)
@@ -136,14 +150,14 @@ def list_(
     output.print_table(
         rows,
         [
-            ("id", "id"),
-            ("date", "date"),
-            ("invoice_id", "invoice"),
-            ("client_id", "client"),
-            ("method", "method"),
-            ("reference", "reference"),
-            ("currency", "cur"),
-            ("amount", "amount"),
-            ("status", "status"),
+            ("id", N_("id")),
+            ("date", N_("date")),
+            ("invoice_id", N_("invoice")),
+            ("client_id", N_("client")),
+            ("method", N_("method")),
+            ("reference", N_("reference")),
+            ("currency", N_("cur")),
+            ("amount", N_("amount")),
+            ("status", N_("status")),
         ],
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
+from hostctl.i18n import N_, _
 
 app = typer.Typer(help="The catalogue of plans (rules §2).", no_args_is_help=True)
 Opt = typer.Option
@@ -30,13 +31,13 @@ def _print(products: list[dict[str, Any]], json_out: bool, single: bool = False)
     output.print_table(
         rows,
         [
-            ("code", "code"),
-            ("name", "name"),
-            ("category", "category"),
-            ("cycles", "cycles"),
-            ("monthly_price", "monthly"),
-            ("activation", "activation"),
-            ("activation_days", "days"),
+            ("code", N_("code")),
+            ("name", N_("name")),
+            ("category", N_("category")),
+            ("cycles", N_("cycles")),
+            ("monthly_price", N_("monthly")),
+            ("activation", N_("activation")),
+            ("activation_days", N_("days")),
         ],
     )
 
@@ -157,7 +158,7 @@ def list_(
     from hostctl import views
     from hostctl.core import catalogue
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         rows = [
             views.product(p, session) for p in catalogue.list_products(session, category=category)
         ]
@@ -170,7 +171,7 @@ def show(code: Code, json_out: JsonOpt = False) -> None:
     from hostctl import views
     from hostctl.core import catalogue
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         shown = views.product(catalogue.get_product(session, code), session)
     _print([shown], json_out, single=True)
 
@@ -192,4 +193,8 @@ def import_(
     if json_out:
         output.print_json({"added": added, "updated": updated})
     else:
-        output.info(f"{added} products added, {updated} updated from {file.name}.")
+        output.info(
+            _("{added} products added, {updated} updated from {file}.").format(
+                added=added, updated=updated, file=file.name
+            )
+        )

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
+from hostctl.i18n import _
 
 app = typer.Typer(help="Promotions: referral month, 2×1 for new clients.", no_args_is_help=True)
 Opt = typer.Option
@@ -37,8 +38,15 @@ def referral(
         output.print_json(data)
     else:
         output.info(
-            f"Service {changed.id}: next due date {reward.old_due} → {reward.new_due} "
-            f"(referral of client {referred})."
+            _(
+                "Service {changed_id}: next due date {old_due} → {new_due} (referral of "
+                "client {referred})."
+            ).format(
+                changed_id=changed.id,
+                old_due=reward.old_due,
+                new_due=reward.new_due,
+                referred=referred,
+            )
         )
 
 
@@ -77,6 +85,11 @@ def two_for_one(
         return
     for inv in data["invoices"]:
         output.print_line(
-            f"invoice {inv['number']} (client {inv['client_id']}): {inv['currency']} "
-            f"{inv['total']} due {inv['due_date']}"
+            _("invoice {number} (client {client_id}): {currency} {total} due {due_date}").format(
+                number=inv["number"],
+                client_id=inv["client_id"],
+                currency=inv["currency"],
+                total=inv["total"],
+                due_date=inv["due_date"],
+            )
         )

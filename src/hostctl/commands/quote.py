@@ -7,17 +7,18 @@ from typing import Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt, YesOpt, asking, work
+from hostctl.i18n import N_, _
 
 app = typer.Typer(help="Quotes (presupuestos) accepted into invoices.", no_args_is_help=True)
 Opt = typer.Option
 QuoteId = Annotated[int, typer.Argument(help="Quote id.")]
 COLUMNS = [
-    ("id", "id"),
-    ("client_id", "client"),
-    ("status", "status"),
-    ("valid_until", "valid until"),
-    ("currency", "cur"),
-    ("total", "total"),
+    ("id", N_("id")),
+    ("client_id", N_("client")),
+    ("status", N_("status")),
+    ("valid_until", N_("valid until")),
+    ("currency", N_("cur")),
+    ("total", N_("total")),
 ]
 
 
@@ -73,7 +74,7 @@ def list_(
     from hostctl import output
     from hostctl.core import quotes
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         rows = [
             _show(session, q) for q in quotes.list_quotes(session, status=status, client_id=client)
         ]
@@ -88,7 +89,7 @@ def show(quote_id: QuoteId, json_out: JsonOpt = False) -> None:
     """One quote with its lines.  Example: hostctl quote show 3"""
     from hostctl.core import quotes
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         data = _show(session, quotes.get_quote(session, quote_id))
     _print(data, json_out)
 
@@ -111,7 +112,11 @@ def accept(quote_id: QuoteId, json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json(data)
     else:
-        output.info(f"Quote {quote_id} accepted: invoice {data['invoice']['number']}.")
+        output.info(
+            _("Quote {quote_id} accepted: invoice {invoice_number}.").format(
+                quote_id=quote_id, invoice_number=data["invoice"]["number"]
+            )
+        )
 
 
 @app.command("decline")

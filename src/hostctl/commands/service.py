@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt, YesOpt, asking, work
+from hostctl.i18n import N_, _, ngettext
 
 app = typer.Typer(
     help="Services: orders, activation queue, suspensions (rules §2, §4).", no_args_is_help=True
@@ -15,14 +16,14 @@ app = typer.Typer(
 Opt = typer.Option
 ServiceId = Annotated[int, typer.Argument(help="Service id.")]
 COLUMNS = [
-    ("id", "id"),
-    ("client_id", "client"),
-    ("product", "product"),
-    ("cycle", "cycle"),
-    ("status", "status"),
-    ("suspension_reason", "reason"),
-    ("next_due_date", "next due"),
-    ("domain", "domain"),
+    ("id", N_("id")),
+    ("client_id", N_("client")),
+    ("product", N_("product")),
+    ("cycle", N_("cycle")),
+    ("status", N_("status")),
+    ("suspension_reason", N_("reason")),
+    ("next_due_date", N_("next due")),
+    ("domain", N_("domain")),
 ]
 
 
@@ -36,8 +37,12 @@ def _print_service(service: Any, json_out: bool, invoice: dict[str, Any] | None 
     output.print_record(data)
     if invoice:
         output.print_line(
-            f"invoice {invoice['number']}: {invoice['currency']} "
-            f"{invoice['total']} due {invoice['due_date']}"
+            _("invoice {number}: {currency} {total} due {due_date}").format(
+                number=invoice["number"],
+                currency=invoice["currency"],
+                total=invoice["total"],
+                due_date=invoice["due_date"],
+            )
         )
 
 
@@ -131,14 +136,14 @@ def list_(
         output.print_table(
             rows,
             [
-                ("id", "id"),
-                ("client_id", "client"),
-                ("product", "product"),
-                ("queue_state", "state"),
-                ("requirements_met_on", "req. met"),
-                ("activation_due", "deadline"),
-                ("business_days_left", "bd left"),
-                ("requirement", "requirement"),
+                ("id", N_("id")),
+                ("client_id", N_("client")),
+                ("product", N_("product")),
+                ("queue_state", N_("state")),
+                ("requirements_met_on", N_("req. met")),
+                ("activation_due", N_("deadline")),
+                ("business_days_left", N_("bd left")),
+                ("requirement", N_("requirement")),
             ],
         )
     else:
@@ -150,7 +155,7 @@ def show(service_id: ServiceId, json_out: JsonOpt = False) -> None:
     """Show one service.  Example: hostctl service show 12"""
     from hostctl.core import services
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         service = services.get_service(session, service_id)
     _print_service(service, json_out)
 
@@ -270,7 +275,13 @@ def import_(
     if json_out:
         output.print_json({"imported": count})
     else:
-        output.info(f"{count} service{'' if count == 1 else 's'} imported from {file.name}.")
+        output.info(
+            ngettext(
+                "{count} service imported from {file}.",
+                "{count} services imported from {file}.",
+                count,
+            ).format(count=count, file=file.name)
+        )
 
 
 @app.command("upgrade", cls=asking("to"))
@@ -309,13 +320,29 @@ def upgrade(
         return
     output.print_record(data["service"])
     if invoice:
+        if preview:
+            text = _(
+                "would invoice {number}: {currency} {total} due {due_date}; the plan changes to "
+                "{to} when it is paid"
+            )
+        else:
+            text = _(
+                "invoice {number}: {currency} {total} due {due_date}; the plan changes to {to} "
+                "when it is paid"
+            )
         output.print_line(
-            f"{'would invoice' if preview else 'invoice'} "
-            f"{invoice['number'] or '(preview)'}: {invoice['currency']} {invoice['total']} "
-            f"due {invoice['due_date']}; the plan changes to {to} when it is paid"
+            text.format(
+                number=invoice["number"] or _("(preview)"),
+                currency=invoice["currency"],
+                total=invoice["total"],
+                due_date=invoice["due_date"],
+                to=to,
+            )
         )
+    elif preview:
+        output.print_line(_("would move to {to}: nothing to pay").format(to=to))
     else:
-        output.print_line(f"{'would move' if preview else 'moved'} to {to}: nothing to pay")
+        output.print_line(_("moved to {to}: nothing to pay").format(to=to))
 
 
 @app.command("cancel", cls=asking("when", "channel", "reason"))
@@ -366,20 +393,35 @@ def cancel(
         output.print_json(data)
         return
     service = data["service"]
-    verb = "would be" if preview else "is"
     if service["status"] == "cancelled":
-        output.print_line(f"service {service['id']} {verb} cancelled today")
-    else:
-        output.print_line(
-            f"service {service['id']} {verb} cancelled from {service['next_due_date']}"
+        text = (
+            _("service {id} would be cancelled today")
+            if preview
+            else _("service {id} is cancelled today")
         )
+    else:
+        text = (
+            _("service {id} would be cancelled from {next_due_date}")
+            if preview
+            else _("service {id} is cancelled from {next_due_date}")
+        )
+    output.print_line(text.format(id=service["id"], next_due_date=service["next_due_date"]))
     for inv in data["cancelled_invoices"]:
-        output.print_line(f"invoice {inv['number']} cancelled")
+        output.print_line(_("invoice {number} cancelled").format(number=inv["number"]))
     for r in refunds:
-        output.print_line(f"refund {r['currency']} {r['amount']} by {r['method']}")
+        output.print_line(
+            _("refund {currency} {amount} by {method}").format(
+                currency=r["currency"], amount=r["amount"], method=r["method"]
+            )
+        )
     for inv in data["invoices"]:
         output.print_line(
-            f"invoice {inv['number']}: {inv['currency']} {inv['total']} due {inv['due_date']}"
+            _("invoice {number}: {currency} {total} due {due_date}").format(
+                number=inv["number"],
+                currency=inv["currency"],
+                total=inv["total"],
+                due_date=inv["due_date"],
+            )
         )
 
 

@@ -7,23 +7,24 @@ from typing import Annotated
 import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
+from hostctl.i18n import N_, _
 
 app = typer.Typer(help="Support tickets and SLA (rules §8).", no_args_is_help=True)
 
 Code = Annotated[str, typer.Argument(help="Ticket code, e.g. TK-7Q2M9X.")]
 Opt = typer.Option
 LIST_COLUMNS = [
-    ("code", "code"),
-    ("client_id", "client"),
-    ("category", "cat"),
-    ("priority", "prio"),
-    ("support_plan", "plan"),
-    ("status", "status"),
-    ("opened_at", "opened"),
-    ("first_response_due", "first response due"),
-    ("first_response_at", "answered"),
-    ("resolution_due", "resolution due"),
-    ("subject", "subject"),
+    ("code", N_("code")),
+    ("client_id", N_("client")),
+    ("category", N_("cat")),
+    ("priority", N_("prio")),
+    ("support_plan", N_("plan")),
+    ("status", N_("status")),
+    ("opened_at", N_("opened")),
+    ("first_response_due", N_("first response due")),
+    ("first_response_at", N_("answered")),
+    ("resolution_due", N_("resolution due")),
+    ("subject", N_("subject")),
 ]
 
 
@@ -184,8 +185,8 @@ def sla_report(
     from hostctl.core import tickets
     from hostctl.core.clock import parse_date
 
-    first = parse_date(start, what="--from date") if start else None
-    last = parse_date(end, what="--to date") if end else None
+    first = parse_date(start, what=N_("--from date")) if start else None
+    last = parse_date(end, what=N_("--to date")) if end else None
     with work(readonly=True) as (session, ctx):
         report = tickets.sla_report(session, ctx, start=first, end=last, by=by)
     if json_out:
@@ -199,20 +200,20 @@ def sla_report(
     if report["groups"] and output.stdout_is_tty():
         output.print_bar_chart(
             views.sla_first_response_bars(report),
-            legend="first responses",
-            good="met",
-            bad="breached",
+            legend=_("first responses"),
+            good=_("met"),
+            bad=_("breached"),
         )
 
 
 REPORT_COLUMNS = [
-    ("key", "group"),
-    ("tickets", "tickets"),
-    ("fr_met", "1st met"),
-    ("fr_breached", "1st breached"),
-    ("fr_pending", "1st pending"),
-    ("fr_median", "1st median min"),
-    ("res_met", "res met"),
-    ("res_breached", "res breached"),
-    ("res_pending", "res pending"),
+    ("key", N_("group")),
+    ("tickets", N_("tickets")),
+    ("fr_met", N_("1st met")),
+    ("fr_breached", N_("1st breached")),
+    ("fr_pending", N_("1st pending")),
+    ("fr_median", N_("1st median min")),
+    ("res_met", N_("res met")),
+    ("res_breached", N_("res breached")),
+    ("res_pending", N_("res pending")),
 ]

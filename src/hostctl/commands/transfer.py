@@ -10,6 +10,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
 from hostctl.errors import UsageError, ValidationError
+from hostctl.i18n import N_, _
 
 app = typer.Typer(help="Transfers of a service to another client (rules §7).", no_args_is_help=True)
 
@@ -48,14 +49,18 @@ def request(
     _show(transfer, json_out)
     if not json_out:
         output.info(
-            f"Both clients must send this message back literally by {transfer.expires_on}; "
-            f"record each with `hostctl transfer confirm {transfer.id} --party from|to`."
+            _(
+                "Both clients must send this message back literally by {expires_on}; record "
+                "each with `hostctl transfer confirm {transfer_id} --party from|to`."
+            ).format(expires_on=transfer.expires_on, transfer_id=transfer.id)
         )
 
 
 def _read_message(message: str | None, message_file: Path | None) -> str:
     if (message is None) == (message_file is None):
-        raise UsageError("Give the received text with exactly one of --message or --message-file.")
+        raise UsageError(
+            _("Give the received text with exactly one of --message or --message-file.")
+        )
     if message is not None:
         return message
     assert message_file is not None
@@ -65,7 +70,11 @@ def _read_message(message: str | None, message_file: Path | None) -> str:
         with message_file.open(encoding="utf-8", newline="") as handle:
             return handle.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"Cannot read {message_file} as UTF-8 text: {exc}.") from None
+        raise ValidationError(
+            _("Cannot read {message_file} as UTF-8 text: {exc}.").format(
+                message_file=message_file, exc=exc
+            )
+        ) from None
 
 
 @app.command("confirm", cls=asking("party"))
@@ -95,10 +104,16 @@ def confirm(
         transfer = transfers.confirm_transfer(session, ctx, transfer_id, party=party, message=text)
     _show(transfer, json_out)
     if transfer.status == "completed":
-        output.info(f"Service {transfer.service_id} now belongs to client {transfer.to_client_id}.")
+        output.info(
+            _("Service {service_id} now belongs to client {to_client_id}.").format(
+                service_id=transfer.service_id, to_client_id=transfer.to_client_id
+            )
+        )
     else:
-        waiting = "new holder" if party == "from" else "current holder"
-        output.info(f"Confirmation recorded; waiting for the {waiting}.")
+        if party == "from":
+            output.info(_("Confirmation recorded; waiting for the new holder."))
+        else:
+            output.info(_("Confirmation recorded; waiting for the current holder."))
 
 
 @app.command("list")
@@ -112,7 +127,7 @@ def list_(
     from hostctl import output, views
     from hostctl.core import transfers
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         found = transfers.list_transfers(
             session, status=status, service_id=service, client_id=client
         )
@@ -123,15 +138,15 @@ def list_(
     output.print_table(
         rows,
         [
-            ("id", "id"),
-            ("service_id", "service"),
-            ("from_client_id", "from"),
-            ("to_client_id", "to"),
-            ("status", "status"),
-            ("requested_on", "requested"),
-            ("expires_on", "expires"),
-            ("from_confirmed_at", "from confirmed"),
-            ("to_confirmed_at", "to confirmed"),
+            ("id", N_("id")),
+            ("service_id", N_("service")),
+            ("from_client_id", N_("from")),
+            ("to_client_id", N_("to")),
+            ("status", N_("status")),
+            ("requested_on", N_("requested")),
+            ("expires_on", N_("expires")),
+            ("from_confirmed_at", N_("from confirmed")),
+            ("to_confirmed_at", N_("to confirmed")),
         ],
     )
 
@@ -141,6 +156,6 @@ def show(transfer_id: TransferId, json_out: JsonOpt = False) -> None:
     """Show one transfer with its consent message.  Example: hostctl transfer show 3 --json"""
     from hostctl.core import transfers
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         transfer = transfers.get_transfer(session, transfer_id)
     _show(transfer, json_out)

@@ -7,25 +7,26 @@ from typing import Annotated
 import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
+from hostctl.i18n import N_, _
 
 outage_app = typer.Typer(help="Outages of the servers.", no_args_is_help=True)
 uptime_app = typer.Typer(help="Monthly uptime per service and its credit.", no_args_is_help=True)
 Opt = typer.Option
 OUTAGE_COLUMNS = [
-    ("id", "id"),
-    ("server", "server"),
-    ("from", "from"),
-    ("to", "to"),
-    ("minutes", "minutes"),
-    ("reason", "reason"),
+    ("id", N_("id")),
+    ("server", N_("server")),
+    ("from", N_("from")),
+    ("to", N_("to")),
+    ("minutes", N_("minutes")),
+    ("reason", N_("reason")),
 ]
 UPTIME_COLUMNS = [
-    ("service_id", "service"),
-    ("client_id", "client"),
-    ("server", "server"),
-    ("downtime_minutes", "down (min)"),
-    ("uptime", "uptime %"),
-    ("below", "below"),
+    ("service_id", N_("service")),
+    ("client_id", N_("client")),
+    ("server", N_("server")),
+    ("downtime_minutes", N_("down (min)")),
+    ("uptime", N_("uptime %")),
+    ("below", N_("below")),
 ]
 
 
@@ -67,7 +68,7 @@ def list_(
     from hostctl import output, views
     from hostctl.core import uptime
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         rows = [views.outage(o) for o in uptime.list_outages(session, server=server)]
     if json_out:
         output.print_json(rows)
@@ -88,13 +89,17 @@ def report(
     from hostctl import output
     from hostctl.core import uptime
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, _ctx):
         data = uptime.report(session, month, below=below)
     if json_out:
         output.print_json(data)
     else:
         output.print_table(
-            data["services"], UPTIME_COLUMNS, title=f"{data['month']} (target {data['target']} %)"
+            data["services"],
+            UPTIME_COLUMNS,
+            title=_("{month} (target {target} %)").format(
+                month=data["month"], target=data["target"]
+            ),
         )
 
 
@@ -120,5 +125,7 @@ def credit(
         output.print_json(data)
     else:
         output.info(
-            f"Service {service_id}: {data['currency']} {data['amount']} credited for {month}."
+            _("Service {service_id}: {currency} {amount} credited for {month}.").format(
+                service_id=service_id, currency=data["currency"], amount=data["amount"], month=month
+            )
         )

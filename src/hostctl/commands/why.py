@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt, work
+from hostctl.i18n import _, localize
 
 app = typer.Typer(
     help="Why: what happened to it, by which rule and when, and what happens next.",
@@ -24,15 +25,17 @@ def _why(entity: str, entity_id: int, json_out: bool) -> None:
     if json_out:
         output.print_json(data)
         return
-    output.print_line(f"{data['entity']} is {data['state']}")
+    output.print_line(_("{entity} is {state}").format(entity=data["entity"], state=data["state"]))
     for item in data["because"]:
         rule = f" [{item['rule']}]" if item["rule"] else ""
-        output.print_line(f"  {item['date']} {item['what']}{rule} — {item['by']}")
+        output.print_line(f"  {item['date']} {localize(item['what'])}{rule} — {item['by']}")
     if data["next"]:
-        output.print_line("next:")
+        output.print_line(_("next:"))
     for item in data["next"]:
-        unless = f" — unless: {item['unless']}" if item["unless"] else ""
-        output.print_line(f"  {item['date']} {item['what']}{unless}")
+        what = localize(item["what"])
+        if item["unless"]:
+            what = _("{what} — unless: {unless}").format(what=what, unless=localize(item["unless"]))
+        output.print_line(f"  {item['date']} {what}")
 
 
 @app.command("service")

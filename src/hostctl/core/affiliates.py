@@ -28,6 +28,7 @@ from hostctl.core.context import Context
 from hostctl.core.invoices import add_credit
 from hostctl.core.money import Money
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.i18n import _
 from hostctl.models import Client, Commission, Invoice, InvoiceLine, Withdrawal
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to dictate
@@ -45,10 +46,16 @@ def enroll(session: Session, ctx: Context, client_id: int) -> Client:
     client = get_client(session, client_id)
     if client.referral_code:
         raise BusinessRuleError(
-            f"Client {client.id} is already an affiliate, with code {client.referral_code}."
+            _("Client {client_id} is already an affiliate, with code {referral_code}.").format(
+                client_id=client.id, referral_code=client.referral_code
+            )
         )
     if client.status != "active":
-        raise BusinessRuleError(f"Client {client.id} is {client.status}; it cannot enroll.")
+        raise BusinessRuleError(
+            _("Client {client_id} is {client_status}; it cannot enroll.").format(
+                client_id=client.id, client_status=client.status
+            )
+        )
     code = _code()
     while session.exec(select(Client).where(Client.referral_code == code)).first():
         code = _code()  # pragma: no cover - 31^6 codes
@@ -63,7 +70,9 @@ def affiliate_by_code(session: Session, code: str) -> Client:
     wanted = (code or "").strip().upper().replace("-", "").replace(" ", "")
     found = session.exec(select(Client).where(Client.referral_code == wanted)).first()
     if found is None:
-        raise ValidationError(f"There is no affiliate with referral code {code!r}.")
+        raise ValidationError(
+            _("There is no affiliate with referral code {code!r}.").format(code=code)
+        )
     return found
 
 
@@ -71,7 +80,9 @@ def get_affiliate(session: Session, client_id: int) -> Client:
     client = get_client(session, client_id)
     if not client.referral_code:
         raise NotFoundError(
-            f"Client {client.id} is not an affiliate; `hostctl affiliate enroll {client.id}`."
+            _(
+                "Client {client_id} is not an affiliate; `hostctl affiliate enroll {client_id}`."
+            ).format(client_id=client.id)
         )
     return client
 
@@ -81,16 +92,20 @@ def attribute(session: Session, ctx: Context, client_id: int, code: str) -> Clie
     client = get_client(session, client_id)
     affiliate = affiliate_by_code(session, code)
     if affiliate.id == client.id:
-        raise BusinessRuleError("A client cannot be referred by itself.")
+        raise BusinessRuleError(_("A client cannot be referred by itself."))
     if client.referrer_id is not None:
         raise BusinessRuleError(
-            f"Client {client.id} was already referred by client {client.referrer_id}."
+            _("Client {client_id} was already referred by client {referrer_id}.").format(
+                client_id=client.id, referrer_id=client.referrer_id
+            )
         )
     signed_up = to_local(client.created_at).date()
     if (ctx.today - signed_up).days > ATTRIBUTION_DAYS:
         raise BusinessRuleError(
-            f"Client {client.id} signed up on {signed_up}, more than {ATTRIBUTION_DAYS} days "
-            "ago; a referral is attributed only within 90 days of signing up."
+            _(
+                "Client {client_id} signed up on {signed_up}, more than {attribution_days} "
+                "days ago; a referral is attributed only within 90 days of signing up."
+            ).format(client_id=client.id, signed_up=signed_up, attribution_days=ATTRIBUTION_DAYS)
         )
     client.referrer_id = affiliate.id
     session.add(client)
@@ -310,7 +325,7 @@ def check_withdrawal(amount_text: str, currency: str) -> Money:
     """A withdrawal's amount as typed: a number in ``currency``, more than zero."""
     amount = Money.parse(amount_text, currency)
     if not amount.is_positive():
-        raise ValidationError("A withdrawal must be more than zero.")
+        raise ValidationError(_("A withdrawal must be more than zero."))
     return amount
 
 
@@ -326,21 +341,27 @@ def withdraw(
     session.flush()
     affiliate = session.get(Client, client_id, with_for_update=True, populate_existing=True)
     if affiliate is None:
-        raise NotFoundError(f"There is no client {client_id}; `hostctl client list` shows them.")
+        raise NotFoundError(
+            _("There is no client {client_id}; `hostctl client list` shows them.").format(
+                client_id=client_id
+            )
+        )
     affiliate = get_affiliate(session, client_id)
     to = (to or "").strip().lower()
     if to not in WITHDRAW_TO:
-        raise ValidationError(f"--to must be credit or bank, not {to!r}.")
+        raise ValidationError(_("--to must be credit or bank, not {to!r}.").format(to=to))
     account = " ".join((bank_account or "").split()) or None
     if to == "bank" and not account:
         raise ValidationError(
-            "A bank withdrawal needs --bank-account TEXT (an account held by the client)."
+            _("A bank withdrawal needs --bank-account TEXT (an account held by the client).")
         )
     if to == "credit" and account:
-        raise ValidationError("--bank-account goes with --to bank.")
+        raise ValidationError(_("--bank-account goes with --to bank."))
     if not affiliate.verified:
         raise BusinessRuleError(
-            f"Client {affiliate.id} is not verified; verify the client before a withdrawal."
+            _(
+                "Client {affiliate_id} is not verified; verify the client before a withdrawal."
+            ).format(affiliate_id=affiliate.id)
         )
     amount = check_withdrawal(amount_text, affiliate.currency)
     month_start = ctx.today.replace(day=1)
@@ -351,26 +372,38 @@ def withdraw(
     ).first()
     if this_month is not None:
         raise BusinessRuleError(
-            f"Client {affiliate.id} already withdrew on {this_month.requested_on}; one "
-            "withdrawal a calendar month."
+            _(
+                "Client {affiliate_id} already withdrew on {requested_on}; one withdrawal a "
+                "calendar month."
+            ).format(affiliate_id=affiliate.id, requested_on=this_month.requested_on)
         )
     minimum = settings.get(session, f"affiliate.min_withdrawal.{affiliate.currency}")
     if not isinstance(minimum, Money):
         raise BusinessRuleError(
-            f"No minimum withdrawal is set for {affiliate.currency}; set it with "
-            f"`hostctl config set affiliate.min_withdrawal.{affiliate.currency} AMOUNT`."
+            _(
+                "No minimum withdrawal is set for {affiliate_currency}; set it with `hostctl "
+                "config set affiliate.min_withdrawal.{affiliate_currency} AMOUNT`."
+            ).format(affiliate_currency=affiliate.currency)
         )
     if amount < minimum:
         raise BusinessRuleError(
-            f"The minimum withdrawal is {minimum.to_json()} {minimum.currency}."
+            _("The minimum withdrawal is {minimum} {minimum_currency}.").format(
+                minimum=minimum.to_json(), minimum_currency=minimum.currency
+            )
         )
     convert_waiting(session, ctx, affiliate)
     session.flush()
     balance = Money.parse(ledger(session, affiliate)["balance"], affiliate.currency)
     if amount > balance:
         raise BusinessRuleError(
-            f"The balance of client {affiliate.id} is {balance.to_json()} "
-            f"{balance.currency}; a withdrawal cannot be more."
+            _(
+                "The balance of client {affiliate_id} is {balance} {balance_currency}; a "
+                "withdrawal cannot be more."
+            ).format(
+                affiliate_id=affiliate.id,
+                balance=balance.to_json(),
+                balance_currency=balance.currency,
+            )
         )
     withdrawal = Withdrawal(
         affiliate_id=affiliate.id or 0,

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from hostctl.core.validate import text_problem
 from hostctl.errors import ImportFileError, ValidationError
+from hostctl.i18n import _, ngettext
 
 T = TypeVar("T")
 
@@ -77,9 +78,17 @@ class BadRows:
         details = [message for _, message in self._kept]
         rest = self.count - len(details)
         if rest:
-            details.append(f"… and {count_text(rest)} more bad row{'s' if rest > 1 else ''}.")
+            details.append(
+                ngettext(
+                    "… and {count} more bad row.", "… and {count} more bad rows.", rest
+                ).format(count=count_text(rest))
+            )
         raise ImportFileError(
-            f"{self.name} was not imported: {count_text(self.count)} bad row(s).",
+            ngettext(
+                "{file} was not imported: {count} bad row(s).",
+                "{file} was not imported: {count} bad row(s).",
+                self.count,
+            ).format(file=self.name, count=count_text(self.count)),
             details=details,
         )
 
@@ -98,12 +107,16 @@ def read_csv(
     try:
         handle = path.open("rb")
     except OSError as exc:
-        raise ValidationError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise ValidationError(
+            _("Cannot read {path}: {exc_strerror}.").format(path=path, exc_strerror=exc.strerror)
+        ) from None
     with handle:
         if _BINARY.search(handle.read(SAMPLE_BYTES)):
             raise ImportFileError(
-                f"{path.name} is not a text CSV file; save the data from the spreadsheet as "
-                '"CSV UTF-8" and import that.'
+                _(
+                    "{file} is not a text CSV file; save the data from the spreadsheet as "
+                    '"CSV UTF-8" and import that.'
+                ).format(file=path.name)
             )
         handle.seek(0)
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
@@ -111,8 +124,10 @@ def read_csv(
             yield from _rows(path, text, columns, required, bad)
         except UnicodeDecodeError:
             raise ImportFileError(
-                f"{path.name} is not in UTF-8 (see line {_first_not_utf8(path)}); "
-                'save it as "CSV UTF-8" and import it again.'
+                _(
+                    '{file} is not in UTF-8 (see line {line}); save it as "CSV UTF-8" and '
+                    "import it again."
+                ).format(file=path.name, line=_first_not_utf8(path))
             ) from None
 
 
@@ -132,7 +147,9 @@ def _rows(
             break
     else:
         raise ImportFileError(
-            f"{path.name} is empty; its first line must name the columns: {','.join(columns)}."
+            _("{file} is empty; its first line must name the columns: {columns}.").format(
+                file=path.name, columns=",".join(columns)
+            )
         )
     separator = ","
     header = _fields(header_line, separator)
@@ -142,11 +159,17 @@ def _rows(
     unknown = [h for h in header if h not in columns]
     if unknown:
         raise ImportFileError(
-            f"{path.name} has unknown column {unknown[0]!r}; the columns are {','.join(columns)}."
+            _("{file} has unknown column {unknown!r}; the columns are {columns}.").format(
+                file=path.name, unknown=unknown[0], columns=",".join(columns)
+            )
         )
     missing = [c for c in required if c not in header]
     if missing:
-        raise ImportFileError(f"{path.name} lacks the required column {missing[0]!r}.")
+        raise ImportFileError(
+            _("{file} lacks the required column {missing!r}.").format(
+                file=path.name, missing=missing[0]
+            )
+        )
     # csv.reader rather than DictReader (a third of the time on a large file), with
     # DictReader's meaning: blank lines skipped, missing values empty, the last of two
     # same-named columns wins, values beyond the header are "extra".
@@ -160,19 +183,25 @@ def _rows(
             line = skipped + reader.line_num
             size = len(row)
             if size > width and any(v.strip() for v in row[width:]):
-                bad.add(line, width + 1, f"more values than the {width} columns of the header.")
+                bad.add(
+                    line,
+                    width + 1,
+                    _("more values than the {width} columns of the header.").format(width=width),
+                )
                 continue
             values = {k: row[i].strip() if i < size else "" for i, k in named}
             problem = next(
                 ((k, why) for k, v in values.items() if v and (why := text_problem(v))), None
             )
             if problem is not None:  # a NUL or another control character in a cell
-                bad.add(line, problem[0], f"the value {problem[1]}.")
+                bad.add(line, problem[0], _("the value {problem}.").format(problem=problem[1]))
                 continue
             yield line, values
     except csv.Error as exc:
         raise ImportFileError(
-            f"{path.name} cannot be read as CSV at line {skipped + reader.line_num}: {exc}."
+            _("{file} cannot be read as CSV at line {line}: {exc}.").format(
+                file=path.name, line=skipped + reader.line_num, exc=exc
+            )
         ) from None
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from hostctl.core.clock import COMPANY_TZ
 from hostctl.errors import ValidationError
+from hostctl.i18n import _
 
 __all__ = ["BusinessCalendar", "calendar_for"]
 
@@ -55,7 +56,9 @@ class BusinessCalendar:
         code = _normalize_country(country)
         if not code or code not in HolidayCache.shared().countries():
             raise ValidationError(
-                f"Unknown holidays country {country!r}; use an ISO 3166 code such as AR, UY, CL."
+                _(
+                    "Unknown holidays country {country!r}; use an ISO 3166 code such as AR, UY, CL."
+                ).format(country=country)
             )
         if opens.tzinfo is not None or closes.tzinfo is not None:
             raise ValueError("opens and closes must be naive times (wall clock in tz)")

@@ -36,6 +36,7 @@ from hostctl.core.payments import issue_fee, settle_ids
 from hostctl.core.pricing import Line
 from hostctl.core.rows import SERVICES
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.i18n import _
 from hostctl.models import Client, Invoice, InvoiceLine, Payment, Product, Refund, Service
 
 WHENS = ("immediate", "end-of-period")
@@ -56,7 +57,11 @@ def _locked_service(session: Session, service_id: int) -> Service:
     session.flush()
     service = session.get(Service, service_id, with_for_update=True, populate_existing=True)
     if service is None:
-        raise NotFoundError(f"There is no service {service_id}; `hostctl service list` shows them.")
+        raise NotFoundError(
+            _("There is no service {service_id}; `hostctl service list` shows them.").format(
+                service_id=service_id
+            )
+        )
     return service
 
 
@@ -108,30 +113,47 @@ def cancel_service(
     """Cancel a service at the client's request (CAN-1 … CAN-6)."""
     when = (when or "").strip().lower()
     if when not in WHENS:
-        raise ValidationError(f"--when must be immediate or end-of-period, not {when!r}.")
+        raise ValidationError(
+            _("--when must be immediate or end-of-period, not {when!r}.").format(when=when)
+        )
     channel, reason = " ".join((channel or "").split()), " ".join((reason or "").split())
     if not channel or not reason:
         raise ValidationError(
-            "A cancellation needs the client's request: --channel (client area, ticket …) "
-            "and --reason."
+            _(
+                "A cancellation needs the client's request: --channel (client area, ticket …) "
+                "and --reason."
+            )
         )
     service = _locked_service(session, service_id)
     product = catalogue.get_product(session, service.product_code)
     if product.category == "domain":
+        if service.domain:
+            raise BusinessRuleError(
+                _(
+                    "Domains cannot be cancelled; `hostctl service no-renew {service_id}` lets "
+                    "{domain} expire on its due date."
+                ).format(service_id=service.id, domain=service.domain)
+            )
         raise BusinessRuleError(
-            f"Domains cannot be cancelled; `hostctl service no-renew {service.id}` lets "
-            f"{service.domain or 'it'} expire on its due date."
+            _(
+                "Domains cannot be cancelled; `hostctl service no-renew {service_id}` lets "
+                "it expire on its due date."
+            ).format(service_id=service.id)
         )
     if service.status in ENDED:
         raise BusinessRuleError(
-            f"Service {service.id} is already {service.status}; it cannot be cancelled again."
+            _(
+                "Service {service_id} is already {service_status}; it cannot be cancelled again."
+            ).format(service_id=service.id, service_status=service.status)
         )
     if service.cancellation == "end-of-period" and when == "end-of-period":
         raise BusinessRuleError(
-            f"Service {service.id} is already cancelled from {service.next_due_date}."
+            _("Service {service_id} is already cancelled from {next_due_date}.").format(
+                service_id=service.id, next_due_date=service.next_due_date
+            )
         )
     if refund and when != "immediate":
-        raise BusinessRuleError("A refund goes with --when immediate.")
+        raise BusinessRuleError(_("A refund goes with --when immediate."))
     if refund:
         _check_refundable(service, product, ctx.today)
     unpaid = _unpaid_of(session, service.id or 0)
@@ -141,13 +163,22 @@ def cancel_service(
             started = False  # a pending service has not started
         if started:
             raise BusinessRuleError(
-                f"Invoice {invoice.number} for a period already started ({line.period_start} "
-                f"to {line.period_end}) is unpaid; it must be paid before the cancellation."
+                _(
+                    "Invoice {invoice_number} for a period already started ({period_start} "
+                    "to {period_end}) is unpaid; it must be paid before the cancellation."
+                ).format(
+                    invoice_number=invoice.number,
+                    period_start=line.period_start,
+                    period_end=line.period_end,
+                )
             )
         if invoice.kind == "order" and _shared_with(session, invoice.id or 0, service.id or 0):
             raise BusinessRuleError(
-                f"Service {service.id} was ordered with others on invoice {invoice.number}; "
-                f"cancel that order as a whole (`hostctl invoice cancel {invoice.number}`)."
+                _(
+                    "Service {service_id} was ordered with others on invoice "
+                    "{invoice_number}; cancel that order as a whole (`hostctl invoice cancel "
+                    "{invoice_number}`)."
+                ).format(service_id=service.id, invoice_number=invoice.number)
             )
     result = CancelResult(service)
     before = service.status
@@ -208,18 +239,27 @@ def _cancel_unstarted(
 def _check_refundable(service: Service, product: Product, today: dt.date) -> None:
     if not product.refundable:
         raise BusinessRuleError(
-            f"{product.code} is not refundable: domains, app development and streaming are "
-            "never refunded."
+            _(
+                "{product_code} is not refundable: domains, app development and streaming "
+                "are never refunded."
+            ).format(product_code=product.code)
         )
     if service.activated_on is None:
         raise BusinessRuleError(
-            f"Service {service.id} was never activated; cancel it without --refund (its "
-            "unpaid order is cancelled)."
+            _(
+                "Service {service_id} was never activated; cancel it without --refund (its "
+                "unpaid order is cancelled)."
+            ).format(service_id=service.id)
         )
     if (today - service.activated_on).days > REFUND_DAYS:
         raise BusinessRuleError(
-            f"Service {service.id} was activated on {service.activated_on}, more than "
-            f"{REFUND_DAYS} days ago; the guarantee refunds only within {REFUND_DAYS} days."
+            _(
+                "Service {service_id} was activated on {activated_on}, more than "
+                "{refund_days} days ago; the guarantee refunds only within {refund_days} "
+                "days."
+            ).format(
+                service_id=service.id, activated_on=service.activated_on, refund_days=REFUND_DAYS
+            )
         )
 
 
@@ -284,7 +324,9 @@ def _refund(
     the methods of the payments it returns (newest first); credit used returns to credit."""
     found = _current_paid_invoice(session, service, ctx.today)
     if found is None:
-        raise BusinessRuleError(f"Service {service.id} has no paid invoice to refund.")
+        raise BusinessRuleError(
+            _("Service {service_id} has no paid invoice to refund.").format(service_id=service.id)
+        )
     invoice, lines = found
     client = session.get(Client, invoice.client_id)
     assert client is not None
@@ -415,7 +457,9 @@ def revoke_cancel(session: Session, ctx: Context, service_id: int) -> Service:
     service = _locked_service(session, service_id)
     if service.cancellation != "end-of-period" or service.status in ENDED:
         raise BusinessRuleError(
-            f"Service {service.id} has no end-of-period cancellation to revoke."
+            _("Service {service_id} has no end-of-period cancellation to revoke.").format(
+                service_id=service.id
+            )
         )
     service.cancellation = None
     service.updated_at = ctx.now

@@ -14,6 +14,7 @@ from hostctl.core.context import Context
 from hostctl.core.money import Money, check_currency
 from hostctl.core.validate import one_of
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
+from hostctl.i18n import N_, _, localize, ngettext
 from hostctl.models import Product, ProductPrice
 
 CATEGORIES = (
@@ -57,16 +58,24 @@ def parse_cycles(raw: list[str] | str) -> list[str]:
     names = {c.strip().lower() for c in items if c.strip()}
     bad = sorted(names - set(CYCLES))
     if bad:
-        raise ValidationError(f"Unknown billing cycle {bad[0]!r}; use {', '.join(CYCLES)}.")
+        raise ValidationError(
+            _("Unknown billing cycle {bad!r}; use {cycles}.").format(
+                bad=bad[0], cycles=", ".join(CYCLES)
+            )
+        )
     if not names:
-        raise ValidationError("A product needs at least one billing cycle.")
+        raise ValidationError(_("A product needs at least one billing cycle."))
     return [c for c in CYCLES if c in names]
 
 
 def check_cycle(raw: str) -> str:
     value = (raw or "").strip().lower()
     if value not in CYCLE_MONTHS:
-        raise ValidationError(f"Unknown billing cycle {raw!r}; use {', '.join(CYCLES)}.")
+        raise ValidationError(
+            _("Unknown billing cycle {raw!r}; use {cycles}.").format(
+                raw=raw, cycles=", ".join(CYCLES)
+            )
+        )
     return value
 
 
@@ -74,38 +83,49 @@ def validate_product(data: ProductInput) -> ProductInput:
     code = data.code.strip().lower()
     if not code or not all(ch.isalnum() or ch in "-_." for ch in code):
         raise ValidationError(
-            f"The product code {data.code!r} may use only letters, digits, '-', '_' and '.'."
+            _("The product code {code!r} may use only letters, digits, '-', '_' and '.'.").format(
+                code=data.code
+            )
         )
     data.code = code
     if not data.name.strip():
-        raise ValidationError("The product name cannot be empty.")
+        raise ValidationError(_("The product name cannot be empty."))
     data.name = " ".join(data.name.split())
     data.category = (data.category or "").strip().lower()
     data.activation = (data.activation or "").strip().lower()
     if data.category not in CATEGORIES:
         raise ValidationError(
-            f"Unknown category {data.category!r}; use one of {', '.join(CATEGORIES)}."
+            _("Unknown category {category!r}; use one of {categories}.").format(
+                category=data.category, categories=", ".join(CATEGORIES)
+            )
         )
     data.cycles = parse_cycles(data.cycles)
     if data.category == "hosting" and "monthly" in data.cycles:
         raise BusinessRuleError(
-            "Shared hosting cannot be billed monthly (Terms §3a: semiannual or annual)."
+            _("Shared hosting cannot be billed monthly (Terms §3a: semiannual or annual).")
         )
     if data.category == "domain" and data.cycles != ["annual"]:
-        raise BusinessRuleError("Domains are billed annually only: use --cycles annual.")
+        raise BusinessRuleError(_("Domains are billed annually only: use --cycles annual."))
     if data.activation not in ACTIVATIONS:
-        raise ValidationError(f"Unknown activation {data.activation!r}; use instant or manual.")
+        raise ValidationError(
+            _("Unknown activation {activation!r}; use instant or manual.").format(
+                activation=data.activation
+            )
+        )
     if data.activation == "manual" and data.activation_days < 1:
-        raise ValidationError("A manual product needs its lead time: --activation-days N (≥ 1).")
+        raise ValidationError(_("A manual product needs its lead time: --activation-days N (≥ 1)."))
     if data.activation == "instant" and data.activation_days:
         raise ValidationError(
-            "An instant product has no lead time; use --activation manual with --activation-days N."
+            _(
+                "An instant product has no lead time; use --activation manual with "
+                "--activation-days N."
+            )
         )
     if not data.prices:
-        raise ValidationError("A product needs a monthly price in at least one currency.")
+        raise ValidationError(_("A product needs a monthly price in at least one currency."))
     for money in data.prices.values():
         if money.is_negative():
-            raise ValidationError("A price cannot be negative.")
+            raise ValidationError(_("A price cannot be negative."))
     if data.category == "domain":
         data.period_discount = False
     if data.category in NON_REFUNDABLE_CATEGORIES:
@@ -114,10 +134,10 @@ def validate_product(data: ProductInput) -> ProductInput:
         data.requirement = " ".join(data.requirement.split()) or None
     data.upgrade_to = sorted({u.strip().lower() for u in data.upgrade_to if u.strip()})
     if code in data.upgrade_to:
-        raise ValidationError("A product cannot be an upgrade of itself.")
+        raise ValidationError(_("A product cannot be an upgrade of itself."))
     data.free_domain = (data.free_domain or "").strip().lower() or None
     if data.free_domain and data.category != "hosting":
-        raise BusinessRuleError("Only a hosting plan includes a free domain (--free-domain).")
+        raise BusinessRuleError(_("Only a hosting plan includes a free domain (--free-domain)."))
     return data
 
 
@@ -137,7 +157,9 @@ def parse_prices(items: list[str], default_currency: str) -> dict[str, Money]:
 def get_product(session: Session, code: str) -> Product:
     product = session.get(Product, (code or "").strip().lower())
     if product is None:
-        raise NotFoundError(f"There is no product {code!r}; `hostctl product list` shows them.")
+        raise NotFoundError(
+            _("There is no product {code!r}; `hostctl product list` shows them.").format(code=code)
+        )
     return product
 
 
@@ -150,8 +172,10 @@ def monthly_price(session: Session, product: Product, currency: str) -> Money:
     row = session.get(ProductPrice, (product.code, currency))
     if row is None:
         raise BusinessRuleError(
-            f"Product {product.code} has no price in {currency}; add one with "
-            f"`hostctl product edit {product.code} --monthly-price {currency}=AMOUNT`."
+            _(
+                "Product {product_code} has no price in {currency}; add one with `hostctl "
+                "product edit {product_code} --monthly-price {currency}=AMOUNT`."
+            ).format(product_code=product.code, currency=currency)
         )
     return Money(row.monthly_minor, currency)
 
@@ -166,20 +190,32 @@ def _check_upgrades(session: Session, data: ProductInput, pending: dict[str, str
         if category is None:
             other = session.get(Product, data.free_domain)
             if other is None:
-                raise ValidationError(f"The free domain {data.free_domain!r} is not a product.")
+                raise ValidationError(
+                    _("The free domain {free_domain!r} is not a product.").format(
+                        free_domain=data.free_domain
+                    )
+                )
             category = other.category
         if category != "domain":
-            raise BusinessRuleError(f"The free domain {data.free_domain} is not a domain product.")
+            raise BusinessRuleError(
+                _("The free domain {free_domain} is not a domain product.").format(
+                    free_domain=data.free_domain
+                )
+            )
     for target in data.upgrade_to:
         category = pending.get(target)
         if category is None:
             other = session.get(Product, target)
             if other is None:
-                raise ValidationError(f"The upgrade target {target!r} is not a product.")
+                raise ValidationError(
+                    _("The upgrade target {target!r} is not a product.").format(target=target)
+                )
             category = other.category
         if category != data.category:
             raise BusinessRuleError(
-                f"{data.code} cannot upgrade to {target}: upgrades stay within one category."
+                _("{code} cannot upgrade to {target}: upgrades stay within one category.").format(
+                    code=data.code, target=target
+                )
             )
 
 
@@ -253,10 +289,12 @@ def add_product(session: Session, ctx: Context, data: ProductInput) -> Product:
     data = validate_product(data)
     if session.get(Product, data.code) is not None:
         raise BusinessRuleError(
-            f"Product {data.code} already exists; change it with `hostctl product edit`."
+            _("Product {code} already exists; change it with `hostctl product edit`.").format(
+                code=data.code
+            )
         )
     _check_upgrades(session, data, {})
-    product, _ = _write(session, ctx, data)
+    product, _created = _write(session, ctx, data)
     return product
 
 
@@ -284,7 +322,7 @@ def edit_product(session: Session, ctx: Context, code: str, **changes: Any) -> P
             setattr(data, key, value)
     data = validate_product(data)
     _check_upgrades(session, data, {})
-    product, _ = _write(session, ctx, data)
+    product, _created = _write(session, ctx, data)
     return product
 
 
@@ -311,17 +349,21 @@ def import_products(session: Session, ctx: Context, path: Path) -> tuple[int, in
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ValidationError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise ValidationError(
+            _("Cannot read {path}: {exc_strerror}.").format(path=path, exc_strerror=exc.strerror)
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ImportFileError(f"{path.name} is not valid TOML: {exc}.") from None
+        raise ImportFileError(
+            _("{file} is not valid TOML: {exc}.").format(file=path.name, exc=exc)
+        ) from None
     entries = document.get("product")
     if not isinstance(entries, list) or not entries:
-        raise ImportFileError(f"{path.name} has no [[product]] tables.")
+        raise ImportFileError(_("{file} has no [[product]] tables.").format(file=path.name))
     errors: list[str] = []
     parsed: list[ProductInput] = []
     for index, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            errors.append(f"product {index}: not a [[product]] table.")
+            errors.append(_("product {index}: not a [[product]] table.").format(index=index))
             continue
         label = f"product {index} ({entry.get('code', '?')})"
         try:
@@ -332,20 +374,27 @@ def import_products(session: Session, ctx: Context, path: Path) -> tuple[int, in
             errors.append(f"{label}: {exc}")
     codes = [p.code for p in parsed]
     for code in {c for c in codes if codes.count(c) > 1}:
-        errors.append(f"product {code}: defined more than once.")
+        errors.append(_("product {code}: defined more than once.").format(code=code))
     pending = {p.code: p.category for p in parsed}
     for data in parsed:
         try:
             _check_upgrades(session, data, pending)
         except (ValidationError, BusinessRuleError) as exc:
-            errors.append(f"product {data.code}: {exc.message}")
+            errors.append(
+                _("product {code}: {exc_message}").format(code=data.code, exc_message=exc.message)
+            )
     if errors:
         raise ImportFileError(
-            f"{path.name} was not imported: {len(errors)} problem(s).", details=errors
+            ngettext(
+                "{file} was not imported: {count} problem(s).",
+                "{file} was not imported: {count} problem(s).",
+                len(errors),
+            ).format(file=path.name, count=len(errors)),
+            details=errors,
         )
     added = updated = 0
     for data in parsed:  # products first, so upgrade paths may point forward in the file
-        _, created = _write(session, ctx, data)
+        _product, created = _write(session, ctx, data)
         added += created
         updated += not created
     return added, updated
@@ -370,32 +419,34 @@ _TOML_KEYS = {
 def _from_toml(entry: dict[str, Any]) -> ProductInput:
     unknown = sorted(set(entry) - _TOML_KEYS)
     if unknown:
-        raise ValidationError(f"unknown key {unknown[0]!r}")
+        raise ValidationError(_("unknown key {unknown!r}").format(unknown=unknown[0]))
     for key in ("code", "name", "category", "cycles", "monthly_price"):
         if key not in entry:
-            raise ValidationError(f"missing key {key!r}")
+            raise ValidationError(_("missing key {key!r}").format(key=key))
     prices_raw = entry["monthly_price"]
     if not isinstance(prices_raw, dict):
-        raise ValidationError('monthly_price must be a table such as { USD = "5.00" }')
+        raise ValidationError(_('monthly_price must be a table such as { USD = "5.00" }'))
     prices = {}
     for cur, amount in prices_raw.items():
         if not isinstance(amount, str):
-            raise ValidationError(f'the price in {cur} must be a string such as "5.00"')
+            raise ValidationError(
+                _('the price in {cur} must be a string such as "5.00"').format(cur=cur)
+            )
         cur = check_currency(cur)
         prices[cur] = Money.parse(amount, cur)
     data = ProductInput(
-        code=_typed(entry, "code", str, "a string"),
-        name=_typed(entry, "name", str, "a string"),
-        category=_typed(entry, "category", str, "a string"),
+        code=_typed(entry, "code", str, N_("a string")),
+        name=_typed(entry, "name", str, N_("a string")),
+        category=_typed(entry, "category", str, N_("a string")),
         cycles=_string_list(entry, "cycles"),
         prices=prices,
-        activation=_typed(entry, "activation", str, "a string", "instant"),
-        activation_days=_typed(entry, "activation_days", int, "a whole number", 0),
-        requirement=_typed(entry, "requirement", str, "a string", None),
-        period_discount=_typed(entry, "period_discount", bool, "true or false", True),
-        refundable=_typed(entry, "refundable", bool, "true or false", True),
+        activation=_typed(entry, "activation", str, N_("a string"), "instant"),
+        activation_days=_typed(entry, "activation_days", int, N_("a whole number"), 0),
+        requirement=_typed(entry, "requirement", str, N_("a string"), None),
+        period_discount=_typed(entry, "period_discount", bool, N_("true or false"), True),
+        refundable=_typed(entry, "refundable", bool, N_("true or false"), True),
         upgrade_to=_string_list(entry, "upgrade_to") if "upgrade_to" in entry else [],
-        free_domain=_typed(entry, "free_domain", str, "a product code", None),
+        free_domain=_typed(entry, "free_domain", str, N_("a product code"), None),
     )
     return validate_product(data)
 
@@ -406,12 +457,16 @@ _MISSING = object()
 def _typed(entry: dict[str, Any], key: str, kind: type, what: str, default: Any = _MISSING) -> Any:
     value = entry.get(key, default)
     if value is _MISSING:
-        raise ValidationError(f"missing key {key!r}")
+        raise ValidationError(_("missing key {key!r}").format(key=key))
     if value is default:
         return value
     # bool is an int in Python: an activation_days = true must not pass as 1.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ValidationError(f"{key} must be {what}, not {value!r}")
+        raise ValidationError(
+            _("{key} must be {what}, not {value!r}").format(
+                key=key, what=localize(what), value=value
+            )
+        )
     return value
 
 
@@ -420,5 +475,7 @@ def _string_list(entry: dict[str, Any], key: str) -> list[str]:
     if isinstance(value, str):
         return value.split(",")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError(f'{key} must be a list of strings such as ["annual"]')
+        raise ValidationError(
+            _('{key} must be a list of strings such as ["annual"]').format(key=key)
+        )
     return value

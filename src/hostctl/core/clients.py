@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from hostctl.core.bulk import BadRows, batched, chunks, db_value, insert_rows, r
 from hostctl.core.context import Context
 from hostctl.core.money import Money, check_currency
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
+from hostctl.i18n import _
 from hostctl.models import Client, Contact
 
 PAYPAL_REFUSED_CURRENCIES = ("UYU", "PYG", "VES")  # CLI-6
@@ -100,30 +101,56 @@ def _clean(
     check_email: Callable[[str], tuple[str, str]] = validate.email,
     check_phone: Callable[[str], str] = validate.phone,
 ) -> ClientInput:
-    email_value, email_key = check_email(email)
-    country_value = validate.country(country) if country else None
+    email_value, email_key = _in_column("email", check_email, email)
+    country_value = _in_column("country", validate.country, country) if country else None
     if currency:
-        currency_value = check_currency(currency)
+        currency_value = _in_column("currency", check_currency, currency)
     else:
         currency_value = validate.COUNTRY_CURRENCY.get(country_value or "", "USD")
     return ClientInput(
-        name=validate.name(name),
+        name=_in_column("name", validate.name, name),
         email=email_value,
         email_key=email_key,
-        phone=check_phone(phone) if phone else None,
+        phone=_in_column("phone", check_phone, phone) if phone else None,
         country=country_value,
         currency=currency_value,
         document=document.strip() if document else None,
-        document_key=validate.document_key(document) if document else None,
+        document_key=_in_column("document", validate.document_key, document) if document else None,
         company=" ".join(company.split()) if company and company.strip() else None,
-        support_plan=validate.support_plan(support_plan) if support_plan else "standard",
+        support_plan=(
+            _in_column("support_plan", validate.support_plan, support_plan)
+            if support_plan
+            else "standard"
+        ),
     )
+
+
+class ColumnError(ValidationError):
+    """A refused value, with the field (the import file's column) it was given in."""
+
+    def __init__(self, message: str, column: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+T = TypeVar("T")
+
+
+def _in_column(column: str, check: Callable[[str], T], raw: str) -> T:
+    try:
+        return check(raw)
+    except ValidationError as exc:
+        raise ColumnError(exc.message, column) from None
 
 
 def get_client(session: Session, client_id: int) -> Client:
     client = session.get(Client, client_id)
     if client is None:
-        raise NotFoundError(f"There is no client {client_id}; `hostctl client list` shows them.")
+        raise NotFoundError(
+            _("There is no client {client_id}; `hostctl client list` shows them.").format(
+                client_id=client_id
+            )
+        )
     return client
 
 
@@ -139,8 +166,10 @@ def _check_unique(session: Session, data: ClientInput, *, exclude_id: int | None
     other = session.exec(stmt).first()
     if other is not None:
         raise BusinessRuleError(
-            f"The email {data.email} already belongs to client {other.id} ({other.name}); "
-            "one client per email."
+            _(
+                "The email {email} already belongs to client {other_id} ({other_name}); "
+                "one client per email."
+            ).format(email=data.email, other_id=other.id, other_name=other.name)
         )
     if data.document_key:
         stmt = select(Client).where(Client.document_key == data.document_key)
@@ -149,8 +178,10 @@ def _check_unique(session: Session, data: ClientInput, *, exclude_id: int | None
         other = session.exec(stmt).first()
         if other is not None:
             raise BusinessRuleError(
-                f"The document {data.document} already belongs to client {other.id} "
-                f"({other.name}); one person may hold only one account."
+                _(
+                    "The document {document} already belongs to client {other_id} "
+                    "({other_name}); one person may hold only one account."
+                ).format(document=data.document, other_id=other.id, other_name=other.name)
             )
 
 
@@ -162,8 +193,10 @@ def _phone_warnings(session: Session, phone: str | None, exclude_id: int | None)
         stmt = stmt.where(Client.id != exclude_id)
     others = session.exec(stmt).all()
     return [
-        f"The phone {phone} is also the phone of client {o.id} ({o.name}); "
-        "check this is not the same person."
+        _(
+            "The phone {phone} is also the phone of client {client_id} ({client_name}); check "
+            "this is not the same person."
+        ).format(phone=phone, client_id=o.id, client_name=o.name)
         for o in others
     ]
 
@@ -175,8 +208,10 @@ def _flush_unique(session: Session) -> None:
     except IntegrityError:
         session.rollback()
         raise BusinessRuleError(
-            "Another client with the same email or document was added at the same moment; "
-            "check `hostctl client list`."
+            _(
+                "Another client with the same email or document was added at the same moment; "
+                "check `hostctl client list`."
+            )
         ) from None
 
 
@@ -214,7 +249,11 @@ def add_client(
             )
         ).first()
         if referrer is None:
-            raise ValidationError(f"There is no affiliate with referral code {referral_code!r}.")
+            raise ValidationError(
+                _("There is no affiliate with referral code {referral_code!r}.").format(
+                    referral_code=referral_code
+                )
+            )
         referrer_id = referrer.id
     client = Client(
         name=data.name,
@@ -291,15 +330,17 @@ def edit_client(
     _check_unique(session, data, exclude_id=client.id)
     if data.currency != client.currency and has_unpaid_invoices(session, client.id or 0):
         raise BusinessRuleError(
-            f"Client {client.id} has unpaid invoices in {client.currency}; settle or cancel "
-            "them before changing the currency."
+            _(
+                "Client {client_id} has unpaid invoices in {client_currency}; settle or "
+                "cancel them before changing the currency."
+            ).format(client_id=client.id, client_currency=client.currency)
         )
     conversion = None
     if data.currency != client.currency and client.credit_minor:
         conversion = _credit_conversion(client, data.currency, exchange_rate)
     elif exchange_rate is not None:
         raise ValidationError(
-            "--exchange-rate goes with a change of currency of a client with credit."
+            _("--exchange-rate goes with a change of currency of a client with credit.")
         )
     warnings = _phone_warnings(session, data.phone, client.id) if data.phone != client.phone else []
     if conversion is not None:
@@ -336,8 +377,16 @@ def _credit_conversion(
     old = Money(client.credit_minor, client.currency)
     if rate_text is None:
         raise BusinessRuleError(
-            f"Client {client.id} has {old.to_json()} {client.currency} of credit; give "
-            f"--exchange-rate (how many {currency} one {client.currency} is) to convert it."
+            _(
+                "Client {client_id} has {old} {client_currency} of credit; give "
+                "--exchange-rate (how many {currency} one {client_currency} is) to convert "
+                "it."
+            ).format(
+                client_id=client.id,
+                old=old.to_json(),
+                client_currency=client.currency,
+                currency=currency,
+            )
         )
     raw = rate_text.strip()
     try:
@@ -346,10 +395,12 @@ def _credit_conversion(
         rate = Decimal(raw)
     except InvalidOperation:
         raise ValidationError(
-            f"The exchange rate {rate_text!r} is not a number; write it like 0.025."
+            _("The exchange rate {rate_text!r} is not a number; write it like 0.025.").format(
+                rate_text=rate_text
+            )
         ) from None
     if rate <= 0:
-        raise ValidationError("The exchange rate must be more than zero.")
+        raise ValidationError(_("The exchange rate must be more than zero."))
     return old, Money.of(old.amount * rate, currency), rate
 
 
@@ -384,7 +435,11 @@ def _convert_credit(
 def verify_client(session: Session, ctx: Context, client_id: int) -> Client:
     client = get_client(session, client_id)
     if client.verified:
-        raise BusinessRuleError(f"Client {client.id} was already verified by {client.verified_by}.")
+        raise BusinessRuleError(
+            _("Client {client_id} was already verified by {verified_by}.").format(
+                client_id=client.id, verified_by=client.verified_by
+            )
+        )
     client.verified = True
     client.verified_at = ctx.now
     client.verified_by = ctx.staff
@@ -398,7 +453,11 @@ def set_password(session: Session, ctx: Context, client_id: int, password: str) 
 
     client = get_client(session, client_id)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise ValidationError(
+            _("The password must have at least {min_password_length} characters.").format(
+                min_password_length=MIN_PASSWORD_LENGTH
+            )
+        )
     client.password_hash = PasswordHasher().hash(password)
     client.updated_at = ctx.now
     session.add(client)
@@ -435,7 +494,7 @@ def add_contact(
     phone_value = validate.phone(phone) if phone else None
     rights_value = ",".join(validate.rights(rights))
     if email_key == client.email_key:
-        raise BusinessRuleError("A contact cannot have the client's own email.")
+        raise BusinessRuleError(_("A contact cannot have the client's own email."))
     existing = session.exec(
         select(Contact).where(
             Contact.client_id == client.id, func.lower(Contact.email) == email_key
@@ -443,7 +502,9 @@ def add_contact(
     ).first()
     if existing is not None:
         raise BusinessRuleError(
-            f"Client {client.id} already has a contact with the email {email_value}."
+            _("Client {client_id} already has a contact with the email {email_value}.").format(
+                client_id=client.id, email_value=email_value
+            )
         )
     contact = Contact(
         client_id=client.id or 0,
@@ -586,16 +647,26 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
                     support_plan=get("support_plan") or None,
                 )
             except ValidationError as exc:
-                bad.add(line, _column_of(exc.message), exc.message)
+                bad.add(line, exc.column if isinstance(exc, ColumnError) else "?", exc.message)
                 continue
             first = seen_email.setdefault(data.email_key, line)
             if first != line:
-                bad.add(line, "email", f"{data.email} repeats line {first}.")
+                bad.add(
+                    line,
+                    "email",
+                    _("{email} repeats line {first}.").format(email=data.email, first=first),
+                )
                 continue
             if data.document_key:
                 first = seen_doc.setdefault(data.document_key, line)
                 if first != line:
-                    bad.add(line, "document", f"{data.document} repeats line {first}.")
+                    bad.add(
+                        line,
+                        "document",
+                        _("{document} repeats line {first}.").format(
+                            document=data.document, first=first
+                        ),
+                    )
                     continue
             cleaned.append((line, data))
         cleaned = _not_yet_clients(session, cleaned, bad)
@@ -604,7 +675,7 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
             imported += len(cleaned)
     bad.check()
     if not imported:
-        raise ImportFileError(f"{path.name} has no rows to import.")
+        raise ImportFileError(_("{file} has no rows to import.").format(file=path.name))
     return imported
 
 
@@ -619,14 +690,20 @@ def _not_yet_clients(
     for chunk in chunks(list(by_email), IN_CHUNK):
         for (key,) in conn.execute(select(table.c.email_key).where(table.c.email_key.in_(chunk))):
             line, data = by_email[key]
-            taken[line] = ("email", f"{data.email} is already a client.")
+            taken[line] = ("email", _("{email} is already a client.").format(email=data.email))
     by_doc = {data.document_key: (line, data) for line, data in cleaned if data.document_key}
     for chunk in chunks(list(by_doc), IN_CHUNK):
         for (key,) in conn.execute(
             select(table.c.document_key).where(table.c.document_key.in_(chunk))
         ):
             line, data = by_doc[key]
-            taken.setdefault(line, ("document", f"{data.document} already belongs to a client."))
+            taken.setdefault(
+                line,
+                (
+                    "document",
+                    _("{document} already belongs to a client.").format(document=data.document),
+                ),
+            )
     for line, (column, why) in taken.items():
         bad.add(line, column, why)
     return [(line, data) for line, data in cleaned if line not in taken]
@@ -669,7 +746,7 @@ def _insert_clients(
     )
     conn = session.connection()
     ids: dict[str, int] = {}
-    for chunk in chunks([c.email_key for _, c in cleaned], IN_CHUNK):
+    for chunk in chunks([c.email_key for _line, c in cleaned], IN_CHUNK):
         for client_id, key in conn.execute(
             select(table.c.id, table.c.email_key).where(table.c.email_key.in_(chunk))
         ):
@@ -760,11 +837,3 @@ class _ImportPhoneCheck:
         if isinstance(result, ValidationError):
             raise ValidationError(result.message)
         return result
-
-
-def _column_of(message: str) -> str:
-    lowered = message.lower()
-    for column in ("email", "phone", "country", "currency", "document", "support plan", "name"):
-        if lowered.startswith(f"the {column}") or lowered.startswith(f"unknown {column}"):
-            return column.replace(" ", "_")
-    return "?"

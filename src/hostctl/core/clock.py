@@ -15,6 +15,7 @@ import os
 from zoneinfo import ZoneInfo
 
 from hostctl.errors import ValidationError
+from hostctl.i18n import N_, _, localize
 
 COMPANY_TZ_NAME = "America/Argentina/Buenos_Aires"
 COMPANY_TZ = ZoneInfo(COMPANY_TZ_NAME)
@@ -24,12 +25,14 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 def _in_bounds(year: int, what: str, text: str) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationError(
-            f"The {what} {text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}; "
-            "check the year (YYYY-MM-DD)."
+            _(
+                "The {what} {text!r} is outside the years {first_year}–{last_year}; check "
+                "the year (YYYY-MM-DD)."
+            ).format(what=localize(what), text=text, first_year=FIRST_YEAR, last_year=LAST_YEAR)
         )
 
 
-def parse_date(text: str, *, what: str = "date") -> dt.date:
+def parse_date(text: str, *, what: str = N_("date")) -> dt.date:
     """Parse ``YYYY-MM-DD``; anything else is refused with a clear message."""
     try:
         if len(text.strip()) != 10:
@@ -37,19 +40,23 @@ def parse_date(text: str, *, what: str = "date") -> dt.date:
         value = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError(
-            f"The {what} {text!r} is not a date; write it as YYYY-MM-DD."
+            _("The {what} {text!r} is not a date; write it as YYYY-MM-DD.").format(
+                what=localize(what), text=text
+            )
         ) from None
     _in_bounds(value.year, what, text)
     return value
 
 
-def parse_datetime(text: str, *, what: str = "time") -> dt.datetime:
+def parse_datetime(text: str, *, what: str = N_("time")) -> dt.datetime:
     """Parse an ISO 8601 datetime; a naive one is taken in the company time zone."""
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError(
-            f"The {what} {text!r} is not an ISO 8601 datetime (e.g. 2026-05-22T16:30:00-03:00)."
+            _(
+                "The {what} {text!r} is not an ISO 8601 datetime (e.g. 2026-05-22T16:30:00-03:00)."
+            ).format(what=localize(what), text=text)
         ) from None
     _in_bounds(value.year, what, text)
     if value.tzinfo is None:
@@ -64,8 +71,10 @@ def _from_env() -> tuple[dt.date | None, dt.datetime | None]:
     moment = parse_datetime(now_raw, what="HOSTCTL_NOW").astimezone(COMPANY_TZ) if now_raw else None
     if day and moment and moment.date() != day:
         raise ValidationError(
-            f"HOSTCTL_TODAY ({day}) and HOSTCTL_NOW ({moment.date()} in the company time zone) "
-            "are different days; set only one of them, or both to the same day."
+            _(
+                "HOSTCTL_TODAY ({day}) and HOSTCTL_NOW ({now_day} in the company time zone) "
+                "are different days; set only one of them, or both to the same day."
+            ).format(day=day, now_day=moment.date())
         )
     return day, moment
 

@@ -33,6 +33,7 @@ from sqlmodel import Session
 from hostctl.core.clock import real_now_utc, to_local
 from hostctl.core.context import Context
 from hostctl.errors import BusyError
+from hostctl.i18n import _
 from hostctl.models import Lock
 
 if TYPE_CHECKING:
@@ -105,10 +106,12 @@ class _SessionLock:
 
 def _busy(lock: Lock | None) -> BusyError:
     if lock is None:
-        return BusyError("Another daily run is working right now; try again later.")
+        return BusyError(_("Another daily run is working right now; try again later."))
     return BusyError(
-        f"Another daily run ({lock.holder}) has been working since "
-        f"{to_local(lock.acquired_at):%Y-%m-%d %H:%M} (company time); try again later."
+        _(
+            "Another daily run ({lock_holder}) has been working since {since:%Y-%m-%d %H:%M} "
+            "(company time); try again later."
+        ).format(lock_holder=lock.holder, since=to_local(lock.acquired_at))
     )
 
 
@@ -194,10 +197,18 @@ def heartbeat(session: Session, holder: str) -> None:
     stop (``BusyError``), so the day about to be committed is rolled back instead."""
     lock = session.get(Lock, LOCK_NAME, with_for_update=True, populate_existing=True)
     if lock is None or lock.holder != holder:
-        taken = f" by {lock.holder}" if lock is not None else ""
+        if lock is None:
+            raise BusyError(
+                _(
+                    "This daily run's lock was taken over; it stopped and left the days not "
+                    "yet done to that run."
+                )
+            )
         raise BusyError(
-            f"This daily run's lock was taken over{taken}; it stopped and left the "
-            "days not yet done to that run."
+            _(
+                "This daily run's lock was taken over by {holder}; it stopped and left the "
+                "days not yet done to that run."
+            ).format(holder=lock.holder)
         )
     lock.heartbeat_at = real_now_utc()
     session.add(lock)

@@ -58,6 +58,7 @@ from hostctl.core.channels import hooks as hook_channel
 from hostctl.core.channels import whatsapp as whatsapp_channel
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
+from hostctl.i18n import _
 from hostctl.models import Client, Contact, OutboxMessage
 
 ALL_CHANNELS = ("whatsapp", "email", "hook")
@@ -108,9 +109,9 @@ def load_config(session: Session) -> DeliveryConfig:
     phone_id = settings.get(session, "whatsapp.phone_number_id")
     token = os.environ.get("HOSTCTL_WHATSAPP_TOKEN", "").strip()
     if not phone_id:
-        off["whatsapp"] = "whatsapp.phone_number_id is not set"
+        off["whatsapp"] = _("{name} is not set").format(name="whatsapp.phone_number_id")
     elif not token:
-        off["whatsapp"] = "HOSTCTL_WHATSAPP_TOKEN is not set"
+        off["whatsapp"] = _("{name} is not set").format(name="HOSTCTL_WHATSAPP_TOKEN")
     else:
         wa = whatsapp_channel.WhatsAppConfig(
             api_base=settings.get(session, "whatsapp.api_base"),
@@ -122,9 +123,9 @@ def load_config(session: Session) -> DeliveryConfig:
     host = settings.get(session, "smtp.host")
     sender = settings.get(session, "smtp.from")
     if not host:
-        off["email"] = "smtp.host is not set"
+        off["email"] = _("{name} is not set").format(name="smtp.host")
     elif not sender:
-        off["email"] = "smtp.from is not set"
+        off["email"] = _("{name} is not set").format(name="smtp.from")
     else:
         smtp = email_channel.SmtpConfig(
             host=host,
@@ -135,7 +136,7 @@ def load_config(session: Session) -> DeliveryConfig:
         )
     hooks_dir = settings.get(session, "hooks.dir")
     if not hooks_dir:
-        off["hook"] = "hooks.dir is not set"
+        off["hook"] = _("{name} is not set").format(name="hooks.dir")
     return DeliveryConfig(
         whatsapp=wa,
         smtp=smtp,
@@ -237,7 +238,7 @@ def claim_next(
         _outbox.c.next_attempt_at <= now,
         _outbox.c.next_attempt_at > now + BACKOFF_CAP,  # set by a replayed clock
     )
-    for _ in range(20):  # a row another sender took between our SELECT and UPDATE
+    for _attempt in range(20):  # a row another sender took between our SELECT and UPDATE
         candidate = session.execute(
             sa.select(_outbox.c.id)
             .where(_outbox.c.status == "pending", _outbox.c.channel.in_(channels), due)

@@ -19,43 +19,47 @@ from hostctl.core.invoices import get_invoice, unpaid_renewals
 from hostctl.core.money import Money
 from hostctl.core.rows import SERVICES
 from hostctl.errors import NotFoundError, ValidationError
+from hostctl.i18n import N_, LazyText, _
 from hostctl.models import AuditEntry, Invoice, InvoiceLine, Quote, Service
 
 ENTITIES = ("service", "invoice", "client")
 RULES = {  # audit action (and its "rule") → the rule it follows, in the company's words
-    "service.order": ("BIL-13", "ordered: pending until its first invoice is paid"),
-    "service.activate": ("BIL-12", "activated: its first period starts that day"),
-    "service.renewed": ("BIL-6", "renewed: the invoice was paid, the due date moved a cycle"),
-    ("service.suspend", "D+2"): ("§4 D+2", "suspended: its invoice unpaid 2 days after due"),
+    "service.order": ("BIL-13", N_("ordered: pending until its first invoice is paid")),
+    "service.activate": ("BIL-12", N_("activated: its first period starts that day")),
+    "service.renewed": ("BIL-6", N_("renewed: the invoice was paid, the due date moved a cycle")),
+    ("service.suspend", "D+2"): (
+        "§4 D+2",
+        N_("suspended: its invoice unpaid 2 days after due"),
+    ),
     ("service.suspend", "5th business day"): (
         "§4 5th business day",
-        "suspended: the client owed an invoice 5 business days after its due date",
+        N_("suspended: the client owed an invoice 5 business days after its due date"),
     ),
-    "service.suspend": ("BIL-9", "suspended"),
-    "service.reactivate": ("BIL-6", "reactivated: nothing overdue remained"),
-    "service.unsuspend": ("staff", "the abuse suspension was lifted"),
-    ("service.terminate", "D+25"): ("§4 D+25", "terminated: unpaid 25 days after due"),
-    "service.terminate": ("BIL-9", "terminated"),
-    "service.end": ("CAN-1", "ended at the end of its period, not renewed"),
-    "service.cancel": ("CAN-1", "cancelled at the client's request"),
-    "service.revoke_cancel": ("CAN-6", "the cancellation was revoked"),
-    "service.order_cancelled": ("BIL-4", "cancelled with its unpaid order invoice"),
-    "service.upgrade_requested": ("UPG-1", "an upgrade was asked"),
-    "service.upgrade": ("UPG-1", "upgraded: the upgrade invoice was paid"),
-    "service.restore": ("BIL-8", "restored: the restoration invoice was paid"),
-    "service.restore_requested": ("BIL-8", "a restoration was invoiced"),
-    "service.change_cycle": ("BIL-11", "the billing cycle was changed"),
-    "service.no_renew": ("CAN-4", "set not to renew"),
-    "invoice.create": ("BIL-1", "invoice made"),
-    "invoice.reminder": ("§4 reminders", "reminder sent"),
-    "invoice.cancel": ("BIL-4", "invoice cancelled"),
-    "payment.add": ("BIL-5", "payment recorded"),
-    "payment.refund": ("CAN-6", "refund"),
-    "payment.chargeback": ("BIL-9", "chargeback: the payment was reversed"),
-    "client.add": ("CLI-1", "client registered"),
-    "client.edit": ("CLI-4", "client data changed"),
-    "client.verify": ("CLI-3", "verified"),
-    "client.close": ("BIL-9", "account closed"),
+    "service.suspend": ("BIL-9", N_("suspended")),
+    "service.reactivate": ("BIL-6", N_("reactivated: nothing overdue remained")),
+    "service.unsuspend": ("staff", N_("the abuse suspension was lifted")),
+    ("service.terminate", "D+25"): ("§4 D+25", N_("terminated: unpaid 25 days after due")),
+    "service.terminate": ("BIL-9", N_("terminated")),
+    "service.end": ("CAN-1", N_("ended at the end of its period, not renewed")),
+    "service.cancel": ("CAN-1", N_("cancelled at the client's request")),
+    "service.revoke_cancel": ("CAN-6", N_("the cancellation was revoked")),
+    "service.order_cancelled": ("BIL-4", N_("cancelled with its unpaid order invoice")),
+    "service.upgrade_requested": ("UPG-1", N_("an upgrade was asked")),
+    "service.upgrade": ("UPG-1", N_("upgraded: the upgrade invoice was paid")),
+    "service.restore": ("BIL-8", N_("restored: the restoration invoice was paid")),
+    "service.restore_requested": ("BIL-8", N_("a restoration was invoiced")),
+    "service.change_cycle": ("BIL-11", N_("the billing cycle was changed")),
+    "service.no_renew": ("CAN-4", N_("set not to renew")),
+    "invoice.create": ("BIL-1", N_("invoice made")),
+    "invoice.reminder": ("§4 reminders", N_("reminder sent")),
+    "invoice.cancel": ("BIL-4", N_("invoice cancelled")),
+    "payment.add": ("BIL-5", N_("payment recorded")),
+    "payment.refund": ("CAN-6", N_("refund")),
+    "payment.chargeback": ("BIL-9", N_("chargeback: the payment was reversed")),
+    "client.add": ("CLI-1", N_("client registered")),
+    "client.edit": ("CLI-4", N_("client data changed")),
+    "client.verify": ("CLI-3", N_("verified")),
+    "client.close": ("BIL-9", N_("account closed")),
 }
 
 
@@ -75,11 +79,14 @@ def _story(session: Session, entity: str, entity_id: int) -> list[dict[str, Any]
         changes = json.loads(entry.changes or "{}") if entry.changes else {}
         rule, what = _rule(entry, changes)
         detail = _detail(session, entry, changes)
+        note = f" ({entry.note})" if entry.note else ""  # as kept in the log: not translated
         story.append(
             {
                 "date": entry.effective_date.isoformat(),
                 "rule": rule,
-                "what": f"{what}{detail}" + (f" ({entry.note})" if entry.note else ""),
+                "what": LazyText("{what}: {detail}{note}", what=what, detail=detail, note=note)
+                if detail
+                else LazyText("{what}{note}", what=what, note=note),
                 "by": entry.staff,
             }
         )
@@ -89,12 +96,17 @@ def _story(session: Session, entity: str, entity_id: int) -> list[dict[str, Any]
 def _detail(session: Session, entry: AuditEntry, changes: dict[str, Any]) -> str:
     if entry.action == "service.suspend" and changes.get("rule") in ("D+2", "5th business day"):
         invoice = _unpaid_before(session, int(entry.entity_id), entry.effective_date)
-        return f": invoice {invoice.number}, due {invoice.due_date}" if invoice else ""
+        if invoice is None:
+            return ""
+        return N_(
+            "invoice {number}, due {due_date}", number=invoice.number, due_date=invoice.due_date
+        )
     for key in ("invoice", "number", "fee_invoice"):
         if isinstance(changes.get(key), str):
-            return f": {changes[key]}"
+            return str(changes[key])
     if "next_due_date" in changes and isinstance(changes["next_due_date"], list):
-        return f": due {changes['next_due_date'][0]} → {changes['next_due_date'][1]}"
+        old, new = changes["next_due_date"]
+        return N_("due {old} → {new}", old=old, new=new)
     return ""
 
 
@@ -119,7 +131,20 @@ def _open_invoice(session: Session, service: Service) -> Invoice | None:
 
 def _pay(invoice: Invoice) -> str:
     left = Money(invoice.total_minor - invoice.paid_minor, invoice.currency)
-    return f"pay invoice {invoice.number}, {left.to_json()} {invoice.currency} left"
+    return N_(
+        "pay invoice {number}, {left} {currency} left",
+        number=invoice.number,
+        left=left.to_json(),
+        currency=invoice.currency,
+    )
+
+
+def _reminder(stage: str, number: str) -> str:
+    if stage == "first":
+        return N_("first reminder of invoice {number}", number=number)
+    if stage == "second":
+        return N_("second reminder of invoice {number}", number=number)
+    return N_("final reminder of invoice {number}", number=number)
 
 
 def service_next(session: Session, ctx: Context, service: Service) -> list[dict[str, Any]]:
@@ -131,37 +156,47 @@ def service_next(session: Session, ctx: Context, service: Service) -> list[dict[
     ahead: list[tuple[dt.date, str, str]] = []
     ends = service.cancellation == "end-of-period" or not service.auto_renew
     if ends:
-        what = "expires (not renewed)" if service.cancellation is None else "cancelled"
+        what = N_("expires (not renewed)") if service.cancellation is None else N_("cancelled")
         unless = (
             f"hostctl service revoke-cancel {service.id}"
             if service.cancellation
-            else "renewal switched back on"
+            else N_("renewal switched back on")
         )
-        return [{"date": max(due, today).isoformat(), "what": f"ends: {what}", "unless": unless}]
+        return [
+            {
+                "date": max(due, today).isoformat(),
+                "what": N_("ends: {what}", what=what),
+                "unless": unless,
+            }
+        ]
     invoice = _open_invoice(session, service)
-    pay = _pay(invoice) if invoice else f"pay the renewal invoice due {due}"
+    pay = _pay(invoice) if invoice else N_("pay the renewal invoice due {due}", due=due)
     made_on = renewals.renewal_day(session, due)
     if invoice is None:
         ahead.append(
-            (made_on, f"renewal invoice made, due {due}", f"hostctl service no-renew {service.id}")
+            (
+                made_on,
+                N_("renewal invoice made, due {due}", due=due),
+                f"hostctl service no-renew {service.id}",
+            )
         )
     else:
         for stage, day in lifecycle.reminder_days(due):
             level = {"first": 1, "second": 2, "final": 3}[stage]
             if invoice.reminders_sent < level:
-                ahead.append((day, f"{stage} reminder of invoice {invoice.number}", pay))
+                ahead.append((day, _reminder(stage, invoice.number), pay))
     cal = calendar_for(str(settings.get(session, "calendar.holidays_country")))
     if service.status == "active":
-        ahead.append((lifecycle.suspension_day(due), "suspended for non-payment", pay))
+        ahead.append((lifecycle.suspension_day(due), N_("suspended for non-payment"), pay))
         ahead.append(
             (
                 lifecycle.client_suspension_day(cal, due),
-                "every service of the client suspended (5th business day)",
+                N_("every service of the client suspended (5th business day)"),
                 pay,
             )
         )
     ahead.append(
-        (lifecycle.termination_day(session, due), "terminated, its invoice cancelled", pay)
+        (lifecycle.termination_day(session, due), N_("terminated, its invoice cancelled"), pay)
     )
     # a day already past is done today (a catch-up), as daily would do it
     return [
@@ -172,11 +207,15 @@ def service_next(session: Session, ctx: Context, service: Service) -> list[dict[
 
 def explain(session: Session, ctx: Context, entity: str, entity_id: int) -> dict[str, Any]:
     if entity not in ENTITIES:
-        raise ValidationError(f"why {entity!r}? Use one of {', '.join(ENTITIES)}.")
+        raise ValidationError(
+            _("why {entity!r}? Use one of {entities}.").format(
+                entity=entity, entities=", ".join(ENTITIES)
+            )
+        )
     if entity == "service":
         service = session.get(Service, entity_id)
         if service is None:
-            raise NotFoundError(f"There is no service {entity_id}.")
+            raise NotFoundError(_("There is no service {entity_id}.").format(entity_id=entity_id))
         state = service.status
         if service.status == "suspended" and service.suspension_reason:
             state += f" ({service.suspension_reason})"
@@ -218,7 +257,7 @@ def explain(session: Session, ctx: Context, entity: str, entity_id: int) -> dict
         service = session.get(Service, service_id)
         assert service is not None
         ahead += [
-            {**x, "what": f"service {service.id}: {x['what']}"}
+            {**x, "what": N_("service {service_id}: {what}", service_id=service.id, what=x["what"])}
             for x in service_next(session, ctx, service)
         ]
     for quote in session.exec(
@@ -227,7 +266,7 @@ def explain(session: Session, ctx: Context, entity: str, entity_id: int) -> dict
         ahead.append(
             {
                 "date": (quote.valid_until + dt.timedelta(days=1)).isoformat(),
-                "what": f"quote {quote.id} expires",
+                "what": N_("quote {quote_id} expires", quote_id=quote.id),
                 "unless": f"hostctl quote accept {quote.id}",
             }
         )

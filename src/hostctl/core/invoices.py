@@ -32,6 +32,7 @@ from hostctl.core.pricing import Line
 from hostctl.core.rows import CHUNK, INVOICES, LINES, SERVICES, contacts, expire, no_index
 from hostctl.core.validate import one_of
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.i18n import N_, _
 from hostctl.models import Client, CreditEntry, Invoice, InvoiceCounter, InvoiceLine
 
 STATUSES = ("unpaid", "paid", "cancelled", "refunded")
@@ -157,7 +158,7 @@ def create_invoices(
             session.add(spec.client)
             credit_rows.append((spec, used))
         if total < 0:
-            raise BusinessRuleError("An invoice cannot have a negative total.")
+            raise BusinessRuleError(_("An invoice cannot have a negative total."))
         totals.append(total)
     numbers: dict[int, Iterator[tuple[int, str]]] = {}
     for year in sorted({s.issue_date.year for s in specs}):
@@ -344,7 +345,11 @@ def invoice_payload(inv: Invoice | Any, items: list[str]) -> dict[str, Any]:
 def get_invoice(session: Session, invoice_id: int) -> Invoice:
     invoice = session.get(Invoice, invoice_id)
     if invoice is None:
-        raise NotFoundError(f"There is no invoice {invoice_id}; `hostctl invoice list` shows them.")
+        raise NotFoundError(
+            _("There is no invoice {invoice_id}; `hostctl invoice list` shows them.").format(
+                invoice_id=invoice_id
+            )
+        )
     return invoice
 
 
@@ -353,12 +358,14 @@ def find_invoice(session: Session, ref: str) -> Invoice:
     if "-" in ref:
         invoice = session.exec(select(Invoice).where(Invoice.number == ref.strip())).first()
         if invoice is None:
-            raise NotFoundError(f"There is no invoice numbered {ref}.")
+            raise NotFoundError(_("There is no invoice numbered {ref}.").format(ref=ref))
         return invoice
     try:
         return get_invoice(session, int(ref))
     except ValueError:
-        raise ValidationError(f"{ref!r} is neither an invoice id nor a number.") from None
+        raise ValidationError(
+            _("{ref!r} is neither an invoice id nor a number.").format(ref=ref)
+        ) from None
 
 
 def lines_of(session: Session, invoice_id: int) -> list[InvoiceLine]:
@@ -379,7 +386,7 @@ def list_invoices(
     limit: int | None = None,
 ) -> list[Invoice]:
     if status is not None:
-        status = one_of(status, STATUSES, "invoice status")
+        status = one_of(status, STATUSES, N_("invoice status"))
     stmt = select(Invoice)
     if client_id:
         stmt = stmt.where(Invoice.client_id == client_id)

@@ -54,6 +54,7 @@ from hostctl.core.rows import (
     no_index,
     product_names,
 )
+from hostctl.i18n import N_
 from hostctl.models import DailyRun, Product
 
 REMINDERS = (("first", 10, 1), ("second", 5, 2), ("final", 1, 3))
@@ -340,7 +341,12 @@ def run_day(
             lambda i: (
                 i.client_id,
                 None,
-                f"{i.number} due {i.due_date} {Money(i.total_minor, i.currency)}",
+                N_(
+                    "{number} due {due_date} {total}",
+                    number=i.number,
+                    due_date=i.due_date,
+                    total=Money(i.total_minor, i.currency),
+                ),
             ),
         )
     )

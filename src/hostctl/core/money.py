@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from hostctl.errors import ValidationError
+from hostctl.i18n import _
 
 # ISO 4217 currencies the company bills in, with their minor-unit digits.
 MINOR_DIGITS: dict[str, int] = {
@@ -49,7 +50,9 @@ def check_currency(code: str) -> str:
     value = (code or "").strip().upper()
     if value not in MINOR_DIGITS:
         known = ", ".join(sorted(MINOR_DIGITS))
-        raise ValidationError(f"Unknown currency {code!r}; use one of {known}.")
+        raise ValidationError(
+            _("Unknown currency {code!r}; use one of {known}.").format(code=code, known=known)
+        )
     return value
 
 
@@ -84,19 +87,25 @@ class Money:
         raw = (text or "").strip()
         if any(not ch.isascii() and ch.isnumeric() for ch in raw):
             raise ValidationError(
-                f"The amount {text!r} has a digit other than 0-9; write it with the digits 0-9, "
-                f"e.g. 1234.56."
+                _(
+                    "The amount {text!r} has a digit other than 0-9; write it with the "
+                    "digits 0-9, e.g. 1234.56."
+                ).format(text=text)
             )
         if not _AMOUNT_RE.fullmatch(raw):
             raise ValidationError(
-                f"The amount {text!r} is not a number; write it with a dot for decimals "
-                f"and no thousands separator, e.g. 1234.56."
+                _(
+                    "The amount {text!r} is not a number; write it with a dot for decimals "
+                    "and no thousands separator, e.g. 1234.56."
+                ).format(text=text)
             )
         value = Decimal(raw)  # the pattern above is a valid Decimal
         digits = MINOR_DIGITS[currency]
         if -value.as_tuple().exponent > digits:  # type: ignore[operator]
             raise ValidationError(
-                f"The amount {text!r} has more than {digits} decimals for {currency}."
+                _("The amount {text!r} has more than {digits} decimals for {currency}.").format(
+                    text=text, digits=digits, currency=currency
+                )
             )
         return cls.of(value, currency)
 

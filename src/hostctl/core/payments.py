@@ -39,6 +39,7 @@ from hostctl.core.invoices import (
 from hostctl.core.money import Money
 from hostctl.core.pricing import Line, list_subtotal_of_paid
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.i18n import _
 from hostctl.models import (
     Client,
     Invoice,
@@ -110,15 +111,22 @@ def add_payment(
     methods = settings.payment_methods(session)
     if method not in methods:
         raise ValidationError(
-            f"Unknown payment method {method!r}; use one of {', '.join(methods)}."
+            _("Unknown payment method {method!r}; use one of {methods}.").format(
+                method=method, methods=", ".join(methods)
+            )
         )
     if method == "paypal" and not paypal_allowed(client):
         raise BusinessRuleError(
-            f"PayPal cannot be used by clients billed in {client.currency}; choose another method."
+            _(
+                "PayPal cannot be used by clients billed in {client_currency}; choose "
+                "another method."
+            ).format(client_currency=client.currency)
         )
     if invoice.status != "unpaid":
         raise BusinessRuleError(
-            f"Invoice {invoice.number} is {invoice.status}; only unpaid invoices take payments."
+            _(
+                "Invoice {invoice_number} is {invoice_status}; only unpaid invoices take payments."
+            ).format(invoice_number=invoice.number, invoice_status=invoice.status)
         )
     amount = check_amount(amount_text, invoice.currency)
     reference = " ".join((reference or "").split()) or None
@@ -126,9 +134,17 @@ def add_payment(
         same = find_by_reference(session, method, reference)
         if same is not None:
             raise BusinessRuleError(
-                f"Payment {same.id} ({method} {same.reference}, {same.paid_on}, invoice "
-                f"{same.invoice_id}) already has this reference; if this is another payment, "
-                "add --duplicate-ok."
+                _(
+                    "Payment {same_id} ({method} {same_reference}, {paid_on}, invoice "
+                    "{invoice_id}) already has this reference; if this is another payment, "
+                    "add --duplicate-ok."
+                ).format(
+                    same_id=same.id,
+                    method=method,
+                    same_reference=same.reference,
+                    paid_on=same.paid_on,
+                    invoice_id=same.invoice_id,
+                )
             )
     lines = lines_of(session, invoice.id or 0)
     discount = _method_discount(session, client, invoice, lines, method, amount)
@@ -226,7 +242,7 @@ def check_amount(amount_text: str, currency: str) -> Money:
     """A payment's amount as typed: a number in ``currency``, more than zero."""
     amount = Money.parse(amount_text, currency)
     if not amount.is_positive():
-        raise ValidationError("A payment must be more than zero.")
+        raise ValidationError(_("A payment must be more than zero."))
     return amount
 
 
@@ -262,10 +278,14 @@ def list_payments(
         method = method.strip().lower()
         if method not in methods:
             raise ValidationError(
-                f"Unknown payment method {method!r}; use one of {', '.join(methods)}."
+                _("Unknown payment method {method!r}; use one of {methods}.").format(
+                    method=method, methods=", ".join(methods)
+                )
             )
     if start and end and end < start:
-        raise ValidationError(f"The period ends ({end}) before it starts ({start}).")
+        raise ValidationError(
+            _("The period ends ({end}) before it starts ({start}).").format(end=end, start=start)
+        )
     stmt = select(Payment)
     if client_id:
         stmt = stmt.where(Payment.client_id == client_id)
@@ -441,7 +461,10 @@ def cancel_invoice(session: Session, ctx: Context, invoice: Invoice, reason: str
     if not cancel_invoices(session, ctx, [invoice.id or 0], reason):
         session.refresh(invoice)
         raise BusinessRuleError(
-            f"Invoice {invoice.number} is {invoice.status}; only unpaid invoices can be cancelled."
+            _(
+                "Invoice {invoice_number} is {invoice_status}; only unpaid invoices can be "
+                "cancelled."
+            ).format(invoice_number=invoice.number, invoice_status=invoice.status)
         )
     session.refresh(invoice)
     if invoice.kind in ("order", "quote"):
@@ -464,10 +487,12 @@ def chargeback(
     session.flush()
     payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
     if payment is None:
-        raise NotFoundError(f"There is no payment {payment_id}.")
+        raise NotFoundError(_("There is no payment {payment_id}.").format(payment_id=payment_id))
     if payment.status == "reversed":
         raise BusinessRuleError(
-            f"Payment {payment_id} was already reversed on {payment.reversed_on}."
+            _("Payment {payment_id} was already reversed on {reversed_on}.").format(
+                payment_id=payment_id, reversed_on=payment.reversed_on
+            )
         )
     invoice = locked_invoice(session, payment.invoice_id)
     client = get_client(session, invoice.client_id)
@@ -475,8 +500,11 @@ def chargeback(
     warnings = []
     if fee is None:  # what the bank did is recorded all the same
         warnings.append(
-            f"No chargeback fee is set for {client.currency}, so none was invoiced; set it "
-            f"with `hostctl config set billing.chargeback_fee.{client.currency} AMOUNT`."
+            _(
+                "No chargeback fee is set for {client_currency}, so none was invoiced; set "
+                "it with `hostctl config set billing.chargeback_fee.{client_currency} "
+                "AMOUNT`."
+            ).format(client_currency=client.currency)
         )
     payment.status = "reversed"
     payment.reversed_on = ctx.today

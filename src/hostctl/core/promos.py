@@ -20,6 +20,7 @@ from hostctl.core.cycles import add_months, period_end
 from hostctl.core.money import Money
 from hostctl.core.pricing import Line
 from hostctl.errors import BusinessRuleError, ValidationError
+from hostctl.i18n import _
 from hostctl.models import (
     Invoice,
     InvoiceLine,
@@ -44,32 +45,51 @@ def referral_month(
     referrer = get_client(session, referrer_id)
     referred = get_client(session, referred_id)
     if referrer.id == referred.id:
-        raise BusinessRuleError("A client cannot be its own referral.")
+        raise BusinessRuleError(_("A client cannot be its own referral."))
     if referred.referrer_id not in (None, referrer.id):
         raise BusinessRuleError(
-            f"Client {referred.id} was referred by client {referred.referrer_id}, not by "
-            f"client {referrer.id}."
+            _(
+                "Client {referred_id} was referred by client {actual_referrer_id}, not by "
+                "client {referrer_id}."
+            ).format(
+                referred_id=referred.id,
+                actual_referrer_id=referred.referrer_id,
+                referrer_id=referrer.id,
+            )
         )
     given = session.exec(
         select(ReferralReward).where(ReferralReward.referred_id == referred.id)
     ).first()
     if given is not None:
         raise BusinessRuleError(
-            f"Client {referred.id} already gave a free month to client {given.referrer_id} "
-            f"on {given.given_on}; each referred client counts once."
+            _(
+                "Client {referred_id} already gave a free month to client {referrer_id} on "
+                "{given_on}; each referred client counts once."
+            ).format(
+                referred_id=referred.id, referrer_id=given.referrer_id, given_on=given.given_on
+            )
         )
     if not _has_paid(session, referred.id or 0):
         raise BusinessRuleError(
-            f"Client {referred.id} has not paid an invoice yet; the free month comes when "
-            "the referred client pays."
+            _(
+                "Client {referred_id} has not paid an invoice yet; the free month comes when "
+                "the referred client pays."
+            ).format(referred_id=referred.id)
         )
     session.flush()
     service = session.get(Service, service_id, with_for_update=True, populate_existing=True)
     if service is None or service.client_id != referrer.id:
-        raise ValidationError(f"Service {service_id} is not a service of client {referrer.id}.")
+        raise ValidationError(
+            _("Service {service_id} is not a service of client {referrer_id}.").format(
+                service_id=service_id, referrer_id=referrer.id
+            )
+        )
     if service.status != "active" or service.next_due_date is None:
         raise BusinessRuleError(
-            f"Service {service.id} is {service.status}; the free month goes on an active service."
+            _(
+                "Service {service_id} is {service_status}; the free month goes on an active "
+                "service."
+            ).format(service_id=service.id, service_status=service.status)
         )
     old = service.next_due_date
     new = add_months(old, 1, service.anchor_day)
@@ -138,25 +158,34 @@ def two_for_one(
     domains: list[str] | None = None,
 ) -> tuple[list[Service], list[Invoice]]:
     if len(client_ids) != 2:
-        raise ValidationError("A 2×1 needs two clients: --client A --client B.")
+        raise ValidationError(_("A 2×1 needs two clients: --client A --client B."))
     a_id, b_id = client_ids
     if a_id == b_id:
-        raise ValidationError("A 2×1 needs two different clients.")
+        raise ValidationError(_("A 2×1 needs two different clients."))
     domains = list(domains or [])
     if len(domains) not in (0, 2):
-        raise ValidationError("Give one --domain per client (A's, then B's), or none.")
+        raise ValidationError(_("Give one --domain per client (A's, then B's), or none."))
     for cid in (a_id, b_id):
         client = get_client(session, cid)
         if not _is_new(session, cid):
             raise BusinessRuleError(
-                f"Client {client.id} is not new (it has a service or a paid invoice); the 2×1 "
-                "is for two new clients."
+                _(
+                    "Client {client_id} is not new (it has a service or a paid invoice); the "
+                    "2×1 is for two new clients."
+                ).format(client_id=client.id)
             )
     a_client, b_client = get_client(session, a_id), get_client(session, b_id)
     if a_client.currency != b_client.currency:
         raise BusinessRuleError(
-            f"Clients {a_id} and {b_id} are billed in {a_client.currency} and "
-            f"{b_client.currency}; a 2×1 needs one currency."
+            _(
+                "Clients {a_id} and {b_id} are billed in {a_client_currency} and "
+                "{b_client_currency}; a 2×1 needs one currency."
+            ).format(
+                a_id=a_id,
+                b_id=b_id,
+                a_client_currency=a_client.currency,
+                b_client_currency=b_client.currency,
+            )
         )
     a_line = services.OrderLine(product_code, cycle, 1, domains[0] if domains else None)
     b_line = services.OrderLine(product_code, cycle, 1, domains[1] if domains else None)
@@ -173,7 +202,7 @@ def two_for_one(
         session, ctx, b_id, [b_line], extra=[free], note=f"2×1 with invoice {a_invoice.number}"
     )
     if b_invoice.total_minor != 0:  # pragma: no cover - the two pricings are one function
-        raise BusinessRuleError("The 2×1 invoice does not add up to zero.")
+        raise BusinessRuleError(_("The 2×1 invoice does not add up to zero."))
     session.add(
         Pairing(
             paying_invoice_id=a_invoice.id or 0,

@@ -23,6 +23,7 @@ from hostctl.core.context import Context
 from hostctl.core.money import Money
 from hostctl.core.pricing import Line
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.i18n import _
 from hostctl.models import Invoice, Quote, QuoteLine
 
 STATUSES = ("pending", "accepted", "declined", "expired")
@@ -32,10 +33,14 @@ def _free_text(raw: str, currency: str) -> Line:
     text, sep, amount = (raw or "").rpartition("=")
     text = " ".join(text.split())
     if not sep or not text:
-        raise ValidationError(f'--item {raw!r} must be TEXT=AMOUNT, e.g. "Migración=50.00".')
+        raise ValidationError(
+            _('--item {raw!r} must be TEXT=AMOUNT, e.g. "Migración=50.00".').format(raw=raw)
+        )
     money = Money.parse(amount, currency)
     if not money.is_positive():
-        raise ValidationError(f"The amount of --item {raw!r} must be more than zero.")
+        raise ValidationError(
+            _("The amount of --item {raw!r} must be more than zero.").format(raw=raw)
+        )
     return Line("item", text, money, "quote")
 
 
@@ -44,7 +49,9 @@ def _order_lines(products: list[str]) -> list[services.OrderLine]:
     for raw in products:
         code, sep, cycle = (raw or "").partition(":")
         if not sep or not code.strip() or not cycle.strip():
-            raise ValidationError(f"--product {raw!r} must be CODE:CYCLE, e.g. hosting-pro:annual.")
+            raise ValidationError(
+                _("--product {raw!r} must be CODE:CYCLE, e.g. hosting-pro:annual.").format(raw=raw)
+            )
         key = (code.strip().lower(), cycle.strip().lower())
         counts[key] = counts.get(key, 0) + 1
     return [services.OrderLine(code, cycle, n) for (code, cycle), n in counts.items()]
@@ -62,11 +69,11 @@ def create(
     client = services.orderable_client(session, client_id)
     if not items and not products:
         raise ValidationError(
-            "A quote needs at least one --item TEXT=AMOUNT or --product CODE:CYCLE."
+            _("A quote needs at least one --item TEXT=AMOUNT or --product CODE:CYCLE.")
         )
     days = valid_days if valid_days is not None else int(settings.get(session, "quote.valid_days"))
     if not 1 <= days <= 365:
-        raise ValidationError("--valid-days must be from 1 to 365.")
+        raise ValidationError(_("--valid-days must be from 1 to 365."))
     free = [_free_text(raw, client.currency) for raw in items or []]
     order = _order_lines(products or [])
     priced = services.price_order(session, ctx, client, order) if order else []
@@ -133,7 +140,11 @@ def get_quote(session: Session, quote_id: int, *, lock: bool = False) -> Quote:
     session.flush()
     quote = session.get(Quote, quote_id, with_for_update=lock, populate_existing=lock)
     if quote is None:
-        raise NotFoundError(f"There is no quote {quote_id}; `hostctl quote list` shows them.")
+        raise NotFoundError(
+            _("There is no quote {quote_id}; `hostctl quote list` shows them.").format(
+                quote_id=quote_id
+            )
+        )
     return quote
 
 
@@ -151,7 +162,11 @@ def list_quotes(
     session: Session, *, status: str | None = None, client_id: int | None = None
 ) -> list[Quote]:
     if status is not None and status not in STATUSES:
-        raise ValidationError(f"Unknown quote status {status!r}; use one of {', '.join(STATUSES)}.")
+        raise ValidationError(
+            _("Unknown quote status {status!r}; use one of {statuses}.").format(
+                status=status, statuses=", ".join(STATUSES)
+            )
+        )
     stmt = select(Quote)
     if status:
         stmt = stmt.where(Quote.status == status)
@@ -163,11 +178,15 @@ def list_quotes(
 def _open(quote: Quote, today: dt.date) -> None:
     if quote.status != "pending":
         raise BusinessRuleError(
-            f"Quote {quote.id} is {quote.status} ({quote.decided_on}); it does not change."
+            _("Quote {quote_id} is {quote_status} ({decided_on}); it does not change.").format(
+                quote_id=quote.id, quote_status=quote.status, decided_on=quote.decided_on
+            )
         )
     if quote.valid_until < today:
         raise BusinessRuleError(
-            f"Quote {quote.id} expired on {quote.valid_until}; make a new quote."
+            _("Quote {quote_id} expired on {valid_until}; make a new quote.").format(
+                quote_id=quote.id, valid_until=quote.valid_until
+            )
         )
 
 
@@ -191,11 +210,17 @@ def accept(session: Session, ctx: Context, quote_id: int) -> tuple[Quote, Invoic
     today_price = sum(x.amount.minor for x in [*priced, *free])
     if today_price > quote.total_minor:
         raise BusinessRuleError(
-            f"Quote {quote.id} was for {Money(quote.total_minor, quote.currency).to_json()} "
-            f"{quote.currency}; ordered today it costs "
-            f"{Money(today_price, quote.currency).to_json()}; make a new quote."
+            _(
+                "Quote {quote_id} was for {quoted} {quote_currency}; ordered today it costs "
+                "{today_price}; make a new quote."
+            ).format(
+                quote_id=quote.id,
+                quoted=Money(quote.total_minor, quote.currency).to_json(),
+                quote_currency=quote.currency,
+                today_price=Money(today_price, quote.currency).to_json(),
+            )
         )
-    _, invoice = services.place_order(
+    _services, invoice = services.place_order(
         session,
         ctx,
         quote.client_id,

@@ -23,6 +23,7 @@ from hostctl.core.pricing import Item, price_items
 from hostctl.core.rows import CHUNK, CLIENTS, INVOICES, LINES, SERVICES, rows_by_id
 from hostctl.core.service_state import renewing
 from hostctl.errors import BusinessRuleError
+from hostctl.i18n import _
 from hostctl.models import Client, Invoice, Product
 
 BATCH = 500  # clients and due dates per batch of invoices
@@ -221,7 +222,11 @@ def _renewal_batch(
                 price = cache.price(product, client.currency)
                 items.append(item_for(service, product, price, due))
         except BusinessRuleError as exc:
-            problems.append(f"client {cid}, due {due}: {exc.message}")
+            problems.append(
+                _("client {cid}, due {due}: {exc_message}").format(
+                    cid=cid, due=due, exc_message=exc.message
+                )
+            )
             continue
         priced = price_items(
             items,

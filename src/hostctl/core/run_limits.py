@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from hostctl.errors import BusinessRuleError
+from hostctl.i18n import _
 
 MAX_CATCH_UP_DAYS = 62  # two months of missed runs; more is most likely a mistyped --date
 
@@ -14,8 +15,10 @@ def check_daily_date(until: dt.date, today: dt.date, *, dry_run: bool) -> None:
     """``daily --date`` after today would act on days that have not come (only a dry run may)."""
     if until > today and not dry_run:
         raise BusinessRuleError(
-            f"The --date {until} is after today ({today}): daily does not run days that have "
-            "not come; add --dry-run to preview them without saving anything."
+            _(
+                "The --date {until} is after today ({today}): daily does not run days that "
+                "have not come; add --dry-run to preview them without saving anything."
+            ).format(until=until, today=today)
         )
 
 
@@ -23,8 +26,10 @@ def check_cycle_date(day: dt.date, today: dt.date) -> None:
     """``invoice run-cycle --date`` after today would issue invoices out of date order."""
     if day > today:
         raise BusinessRuleError(
-            f"The --date {day} is after today ({today}): renewal invoices are not issued ahead "
-            f"of their day; preview them with hostctl daily --date {day} --dry-run."
+            _(
+                "The --date {day} is after today ({today}): renewal invoices are not issued "
+                "ahead of their day; preview them with hostctl daily --date {day} --dry-run."
+            ).format(day=day, today=today)
         )
 
 
@@ -32,6 +37,10 @@ def check_catch_up(days: list[dt.date], *, confirmed: bool) -> None:
     """More than ``MAX_CATCH_UP_DAYS`` days at once must be confirmed (``--yes``)."""
     if len(days) > MAX_CATCH_UP_DAYS and not confirmed:
         raise BusinessRuleError(
-            f"This run would catch up {len(days)} days ({days[0]} … {days[-1]}), more than "
-            f"{MAX_CATCH_UP_DAYS} at once; pass --yes to run them all."
+            _(
+                "This run would catch up {count} days ({first} … {last}), more than "
+                "{max_catch_up_days} at once; pass --yes to run them all."
+            ).format(
+                count=len(days), first=days[0], last=days[-1], max_catch_up_days=MAX_CATCH_UP_DAYS
+            )
         )

@@ -28,6 +28,7 @@ from hostctl.core.clients import get_client
 from hostctl.core.context import Context
 from hostctl.core.pricing import Line, price_items
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
+from hostctl.i18n import N_, _
 from hostctl.models import Client, Invoice, InvoiceLine, Product, Service
 
 MAX_QUANTITY = 100
@@ -48,7 +49,11 @@ CHANGE_CYCLE_NOTICE_DAYS = 5  # BIL-11
 def get_service(session: Session, service_id: int) -> Service:
     service = session.get(Service, service_id)
     if service is None:
-        raise NotFoundError(f"There is no service {service_id}; `hostctl service list` shows them.")
+        raise NotFoundError(
+            _("There is no service {service_id}; `hostctl service list` shows them.").format(
+                service_id=service_id
+            )
+        )
     return service
 
 
@@ -61,7 +66,7 @@ def list_services(
     limit: int | None = None,
 ) -> list[Service]:
     if status is not None:
-        status = validate.one_of(status, SERVICE_STATUSES, "service status")
+        status = validate.one_of(status, SERVICE_STATUSES, N_("service status"))
     stmt = select(Service)
     if client_id:
         stmt = stmt.where(Service.client_id == client_id)
@@ -103,14 +108,18 @@ def _checked(session: Session, client: Client, line: OrderLine) -> tuple[Product
     allowed = catalogue.product_cycles(product)
     if cycle not in allowed:
         raise BusinessRuleError(
-            f"{product.code} cannot be billed {cycle}; its cycles are {', '.join(allowed)}."
+            _("{product_code} cannot be billed {cycle}; its cycles are {allowed}.").format(
+                product_code=product.code, cycle=cycle, allowed=", ".join(allowed)
+            )
         )
     if not 1 <= line.quantity <= MAX_QUANTITY:
-        raise ValidationError(f"The quantity must be from 1 to {MAX_QUANTITY}.")
+        raise ValidationError(
+            _("The quantity must be from 1 to {max_quantity}.").format(max_quantity=MAX_QUANTITY)
+        )
     if product.category == "domain" and not line.domain:
-        raise ValidationError("A domain order needs --domain NAME.")
+        raise ValidationError(_("A domain order needs --domain NAME."))
     if line.domain and line.quantity > 1:
-        raise ValidationError("--domain names one service; order several domains one by one.")
+        raise ValidationError(_("--domain names one service; order several domains one by one."))
     catalogue.monthly_price(session, product, client.currency)  # refuses a missing price
     domain = line.domain.strip().lower() if line.domain else None
     return product, OrderLine(product.code, cycle, line.quantity, domain)
@@ -119,7 +128,11 @@ def _checked(session: Session, client: Client, line: OrderLine) -> tuple[Product
 def orderable_client(session: Session, client_id: int) -> Client:
     client = get_client(session, client_id)
     if client.status != "active":
-        raise BusinessRuleError(f"Client {client.id} is {client.status}; it cannot order.")
+        raise BusinessRuleError(
+            _("Client {client_id} is {client_status}; it cannot order.").format(
+                client_id=client.id, client_status=client.status
+            )
+        )
     return client
 
 
@@ -141,7 +154,7 @@ def price_order(
     items = []
     for product, line in checked:
         price = catalogue.monthly_price(session, product, client.currency)
-        for _ in range(line.quantity):
+        for _unit in range(line.quantity):
             unit = next(units, None) or Service(
                 client_id=client.id or 0,
                 product_code=product.code,
@@ -170,8 +183,8 @@ def place_order(
     client = orderable_client(session, client_id)
     checked = [_checked(session, client, line) for line in lines]
     services = []
-    for _, line in checked:
-        for _ in range(line.quantity):
+    for _number, line in checked:
+        for _unit in range(line.quantity):
             service = Service(
                 client_id=client.id or 0,
                 product_code=line.product_code,
@@ -245,12 +258,23 @@ def requirements_met(session: Session, ctx: Context, service_id: int) -> Service
     service = get_service(session, service_id)
     product = catalogue.get_product(session, service.product_code)
     if service.status != "pending":
-        raise BusinessRuleError(f"Service {service.id} is {service.status}, not pending.")
+        raise BusinessRuleError(
+            _("Service {service_id} is {service_status}, not pending.").format(
+                service_id=service.id, service_status=service.status
+            )
+        )
     if product.activation != "manual":
-        raise BusinessRuleError(f"{product.code} activates instantly when its invoice is paid.")
+        raise BusinessRuleError(
+            _("{product_code} activates instantly when its invoice is paid.").format(
+                product_code=product.code
+            )
+        )
     if not _order_paid(session, service):
         raise BusinessRuleError(
-            f"Service {service.id}'s first invoice is unpaid; requirements count once it is paid."
+            _(
+                "Service {service_id}'s first invoice is unpaid; requirements count once it "
+                "is paid."
+            ).format(service_id=service.id)
         )
     cal = calendar_for(settings.get(session, "calendar.holidays_country"))
     service.requirements_met_on = ctx.today
@@ -271,18 +295,31 @@ def requirements_met(session: Session, ctx: Context, service_id: int) -> Service
 def activate(session: Session, ctx: Context, service_id: int) -> Service:
     service = get_service(session, service_id)
     if service.status != "pending":
-        raise BusinessRuleError(f"Service {service.id} is {service.status}, not pending.")
+        raise BusinessRuleError(
+            _("Service {service_id} is {service_status}, not pending.").format(
+                service_id=service.id, service_status=service.status
+            )
+        )
     if not _order_paid(session, service):
         raise BusinessRuleError(
-            f"Service {service.id}'s first invoice is unpaid; it activates once paid."
+            _("Service {service_id}'s first invoice is unpaid; it activates once paid.").format(
+                service_id=service.id
+            )
         )
     product = catalogue.get_product(session, service.product_code)
     if product.activation == "manual" and service.requirements_met_on is None:
+        if product.requirement and product.requirement.rstrip(": "):
+            raise BusinessRuleError(
+                _(
+                    "Mark the requirements of service {service_id} first (`hostctl service "
+                    "requirements-met {service_id}`): {requirement}"
+                ).format(service_id=service.id, requirement=product.requirement.rstrip(": "))
+            )
         raise BusinessRuleError(
-            (
-                f"Mark the requirements of service {service.id} first "
-                f"(`hostctl service requirements-met {service.id}`): {product.requirement or ''}"
-            ).rstrip(": ")
+            _(
+                "Mark the requirements of service {service_id} first (`hostctl service "
+                "requirements-met {service_id}`)"
+            ).format(service_id=service.id)
         )
     service_state.activate(session, ctx, service, reason="activated by staff")
     return service
@@ -323,11 +360,13 @@ def pending_queue(session: Session, today: dt.date) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- suspension
 def suspend_for_abuse(session: Session, ctx: Context, service_id: int, reason: str) -> Service:
     if reason != "abuse":
-        raise ValidationError("Staff suspend services only for abuse: --reason abuse.")
+        raise ValidationError(_("Staff suspend services only for abuse: --reason abuse."))
     service = get_service(session, service_id)
     if service.status != "active":
         raise BusinessRuleError(
-            f"Service {service.id} is {service.status}; only active services can be suspended."
+            _(
+                "Service {service_id} is {service_status}; only active services can be suspended."
+            ).format(service_id=service.id, service_status=service.status)
         )
     service_state.suspend(session, ctx, [service.id or 0], "abuse")
     session.refresh(service)
@@ -340,8 +379,10 @@ def unsuspend(session: Session, ctx: Context, service_id: int) -> Service:
     rows = service_state.locked_rows(session, [service.id or 0])
     if rows[0].status != "suspended" or rows[0].suspension_reason != "abuse":
         raise BusinessRuleError(
-            f"Service {service.id} is not suspended for abuse; non-payment and chargeback "
-            "suspensions are lifted by paying."
+            _(
+                "Service {service_id} is not suspended for abuse; non-payment and chargeback "
+                "suspensions are lifted by paying."
+            ).format(service_id=service.id)
         )
     service_state.reactivate(session, ctx, rows, "abuse", action="service.unsuspend")
     session.refresh(service)
@@ -356,17 +397,26 @@ def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, I
     service = get_service(session, service_id)
     if service.status != "terminated":
         raise BusinessRuleError(
-            f"Service {service.id} is {service.status}; only terminated services are restored."
+            _(
+                "Service {service_id} is {service_status}; only terminated services are restored."
+            ).format(service_id=service.id, service_status=service.status)
         )
     if service.next_due_date is None:
-        raise BusinessRuleError(f"Service {service.id} was never active; order it again.")
+        raise BusinessRuleError(
+            _("Service {service_id} was never active; order it again.").format(
+                service_id=service.id
+            )
+        )
     client = get_client(session, service.client_id)
     fee = settings.fee(session, "restoration_fee", client.currency)
     warnings = []
     if fee is None:
         warnings.append(
-            f"No restoration fee is set for {client.currency}, so none was invoiced; set it "
-            f"with `hostctl config set billing.restoration_fee.{client.currency} AMOUNT`."
+            _(
+                "No restoration fee is set for {client_currency}, so none was invoiced; set "
+                "it with `hostctl config set billing.restoration_fee.{client_currency} "
+                "AMOUNT`."
+            ).format(client_currency=client.currency)
         )
     existing = session.exec(
         select(Invoice)
@@ -379,8 +429,10 @@ def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, I
     ).first()
     if existing is not None:
         raise BusinessRuleError(
-            f"Service {service.id} already has restoration invoice "
-            f"{existing.number} waiting for payment."
+            _(
+                "Service {service_id} already has restoration invoice {existing_number} "
+                "waiting for payment."
+            ).format(service_id=service.id, existing_number=existing.number)
         )
     product = catalogue.get_product(session, service.product_code)
     item = item_for(session, service, product, client.currency, service.next_due_date)
@@ -420,9 +472,15 @@ def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, I
 def no_renew(session: Session, ctx: Context, service_id: int) -> Service:
     service = get_service(session, service_id)
     if service.status not in ("active", "suspended"):
-        raise BusinessRuleError(f"Service {service.id} is {service.status}; nothing to renew.")
+        raise BusinessRuleError(
+            _("Service {service_id} is {service_status}; nothing to renew.").format(
+                service_id=service.id, service_status=service.status
+            )
+        )
     if not service.auto_renew:
-        raise BusinessRuleError(f"Service {service.id} is already set not to renew.")
+        raise BusinessRuleError(
+            _("Service {service_id} is already set not to renew.").format(service_id=service.id)
+        )
     service.auto_renew = False
     session.add(service)
     audit.record(
@@ -448,22 +506,31 @@ def change_cycle(
     product = catalogue.get_product(session, service.product_code)
     cycle = catalogue.check_cycle(cycle)
     if cycle == service.cycle:
-        raise BusinessRuleError(f"Service {service.id} is already billed {cycle}.")
+        raise BusinessRuleError(
+            _("Service {service_id} is already billed {cycle}.").format(
+                service_id=service.id, cycle=cycle
+            )
+        )
     if cycle not in catalogue.product_cycles(product):
         raise BusinessRuleError(
-            f"{product.code} cannot be billed {cycle}; its cycles are "
-            f"{product.cycles.replace(',', ', ')}."
+            _("{product_code} cannot be billed {cycle}; its cycles are {cycles}.").format(
+                product_code=product.code, cycle=cycle, cycles=product.cycles.replace(",", ", ")
+            )
         )
     if service.status not in ("active", "pending"):
         raise BusinessRuleError(
-            f"Service {service.id} is {service.status}; pay or restore it "
-            "before changing its cycle."
+            _(
+                "Service {service_id} is {service_status}; pay or restore it before changing "
+                "its cycle."
+            ).format(service_id=service.id, service_status=service.status)
         )
     due = service.next_due_date
     if due is not None and (due - ctx.today).days < CHANGE_CYCLE_NOTICE_DAYS:
         raise BusinessRuleError(
-            f"A cycle change must be asked at least {CHANGE_CYCLE_NOTICE_DAYS} days before the "
-            f"renewal on {due.isoformat()}; it can apply from the following period."
+            _(
+                "A cycle change must be asked at least {change_cycle_notice_days} days "
+                "before the renewal on {due}; it can apply from the following period."
+            ).format(change_cycle_notice_days=CHANGE_CYCLE_NOTICE_DAYS, due=due.isoformat())
         )
     old = service.cycle
     service.cycle = cycle
@@ -529,7 +596,7 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
     for batch in bulk.batched(rows, bulk.IMPORT_BATCH):
         clients: dict[str, int] = {}  # the clients of this batch, by email key
         for chunk in chunks(
-            sorted({r.get("client_email", "").lower() for _, r in batch}), IN_CHUNK
+            sorted({r.get("client_email", "").lower() for _line, r in batch}), IN_CHUNK
         ):
             for key, cid in conn.execute(
                 select(table.c.email_key, table.c.id).where(table.c.email_key.in_(chunk))
@@ -568,7 +635,7 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
             imported += insert_rows(session, written, _SERVICE_COLUMNS, payload)
     bad.check()
     if not imported:
-        raise ImportFileError(f"{path.name} has no rows to import.")
+        raise ImportFileError(_("{file} has no rows to import.").format(file=path.name))
     audit.record(
         session, ctx, "service.import", "service", "*", {"file": path.name, "count": imported}
     )
@@ -588,30 +655,40 @@ def _import_row_problem(
     dates already seen (a new valid one is added to ``dates`` as (stored value, its day))."""
     email = row.get("client_email", "").lower()
     if email not in clients:
-        return "client_email", f"no client has the email {row.get('client_email')!r}."
+        return "client_email", _("no client has the email {email!r}.").format(
+            email=row.get("client_email")
+        )
     product = products.get(row.get("product", "").lower())
     if product is None:
-        return "product", f"there is no product {row.get('product')!r}."
+        return "product", _("there is no product {product!r}.").format(product=row.get("product"))
     cycle = row.get("cycle", "").lower()
     if cycle not in cycles[product.code]:
-        return "cycle", f"{product.code} cannot be billed {cycle!r} ({product.cycles})."
+        return "cycle", _("{product_code} cannot be billed {cycle!r} ({cycles}).").format(
+            product_code=product.code, cycle=cycle, cycles=product.cycles
+        )
     status = row.get("status", "").lower()
     if status not in IMPORT_STATUSES:
-        return "status", f"{row.get('status')!r} is not one of {', '.join(IMPORT_STATUSES)}."
+        return "status", _("{status!r} is not one of {statuses}.").format(
+            status=row.get("status"), statuses=", ".join(IMPORT_STATUSES)
+        )
     row["status"] = status
     raw_due = row.get("next_due_date", "")
     if status != "pending" and not raw_due:
-        return "next_due_date", f"an {status} service needs its next due date."
+        return "next_due_date", _("an {status} service needs its next due date.").format(
+            status=status
+        )
     if raw_due and raw_due not in dates:
         try:
             if len(raw_due) != 10:
                 raise ValueError
             day = dt.date.fromisoformat(raw_due)
         except ValueError:
-            return "next_due_date", f"{raw_due!r} is not a date (YYYY-MM-DD)."
+            return "next_due_date", _("{raw_due!r} is not a date (YYYY-MM-DD).").format(
+                raw_due=raw_due
+            )
         dates[raw_due] = (convert(day), day.day)
     if product.category == "domain" and not row.get("domain"):
-        return "domain", "a domain service needs its domain name."
+        return "domain", _("a domain service needs its domain name.")
     if row.get("server"):
         from hostctl.core.uptime import check_server
 

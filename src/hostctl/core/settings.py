@@ -18,6 +18,7 @@ from hostctl.core import audit
 from hostctl.core.context import Context
 from hostctl.core.money import MINOR_DIGITS, Money
 from hostctl.errors import ValidationError
+from hostctl.i18n import N_, _, localize
 from hostctl.models import Setting
 
 DEFAULT_PAYMENT_METHODS = (
@@ -32,14 +33,14 @@ def _bool(raw: str) -> bool:
         return True
     if value in {"false", "no", "off", "0"}:
         return False
-    raise ValueError("expected true or false")
+    raise ValueError(_("expected true or false"))
 
 
 def _choice(*options: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         value = raw.strip().lower()
         if value not in options:
-            raise ValueError("expected one of " + ", ".join(options))
+            raise ValueError(_("expected one of {options}").format(options=", ".join(options)))
         return value
 
     return parse
@@ -48,10 +49,14 @@ def _choice(*options: str) -> Callable[[str], str]:
 def _int(low: int, high: int) -> Callable[[str], int]:
     def parse(raw: str) -> int:
         if not re.fullmatch(r"\s*\d+\s*", raw):
-            raise ValueError(f"expected a whole number from {low} to {high}")
+            raise ValueError(
+                _("expected a whole number from {low} to {high}").format(low=low, high=high)
+            )
         value = int(raw)
         if not low <= value <= high:
-            raise ValueError(f"expected a whole number from {low} to {high}")
+            raise ValueError(
+                _("expected a whole number from {low} to {high}").format(low=low, high=high)
+            )
         return value
 
     return parse
@@ -59,25 +64,25 @@ def _int(low: int, high: int) -> Callable[[str], int]:
 
 def _percent(raw: str) -> Decimal:
     if not raw.strip().isascii():
-        raise ValueError("expected a percentage such as 10 or 12.5, with the digits 0-9")
+        raise ValueError(_("expected a percentage such as 10 or 12.5, with the digits 0-9"))
     try:
         value = Decimal(raw.strip())
     except InvalidOperation:
-        raise ValueError("expected a percentage such as 10 or 12.5") from None
+        raise ValueError(_("expected a percentage such as 10 or 12.5")) from None
     if not value.is_finite():
-        raise ValueError("expected a percentage such as 10 or 12.5")
+        raise ValueError(_("expected a percentage such as 10 or 12.5"))
     if not Decimal(0) <= value <= Decimal(100):
-        raise ValueError("expected a percentage from 0 to 100")
+        raise ValueError(_("expected a percentage from 0 to 100"))
     return value
 
 
 def _text(raw: str) -> str:
     if not raw.strip():
-        raise ValueError("expected a non-empty value")
+        raise ValueError(_("expected a non-empty value"))
     return raw.strip()
 
 
-_API_URL_EXAMPLE = "expected an https:// URL such as https://graph.facebook.com/v21.0"
+_API_URL_EXAMPLE = N_("expected an https:// URL such as https://graph.facebook.com/v21.0")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
@@ -92,27 +97,33 @@ def _api_url(raw: str) -> str:
     try:
         parts = urlsplit(value)
     except ValueError:
-        raise ValueError(_API_URL_EXAMPLE) from None
+        raise ValueError(localize(_API_URL_EXAMPLE)) from None
     try:
         port = parts.port
     except ValueError:  # not a number, or above 65535
         port = 0
     if port == 0:
-        raise ValueError("expected a port from 1 to 65535 after the host")
+        raise ValueError(_("expected a port from 1 to 65535 after the host"))
     if parts.scheme not in {"https", "http"} or not parts.hostname or re.search(r"[\s\\]", value):
-        raise ValueError(_API_URL_EXAMPLE)
+        raise ValueError(localize(_API_URL_EXAMPLE))
     if "@" in parts.netloc:
         raise ValueError(
-            "expected no user name or password (user@) before the host, which would send "
-            "the token to the host after the @"
+            _(
+                "expected no user name or password (user@) before the host, which would send "
+                "the token to the host after the @"
+            )
         )
     if "?" in value or "#" in value:
-        raise ValueError("expected a base URL without ? or #")
+        raise ValueError(_("expected a base URL without ? or #"))
     host = parts.hostname
     if not (_HOST.fullmatch(host) or _is_ip(host)):
-        raise ValueError(f"expected a plain host name (letters, digits, dots, -), not {host!r}")
+        raise ValueError(
+            _("expected a plain host name (letters, digits, dots, -), not {host!r}").format(
+                host=host
+            )
+        )
     if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
-        raise ValueError("expected https:// (plain http:// only to 127.0.0.1, localhost or ::1)")
+        raise ValueError(_("expected https:// (plain http:// only to 127.0.0.1, localhost or ::1)"))
     return value.rstrip("/")
 
 
@@ -127,7 +138,7 @@ def _is_ip(host: str) -> bool:
 
 
 _SENDER = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<addr>[^<>\s]+)>|(?P<bare>[^<>\s]+)")
-_SENDER_EXAMPLE = (
+_SENDER_EXAMPLE = N_(
     "expected an email address such as billing@example.com or Hosting <billing@example.com>"
 )
 
@@ -140,7 +151,7 @@ def _sender(raw: str) -> str:
 
     found = _SENDER.fullmatch(raw.strip())
     if not found:
-        raise ValueError(_SENDER_EXAMPLE)
+        raise ValueError(localize(_SENDER_EXAMPLE))
     address = found["addr"] or found["bare"]
     try:
         validate.email(address)
@@ -149,7 +160,7 @@ def _sender(raw: str) -> str:
             name = name[1:-1]
         return str(Address(display_name=name, addr_spec=address)) if name else address
     except (ValidationError, ValueError, IndexError):
-        raise ValueError(_SENDER_EXAMPLE) from None
+        raise ValueError(localize(_SENDER_EXAMPLE)) from None
 
 
 def _folder(raw: str) -> str:
@@ -159,7 +170,7 @@ def _folder(raw: str) -> str:
 
     value = os.path.expanduser(raw.strip())
     if not value or not os.path.isabs(value):
-        raise ValueError("expected an absolute folder path such as /etc/hostctl/hooks")
+        raise ValueError(_("expected an absolute folder path such as /etc/hostctl/hooks"))
     return os.path.normpath(value)
 
 
@@ -174,14 +185,14 @@ def _country(raw: str) -> str:
 def _methods(raw: str) -> list[str]:
     items = [m.strip().lower() for m in raw.split(",") if m.strip()]
     if not items or any(not re.match(r"^[a-z0-9][a-z0-9-]*$", m) for m in items):
-        raise ValueError("expected a comma-separated list of method names (a-z, 0-9, -)")
+        raise ValueError(_("expected a comma-separated list of method names (a-z, 0-9, -)"))
     return items
 
 
 def _rate(raw: str) -> Decimal:
     text = raw.strip()
     if not text.isascii() or not re.fullmatch(r"\d+(\.\d+)?", text) or Decimal(text) <= 0:
-        raise ValueError("expected a rate above zero, like 0.025")
+        raise ValueError(_("expected a rate above zero, like 0.025"))
     return Decimal(text)
 
 
@@ -201,39 +212,39 @@ class SettingKind:
 
 
 KNOWN: dict[str, SettingKind] = {
-    "company.name": SettingKind("Hosting", _text, "company name used in messages"),
+    "company.name": SettingKind("Hosting", _text, N_("company name used in messages")),
     "billing.upgrade_policy": SettingKind(
-        "difference", _choice("difference", "prorated"), "upgrade pricing (rules §5, UPG-2)"
+        "difference", _choice("difference", "prorated"), N_("upgrade pricing (rules §5, UPG-2)")
     ),
-    "billing.apply_credit": SettingKind("true", _bool, "apply client credit to new invoices"),
+    "billing.apply_credit": SettingKind("true", _bool, N_("apply client credit to new invoices")),
     "billing.lengthen_cycle_after_suspension": SettingKind("true", _bool, "BIL-7"),
-    "billing.renewal_days_before": SettingKind("15", _int(1, 90), "renewal invoice D−N"),
-    "billing.termination_days_after": SettingKind("25", _int(3, 365), "termination at D+N"),
-    "calendar.holidays_country": SettingKind("AR", _country, "business days and hours"),
-    "payment.methods": SettingKind(DEFAULT_PAYMENT_METHODS, _methods, "accepted methods"),
+    "billing.renewal_days_before": SettingKind("15", _int(1, 90), N_("renewal invoice D−N")),
+    "billing.termination_days_after": SettingKind("25", _int(3, 365), N_("termination at D+N")),
+    "calendar.holidays_country": SettingKind("AR", _country, N_("business days and hours")),
+    "payment.methods": SettingKind(DEFAULT_PAYMENT_METHODS, _methods, N_("accepted methods")),
     "whatsapp.api_base": SettingKind(
-        "https://graph.facebook.com/v21.0", _api_url, "WhatsApp Cloud API base URL"
+        "https://graph.facebook.com/v21.0", _api_url, N_("WhatsApp Cloud API base URL")
     ),
-    "whatsapp.phone_number_id": SettingKind(None, _text, "sender; WhatsApp is off until set"),
-    "whatsapp.language": SettingKind("es", _text, "template language code"),
-    "smtp.host": SettingKind(None, _text, "email is off until set"),
-    "smtp.port": SettingKind("25", _int(1, 65535), "SMTP port"),
-    "smtp.from": SettingKind(None, _sender, "sender address"),
-    "smtp.username": SettingKind(None, _text, "SMTP login (password: HOSTCTL_SMTP_PASSWORD)"),
-    "hooks.dir": SettingKind(None, _folder, "folder of event hook executables"),
-    "notify.max_attempts": SettingKind("8", _int(1, 100), "attempts before a message fails"),
-    "affiliate.commission_percent": SettingKind("10", _percent, "AFF-2 commission, per cent"),
-    "quote.valid_days": SettingKind("30", _int(1, 365), "days a quote stays open"),
-    "uptime.target_percent": SettingKind("99.89", _percent, "UPT-1 monthly uptime target"),
+    "whatsapp.phone_number_id": SettingKind(None, _text, N_("sender; WhatsApp is off until set")),
+    "whatsapp.language": SettingKind("es", _text, N_("template language code")),
+    "smtp.host": SettingKind(None, _text, N_("email is off until set")),
+    "smtp.port": SettingKind("25", _int(1, 65535), N_("SMTP port")),
+    "smtp.from": SettingKind(None, _sender, N_("sender address")),
+    "smtp.username": SettingKind(None, _text, N_("SMTP login (password: HOSTCTL_SMTP_PASSWORD)")),
+    "hooks.dir": SettingKind(None, _folder, N_("folder of event hook executables")),
+    "notify.max_attempts": SettingKind("8", _int(1, 100), N_("attempts before a message fails")),
+    "affiliate.commission_percent": SettingKind("10", _percent, N_("AFF-2 commission, per cent")),
+    "quote.valid_days": SettingKind("30", _int(1, 365), N_("days a quote stays open")),
+    "uptime.target_percent": SettingKind("99.89", _percent, N_("UPT-1 monthly uptime target")),
 }
 
 # Families: a prefix followed by a currency code or a payment-method name.
 FAMILIES: dict[str, tuple[str, Callable[[str], Any], str]] = {
-    "billing.restoration_fee.": ("currency", lambda raw: raw, "BIL-8 restoration fee"),
-    "billing.chargeback_fee.": ("currency", lambda raw: raw, "BIL-9 chargeback fee"),
-    "payment.discount.": ("method", _percent, "DSC-3 payment-method discount, per cent"),
-    "affiliate.min_withdrawal.": ("currency", lambda raw: raw, "AFF-3 minimum withdrawal"),
-    "exchange_rate.": ("pair", _rate, "units of the 2nd currency per unit of the 1st"),
+    "billing.restoration_fee.": ("currency", lambda raw: raw, N_("BIL-8 restoration fee")),
+    "billing.chargeback_fee.": ("currency", lambda raw: raw, N_("BIL-9 chargeback fee")),
+    "payment.discount.": ("method", _percent, N_("DSC-3 payment-method discount, per cent")),
+    "affiliate.min_withdrawal.": ("currency", lambda raw: raw, N_("AFF-3 minimum withdrawal")),
+    "exchange_rate.": ("pair", _rate, N_("units of the 2nd currency per unit of the 1st")),
 }
 FAMILY_DEFAULTS = {
     "billing.restoration_fee.USD": "100.00",
@@ -255,12 +266,16 @@ def _kind_for(key: str) -> SettingKind:
             suffix = key[len(prefix) :]
             if what == "currency":
                 if suffix not in MINOR_DIGITS:
-                    raise ValidationError(f"Unknown currency {suffix!r} in setting {key!r}.")
+                    raise ValidationError(
+                        _("Unknown currency {suffix!r} in setting {key!r}.").format(
+                            suffix=suffix, key=key
+                        )
+                    )
 
                 def parse_money(raw: str, cur: str = suffix) -> Money:
                     money = Money.parse(raw, cur)
                     if money.is_negative():
-                        raise ValueError("expected an amount of zero or more")
+                        raise ValueError(_("expected an amount of zero or more"))
                     return money
 
                 return SettingKind(FAMILY_DEFAULTS.get(key), parse_money, help_text)
@@ -268,15 +283,23 @@ def _kind_for(key: str) -> SettingKind:
                 pair = suffix.split(".")
                 if len(pair) != 2 or any(c not in MINOR_DIGITS for c in pair) or pair[0] == pair[1]:
                     raise ValidationError(
-                        f"Unknown currency pair {suffix!r} in setting {key!r}; "
-                        "write it like exchange_rate.UYU.USD."
+                        _(
+                            "Unknown currency pair {suffix!r} in setting {key!r}; write it "
+                            "like exchange_rate.UYU.USD."
+                        ).format(suffix=suffix, key=key)
                     )
                 return SettingKind(None, parse, help_text)
             if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", suffix):
-                raise ValidationError(f"Unknown payment method {suffix!r} in setting {key!r}.")
+                raise ValidationError(
+                    _("Unknown payment method {suffix!r} in setting {key!r}.").format(
+                        suffix=suffix, key=key
+                    )
+                )
             return SettingKind(FAMILY_DEFAULTS.get(key, "0"), parse, help_text)
     raise ValidationError(
-        f"Unknown setting {key!r}; `hostctl config list` shows the keys hostctl knows."
+        _("Unknown setting {key!r}; `hostctl config list` shows the keys hostctl knows.").format(
+            key=key
+        )
     )
 
 
@@ -284,12 +307,14 @@ def validate(key: str, raw: str) -> Any:
     kind = _kind_for(key)
     try:
         if _ONE_LINE_PROBLEM.search(raw):
-            raise ValueError("expected one line of text without control characters")
+            raise ValueError(_("expected one line of text without control characters"))
         return kind.parse(raw)
     except ValidationError:
         raise
     except (ValueError, InvalidOperation) as exc:
-        raise ValidationError(f"Invalid value {raw!r} for {key}: {exc}.") from None
+        raise ValidationError(
+            _("Invalid value {raw!r} for {key}: {exc}.").format(raw=raw, key=key, exc=exc)
+        ) from None
 
 
 # Values read are remembered for the life of the session (``session.info``): ``daily``
@@ -330,8 +355,10 @@ def get(session: Session, key: str) -> Any:
     except (ValueError, InvalidOperation) as exc:
         # stored by an older hostctl that checked less
         raise ValidationError(
-            f"The stored setting {key} = {raw!r} is not valid ({exc}); correct it with "
-            f"`hostctl config set {key} VALUE`."
+            _(
+                "The stored setting {key} = {raw!r} is not valid ({exc}); correct it with "
+                "`hostctl config set {key} VALUE`."
+            ).format(key=key, raw=raw, exc=exc)
         ) from None
 
 

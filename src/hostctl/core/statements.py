@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from hostctl.core.clients import get_client
 from hostctl.core.money import Money
 from hostctl.errors import ValidationError
+from hostctl.i18n import N_, _
 from hostctl.models import CreditEntry, Invoice, InvoiceLine, Payment, Refund
 
 # Credit ledger reasons already counted by the document that moved the credit.
@@ -65,7 +66,12 @@ def _entries(session: Session, client_id: int) -> list[Entry]:
         credit_used = -sum(x.amount_minor for x in own if x.kind == "credit")
         entries.append(
             Entry(
-                invoice.issue_date, 0, "invoice", invoice.number, f"{invoice.kind} invoice", charged
+                invoice.issue_date,
+                0,
+                "invoice",
+                invoice.number,
+                N_("{kind} invoice", kind=invoice.kind),
+                charged,
             )
         )
         if invoice.status == "cancelled" and invoice.cancelled_on:
@@ -76,12 +82,12 @@ def _entries(session: Session, client_id: int) -> list[Entry]:
                     2,
                     "cancellation",
                     invoice.number,
-                    "invoice cancelled",
+                    N_("invoice cancelled"),
                     -(invoice.total_minor + credit_used),
                 )
             )
     for payment in session.exec(select(Payment).where(Payment.client_id == client_id)).all():
-        ref = f"payment {payment.id}"
+        ref = N_("payment {payment_id}", payment_id=payment.id)
         number = numbers.get(payment.invoice_id, str(payment.invoice_id))
         entries.append(
             Entry(
@@ -89,7 +95,7 @@ def _entries(session: Session, client_id: int) -> list[Entry]:
                 1,
                 "payment",
                 ref,
-                f"{payment.method} for {number}",
+                N_("{method} for {number}", method=payment.method, number=number),
                 -payment.amount_minor,
             )
         )
@@ -100,7 +106,7 @@ def _entries(session: Session, client_id: int) -> list[Entry]:
                     1,
                     "discount",
                     ref,
-                    f"{payment.method} discount",
+                    N_("{method} discount", method=payment.method),
                     -payment.discount_minor,
                 )
             )
@@ -111,7 +117,7 @@ def _entries(session: Session, client_id: int) -> list[Entry]:
                     2,
                     "chargeback",
                     ref,
-                    f"chargeback of {number}",
+                    N_("chargeback of {number}", number=number),
                     payment.amount_minor + payment.discount_minor,
                 )
             )
@@ -122,8 +128,8 @@ def _entries(session: Session, client_id: int) -> list[Entry]:
                 refund.refunded_on,
                 3,
                 "refund",
-                f"refund {refund.id}",
-                f"returned by {refund.method}",
+                N_("refund {refund_id}", refund_id=refund.id),
+                N_("returned by {method}", method=refund.method),
                 refund.amount_minor,
             )
         )
@@ -143,7 +149,7 @@ def _entries(session: Session, client_id: int) -> list[Entry]:
                 credit.effective_date,
                 4,
                 "credit",
-                f"credit {credit.id}",
+                N_("credit {credit_id}", credit_id=credit.id),
                 credit.reason,
                 -credit.amount_minor,
             )
@@ -151,7 +157,12 @@ def _entries(session: Session, client_id: int) -> list[Entry]:
     for (invoice_id, day), amount in refunded.items():
         entries.append(
             Entry(
-                day, 3, "credit_note", numbers.get(invoice_id, str(invoice_id)), "refunded", -amount
+                day,
+                3,
+                "credit_note",
+                numbers.get(invoice_id, str(invoice_id)),
+                N_("refunded"),
+                -amount,
             )
         )
     entries.sort(key=lambda e: (e.date, e.order, e.ref))
@@ -163,7 +174,9 @@ def statement(
 ) -> dict[str, Any]:
     client = get_client(session, client_id)
     if start and end and end < start:
-        raise ValidationError(f"The period ends ({end}) before it starts ({start}).")
+        raise ValidationError(
+            _("The period ends ({end}) before it starts ({start}).").format(end=end, start=start)
+        )
     cur = client.currency
     opening = 0
     balance = 0

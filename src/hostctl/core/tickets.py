@@ -23,6 +23,7 @@ from hostctl.core.clients import get_client
 from hostctl.core.clock import COMPANY_TZ, to_local
 from hostctl.core.context import Context
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.i18n import N_, _, localize
 from hostctl.models import Ticket, TicketMessage
 
 CATEGORIES = ("sla1", "sla2", "sla3", "sla4")
@@ -87,7 +88,9 @@ def new_code() -> str:
 def get_ticket(session: Session, code: str) -> Ticket:
     ticket = session.exec(select(Ticket).where(Ticket.code == code.strip().upper())).first()
     if ticket is None:
-        raise NotFoundError(f"There is no ticket {code}; `hostctl ticket list` shows them.")
+        raise NotFoundError(
+            _("There is no ticket {code}; `hostctl ticket list` shows them.").format(code=code)
+        )
     return ticket
 
 
@@ -104,14 +107,20 @@ def _choice(value: str, options: Iterable[str], what: str) -> str:
     clean = value.strip().lower()
     options = tuple(options)
     if clean not in options:
-        raise ValidationError(f"Unknown {what} {value!r}; use {', '.join(options)}.")
+        raise ValidationError(
+            _("Unknown {what} {value!r}; use {options}.").format(
+                what=localize(what), value=value, options=", ".join(options)
+            )
+        )
     return clean
 
 
 def _open_ticket(ticket: Ticket) -> None:
     if ticket.status == "closed":
         raise BusinessRuleError(
-            f"Ticket {ticket.code} is closed; open a new ticket with `hostctl ticket open`."
+            _(
+                "Ticket {ticket_code} is closed; open a new ticket with `hostctl ticket open`."
+            ).format(ticket_code=ticket.code)
         )
 
 
@@ -127,11 +136,13 @@ def open_ticket(
     message: str | None = None,
     code_factory: Callable[[], str] = new_code,
 ) -> Ticket:
-    category = _choice(category, CATEGORIES, "category")
-    priority = _choice(priority, PRIORITIES, "priority")
+    category = _choice(category, CATEGORIES, N_("category"))
+    priority = _choice(priority, PRIORITIES, N_("priority"))
     subject = " ".join(subject.split())
     if not subject:
-        raise ValidationError("The subject is empty; say in a few words what the ticket is about.")
+        raise ValidationError(
+            _("The subject is empty; say in a few words what the ticket is about.")
+        )
     client = get_client(session, client_id)
     cal = business_calendar(session)
     fields: dict[str, Any] = {
@@ -181,7 +192,7 @@ def _insert_with_unique_code(
     session: Session, fields: dict[str, Any], code_factory: Callable[[], str]
 ) -> Ticket:
     """SLA-1: a random code; on a collision (checked, or caught at the unique index) retry."""
-    for _ in range(CODE_ATTEMPTS):
+    for _attempt in range(CODE_ATTEMPTS):
         code = code_factory()
         if session.exec(select(Ticket.id).where(Ticket.code == code)).first() is not None:
             continue
@@ -197,10 +208,10 @@ def _insert_with_unique_code(
 
 def reply(session: Session, ctx: Context, code: str, *, by: str, message: str) -> Ticket:
     """A message from staff or the client; restarts the 48-business-hour clock (SLA-5)."""
-    by = _choice(by, AUTHORS, "author")
+    by = _choice(by, AUTHORS, N_("author"))
     body = message.strip()
     if not body:
-        raise ValidationError("The message is empty; write the reply with --message.")
+        raise ValidationError(_("The message is empty; write the reply with --message."))
     ticket = get_ticket(session, code)
     _open_ticket(ticket)
     if by == "staff":
@@ -248,13 +259,15 @@ def close_ticket(session: Session, ctx: Context, code: str) -> Ticket:
 
 def reclassify(session: Session, ctx: Context, code: str, category: str) -> Ticket:
     """SLA-2: staff decide whether an error report (or SLA4 query) is SLA1 or SLA2."""
-    category = _choice(category, RECLASSIFY_TO, "category for a reclassification")
+    category = _choice(category, RECLASSIFY_TO, N_("category for a reclassification"))
     ticket = get_ticket(session, code)
     _open_ticket(ticket)
     if ticket.category not in RECLASSIFY_FROM:
         raise BusinessRuleError(
-            f"Ticket {ticket.code} is {ticket.category.upper()}; only SLA3 error reports and "
-            "SLA4 queries are reclassified."
+            _(
+                "Ticket {ticket_code} is {ticket_category}; only SLA3 error reports and SLA4 "
+                "queries are reclassified."
+            ).format(ticket_code=ticket.code, ticket_category=ticket.category.upper())
         )
     before = {"category": ticket.category, "first_response_due": _iso(ticket.first_response_due)}
     ticket.category = category
@@ -287,7 +300,7 @@ def list_tickets(
     of a deadline still running."""
     stmt = select(Ticket)
     if status:
-        stmt = stmt.where(Ticket.status == _choice(status, STATUSES, "status"))
+        stmt = stmt.where(Ticket.status == _choice(status, STATUSES, N_("status")))
     if client_id:
         stmt = stmt.where(Ticket.client_id == client_id)
     if breaching:
@@ -390,10 +403,12 @@ def sla_report(
     start = start or end.replace(day=1)
     if end < start:
         raise ValidationError(
-            f"The period ends ({end.isoformat()}) before it starts ({start.isoformat()})."
+            _("The period ends ({end}) before it starts ({start}).").format(
+                end=end.isoformat(), start=start.isoformat()
+            )
         )
     if by is not None:
-        by = _choice(by, REPORT_GROUPS, "grouping")
+        by = _choice(by, REPORT_GROUPS, N_("grouping"))
     lo = dt.datetime.combine(start, dt.time(0), tzinfo=COMPANY_TZ)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=COMPANY_TZ)
     stmt = (

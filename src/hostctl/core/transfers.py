@@ -19,6 +19,7 @@ from hostctl.core import audit, outbox
 from hostctl.core.clients import get_client
 from hostctl.core.context import Context
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.i18n import _
 from hostctl.models import Client, Invoice, InvoiceLine, Product, Service, Transfer
 
 STATUSES = ("pending", "completed", "expired")
@@ -40,7 +41,9 @@ def get_transfer(session: Session, transfer_id: int, *, lock: bool = False) -> T
     transfer = session.exec(stmt).first()
     if transfer is None:
         raise NotFoundError(
-            f"There is no transfer {transfer_id}; `hostctl transfer list` shows them."
+            _("There is no transfer {transfer_id}; `hostctl transfer list` shows them.").format(
+                transfer_id=transfer_id
+            )
         )
     return transfer
 
@@ -51,7 +54,11 @@ def _get_service(session: Session, service_id: int) -> Service:
         select(Service).where(Service.id == service_id).with_for_update()
     ).first()
     if service is None:
-        raise NotFoundError(f"There is no service {service_id}; `hostctl service list` shows them.")
+        raise NotFoundError(
+            _("There is no service {service_id}; `hostctl service list` shows them.").format(
+                service_id=service_id
+            )
+        )
     return service
 
 
@@ -65,7 +72,11 @@ def list_transfers(
     stmt = select(Transfer)
     if status:
         if status not in STATUSES:
-            raise ValidationError(f"Unknown status {status!r}; use {', '.join(STATUSES)}.")
+            raise ValidationError(
+                _("Unknown status {status!r}; use {statuses}.").format(
+                    status=status, statuses=", ".join(STATUSES)
+                )
+            )
         stmt = stmt.where(Transfer.status == status)
     if service_id:
         stmt = stmt.where(Transfer.service_id == service_id)
@@ -83,7 +94,7 @@ def mailbox(email: str) -> str:
     ``email_key`` is already unique, so "different emails" (TRF-1) is only meaningful
     for addresses that differ in form but reach the same person (ana+shop@… and ana@…).
     """
-    local, _, domain = email.strip().lower().rpartition("@")
+    local, _at, domain = email.strip().lower().rpartition("@")
     return f"{local.split('+', 1)[0]}@{domain}"
 
 
@@ -117,31 +128,46 @@ def check_transfer(
     for client in (source, target):
         if not client.verified:
             raise BusinessRuleError(
-                f"Client {client.id} ({client.name}) is not verified; verify the account "
-                f"(`hostctl client verify {client.id}`) before transferring a service."
+                _(
+                    "Client {client_id} ({client_name}) is not verified; verify the account "
+                    "(`hostctl client verify {client_id}`) before transferring a service."
+                ).format(client_id=client.id, client_name=client.name)
             )
     if mailbox(source.email) == mailbox(target.email):
         raise BusinessRuleError(
-            f"Clients {source.id} and {target.id} have the same email "
-            f"({mailbox(source.email)}); a service can only pass to a client with a "
-            "different email."
+            _(
+                "Clients {source_id} and {target_id} have the same email ({mailbox}); a "
+                "service can only pass to a client with a different email."
+            ).format(source_id=source.id, target_id=target.id, mailbox=mailbox(source.email))
         )
     if service.status != "active":
         raise BusinessRuleError(
-            f"Service {service.id} is {service.status}; only an active service can be transferred."
+            _(
+                "Service {service_id} is {service_status}; only an active service can be "
+                "transferred."
+            ).format(service_id=service.id, service_status=service.status)
         )
     unpaid = _unpaid_invoice_of_service(session, service.id or 0)
     if unpaid is not None:
         raise BusinessRuleError(
-            f"Service {service.id} has the unpaid invoice {unpaid.number}; it must be paid "
-            "before the service can be transferred."
+            _(
+                "Service {service_id} has the unpaid invoice {unpaid_number}; it must be "
+                "paid before the service can be transferred."
+            ).format(service_id=service.id, unpaid_number=unpaid.number)
         )
     for client in (source, target):
         overdue = _overdue_invoice_of(session, client.id or 0, ctx.today)
         if overdue is not None:
             raise BusinessRuleError(
-                f"Client {client.id} ({client.name}) has the overdue invoice {overdue.number} "
-                f"(due {overdue.due_date.isoformat()}); it must be paid before the transfer."
+                _(
+                    "Client {client_id} ({client_name}) has the overdue invoice "
+                    "{overdue_number} (due {due_date}); it must be paid before the transfer."
+                ).format(
+                    client_id=client.id,
+                    client_name=client.name,
+                    overdue_number=overdue.number,
+                    due_date=overdue.due_date.isoformat(),
+                )
             )
 
 
@@ -166,17 +192,26 @@ def request_transfer(
     source = get_client(session, service.client_id)
     if source.id == target.id:
         raise BusinessRuleError(
-            f"Service {service.id} already belongs to client {target.id} ({target.name}); "
-            "choose another client."
+            _(
+                "Service {service_id} already belongs to client {target_id} ({target_name}); "
+                "choose another client."
+            ).format(service_id=service.id, target_id=target.id, target_name=target.name)
         )
     pending = session.exec(
         select(Transfer).where(Transfer.service_id == service.id, Transfer.status == "pending")
     ).first()
     if pending is not None:
         raise BusinessRuleError(
-            f"Service {service.id} already has the pending transfer {pending.id} to client "
-            f"{pending.to_client_id}; confirm it or wait until it expires after "
-            f"{pending.expires_on.isoformat()}."
+            _(
+                "Service {service_id} already has the pending transfer {pending_id} to "
+                "client {to_client_id}; confirm it or wait until it expires after "
+                "{expires_on}."
+            ).format(
+                service_id=service.id,
+                pending_id=pending.id,
+                to_client_id=pending.to_client_id,
+                expires_on=pending.expires_on.isoformat(),
+            )
         )
     check_transfer(session, ctx, service, source, target)
     product = session.get(Product, service.product_code)
@@ -225,8 +260,8 @@ def message_diff(expected: str, received: str) -> list[str]:
 
 def _party_label(party: str, transfer: Transfer) -> str:
     if party == "from":
-        return f"current holder (client {transfer.from_client_id})"
-    return f"new holder (client {transfer.to_client_id})"
+        return _("current holder (client {client_id})").format(client_id=transfer.from_client_id)
+    return _("new holder (client {client_id})").format(client_id=transfer.to_client_id)
 
 
 def confirm_transfer(
@@ -234,28 +269,38 @@ def confirm_transfer(
 ) -> Transfer:
     """Record one holder's confirmation; with both in and TRF-1 holding, complete."""
     if party not in PARTIES:
-        raise ValidationError(f"Unknown party {party!r}; use from (current holder) or to.")
+        raise ValidationError(
+            _("Unknown party {party!r}; use from (current holder) or to.").format(party=party)
+        )
     transfer = get_transfer(session, transfer_id, lock=True)
     if transfer.status != "pending":
         raise BusinessRuleError(
-            f"Transfer {transfer.id} is {transfer.status}; only a pending transfer can be "
-            "confirmed (request a new one with `hostctl transfer request`)."
+            _(
+                "Transfer {transfer_id} is {transfer_status}; only a pending transfer can be "
+                "confirmed (request a new one with `hostctl transfer request`)."
+            ).format(transfer_id=transfer.id, transfer_status=transfer.status)
         )
     if transfer.expires_on < ctx.today:
         raise BusinessRuleError(
-            f"Transfer {transfer.id} expired after {transfer.expires_on.isoformat()}; "
-            "request a new one with `hostctl transfer request`."
+            _(
+                "Transfer {transfer_id} expired after {expires_on}; request a new one with "
+                "`hostctl transfer request`."
+            ).format(transfer_id=transfer.id, expires_on=transfer.expires_on.isoformat())
         )
     label = _party_label(party, transfer)
     if getattr(transfer, f"{party}_confirmed_at") is not None:
         raise BusinessRuleError(
-            f"The confirmation of the {label} for transfer {transfer.id} is already recorded."
+            _(
+                "The confirmation of the {label} for transfer {transfer_id} is already recorded."
+            ).format(label=label, transfer_id=transfer.id)
         )
     if normalise(message) != normalise(transfer.message):
         raise BusinessRuleError(
-            f"The message of the {label} differs from the consent text of transfer "
-            f"{transfer.id}; it must be sent back literally, without changing anything "
-            "(differences below: - expected, + received).",
+            _(
+                "The message of the {label} differs from the consent text of transfer "
+                "{transfer_id}; it must be sent back literally, without changing anything "
+                "(differences below: - expected, + received)."
+            ).format(label=label, transfer_id=transfer.id),
             details=message_diff(transfer.message, message),
         )
     setattr(transfer, f"{party}_confirmed_at", ctx.now)
@@ -282,13 +327,17 @@ def _complete(session: Session, ctx: Context, transfer: Transfer) -> None:
     try:
         if service.client_id != source.id:
             raise BusinessRuleError(
-                f"Service {service.id} no longer belongs to client {source.id} ({source.name})."
+                _(
+                    "Service {service_id} no longer belongs to client {source_id} ({source_name})."
+                ).format(service_id=service.id, source_id=source.id, source_name=source.name)
             )
         check_transfer(session, ctx, service, source, target)
     except BusinessRuleError as exc:
         raise BusinessRuleError(
-            f"{exc.message.rstrip('.')}; transfer {transfer.id} stays pending and can be "
-            "confirmed again once this is solved."
+            _(
+                "{problem}; transfer {transfer_id} stays pending and can be confirmed again "
+                "once this is solved."
+            ).format(problem=exc.message.rstrip("."), transfer_id=transfer.id)
         ) from None
     service.client_id = target.id or 0
     service.updated_at = ctx.now

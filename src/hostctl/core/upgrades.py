@@ -30,6 +30,7 @@ from hostctl.core.money import Money
 from hostctl.core.payments import apply_upgrade, issue_invoice
 from hostctl.core.pricing import PERIOD_DISCOUNT, Line
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.i18n import _
 from hostctl.models import Client, Invoice, Product, Service, Upgrade
 
 
@@ -94,18 +95,27 @@ def request_upgrade(
     session.flush()
     service = session.get(Service, service_id, with_for_update=True, populate_existing=True)
     if service is None:
-        raise NotFoundError(f"There is no service {service_id}; `hostctl service list` shows them.")
+        raise NotFoundError(
+            _("There is no service {service_id}; `hostctl service list` shows them.").format(
+                service_id=service_id
+            )
+        )
     reason = " ".join((reason or "").split()) or None
     if force and not reason:
-        raise ValidationError("--force needs --reason TEXT, kept in the log.")
+        raise ValidationError(_("--force needs --reason TEXT, kept in the log."))
     if service.status != "active":
         raise BusinessRuleError(
-            f"Service {service.id} is {service.status}; only an active service can be upgraded."
+            _(
+                "Service {service_id} is {service_status}; only an active service can be upgraded."
+            ).format(service_id=service.id, service_status=service.status)
         )
     if service.cancellation:
         raise BusinessRuleError(
-            f"Service {service.id} is cancelled from {service.next_due_date}; revoke the "
-            f"cancellation (`hostctl service revoke-cancel {service.id}`) before upgrading it."
+            _(
+                "Service {service_id} is cancelled from {next_due_date}; revoke the "
+                "cancellation (`hostctl service revoke-cancel {service_id}`) before "
+                "upgrading it."
+            ).format(service_id=service.id, next_due_date=service.next_due_date)
         )
     waiting = session.exec(
         select(Invoice)
@@ -114,42 +124,74 @@ def request_upgrade(
     ).first()
     if waiting is not None:
         raise BusinessRuleError(
-            f"Service {service.id} already has upgrade invoice {waiting.number} waiting for "
-            "payment; it must be paid or cancelled before another upgrade."
+            _(
+                "Service {service_id} already has upgrade invoice {waiting_number} waiting "
+                "for payment; it must be paid or cancelled before another upgrade."
+            ).format(service_id=service.id, waiting_number=waiting.number)
         )
     current = catalogue.get_product(session, service.product_code)
     target = catalogue.get_product(session, to_code)
     if target.code == current.code:
-        raise BusinessRuleError(f"Service {service.id} is already on {target.code}.")
+        raise BusinessRuleError(
+            _("Service {service_id} is already on {target_code}.").format(
+                service_id=service.id, target_code=target.code
+            )
+        )
     if target.category != current.category:
         raise BusinessRuleError(
-            f"{current.code} ({current.category}) cannot move to {target.code} "
-            f"({target.category}): an upgrade stays within one category; cancel this service "
-            "and order the other product."
+            _(
+                "{current_code} ({current_category}) cannot move to {target_code} "
+                "({target_category}): an upgrade stays within one category; cancel this "
+                "service and order the other product."
+            ).format(
+                current_code=current.code,
+                current_category=current.category,
+                target_code=target.code,
+                target_category=target.category,
+            )
         )
     if service.cycle not in catalogue.product_cycles(target):
         raise BusinessRuleError(
-            f"{target.code} cannot be billed {service.cycle}; change the cycle first "
-            f"(its cycles are {', '.join(catalogue.product_cycles(target))})."
+            _(
+                "{target_code} cannot be billed {service_cycle}; change the cycle first (its "
+                "cycles are {cycles})."
+            ).format(
+                target_code=target.code,
+                service_cycle=service.cycle,
+                cycles=", ".join(catalogue.product_cycles(target)),
+            )
         )
     if has_overdue_debt(session, service.client_id, ctx.today):
         raise BusinessRuleError(
-            f"Client {service.client_id} has overdue invoices; they must be paid before an upgrade."
+            _(
+                "Client {client_id} has overdue invoices; they must be paid before an upgrade."
+            ).format(client_id=service.client_id)
         )
     amount, policy, difference = upgrade_price(session, ctx, service, current, target)
     if not difference.is_positive():
         raise BusinessRuleError(
-            f"{current.code} → {target.code} is a downgrade ({(-difference).to_json()} "
-            f"{difference.currency} less a {service.cycle} period): downgrades are not "
-            f"possible; the client cancels this service (`hostctl service cancel "
-            f"{service.id}`) and orders the smaller plan."
+            _(
+                "{current_code} → {target_code} is a downgrade ({difference} "
+                "{difference_currency} less a {service_cycle} period): downgrades are not "
+                "possible; the client cancels this service (`hostctl service cancel "
+                "{service_id}`) and orders the smaller plan."
+            ).format(
+                current_code=current.code,
+                target_code=target.code,
+                difference=(-difference).to_json(),
+                difference_currency=difference.currency,
+                service_cycle=service.cycle,
+                service_id=service.id,
+            )
         )
     paths = [u for u in current.upgrade_to.split(",") if u]
     if target.code not in paths and not force:
         shown = ", ".join(paths) or "none"
         raise BusinessRuleError(
-            f"{target.code} is not an upgrade path of {current.code} (its paths: {shown}); "
-            "an exception needs --force --reason TEXT."
+            _(
+                "{target_code} is not an upgrade path of {current_code} (its paths: "
+                "{shown}); an exception needs --force --reason TEXT."
+            ).format(target_code=target.code, current_code=current.code, shown=shown)
         )
     upgrade = Upgrade(
         service_id=service.id or 0,

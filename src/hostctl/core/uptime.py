@@ -26,6 +26,7 @@ from hostctl.core.invoices import add_credit
 from hostctl.core.money import Money
 from hostctl.core.upgrades import period_price
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.i18n import _
 from hostctl.models import Outage, Service, UptimeCredit
 
 SERVER_MAX = 80
@@ -35,8 +36,10 @@ def check_server(name: str) -> str:
     value = " ".join((name or "").split()).lower()
     if not value or len(value) > SERVER_MAX or not all(c.isalnum() or c in "-_." for c in value):
         raise ValidationError(
-            f"The server name {name!r} may use letters, digits, '-', '_' and '.' "
-            f"({SERVER_MAX} at most)."
+            _(
+                "The server name {name!r} may use letters, digits, '-', '_' and '.' "
+                "({server_max} at most)."
+            ).format(name=name, server_max=SERVER_MAX)
         )
     return value
 
@@ -44,7 +47,11 @@ def check_server(name: str) -> str:
 def set_server(session: Session, ctx: Context, service_id: int, name: str) -> Service:
     service = session.get(Service, service_id)
     if service is None:
-        raise NotFoundError(f"There is no service {service_id}; `hostctl service list` shows them.")
+        raise NotFoundError(
+            _("There is no service {service_id}; `hostctl service list` shows them.").format(
+                service_id=service_id
+            )
+        )
     server = check_server(name)
     before = service.server
     service.server = server
@@ -62,9 +69,9 @@ def add_outage(
     begins = parse_datetime(start, what="--from")
     ends = parse_datetime(end, what="--to")
     if ends <= begins:
-        raise ValidationError("An outage ends after it starts: --to must be later than --from.")
+        raise ValidationError(_("An outage ends after it starts: --to must be later than --from."))
     if begins > ctx.now + dt.timedelta(minutes=1):
-        raise ValidationError("An outage is recorded once it happened: --from is in the future.")
+        raise ValidationError(_("An outage is recorded once it happened: --from is in the future."))
     outage = Outage(
         server=check_server(server),
         starts_at=to_utc(begins),
@@ -107,7 +114,9 @@ def parse_month(text: str) -> tuple[dt.datetime, dt.datetime]:
             raise ValueError
         start = dt.datetime(year, month, 1, tzinfo=COMPANY_TZ)
     except ValueError:
-        raise ValidationError(f"The month {text!r} is not a month; write it as YYYY-MM.") from None
+        raise ValidationError(
+            _("The month {text!r} is not a month; write it as YYYY-MM.").format(text=text)
+        ) from None
     following = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=COMPANY_TZ)
     return start, following
 
@@ -208,25 +217,38 @@ def report(session: Session, month: str, *, below: bool = False) -> dict[str, An
 
 def credit(session: Session, ctx: Context, service_id: int, month: str) -> UptimeCredit:
     """UPT-2: the month's price × downtime / month to client credit, once."""
-    _, end = parse_month(month)
+    _start, end = parse_month(month)
     if end.date() > ctx.today:
-        raise BusinessRuleError(f"The month {month} is not over; its credit is asked after it.")
+        raise BusinessRuleError(
+            _("The month {month} is not over; its credit is asked after it.").format(month=month)
+        )
     found = month_uptime(session, month, service_id=service_id)
     if not found:
         service = session.get(Service, service_id)
         if service is None:
             raise NotFoundError(
-                f"There is no service {service_id}; `hostctl service list` shows them."
+                _("There is no service {service_id}; `hostctl service list` shows them.").format(
+                    service_id=service_id
+                )
             )
         raise BusinessRuleError(
-            f"Service {service_id} has no server; set it with `hostctl service set-server`."
+            _(
+                "Service {service_id} has no server; set it with `hostctl service set-server`."
+            ).format(service_id=service_id)
         )
     uptime = found[0]
     service = uptime.service
     if not uptime.below:
         raise BusinessRuleError(
-            f"Service {service_id} was up {uptime.row()['uptime']} % in {month}, not below the "
-            f"{uptime.target:.2f} % target; no credit is due."
+            _(
+                "Service {service_id} was up {uptime} % in {month}, not below the "
+                "{uptime_target:.2f} % target; no credit is due."
+            ).format(
+                service_id=service_id,
+                uptime=uptime.row()["uptime"],
+                month=month,
+                uptime_target=uptime.target,
+            )
         )
     session.flush()
     given = session.exec(
@@ -236,7 +258,9 @@ def credit(session: Session, ctx: Context, service_id: int, month: str) -> Uptim
     ).first()
     if given is not None:
         raise BusinessRuleError(
-            f"Service {service_id} already got its credit for {month} on {given.given_on}."
+            _("Service {service_id} already got its credit for {month} on {given_on}.").format(
+                service_id=service_id, month=month, given_on=given.given_on
+            )
         )
     client = get_client(session, service.client_id)
     product = catalogue.get_product(session, service.product_code)

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from hostctl.errors import ValidationError
+from hostctl.i18n import N_, _, localize
 
 SUPPORT_PLANS = ("standard", "professional", "full")
 CONTACT_RIGHTS = ("invoices", "tickets", "services", "account")
@@ -37,22 +38,26 @@ def _shown(raw: str) -> str:
 def text_problem(raw: str) -> str | None:
     """Why ``raw`` cannot be stored as text (as the end of a sentence), or None."""
     if _SURROGATE.search(raw):
-        return "is not valid UTF-8 text"
+        return _("is not valid UTF-8 text")
     found = _CONTROL.search(raw)
     if found:
-        return (
-            f"contains the control character U+{ord(found.group()):04X}; only tab and line "
-            "breaks are allowed in text"
-        )
+        return _(
+            "contains the control character U+{code:04X}; only tab and line breaks are "
+            "allowed in text"
+        ).format(code=ord(found.group()))
     return None
 
 
-def argument(raw: str, what: str = "argument") -> str:
+def argument(raw: str, what: str = N_("argument")) -> str:
     """A command-line argument (or environment value): valid UTF-8 without control
     characters (``cli.py`` checks every argument with this before any command runs)."""
     problem = text_problem(raw)
     if problem:
-        raise ValidationError(f"The {what} {_shown(raw)} {problem}.")
+        raise ValidationError(
+            _("The {what} {value} {problem}.").format(
+                what=localize(what), value=_shown(raw), problem=problem
+            )
+        )
     return raw
 
 
@@ -64,7 +69,9 @@ def email(raw: str) -> tuple[str, str]:
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationError(f"The email {raw!r} is not valid: {exc}") from None
+        raise ValidationError(
+            _("The email {raw!r} is not valid: {exc}").format(raw=raw, exc=exc)
+        ) from None
     return value, value.lower()
 
 
@@ -75,14 +82,20 @@ def phone(raw: str) -> str:
     value = re.sub(r"[\s().-]", "", (raw or "").strip())
     if not value.startswith("+"):
         raise ValidationError(
-            f"The phone {raw!r} must be in international E.164 form, e.g. +5491123456789."
+            _("The phone {raw!r} must be in international E.164 form, e.g. +5491123456789.").format(
+                raw=raw
+            )
         )
     try:
         parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
-        raise ValidationError(f"The phone {raw!r} is not a phone number.") from None
+        raise ValidationError(
+            _("The phone {raw!r} is not a phone number.").format(raw=raw)
+        ) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError(f"The phone {raw!r} is not a valid number for its country code.")
+        raise ValidationError(
+            _("The phone {raw!r} is not a valid number for its country code.").format(raw=raw)
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -100,14 +113,20 @@ def _countries() -> frozenset[str]:
 def country(raw: str) -> str:
     value = (raw or "").strip().upper()
     if value not in _countries():
-        raise ValidationError(f"The country {raw!r} is not an ISO 3166 code such as AR, UY, CL.")
+        raise ValidationError(
+            _("The country {raw!r} is not an ISO 3166 code such as AR, UY, CL.").format(raw=raw)
+        )
     return value
 
 
 def support_plan(raw: str) -> str:
     value = (raw or "").strip().lower()
     if value not in SUPPORT_PLANS:
-        raise ValidationError(f"The support plan {raw!r} is not one of {', '.join(SUPPORT_PLANS)}.")
+        raise ValidationError(
+            _("The support plan {raw!r} is not one of {support_plans}.").format(
+                raw=raw, support_plans=", ".join(SUPPORT_PLANS)
+            )
+        )
     return value
 
 
@@ -115,17 +134,23 @@ def document_key(raw: str) -> str:
     """Uniqueness key of a tax/ID number: letters and digits only, upper-cased."""
     key = re.sub(r"[^0-9A-Za-z]", "", raw or "").upper()
     if not key:
-        raise ValidationError(f"The document number {raw!r} has no letters or digits.")
+        raise ValidationError(
+            _("The document number {raw!r} has no letters or digits.").format(raw=raw)
+        )
     return key
 
 
-def name(raw: str, what: str = "name") -> str:
+def name(raw: str, what: str = N_("name")) -> str:
     value = " ".join((raw or "").split())
     if not value:
-        raise ValidationError(f"The {what} cannot be empty.")
+        raise ValidationError(_("The {what} cannot be empty.").format(what=localize(what)))
     problem = text_problem(value)
     if problem:
-        raise ValidationError(f"The {what} {_shown(raw)} {problem}.")
+        raise ValidationError(
+            _("The {what} {value} {problem}.").format(
+                what=localize(what), value=_shown(raw), problem=problem
+            )
+        )
     return value
 
 
@@ -134,7 +159,11 @@ def rights(raw: list[str] | str) -> list[str]:
     result = sorted({r.strip().lower() for r in items if r.strip()})
     bad = [r for r in result if r not in CONTACT_RIGHTS]
     if bad:
-        raise ValidationError(f"Unknown contact right {bad[0]!r}; use {', '.join(CONTACT_RIGHTS)}.")
+        raise ValidationError(
+            _("Unknown contact right {bad!r}; use {contact_rights}.").format(
+                bad=bad[0], contact_rights=", ".join(CONTACT_RIGHTS)
+            )
+        )
     return result
 
 
@@ -143,5 +172,9 @@ def one_of(value: str, allowed: tuple[str, ...] | list[str], what: str) -> str:
     anything else is one sentence listing the valid ones."""
     cleaned = (value or "").strip().lower()
     if cleaned not in allowed:
-        raise ValidationError(f"Unknown {what} {value!r}; use one of {', '.join(allowed)}.")
+        raise ValidationError(
+            _("Unknown {what} {value!r}; use one of {allowed}.").format(
+                what=localize(what), value=value, allowed=", ".join(allowed)
+            )
+        )
     return cleaned
