@@ -58,6 +58,8 @@ def list_(json_out: JsonOpt = False) -> None:
     """Every affiliate with its balance.  Example: hostctl affiliate list"""
     from hostctl import output
     from hostctl.core import affiliates
+    from hostctl.i18n import N_
+    from hostctl.output import Col
 
     with work() as (session, ctx):
         rows = affiliates.list_affiliates(session, ctx)
@@ -65,28 +67,16 @@ def list_(json_out: JsonOpt = False) -> None:
         output.print_json(rows)
         return
     output.print_table(
+        rows,
         [
-            {
-                k: r[k]
-                for k in (
-                    "client_id",
-                    "referral_code",
-                    "currency",
-                    "earned",
-                    "withdrawn",
-                    "balance",
-                )
-            }
-            for r in rows
+            Col("client_id", "client", "id"),
+            Col("referral_code", "code", "code"),
+            Col("currency", "cur", "code", drop=1),
+            Col("earned", "earned", "money"),
+            Col("withdrawn", "withdrawn", "money"),
+            Col("balance", "balance", "money"),
         ],
-        [
-            ("client_id", "client"),
-            ("referral_code", "code"),
-            ("currency", "cur"),
-            ("earned", "earned"),
-            ("withdrawn", "withdrawn"),
-            ("balance", "balance"),
-        ],
+        empty=N_("No affiliates."),
     )
 
 

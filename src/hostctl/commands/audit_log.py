@@ -24,6 +24,8 @@ def log(
     from hostctl import output, views
     from hostctl.commands._common import work
     from hostctl.core import audit
+    from hostctl.i18n import N_
+    from hostctl.output import Col
 
     entity_type = entity_id = None
     if entity:
@@ -45,12 +47,13 @@ def log(
     output.print_table(
         rows,
         [
-            ("at", "when"),
-            ("effective_date", "effective"),
-            ("staff", "staff"),
-            ("action", "action"),
-            ("entity", "entity"),
-            ("changes", "changes"),
-            ("note", "note"),
+            Col("at", "when", "time"),
+            Col("effective_date", "effective", "date", drop=1),
+            Col("staff", "staff", "code", drop=3),
+            Col("action", "action", "code"),
+            Col("entity", "entity", "code"),
+            Col("changes", "changes", "text"),
+            Col("note", "note", "text", drop=2),
         ],
+        empty=N_("No log entries."),
     )

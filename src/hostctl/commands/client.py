@@ -84,6 +84,8 @@ def list_(
     """List clients.  Example: hostctl client list --search 'maria ines'"""
     from hostctl import output, views
     from hostctl.core import clients
+    from hostctl.i18n import N_
+    from hostctl.output import Col
 
     with work(readonly=True) as (session, _):
         rows = [views.client(c) for c in clients.list_clients(session, search=search, limit=limit)]
@@ -93,17 +95,18 @@ def list_(
         output.print_table(
             rows,
             [
-                ("id", "id"),
-                ("name", "name"),
-                ("email", "email"),
-                ("phone", "phone"),
-                ("country", "country"),
-                ("currency", "cur"),
-                ("support_plan", "plan"),
-                ("verified", "verified"),
-                ("credit_balance", "credit"),
-                ("status", "status"),
+                Col("id", "id", "id"),
+                Col("name", "name", "text"),
+                Col("email", "email", "code"),
+                Col("phone", "phone", "code", drop=5),
+                Col("country", "country", "code", drop=2),
+                Col("currency", "cur", "code", drop=1),
+                Col("support_plan", "plan", "code", drop=4),
+                Col("verified", "verified", "code", drop=3),
+                Col("credit_balance", "credit", "money"),
+                Col("status", "status", "status"),
             ],
+            empty=N_("No clients."),
         )
 
 
@@ -187,6 +190,8 @@ def statement(
     from hostctl import output
     from hostctl.core import statements
     from hostctl.core.clock import parse_date
+    from hostctl.i18n import N_
+    from hostctl.output import Col
 
     with work(readonly=True) as (session, _):
         data = statements.statement(
@@ -196,20 +201,25 @@ def statement(
             end=parse_date(to, what="--to") if to else None,
         )
     columns = [
-        ("date", "date"),
-        ("kind", "kind"),
-        ("ref", "ref"),
-        ("description", "description"),
-        ("amount", "amount"),
-        ("balance", "balance"),
+        Col("date", "date", "date"),
+        Col("kind", "kind", "code"),
+        Col("ref", "ref", "code"),
+        Col("description", "description", "text"),
+        Col("amount", "amount", "money"),
+        Col("balance", "balance", "money"),
     ]
     if json_out:
         output.print_json(data)
     elif csv_out:
-        output.print_csv(data["entries"], [key for key, _ in columns])
+        output.print_csv(data["entries"], [c.key for c in columns])
     else:
         output.print_line(f"opening balance {data['currency']} {data['opening_balance']}")
-        output.print_table(data["entries"], columns)
+        output.print_table(
+            data["entries"],
+            columns,
+            currency=data["currency"],
+            empty=N_("No entries in this period."),
+        )
         output.print_line(f"closing balance {data['currency']} {data['closing_balance']}")
 
 

@@ -25,7 +25,13 @@ def list_(json_out: JsonOpt = False) -> None:
         output.print_json(rows)
     else:
         output.print_table(
-            rows, [("key", "key"), ("value", "value"), ("default", "default"), ("help", "meaning")]
+            rows,
+            [
+                output.Col("key", "key", "code"),
+                output.Col("value", "value", "list"),
+                output.Col("default", "default", "list", drop=1),
+                output.Col("help", "meaning", "text"),
+            ],
         )
 
 

@@ -53,6 +53,7 @@ def daily(
     from hostctl.core import lifecycle, run_limits
     from hostctl.core.clock import parse_date
     from hostctl.core.context import Context
+    from hostctl.i18n import N_
 
     ctx = Context.from_env()
     until = parse_date(date, what="--date") if date else ctx.today
@@ -89,12 +90,13 @@ def daily(
         output.print_table(
             actions,
             [
-                ("day", "day"),
-                ("action", "action"),
-                ("client_id", "client"),
-                ("service_id", "service"),
-                ("detail", "detail"),
+                output.Col("day", "day", "date"),
+                output.Col("action", "action", "code"),
+                output.Col("client_id", "client", "id"),
+                output.Col("service_id", "service", "id"),
+                output.Col("detail", "detail", "text"),
             ],
+            empty=N_("Nothing to do."),
         )
     if dry_run or verbose or output.stdout_is_tty():
         days = summary["days"]

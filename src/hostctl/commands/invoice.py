@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from hostctl.commands._common import JsonOpt, work
+from hostctl.output import Col
 
 app = typer.Typer(help="Invoices (rules §4).", no_args_is_help=True)
 Opt = typer.Option
 InvoiceRef = Annotated[str, typer.Argument(help="Invoice id or number (2026-000042).")]
+COLUMNS = [
+    Col("id", "id", "id"),
+    Col("number", "number", "code"),
+    Col("client_id", "client", "id"),
+    Col("kind", "kind", "code", drop=2),
+    Col("status", "status", "status"),
+    Col("issue_date", "issued", "date", drop=3),
+    Col("due_date", "due", "date"),
+    Col("currency", "cur", "code", drop=1),
+    Col("total", "total", "money"),
+    Col("amount_due", "amount due", "money"),
+]
+
+
+def _mark_overdue(invoice: dict[str, Any], today: Any) -> dict[str, Any]:
+    """For people only (never in --json): an unpaid invoice past its due date is shown
+    as overdue on a terminal."""
+    overdue = invoice["status"] == "unpaid" and invoice["due_date"] < today.isoformat()
+    return {**invoice, "overdue": overdue}
 
 
 @app.command("list")
@@ -23,8 +43,9 @@ def list_(
     """List invoices.  Example: hostctl invoice list --client 7 --status unpaid"""
     from hostctl import output, views
     from hostctl.core import invoices
+    from hostctl.i18n import N_
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, ctx):
         rows = [
             views.invoice(i, invoices.lines_of(session, i.id or 0))
             for i in invoices.list_invoices(session, client_id=client, status=status, limit=limit)
@@ -32,21 +53,8 @@ def list_(
     if json_out:
         output.print_json(rows)
         return
-    output.print_table(
-        rows,
-        [
-            ("id", "id"),
-            ("number", "number"),
-            ("client_id", "client"),
-            ("kind", "kind"),
-            ("status", "status"),
-            ("issue_date", "issued"),
-            ("due_date", "due"),
-            ("currency", "cur"),
-            ("total", "total"),
-            ("amount_due", "amount due"),
-        ],
-    )
+    shown = [_mark_overdue(row, ctx.today) for row in rows]
+    output.print_table(shown, COLUMNS, empty=N_("No invoices."))
 
 
 @app.command("show")
@@ -58,7 +66,7 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
     from hostctl import output, views
     from hostctl.core import invoices, payments
 
-    with work(readonly=True) as (session, _):
+    with work(readonly=True) as (session, ctx):
         invoice = invoices.find_invoice(session, ref)
         data = views.invoice(invoice, invoices.lines_of(session, invoice.id or 0))
         data["payments"] = [
@@ -70,7 +78,7 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json(data)
     else:
-        output.print_invoice(data)
+        output.print_invoice(_mark_overdue(data, ctx.today))
         for p in data["payments"]:
             output.print_line(
                 f"payment {p['id']}: {p['date']} {p['method']} {p['currency']} {p['amount']} "

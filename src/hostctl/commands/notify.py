@@ -33,6 +33,8 @@ def list_(
     """List queued and sent alerts.  Example: hostctl notify list --status failed"""
     from hostctl import output, views
     from hostctl.core import outbox
+    from hostctl.i18n import N_
+    from hostctl.output import Col
 
     if status and status not in STATUSES:
         raise ValidationError(f"Unknown status {status!r}; use {', '.join(STATUSES)}.")
@@ -49,16 +51,17 @@ def list_(
     output.print_table(
         rows,
         [
-            ("id", "id"),
-            ("created_at", "created"),
-            ("event", "event"),
-            ("stage", "stage"),
-            ("channel", "channel"),
-            ("client_id", "client"),
-            ("status", "status"),
-            ("attempts", "tries"),
-            ("last_error", "last error"),
+            Col("id", "id", "id"),
+            Col("created_at", "created", "time"),
+            Col("event", "event", "code"),
+            Col("stage", "stage", "code", drop=1),
+            Col("channel", "channel", "code", drop=3),
+            Col("client_id", "client", "id"),
+            Col("status", "status", "status"),
+            Col("attempts", "tries", "number", drop=2),
+            Col("last_error", "last error", "text"),
         ],
+        empty=N_("No messages."),
     )
 
 
@@ -134,6 +137,12 @@ def templates_(json_out: JsonOpt = False) -> None:
         output.print_json(rows)
         return
     output.print_table(
-        rows, [("key", "template"), ("channel", "channel"), ("source", "source"), ("path", "file")]
+        rows,
+        [
+            output.Col("key", "template", "code"),
+            output.Col("channel", "channel", "code"),
+            output.Col("source", "source", "code"),
+            output.Col("path", "file", "code"),
+        ],
     )
     output.info(f"Overrides go in {templates.override_dir()}")

@@ -105,6 +105,8 @@ def list_(
     from hostctl import output, views
     from hostctl.core import invoices, payments
     from hostctl.core.clock import parse_date
+    from hostctl.i18n import N_
+    from hostctl.output import Col
 
     with work(readonly=True) as (session, _):
         invoice_id = invoices.find_invoice(session, invoice).id if invoice else None
@@ -125,14 +127,15 @@ def list_(
     output.print_table(
         rows,
         [
-            ("id", "id"),
-            ("date", "date"),
-            ("invoice_id", "invoice"),
-            ("client_id", "client"),
-            ("method", "method"),
-            ("reference", "reference"),
-            ("currency", "cur"),
-            ("amount", "amount"),
-            ("status", "status"),
+            Col("id", "id", "id"),
+            Col("date", "date", "date"),
+            Col("invoice_id", "invoice", "id"),
+            Col("client_id", "client", "id", drop=2),
+            Col("method", "method", "code"),
+            Col("reference", "reference", "code", drop=3),
+            Col("currency", "cur", "code", drop=1),
+            Col("amount", "amount", "money"),
+            Col("status", "status", "status"),
         ],
+        empty=N_("No payments."),
     )

@@ -16,28 +16,27 @@ Code = Annotated[str, typer.Argument(help="Product code, e.g. hosting-basic.")]
 
 def _print(products: list[dict[str, Any]], json_out: bool, single: bool = False) -> None:
     from hostctl import output
+    from hostctl.i18n import N_
+    from hostctl.output import Col
 
     if json_out:
         output.print_json(products[0] if single else products)
         return
-    rows = [
-        dict(p, monthly_price=", ".join(f"{c} {a}" for c, a in p["monthly_price"].items()))
-        for p in products
-    ]
     if single:
-        output.print_record(rows[0])
+        output.print_record(products[0])
         return
     output.print_table(
-        rows,
+        products,
         [
-            ("code", "code"),
-            ("name", "name"),
-            ("category", "category"),
-            ("cycles", "cycles"),
-            ("monthly_price", "monthly"),
-            ("activation", "activation"),
-            ("activation_days", "days"),
+            Col("code", "code", "code"),
+            Col("name", "name", "text"),
+            Col("category", "category", "code", drop=3),
+            Col("cycles", "cycles", "list"),
+            Col("monthly_price", "monthly", "money"),
+            Col("activation", "activation", "code", drop=2),
+            Col("activation_days", "days", "number", drop=1),
         ],
+        empty=N_("No products."),
     )
 
 

@@ -7,17 +7,18 @@ from typing import Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt, work
+from hostctl.output import Col
 
 app = typer.Typer(help="Quotes (presupuestos) accepted into invoices.", no_args_is_help=True)
 Opt = typer.Option
 QuoteId = Annotated[int, typer.Argument(help="Quote id.")]
 COLUMNS = [
-    ("id", "id"),
-    ("client_id", "client"),
-    ("status", "status"),
-    ("valid_until", "valid until"),
-    ("currency", "cur"),
-    ("total", "total"),
+    Col("id", "id", "id"),
+    Col("client_id", "client", "id"),
+    Col("status", "status", "status"),
+    Col("valid_until", "valid until", "date"),
+    Col("currency", "cur", "code", drop=1),
+    Col("total", "total", "money"),
 ]
 
 
@@ -70,6 +71,7 @@ def list_(
     """Quotes, oldest first.  Example: hostctl quote list --status pending"""
     from hostctl import output
     from hostctl.core import quotes
+    from hostctl.i18n import N_
 
     with work(readonly=True) as (session, _):
         rows = [
@@ -78,7 +80,7 @@ def list_(
     if json_out:
         output.print_json(rows)
     else:
-        output.print_table([{k: r[k] for k, _ in COLUMNS} for r in rows], COLUMNS)
+        output.print_table(rows, COLUMNS, empty=N_("No quotes."))
 
 
 @app.command("show")

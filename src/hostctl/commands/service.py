@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt, work
+from hostctl.output import Col
 
 app = typer.Typer(
     help="Services: orders, activation queue, suspensions (rules §2, §4).", no_args_is_help=True
@@ -15,14 +16,24 @@ app = typer.Typer(
 Opt = typer.Option
 ServiceId = Annotated[int, typer.Argument(help="Service id.")]
 COLUMNS = [
-    ("id", "id"),
-    ("client_id", "client"),
-    ("product", "product"),
-    ("cycle", "cycle"),
-    ("status", "status"),
-    ("suspension_reason", "reason"),
-    ("next_due_date", "next due"),
-    ("domain", "domain"),
+    Col("id", "id", "id"),
+    Col("client_id", "client", "id"),
+    Col("product", "product", "code"),
+    Col("cycle", "cycle", "code", drop=1),
+    Col("status", "status", "status"),
+    Col("suspension_reason", "reason", "text", drop=2),
+    Col("next_due_date", "next due", "date"),
+    Col("domain", "domain", "code"),
+]
+PENDING_COLUMNS = [
+    Col("id", "id", "id"),
+    Col("client_id", "client", "id"),
+    Col("product", "product", "code"),
+    Col("queue_state", "state", "status"),
+    Col("requirements_met_on", "req. met", "date", drop=1),
+    Col("activation_due", "deadline", "date"),
+    Col("business_days_left", "bd left", "number"),
+    Col("requirement", "requirement", "text"),
 ]
 
 
@@ -100,6 +111,7 @@ def list_(
     """List services.  Example: hostctl service list --pending"""
     from hostctl import output, views
     from hostctl.core import services
+    from hostctl.i18n import N_
 
     with work(readonly=True) as (session, ctx):
         if pending:
@@ -122,21 +134,9 @@ def list_(
     if json_out:
         output.print_json(rows)
     elif pending:
-        output.print_table(
-            rows,
-            [
-                ("id", "id"),
-                ("client_id", "client"),
-                ("product", "product"),
-                ("queue_state", "state"),
-                ("requirements_met_on", "req. met"),
-                ("activation_due", "deadline"),
-                ("business_days_left", "bd left"),
-                ("requirement", "requirement"),
-            ],
-        )
+        output.print_table(rows, PENDING_COLUMNS, empty=N_("No services waiting for activation."))
     else:
-        output.print_table(rows, COLUMNS)
+        output.print_table(rows, COLUMNS, empty=N_("No services."))
 
 
 @app.command("show")

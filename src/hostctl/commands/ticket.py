@@ -7,23 +7,24 @@ from typing import Annotated
 import typer
 
 from hostctl.commands._common import JsonOpt, work
+from hostctl.output import Col
 
 app = typer.Typer(help="Support tickets and SLA (rules §8).", no_args_is_help=True)
 
 Code = Annotated[str, typer.Argument(help="Ticket code, e.g. TK-7Q2M9X.")]
 Opt = typer.Option
 LIST_COLUMNS = [
-    ("code", "code"),
-    ("client_id", "client"),
-    ("category", "cat"),
-    ("priority", "prio"),
-    ("support_plan", "plan"),
-    ("status", "status"),
-    ("opened_at", "opened"),
-    ("first_response_due", "first response due"),
-    ("first_response_at", "answered"),
-    ("resolution_due", "resolution due"),
-    ("subject", "subject"),
+    Col("code", "code", "code"),
+    Col("client_id", "client", "id"),
+    Col("category", "cat", "code", drop=4),
+    Col("priority", "prio", "code", drop=5),
+    Col("support_plan", "plan", "code", drop=1),
+    Col("status", "status", "status"),
+    Col("opened_at", "opened", "time", drop=2),
+    Col("first_response_due", "first response due", "time"),
+    Col("first_response_at", "answered", "time", drop=3),
+    Col("resolution_due", "resolution due", "time", drop=6),
+    Col("subject", "subject", "text"),
 ]
 
 
@@ -122,6 +123,7 @@ def list_(
     """List tickets.  Example: hostctl ticket list --breaching"""
     from hostctl import output, views
     from hostctl.core import tickets
+    from hostctl.i18n import N_
 
     with work(readonly=True) as (session, ctx):
         found = tickets.list_tickets(
@@ -131,7 +133,7 @@ def list_(
     if json_out:
         output.print_json(rows)
     else:
-        output.print_table(rows, LIST_COLUMNS)
+        output.print_table(rows, LIST_COLUMNS, empty=N_("No tickets."))
 
 
 @app.command("show")
@@ -153,7 +155,8 @@ def show(code: Code, json_out: JsonOpt = False) -> None:
     messages = data.pop("messages")
     output.print_record(data)
     for m in messages:
-        output.print_line(f"\n[{m['at']}] {m['author']} ({m['author_kind']}):\n{m['body']}")
+        at = output.human_time(m["at"])
+        output.print_line(f"\n[{at}] {m['author']} ({m['author_kind']}):\n{m['body']}")
 
 
 @app.command("sla-report")
@@ -193,13 +196,13 @@ def sla_report(
 
 
 REPORT_COLUMNS = [
-    ("key", "group"),
-    ("tickets", "tickets"),
-    ("fr_met", "1st met"),
-    ("fr_breached", "1st breached"),
-    ("fr_pending", "1st pending"),
-    ("fr_median", "1st median min"),
-    ("res_met", "res met"),
-    ("res_breached", "res breached"),
-    ("res_pending", "res pending"),
+    Col("key", "group", "code"),
+    Col("tickets", "tickets", "number"),
+    Col("fr_met", "1st met", "number"),
+    Col("fr_breached", "1st breached", "number"),
+    Col("fr_pending", "1st pending", "number"),
+    Col("fr_median", "1st median min", "number"),
+    Col("res_met", "res met", "number"),
+    Col("res_breached", "res breached", "number"),
+    Col("res_pending", "res pending", "number"),
 ]

@@ -103,6 +103,8 @@ def list_(
     """List transfers.  Example: hostctl transfer list --status pending"""
     from hostctl import output, views
     from hostctl.core import transfers
+    from hostctl.i18n import N_
+    from hostctl.output import Col
 
     with work(readonly=True) as (session, _):
         found = transfers.list_transfers(
@@ -115,16 +117,17 @@ def list_(
     output.print_table(
         rows,
         [
-            ("id", "id"),
-            ("service_id", "service"),
-            ("from_client_id", "from"),
-            ("to_client_id", "to"),
-            ("status", "status"),
-            ("requested_on", "requested"),
-            ("expires_on", "expires"),
-            ("from_confirmed_at", "from confirmed"),
-            ("to_confirmed_at", "to confirmed"),
+            Col("id", "id", "id"),
+            Col("service_id", "service", "id"),
+            Col("from_client_id", "from", "id"),
+            Col("to_client_id", "to", "id"),
+            Col("status", "status", "status"),
+            Col("requested_on", "requested", "date", drop=1),
+            Col("expires_on", "expires", "date"),
+            Col("from_confirmed_at", "from confirmed", "time"),
+            Col("to_confirmed_at", "to confirmed", "time"),
         ],
+        empty=N_("No transfers."),
     )
 
 

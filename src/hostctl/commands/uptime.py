@@ -7,25 +7,26 @@ from typing import Annotated
 import typer
 
 from hostctl.commands._common import JsonOpt, work
+from hostctl.output import Col
 
 outage_app = typer.Typer(help="Outages of the servers.", no_args_is_help=True)
 uptime_app = typer.Typer(help="Monthly uptime per service and its credit.", no_args_is_help=True)
 Opt = typer.Option
 OUTAGE_COLUMNS = [
-    ("id", "id"),
-    ("server", "server"),
-    ("from", "from"),
-    ("to", "to"),
-    ("minutes", "minutes"),
-    ("reason", "reason"),
+    Col("id", "id", "id"),
+    Col("server", "server", "code"),
+    Col("from", "from", "time"),
+    Col("to", "to", "time"),
+    Col("minutes", "minutes", "number"),
+    Col("reason", "reason", "text"),
 ]
 UPTIME_COLUMNS = [
-    ("service_id", "service"),
-    ("client_id", "client"),
-    ("server", "server"),
-    ("downtime_minutes", "down (min)"),
-    ("uptime", "uptime %"),
-    ("below", "below"),
+    Col("service_id", "service", "id"),
+    Col("client_id", "client", "id"),
+    Col("server", "server", "code"),
+    Col("downtime_minutes", "down (min)", "number"),
+    Col("uptime", "uptime %", "number"),
+    Col("below", "below", "code"),
 ]
 
 
@@ -60,13 +61,14 @@ def list_(
     """Outages, oldest first.  Example: hostctl outage list --server web3"""
     from hostctl import output, views
     from hostctl.core import uptime
+    from hostctl.i18n import N_
 
     with work(readonly=True) as (session, _):
         rows = [views.outage(o) for o in uptime.list_outages(session, server=server)]
     if json_out:
         output.print_json(rows)
     else:
-        output.print_table(rows, OUTAGE_COLUMNS)
+        output.print_table(rows, OUTAGE_COLUMNS, empty=N_("No outages."))
 
 
 @uptime_app.command("report")
@@ -81,6 +83,7 @@ def report(
     """
     from hostctl import output
     from hostctl.core import uptime
+    from hostctl.i18n import N_
 
     with work(readonly=True) as (session, _):
         data = uptime.report(session, month, below=below)
@@ -88,7 +91,10 @@ def report(
         output.print_json(data)
     else:
         output.print_table(
-            data["services"], UPTIME_COLUMNS, title=f"{data['month']} (target {data['target']} %)"
+            data["services"],
+            UPTIME_COLUMNS,
+            title=f"{data['month']} (target {data['target']} %)",
+            empty=N_("No services."),
         )
 
 
