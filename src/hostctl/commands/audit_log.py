@@ -43,7 +43,10 @@ def log(
         output.print_json(rows)
         return
     for row in rows:
-        row["changes"] = ", ".join(f"{k}={v}" for k, v in row["changes"].items())
+        row["changes"] = ", ".join(
+            f"{k}={output.human_time(v) if isinstance(v, str) else v}"
+            for k, v in row["changes"].items()
+        )
     output.print_table(
         rows,
         [
