@@ -186,6 +186,11 @@ def human_money(value: Any, currency: str | None) -> str:
         return str(value)
 
 
+def amount_text(amount: Any, currency: str) -> str:
+    """An amount inside a sentence: ``US$ 1.234,56`` on a TTY, ``USD 1234.56`` in a pipe."""
+    return human_money(amount, currency) if stdout_is_tty() else f"{currency} {amount}"
+
+
 def human_time(value: Any) -> str:
     """A timestamp to the minute in the company's time zone: ``2026-05-26 13:30``."""
     import datetime as dt

@@ -222,9 +222,14 @@ def test_a_record_formats_and_aligns_amounts_and_times(tty: Terminal, desk: dict
 def test_invoice_show_on_a_terminal_formats_its_lines_and_totals(
     tty: Terminal, desk: dict[str, Any]
 ) -> None:
+    tty.cli.json(
+        "payment", "add", "--invoice", desk["invoice"], "--amount", "400.00", "--method", "cash",
+        today="2026-03-10",
+    )  # fmt: skip
     screen = tty.text(80, "invoice", "show", desk["invoice"], today="2026-03-20")
     assert f"invoice {desk['invoice']} (overdue), issued 2026-03-01, due 2026-03-01" in screen
-    assert "total $ 38.400,00  ·  due $ 38.400,00" in screen
+    assert "total $ 38.400,00  ·  due $ 38.000,00" in screen
+    assert screen.endswith(": 2026-03-10 cash $ 400,00 (received)\n")
     assert re.search(r"\$ 48\.000,00\n", screen)  # a line's amount at the right edge
 
 
@@ -314,9 +319,9 @@ def test_an_empty_uptime_report_and_statement_on_a_terminal(
     assert (report.exit_code, report.stdout) == (0, "No services.\n")
     statement = cli("client", "statement", str(beto["id"]))
     assert statement.stdout.splitlines() == [
-        "opening balance USD 0.00",
+        "opening balance US$ 0,00",
         "No entries in this period.",
-        "closing balance USD 0.00",
+        "closing balance US$ 0,00",
     ]
 
 

@@ -55,7 +55,7 @@ def log(
             Col("staff", "staff", "code", drop=3),
             Col("action", "action", "code"),
             Col("entity", "entity", "code"),
-            Col("changes", "changes", "text"),
+            Col("changes", "changes", "list"),
             Col("note", "note", "text", drop=2),
         ],
         empty=N_("No log entries."),

@@ -202,7 +202,7 @@ def statement(
         )
     columns = [
         Col("date", "date", "date"),
-        Col("kind", "kind", "code"),
+        Col("kind", "kind", "code", drop=1),
         Col("ref", "ref", "code"),
         Col("description", "description", "text"),
         Col("amount", "amount", "money"),
@@ -213,14 +213,15 @@ def statement(
     elif csv_out:
         output.print_csv(data["entries"], [c.key for c in columns])
     else:
-        output.print_line(f"opening balance {data['currency']} {data['opening_balance']}")
+        cur = data["currency"]
+        output.print_line(f"opening balance {output.amount_text(data['opening_balance'], cur)}")
         output.print_table(
             data["entries"],
             columns,
             currency=data["currency"],
             empty=N_("No entries in this period."),
         )
-        output.print_line(f"closing balance {data['currency']} {data['closing_balance']}")
+        output.print_line(f"closing balance {output.amount_text(data['closing_balance'], cur)}")
 
 
 @app.command("edit")

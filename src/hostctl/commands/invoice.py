@@ -81,13 +81,13 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
         output.print_invoice(_mark_overdue(data, ctx.today))
         for p in data["payments"]:
             output.print_line(
-                f"payment {p['id']}: {p['date']} {p['method']} {p['currency']} {p['amount']} "
-                f"({p['status']})"
+                f"payment {p['id']}: {p['date']} {p['method']} "
+                f"{output.amount_text(p['amount'], p['currency'])} ({p['status']})"
             )
         for r in data["refunds"]:
             output.print_line(
-                f"refund {r['id']}: {r['date']} {r['method']} {r['currency']} {r['amount']} "
-                f"(payment {r['payment_id']})"
+                f"refund {r['id']}: {r['date']} {r['method']} "
+                f"{output.amount_text(r['amount'], r['currency'])} (payment {r['payment_id']})"
             )
 
 
