@@ -111,6 +111,7 @@ GREEN = frozenset(
 _TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LIST_COMMA = re.compile(r",(?=\S)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # not \t, \n: ESC, CR, bell …
 
 
 class Col(NamedTuple):
@@ -246,7 +247,14 @@ def _shown_status(value: Any, row: Mapping[str, Any]) -> Any:
 
 
 def _human(value: Any, kind: str, row: Mapping[str, Any], currency: str | None) -> Text:
-    """A cell for people: amounts formatted, times to the minute, statuses coloured."""
+    """A cell for people: amounts formatted, times to the minute, statuses coloured; the
+    data's control characters (an escape sequence in a subject) never reach the terminal."""
+    text = _human_text(value, kind, row, currency)
+    text.plain = _CONTROL.sub("", text.plain.replace("\t", " "))
+    return text
+
+
+def _human_text(value: Any, kind: str, row: Mapping[str, Any], currency: str | None) -> Text:
     from rich.text import Text
 
     if value is None:
@@ -443,9 +451,9 @@ def _tty_table(
     if hidden:
         sys.stdout.flush()  # the note goes to stderr, after the table
         info(
-            _(
-                "Not shown at {width} columns: {names} (a wider terminal or --json shows them)."
-            ).format(width=console.width, names=", ".join(hidden))
+            _("Hidden at {width} columns: {names} (--json shows every field).").format(
+                width=console.width, names=", ".join(hidden)
+            )
         )
 
 

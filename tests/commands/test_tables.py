@@ -130,7 +130,7 @@ def test_invoice_list_hides_optional_columns_at_80_and_says_so(
         "id", "number", "client", "status", "due", "total", "amount", "due",
     ]  # fmt: skip
     assert narrow.stderr == (
-        "Not shown at 80 columns: kind, issued, cur (a wider terminal or --json shows them).\n"
+        "Hidden at 80 columns: kind, issued, cur (--json shows every field).\n"
     )
     wide = tty(120, "invoice", "list", today="2026-03-20")
     assert "issued" in wide.stdout and wide.stderr == ""
@@ -331,3 +331,16 @@ def test_json_is_untouched_by_the_terminal(
     shown = tty(40, "invoice", "list", "--json", today="2026-03-20").stdout
     assert "\x1b" not in shown
     assert [i["total"] for i in json.loads(shown)] == ["38400.00", "96.00"]
+
+
+def test_what_the_data_says_is_printed_as_written_never_as_markup_or_escapes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "stdout_is_tty", lambda: True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+    subject = "[bold red]urgente[/] :smile: la web\x1b[2J no\r anda\tnada"
+    output.print_table([{"subject": subject}], [("subject", "subject", "text")])
+    assert capsys.readouterr().out.splitlines()[2].rstrip() == (
+        "[bold red]urgente[/] :smile: la web[2J no anda nada"
+    )
