@@ -485,8 +485,9 @@ def _print_blocks(
         for label, text, kind in block:
             prefix = label + " " * (label_width - cell_len(label) + 2)
             room = console.width - cell_len(prefix)
-            if kind in WRAPPING and room >= TEXT_MIN:
-                lines = list(text.wrap(console, room, overflow="fold"))
+            longest = max((cell_len(word) for word in text.plain.split()), default=0)
+            if (kind == "text" and room >= TEXT_MIN) or (kind == "list" and longest <= room):
+                lines = list(text.wrap(console, room, overflow="fold"))  # a list item whole
             else:
                 lines = list(text.split("\n"))
             for i, line in enumerate(lines or [Text("")]):

@@ -169,6 +169,13 @@ def test_config_list_keys_whole_a_table_at_120_records_at_80(tty: Terminal) -> N
     narrow = tty.text(80, "config", "list")
     assert f"key      {key}\nvalue    true\ndefault  true\nmeaning  BIL-7\n" in narrow
     assert "…" not in wide + narrow
+    # at 40 columns a list wraps between its items; a URL wider than the line stays whole
+    tiny = ANSI.sub("", tty(40, "config", "list").stdout)
+    assert "value    https://graph.facebook.com/v21.0\n" in tiny
+    methods = tiny.split("key      payment.methods\n")[1].split("default")[0]
+    assert all(len(line) <= 40 for line in methods.splitlines())
+    assert " ".join(methods.split()).startswith("value card, paypal, mercadopago, pagofacil,")
+    assert "bank-transfer," in methods.split()
 
 
 def test_too_narrow_for_the_identifiers_every_row_becomes_a_block(
