@@ -28,10 +28,11 @@ pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 def _screen(tmp_path: Path, width: int, *args: str) -> str:
     """What ``hostctl ARGS`` leaves on a ``width``-column tmux pane (a server of our own)."""
     assert TMUX is not None
-    tmux = [TMUX, "-S", str(tmp_path / f"tmux-{width}"), "-f", os.devnull]
+    tag = uuid.uuid4().hex[:12]  # a new server each time: a killed one may linger a moment
+    tmux = [TMUX, "-S", str(tmp_path / f"tmux-{tag}"), "-f", os.devnull]
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
     env.update(TERM="xterm-256color", HOSTCTL_TODAY="2026-03-20")
-    signal = f"hostctl-{uuid.uuid4().hex}"
+    signal = f"hostctl-{tag}"
     script = (
         f"{shlex.join([HOSTCTL, *args])}; {shlex.join([*tmux, 'wait-for', '-S', signal])}; read x"
     )
