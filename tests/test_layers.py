@@ -170,5 +170,12 @@ def test_only_output_imports_rich():
         if (found := _rich_imports(path))
     }
     assert {name: found for name, found in importers.items() if name not in RICH_ALLOWED} == {}
-    drawn_here = {"rich.console", "rich.table", "rich.text", "rich.progress"}
+    drawn_here = {
+        "rich.box",
+        "rich.cells",
+        "rich.console",
+        "rich.progress",
+        "rich.table",
+        "rich.text",
+    }
     assert set(importers["output.py"]) == drawn_here

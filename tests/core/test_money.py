@@ -205,6 +205,10 @@ def test_format_for_people():
     # our minor units, not the locale data's (which has no decimals for COP)
     assert format_money(Money.parse("1234.56", "COP")) == "COP 1.234,56"
     assert format_money(Money.parse("1234.56", "USD"), "en_US") == "$ 1,234.56"
+    assert format_money(Money.parse("38400", "ARS")) == "$ 38.400,00"
+    assert format_money(Money.parse("576", "UYU")) == "UYU 576,00"  # es_AR has no $U
+    # babel groups fr_FR thousands with U+202F: a plain space on every terminal
+    assert format_money(Money.parse("1234.56", "EUR"), "fr_FR") == "€ 1 234,56"
 
 
 @pytest.mark.slow

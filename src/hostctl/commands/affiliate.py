@@ -67,6 +67,7 @@ def list_(json_out: JsonOpt = False) -> None:
     """Every affiliate with its balance.  Example: hostctl affiliate list"""
     from hostctl import output
     from hostctl.core import affiliates
+    from hostctl.output import Col
 
     with work() as (session, ctx):
         rows = affiliates.list_affiliates(session, ctx)
@@ -74,28 +75,16 @@ def list_(json_out: JsonOpt = False) -> None:
         output.print_json(rows)
         return
     output.print_table(
+        rows,
         [
-            {
-                k: r[k]
-                for k in (
-                    "client_id",
-                    "referral_code",
-                    "currency",
-                    "earned",
-                    "withdrawn",
-                    "balance",
-                )
-            }
-            for r in rows
+            Col("client_id", N_("client"), "id"),
+            Col("referral_code", N_("code"), "code"),
+            Col("currency", N_("cur"), "code", drop=1),
+            Col("earned", N_("earned"), "money"),
+            Col("withdrawn", N_("withdrawn"), "money"),
+            Col("balance", N_("balance"), "money"),
         ],
-        [
-            ("client_id", N_("client")),
-            ("referral_code", N_("code")),
-            ("currency", N_("cur")),
-            ("earned", N_("earned")),
-            ("withdrawn", N_("withdrawn")),
-            ("balance", N_("balance")),
-        ],
+        empty=N_("No affiliates."),
     )
 
 

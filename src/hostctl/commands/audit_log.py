@@ -25,6 +25,7 @@ def log(
     from hostctl import output, views
     from hostctl.commands._common import work
     from hostctl.core import audit
+    from hostctl.output import Col
 
     entity_type = entity_id = None
     if entity:
@@ -42,16 +43,20 @@ def log(
         output.print_json(rows)
         return
     for row in rows:
-        row["changes"] = ", ".join(f"{k}={v}" for k, v in row["changes"].items())
+        row["changes"] = ", ".join(
+            f"{k}={output.human_time(v) if isinstance(v, str) else v}"
+            for k, v in row["changes"].items()
+        )
     output.print_table(
         rows,
         [
-            ("at", N_("when")),
-            ("effective_date", N_("effective")),
-            ("staff", N_("staff")),
-            ("action", N_("action")),
-            ("entity", N_("entity")),
-            ("changes", N_("changes")),
-            ("note", N_("note")),
+            Col("at", N_("when"), "time"),
+            Col("effective_date", N_("effective"), "date", drop=1),
+            Col("staff", N_("staff"), "code", drop=3),
+            Col("action", N_("action"), "code"),
+            Col("entity", N_("entity"), "code"),
+            Col("changes", N_("changes"), "list"),
+            Col("note", N_("note"), "text", drop=2),
         ],
+        empty=N_("No log entries."),
     )

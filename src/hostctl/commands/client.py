@@ -85,6 +85,7 @@ def list_(
     """List clients.  Example: hostctl client list --search 'maria ines'"""
     from hostctl import output, views
     from hostctl.core import clients
+    from hostctl.output import Col
 
     with work(readonly=True) as (session, _ctx):
         rows = [views.client(c) for c in clients.list_clients(session, search=search, limit=limit)]
@@ -94,17 +95,18 @@ def list_(
         output.print_table(
             rows,
             [
-                ("id", N_("id")),
-                ("name", N_("name")),
-                ("email", N_("email")),
-                ("phone", N_("phone")),
-                ("country", N_("country")),
-                ("currency", N_("cur")),
-                ("support_plan", N_("plan")),
-                ("verified", N_("verified")),
-                ("credit_balance", N_("credit")),
-                ("status", N_("status")),
+                Col("id", N_("id"), "id"),
+                Col("name", N_("name"), "text"),
+                Col("email", N_("email"), "code"),
+                Col("phone", N_("phone"), "code", drop=5),
+                Col("country", N_("country"), "code", drop=2),
+                Col("currency", N_("cur"), "code", drop=1),
+                Col("support_plan", N_("plan"), "code", drop=4),
+                Col("verified", N_("verified"), "code", drop=3),
+                Col("credit_balance", N_("credit"), "money"),
+                Col("status", N_("status"), "status"),
             ],
+            empty=N_("No clients."),
         )
 
 
@@ -209,6 +211,7 @@ def statement(
     from hostctl import output
     from hostctl.core import statements
     from hostctl.core.clock import parse_date
+    from hostctl.output import Col
 
     with work(readonly=True) as (session, _ctx):
         data = statements.statement(
@@ -218,27 +221,33 @@ def statement(
             end=parse_date(to, what="--to") if to else None,
         )
     columns = [
-        ("date", N_("date")),
-        ("kind", N_("kind")),
-        ("ref", N_("ref")),
-        ("description", N_("description")),
-        ("amount", N_("amount")),
-        ("balance", N_("balance")),
+        Col("date", N_("date"), "date"),
+        Col("kind", N_("kind"), "code", drop=1),
+        Col("ref", N_("ref"), "code"),
+        Col("description", N_("description"), "text"),
+        Col("amount", N_("amount"), "money"),
+        Col("balance", N_("balance"), "money"),
     ]
     if json_out:
         output.print_json(data)
     elif csv_out:
-        output.print_csv(data["entries"], [key for key, _ in columns])
+        output.print_csv(data["entries"], [c.key for c in columns])
     else:
+        cur = data["currency"]
         output.print_line(
-            _("opening balance {currency} {opening_balance}").format(
-                currency=data["currency"], opening_balance=data["opening_balance"]
+            _("opening balance {amount}").format(
+                amount=output.amount_text(data["opening_balance"], cur)
             )
         )
-        output.print_table(data["entries"], columns)
+        output.print_table(
+            data["entries"],
+            columns,
+            currency=data["currency"],
+            empty=N_("No entries in this period."),
+        )
         output.print_line(
-            _("closing balance {currency} {closing_balance}").format(
-                currency=data["currency"], closing_balance=data["closing_balance"]
+            _("closing balance {amount}").format(
+                amount=output.amount_text(data["closing_balance"], cur)
             )
         )
 

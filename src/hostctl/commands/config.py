@@ -28,10 +28,10 @@ def list_(json_out: JsonOpt = False) -> None:
         output.print_table(
             rows,
             [
-                ("key", N_("key")),
-                ("value", N_("value")),
-                ("default", N_("default")),
-                ("help", N_("meaning")),
+                output.Col("key", N_("key"), "code"),
+                output.Col("value", N_("value"), "list"),
+                output.Col("default", N_("default"), "list", drop=1),
+                output.Col("help", N_("meaning"), "text"),
             ],
         )
 

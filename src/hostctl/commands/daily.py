@@ -99,12 +99,13 @@ def daily(
         output.print_table(
             actions,
             [
-                ("day", N_("day")),
-                ("action", N_("action")),
-                ("client_id", N_("client")),
-                ("service_id", N_("service")),
-                ("detail", N_("detail")),
+                output.Col("day", N_("day"), "date"),
+                output.Col("action", N_("action"), "code"),
+                output.Col("client_id", N_("client"), "id"),
+                output.Col("service_id", N_("service"), "id"),
+                output.Col("detail", N_("detail"), "text"),
             ],
+            empty=N_("Nothing to do."),
         )
     if dry_run or verbose or output.stdout_is_tty():
         days = summary["days"]

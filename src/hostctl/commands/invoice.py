@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from hostctl.commands._common import JsonOpt, YesOpt, work
 from hostctl.i18n import N_, _, ngettext
+from hostctl.output import Col
 
 app = typer.Typer(help="Invoices (rules §4).", no_args_is_help=True)
 Opt = typer.Option
 InvoiceRef = Annotated[str, typer.Argument(help="Invoice id or number (2026-000042).")]
+COLUMNS = [
+    Col("id", N_("id"), "id"),
+    Col("number", N_("number"), "code"),
+    Col("client_id", N_("client"), "id"),
+    Col("kind", N_("kind"), "code", drop=2),
+    Col("status", N_("status"), "status"),
+    Col("issue_date", N_("issued"), "date", drop=3),
+    Col("due_date", N_("due"), "date"),
+    Col("currency", N_("cur"), "code", drop=1),
+    Col("total", N_("total"), "money"),
+    Col("amount_due", N_("amount due"), "money"),
+]
+
+
+def _mark_overdue(invoice: dict[str, Any], today: Any) -> dict[str, Any]:
+    """For people only (never in --json): an unpaid invoice past its due date is shown
+    as overdue on a terminal."""
+    overdue = invoice["status"] == "unpaid" and invoice["due_date"] < today.isoformat()
+    return {**invoice, "overdue": overdue}
 
 
 @app.command("list")
@@ -24,8 +44,9 @@ def list_(
     """List invoices.  Example: hostctl invoice list --client 7 --status unpaid"""
     from hostctl import output, views
     from hostctl.core import invoices
+    from hostctl.i18n import N_
 
-    with work(readonly=True) as (session, _ctx):
+    with work(readonly=True) as (session, ctx):
         rows = [
             views.invoice(i, invoices.lines_of(session, i.id or 0))
             for i in invoices.list_invoices(session, client_id=client, status=status, limit=limit)
@@ -33,21 +54,8 @@ def list_(
     if json_out:
         output.print_json(rows)
         return
-    output.print_table(
-        rows,
-        [
-            ("id", N_("id")),
-            ("number", N_("number")),
-            ("client_id", N_("client")),
-            ("kind", N_("kind")),
-            ("status", N_("status")),
-            ("issue_date", N_("issued")),
-            ("due_date", N_("due")),
-            ("currency", N_("cur")),
-            ("total", N_("total")),
-            ("amount_due", N_("amount due")),
-        ],
-    )
+    shown = [_mark_overdue(row, ctx.today) for row in rows]
+    output.print_table(shown, COLUMNS, empty=N_("No invoices."))
 
 
 @app.command("show")
@@ -59,7 +67,7 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
     from hostctl import output, views
     from hostctl.core import invoices, payments
 
-    with work(readonly=True) as (session, _ctx):
+    with work(readonly=True) as (session, ctx):
         invoice = invoices.find_invoice(session, ref)
         data = views.invoice(invoice, invoices.lines_of(session, invoice.id or 0))
         data["payments"] = [
@@ -71,26 +79,24 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json(data)
     else:
-        output.print_invoice(data)
+        output.print_invoice(_mark_overdue(data, ctx.today))
         for p in data["payments"]:
             output.print_line(
-                _("payment {id}: {date} {method} {currency} {amount} ({status})").format(
+                _("payment {id}: {date} {method} {amount} ({status})").format(
                     id=p["id"],
                     date=p["date"],
                     method=p["method"],
-                    currency=p["currency"],
-                    amount=p["amount"],
+                    amount=output.amount_text(p["amount"], p["currency"]),
                     status=p["status"],
                 )
             )
         for r in data["refunds"]:
             output.print_line(
-                _("refund {id}: {date} {method} {currency} {amount} (payment {payment_id})").format(
+                _("refund {id}: {date} {method} {amount} (payment {payment_id})").format(
                     id=r["id"],
                     date=r["date"],
                     method=r["method"],
-                    currency=r["currency"],
-                    amount=r["amount"],
+                    amount=output.amount_text(r["amount"], r["currency"]),
                     payment_id=r["payment_id"],
                 )
             )

@@ -34,6 +34,8 @@ def list_(
     """List queued and sent alerts.  Example: hostctl notify list --status failed"""
     from hostctl import output, views
     from hostctl.core import outbox
+    from hostctl.i18n import N_
+    from hostctl.output import Col
 
     if status and status not in STATUSES:
         raise ValidationError(
@@ -54,16 +56,17 @@ def list_(
     output.print_table(
         rows,
         [
-            ("id", N_("id")),
-            ("created_at", N_("created")),
-            ("event", N_("event")),
-            ("stage", N_("stage")),
-            ("channel", N_("channel")),
-            ("client_id", N_("client")),
-            ("status", N_("status")),
-            ("attempts", N_("tries")),
-            ("last_error", N_("last error")),
+            Col("id", N_("id"), "id"),
+            Col("created_at", N_("created"), "time"),
+            Col("event", N_("event"), "code"),
+            Col("stage", N_("stage"), "code", drop=1),
+            Col("channel", N_("channel"), "code", drop=3),
+            Col("client_id", N_("client"), "id"),
+            Col("status", N_("status"), "status"),
+            Col("attempts", N_("tries"), "number", drop=2),
+            Col("last_error", N_("last error"), "text"),
         ],
+        empty=N_("No messages."),
     )
 
 
@@ -154,10 +157,10 @@ def templates_(json_out: JsonOpt = False) -> None:
     output.print_table(
         rows,
         [
-            ("key", N_("template")),
-            ("channel", N_("channel")),
-            ("source", N_("source")),
-            ("path", N_("file")),
+            output.Col("key", N_("template"), "code"),
+            output.Col("channel", N_("channel"), "code"),
+            output.Col("source", N_("source"), "code"),
+            output.Col("path", N_("file"), "code"),
         ],
     )
     output.info(_("Overrides go in {folder}").format(folder=templates.override_dir()))

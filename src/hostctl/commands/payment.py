@@ -130,6 +130,7 @@ def list_(
     from hostctl import output, views
     from hostctl.core import invoices, payments
     from hostctl.core.clock import parse_date
+    from hostctl.output import Col
 
     with work(readonly=True) as (session, _ctx):
         invoice_id = invoices.find_invoice(session, invoice).id if invoice else None
@@ -150,14 +151,15 @@ def list_(
     output.print_table(
         rows,
         [
-            ("id", N_("id")),
-            ("date", N_("date")),
-            ("invoice_id", N_("invoice")),
-            ("client_id", N_("client")),
-            ("method", N_("method")),
-            ("reference", N_("reference")),
-            ("currency", N_("cur")),
-            ("amount", N_("amount")),
-            ("status", N_("status")),
+            Col("id", N_("id"), "id"),
+            Col("date", N_("date"), "date"),
+            Col("invoice_id", N_("invoice"), "id"),
+            Col("client_id", N_("client"), "id", drop=2),
+            Col("method", N_("method"), "code"),
+            Col("reference", N_("reference"), "code", drop=3),
+            Col("currency", N_("cur"), "code", drop=1),
+            Col("amount", N_("amount"), "money"),
+            Col("status", N_("status"), "status"),
         ],
+        empty=N_("No payments."),
     )

@@ -17,28 +17,26 @@ Code = Annotated[str, typer.Argument(help="Product code, e.g. hosting-basic.")]
 
 def _print(products: list[dict[str, Any]], json_out: bool, single: bool = False) -> None:
     from hostctl import output
+    from hostctl.output import Col
 
     if json_out:
         output.print_json(products[0] if single else products)
         return
-    rows = [
-        dict(p, monthly_price=", ".join(f"{c} {a}" for c, a in p["monthly_price"].items()))
-        for p in products
-    ]
     if single:
-        output.print_record(rows[0])
+        output.print_record(products[0])
         return
     output.print_table(
-        rows,
+        products,
         [
-            ("code", N_("code")),
-            ("name", N_("name")),
-            ("category", N_("category")),
-            ("cycles", N_("cycles")),
-            ("monthly_price", N_("monthly")),
-            ("activation", N_("activation")),
-            ("activation_days", N_("days")),
+            Col("code", N_("code"), "code"),
+            Col("name", N_("name"), "text"),
+            Col("category", N_("category"), "code", drop=3),
+            Col("cycles", N_("cycles"), "list"),
+            Col("monthly_price", N_("monthly"), "money"),
+            Col("activation", N_("activation"), "code", drop=2),
+            Col("activation_days", N_("days"), "number", drop=1),
         ],
+        empty=N_("No products."),
     )
 
 

@@ -8,17 +8,18 @@ import typer
 
 from hostctl.commands._common import JsonOpt, YesOpt, asking, work
 from hostctl.i18n import N_, _
+from hostctl.output import Col
 
 app = typer.Typer(help="Quotes (presupuestos) accepted into invoices.", no_args_is_help=True)
 Opt = typer.Option
 QuoteId = Annotated[int, typer.Argument(help="Quote id.")]
 COLUMNS = [
-    ("id", N_("id")),
-    ("client_id", N_("client")),
-    ("status", N_("status")),
-    ("valid_until", N_("valid until")),
-    ("currency", N_("cur")),
-    ("total", N_("total")),
+    Col("id", N_("id"), "id"),
+    Col("client_id", N_("client"), "id"),
+    Col("status", N_("status"), "status"),
+    Col("valid_until", N_("valid until"), "date"),
+    Col("currency", N_("cur"), "code", drop=1),
+    Col("total", N_("total"), "money"),
 ]
 
 
@@ -73,6 +74,7 @@ def list_(
     """Quotes, oldest first.  Example: hostctl quote list --status pending"""
     from hostctl import output
     from hostctl.core import quotes
+    from hostctl.i18n import N_
 
     with work(readonly=True) as (session, _ctx):
         rows = [
@@ -81,7 +83,7 @@ def list_(
     if json_out:
         output.print_json(rows)
     else:
-        output.print_table([{k: r[k] for k, _ in COLUMNS} for r in rows], COLUMNS)
+        output.print_table(rows, COLUMNS, empty=N_("No quotes."))
 
 
 @app.command("show")

@@ -9,6 +9,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, YesOpt, asking, work
 from hostctl.i18n import N_, _, ngettext
+from hostctl.output import Col
 
 app = typer.Typer(
     help="Services: orders, activation queue, suspensions (rules §2, §4).", no_args_is_help=True
@@ -16,14 +17,24 @@ app = typer.Typer(
 Opt = typer.Option
 ServiceId = Annotated[int, typer.Argument(help="Service id.")]
 COLUMNS = [
-    ("id", N_("id")),
-    ("client_id", N_("client")),
-    ("product", N_("product")),
-    ("cycle", N_("cycle")),
-    ("status", N_("status")),
-    ("suspension_reason", N_("reason")),
-    ("next_due_date", N_("next due")),
-    ("domain", N_("domain")),
+    Col("id", N_("id"), "id"),
+    Col("client_id", N_("client"), "id"),
+    Col("product", N_("product"), "code"),
+    Col("cycle", N_("cycle"), "code", drop=1),
+    Col("status", N_("status"), "status"),
+    Col("suspension_reason", N_("reason"), "text", drop=2),
+    Col("next_due_date", N_("next due"), "date"),
+    Col("domain", N_("domain"), "code"),
+]
+PENDING_COLUMNS = [
+    Col("id", N_("id"), "id"),
+    Col("client_id", N_("client"), "id"),
+    Col("product", N_("product"), "code"),
+    Col("queue_state", N_("state"), "status"),
+    Col("requirements_met_on", N_("req. met"), "date", drop=1),
+    Col("activation_due", N_("deadline"), "date"),
+    Col("business_days_left", N_("bd left"), "number"),
+    Col("requirement", N_("requirement"), "text"),
 ]
 
 
@@ -111,6 +122,7 @@ def list_(
     """List services.  Example: hostctl service list --pending"""
     from hostctl import output, views
     from hostctl.core import services
+    from hostctl.i18n import N_
 
     with work(readonly=True) as (session, ctx):
         if pending:
@@ -133,21 +145,9 @@ def list_(
     if json_out:
         output.print_json(rows)
     elif pending:
-        output.print_table(
-            rows,
-            [
-                ("id", N_("id")),
-                ("client_id", N_("client")),
-                ("product", N_("product")),
-                ("queue_state", N_("state")),
-                ("requirements_met_on", N_("req. met")),
-                ("activation_due", N_("deadline")),
-                ("business_days_left", N_("bd left")),
-                ("requirement", N_("requirement")),
-            ],
-        )
+        output.print_table(rows, PENDING_COLUMNS, empty=N_("No services waiting for activation."))
     else:
-        output.print_table(rows, COLUMNS)
+        output.print_table(rows, COLUMNS, empty=N_("No services."))
 
 
 @app.command("show")

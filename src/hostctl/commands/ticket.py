@@ -8,23 +8,24 @@ import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
 from hostctl.i18n import N_, _
+from hostctl.output import Col
 
 app = typer.Typer(help="Support tickets and SLA (rules §8).", no_args_is_help=True)
 
 Code = Annotated[str, typer.Argument(help="Ticket code, e.g. TK-7Q2M9X.")]
 Opt = typer.Option
 LIST_COLUMNS = [
-    ("code", N_("code")),
-    ("client_id", N_("client")),
-    ("category", N_("cat")),
-    ("priority", N_("prio")),
-    ("support_plan", N_("plan")),
-    ("status", N_("status")),
-    ("opened_at", N_("opened")),
-    ("first_response_due", N_("first response due")),
-    ("first_response_at", N_("answered")),
-    ("resolution_due", N_("resolution due")),
-    ("subject", N_("subject")),
+    Col("code", N_("code"), "code"),
+    Col("client_id", N_("client"), "id"),
+    Col("category", N_("cat"), "code", drop=4),
+    Col("priority", N_("prio"), "code", drop=5),
+    Col("support_plan", N_("plan"), "code", drop=1),
+    Col("status", N_("status"), "status"),
+    Col("opened_at", N_("opened"), "time", drop=2),
+    Col("first_response_due", N_("first response due"), "time"),
+    Col("first_response_at", N_("answered"), "time", drop=3),
+    Col("resolution_due", N_("resolution due"), "time", drop=6),
+    Col("subject", N_("subject"), "text"),
 ]
 
 
@@ -136,6 +137,7 @@ def list_(
     """List tickets.  Example: hostctl ticket list --breaching"""
     from hostctl import output, views
     from hostctl.core import tickets
+    from hostctl.i18n import N_
 
     with work(readonly=True) as (session, ctx):
         found = tickets.list_tickets(
@@ -145,7 +147,7 @@ def list_(
     if json_out:
         output.print_json(rows)
     else:
-        output.print_table(rows, LIST_COLUMNS)
+        output.print_table(rows, LIST_COLUMNS, empty=N_("No tickets."))
 
 
 @app.command("show")
@@ -167,7 +169,8 @@ def show(code: Code, json_out: JsonOpt = False) -> None:
     messages = data.pop("messages")
     output.print_record(data)
     for m in messages:
-        output.print_line(f"\n[{m['at']}] {m['author']} ({m['author_kind']}):\n{m['body']}")
+        at = output.human_time(m["at"])
+        output.print_line(f"\n[{at}] {m['author']} ({m['author_kind']}):\n{m['body']}")
 
 
 @app.command("sla-report")
@@ -207,13 +210,13 @@ def sla_report(
 
 
 REPORT_COLUMNS = [
-    ("key", N_("group")),
-    ("tickets", N_("tickets")),
-    ("fr_met", N_("1st met")),
-    ("fr_breached", N_("1st breached")),
-    ("fr_pending", N_("1st pending")),
-    ("fr_median", N_("1st median min")),
-    ("res_met", N_("res met")),
-    ("res_breached", N_("res breached")),
-    ("res_pending", N_("res pending")),
+    Col("key", N_("group"), "code"),
+    Col("tickets", N_("tickets"), "number"),
+    Col("fr_met", N_("1st met"), "number"),
+    Col("fr_breached", N_("1st breached"), "number"),
+    Col("fr_pending", N_("1st pending"), "number"),
+    Col("fr_median", N_("1st median min"), "number"),
+    Col("res_met", N_("res met"), "number"),
+    Col("res_breached", N_("res breached"), "number"),
+    Col("res_pending", N_("res pending"), "number"),
 ]

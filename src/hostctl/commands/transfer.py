@@ -126,6 +126,7 @@ def list_(
     """List transfers.  Example: hostctl transfer list --status pending"""
     from hostctl import output, views
     from hostctl.core import transfers
+    from hostctl.output import Col
 
     with work(readonly=True) as (session, _ctx):
         found = transfers.list_transfers(
@@ -138,16 +139,17 @@ def list_(
     output.print_table(
         rows,
         [
-            ("id", N_("id")),
-            ("service_id", N_("service")),
-            ("from_client_id", N_("from")),
-            ("to_client_id", N_("to")),
-            ("status", N_("status")),
-            ("requested_on", N_("requested")),
-            ("expires_on", N_("expires")),
-            ("from_confirmed_at", N_("from confirmed")),
-            ("to_confirmed_at", N_("to confirmed")),
+            Col("id", N_("id"), "id"),
+            Col("service_id", N_("service"), "id"),
+            Col("from_client_id", N_("from"), "id"),
+            Col("to_client_id", N_("to"), "id"),
+            Col("status", N_("status"), "status"),
+            Col("requested_on", N_("requested"), "date", drop=1),
+            Col("expires_on", N_("expires"), "date"),
+            Col("from_confirmed_at", N_("from confirmed"), "time"),
+            Col("to_confirmed_at", N_("to confirmed"), "time"),
         ],
+        empty=N_("No transfers."),
     )
 
 

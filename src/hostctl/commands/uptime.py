@@ -8,25 +8,26 @@ import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
 from hostctl.i18n import N_, _
+from hostctl.output import Col
 
 outage_app = typer.Typer(help="Outages of the servers.", no_args_is_help=True)
 uptime_app = typer.Typer(help="Monthly uptime per service and its credit.", no_args_is_help=True)
 Opt = typer.Option
 OUTAGE_COLUMNS = [
-    ("id", N_("id")),
-    ("server", N_("server")),
-    ("from", N_("from")),
-    ("to", N_("to")),
-    ("minutes", N_("minutes")),
-    ("reason", N_("reason")),
+    Col("id", N_("id"), "id"),
+    Col("server", N_("server"), "code"),
+    Col("from", N_("from"), "time"),
+    Col("to", N_("to"), "time"),
+    Col("minutes", N_("minutes"), "number"),
+    Col("reason", N_("reason"), "text"),
 ]
 UPTIME_COLUMNS = [
-    ("service_id", N_("service")),
-    ("client_id", N_("client")),
-    ("server", N_("server")),
-    ("downtime_minutes", N_("down (min)")),
-    ("uptime", N_("uptime %")),
-    ("below", N_("below")),
+    Col("service_id", N_("service"), "id"),
+    Col("client_id", N_("client"), "id"),
+    Col("server", N_("server"), "code"),
+    Col("downtime_minutes", N_("down (min)"), "number"),
+    Col("uptime", N_("uptime %"), "number"),
+    Col("below", N_("below"), "code"),
 ]
 
 
@@ -67,13 +68,14 @@ def list_(
     """Outages, oldest first.  Example: hostctl outage list --server web3"""
     from hostctl import output, views
     from hostctl.core import uptime
+    from hostctl.i18n import N_
 
     with work(readonly=True) as (session, _ctx):
         rows = [views.outage(o) for o in uptime.list_outages(session, server=server)]
     if json_out:
         output.print_json(rows)
     else:
-        output.print_table(rows, OUTAGE_COLUMNS)
+        output.print_table(rows, OUTAGE_COLUMNS, empty=N_("No outages."))
 
 
 @uptime_app.command("report")
@@ -88,6 +90,7 @@ def report(
     """
     from hostctl import output
     from hostctl.core import uptime
+    from hostctl.i18n import N_
 
     with work(readonly=True) as (session, _ctx):
         data = uptime.report(session, month, below=below)
@@ -100,6 +103,7 @@ def report(
             title=_("{month} (target {target} %)").format(
                 month=data["month"], target=data["target"]
             ),
+            empty=N_("No services."),
         )
 
 

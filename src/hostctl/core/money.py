@@ -171,14 +171,19 @@ class Money:
 
 
 def format_money(money: Money, locale: str = "es_AR") -> str:
-    """For people: ``US$ 1.234,56`` (babel, es_AR by default)."""
+    """For people: ``US$ 1.234,56``, ``$ 38.400,00`` (ARS), ``UYU 576,00`` (babel, es_AR by
+    default: its own symbols for USD and ARS, the ISO code for the rest). The one formatter of
+    amounts for people: tables, records, messages and templates. Babel's no-break spaces
+    (some locales group thousands with U+202F) become plain spaces, which every terminal and
+    font shows alike."""
     from babel.numbers import format_currency
 
     digits = MINOR_DIGITS[money.currency]
     pattern = "¤ #,##0" + ("." + "0" * digits if digits else "")
-    return format_currency(
+    text = format_currency(
         money.amount, money.currency, format=pattern, locale=locale, currency_digits=False
     )
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def money_json(minor: int, currency: str) -> str:
