@@ -305,12 +305,16 @@ def print_table(
     for money cells of rows without a ``currency`` key; ``empty``: the sentence a TTY shows
     for no rows (``N_("No invoices.")``, translated here like the headers). A pipe gets
     tabulate text: every column, amounts as ``38400.00``, a header even for no rows."""
-    from hostctl.i18n import N_, _
+    from hostctl.i18n import _
 
     cols = _columns(columns, rows)
     if stdout_is_tty():
         _tty_table(
-            rows, cols, title=title, currency=currency, empty=_(empty or N_("Nothing to show."))
+            rows,
+            cols,
+            title=title,
+            currency=currency,
+            empty=localize(empty) if empty else _("Nothing to show."),
         )
         return
     from tabulate import tabulate

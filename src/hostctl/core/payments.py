@@ -234,7 +234,7 @@ def add_payment(
 def get_payment(session: Session, payment_id: int) -> Payment:
     payment = session.get(Payment, payment_id)
     if payment is None:
-        raise NotFoundError(f"There is no payment {payment_id}.")
+        raise NotFoundError(_("There is no payment {payment_id}.").format(payment_id=payment_id))
     return payment
 
 

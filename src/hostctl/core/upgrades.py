@@ -74,7 +74,11 @@ def targets(session: Session, service_id: int, *, force: bool = False) -> list[s
     ``force`` any other product of the same category."""
     service = session.get(Service, service_id)
     if service is None:
-        raise NotFoundError(f"There is no service {service_id}; `hostctl service list` shows them.")
+        raise NotFoundError(
+            _("There is no service {service_id}; `hostctl service list` shows them.").format(
+                service_id=service_id
+            )
+        )
     current = catalogue.get_product(session, service.product_code)
     if not force:
         return [u for u in current.upgrade_to.split(",") if u]
