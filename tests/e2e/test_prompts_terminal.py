@@ -146,7 +146,7 @@ def test_a_declined_confirmation_changes_nothing_and_yes_skips_it(cli, shop):
     db.dispose_all()
 
     term = Terminal("invoice", "cancel", first)
-    term.expect(f"Cancel invoice {first} of client 1 (USD 96.00)?")
+    term.expect(f"Cancel invoice {first} of client 1 (US$ 96,00)?")
     term.send("n")
     code, shown = term.end()
     assert (code, "error: Not confirmed; nothing was changed." in shown) == (1, True), shown

@@ -63,9 +63,10 @@ def confirm(yes: bool, describe: Callable[[], str]) -> None:
 
 
 def _money(minor: int, currency: str) -> str:
-    from hostctl.core.money import money_json
+    """An amount in a confirmation question (asked on a terminal only): ``US$ 1.234,56``."""
+    from hostctl.core.money import Money, format_money
 
-    return f"{currency} {money_json(minor, currency)}"
+    return format_money(Money(minor, currency))
 
 
 # --------------------------------------------------------------------------- clients

@@ -172,10 +172,9 @@ def show(client_id: ClientId, json_out: JsonOpt = False) -> None:
         )
     for i in sections["unpaid_invoices"]:
         output.print_line(
-            _("unpaid {number}: {currency} {amount_due} due {due_date}").format(
+            _("unpaid {number}: {amount_due} due {due_date}").format(
                 number=i["number"],
-                currency=i["currency"],
-                amount_due=i["amount_due"],
+                amount_due=output.amount_text(i["amount_due"], i["currency"]),
                 due_date=i["due_date"],
             )
         )

@@ -56,11 +56,10 @@ def add(
     inv = data["invoice"]
     output.print_record(data["payment"])
     output.print_line(
-        _("invoice {number} is {status}; due {currency} {amount_due}").format(
+        _("invoice {number} is {status}; due {amount_due}").format(
             number=inv["number"],
             status=inv["status"],
-            currency=inv["currency"],
-            amount_due=inv["amount_due"],
+            amount_due=output.amount_text(inv["amount_due"], inv["currency"]),
         )
     )
 

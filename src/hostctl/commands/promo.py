@@ -85,11 +85,10 @@ def two_for_one(
         return
     for inv in data["invoices"]:
         output.print_line(
-            _("invoice {number} (client {client_id}): {currency} {total} due {due_date}").format(
+            _("invoice {number} (client {client_id}): {total} due {due_date}").format(
                 number=inv["number"],
                 client_id=inv["client_id"],
-                currency=inv["currency"],
-                total=inv["total"],
+                total=output.amount_text(inv["total"], inv["currency"]),
                 due_date=inv["due_date"],
             )
         )

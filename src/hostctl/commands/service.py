@@ -48,10 +48,9 @@ def _print_service(service: Any, json_out: bool, invoice: dict[str, Any] | None 
     output.print_record(data)
     if invoice:
         output.print_line(
-            _("invoice {number}: {currency} {total} due {due_date}").format(
+            _("invoice {number}: {total} due {due_date}").format(
                 number=invoice["number"],
-                currency=invoice["currency"],
-                total=invoice["total"],
+                total=output.amount_text(invoice["total"], invoice["currency"]),
                 due_date=invoice["due_date"],
             )
         )
@@ -322,19 +321,17 @@ def upgrade(
     if invoice:
         if preview:
             text = _(
-                "would invoice {number}: {currency} {total} due {due_date}; the plan changes to "
+                "would invoice {number}: {total} due {due_date}; the plan changes to "
                 "{to} when it is paid"
             )
         else:
             text = _(
-                "invoice {number}: {currency} {total} due {due_date}; the plan changes to {to} "
-                "when it is paid"
+                "invoice {number}: {total} due {due_date}; the plan changes to {to} when it is paid"
             )
         output.print_line(
             text.format(
                 number=invoice["number"] or _("(preview)"),
-                currency=invoice["currency"],
-                total=invoice["total"],
+                total=output.amount_text(invoice["total"], invoice["currency"]),
                 due_date=invoice["due_date"],
                 to=to,
             )
@@ -410,16 +407,15 @@ def cancel(
         output.print_line(_("invoice {number} cancelled").format(number=inv["number"]))
     for r in refunds:
         output.print_line(
-            _("refund {currency} {amount} by {method}").format(
-                currency=r["currency"], amount=r["amount"], method=r["method"]
+            _("refund {amount} by {method}").format(
+                amount=output.amount_text(r["amount"], r["currency"]), method=r["method"]
             )
         )
     for inv in data["invoices"]:
         output.print_line(
-            _("invoice {number}: {currency} {total} due {due_date}").format(
+            _("invoice {number}: {total} due {due_date}").format(
                 number=inv["number"],
-                currency=inv["currency"],
-                total=inv["total"],
+                total=output.amount_text(inv["total"], inv["currency"]),
                 due_date=inv["due_date"],
             )
         )

@@ -129,7 +129,9 @@ def credit(
         output.print_json(data)
     else:
         output.info(
-            _("Service {service_id}: {currency} {amount} credited for {month}.").format(
-                service_id=service_id, currency=data["currency"], amount=data["amount"], month=month
+            _("Service {service_id}: {amount} credited for {month}.").format(
+                service_id=service_id,
+                amount=output.amount_text(data["amount"], data["currency"]),
+                month=month,
             )
         )
