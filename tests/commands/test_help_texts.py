@@ -92,3 +92,15 @@ def test_each_commands_help_example_names_it_and_parses(path, command):
     # Parsing checks the option names, the choices and the types; nothing runs.
     context = command.make_context(" ".join(path), words[len(path) :])
     assert context.args == []
+
+
+def test_every_command_and_option_has_help():
+    """`--help` explains every command and every option (the Spanish catalog can only
+    translate a text that exists)."""
+    missing = [
+        " ".join(path) + (f" {'/'.join(param.opts)}" if param else " (the command)")
+        for path, command in _tree()
+        for param in [None, *[p for p in command.params if p.param_type_name == "option"]]
+        if not (param.help if param else (command.help or command.short_help))
+    ]
+    assert missing == []
