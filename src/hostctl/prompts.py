@@ -190,7 +190,7 @@ def confirm(label: str, *, yes: bool) -> bool:
         raise UsageError(_("{label} Pass --yes to confirm without a prompt.").format(label=label))
     import questionary
 
-    return bool(questionary.confirm(label, default=False).unsafe_ask())
+    return bool(questionary.confirm(label, default=False, instruction=_yes_no()).unsafe_ask())
 
 
 def asks_to_confirm(yes: bool = False) -> bool:
@@ -206,5 +206,11 @@ def confirm_step(label: str, *, yes: bool = False) -> None:
         return
     import questionary
 
-    if not questionary.confirm(label, default=False).unsafe_ask():
+    if not questionary.confirm(label, default=False, instruction=_yes_no()).unsafe_ask():
         raise HostctlError(_("Not confirmed; nothing was changed."))
+
+
+def _yes_no() -> str:
+    """questionary's own hint of a confirmation (default no), in the session's language: the
+    keys stay y and n."""
+    return _("(y/N)") + " "

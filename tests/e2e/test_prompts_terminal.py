@@ -28,8 +28,9 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 class Terminal:
     """``hostctl ARGS`` in a pseudo-terminal: stdin and stdout are a TTY, so prompts are on."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, **extra: str) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("HOSTCTL_NO_INPUT", "HOSTCTL_YES")}
+        env.update(extra)
         # no cursor-position request (nobody would answer it), no colour codes to read past
         env.update(HOSTCTL_TODAY=TODAY, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", NO_COLOR="1")
         self.child = pexpect.spawn(
@@ -159,6 +160,31 @@ def test_a_declined_confirmation_changes_nothing_and_yes_skips_it(cli, shop):
     assert [cli.json("invoice", "show", n)["status"] for n in (first, second)] == [
         "cancelled",
         "cancelled",
+    ]
+
+
+def test_a_spanish_session_asks_and_confirms_in_spanish(cli, shop):
+    first = order(cli, 1, "hosting-basic", "annual", TODAY)["invoice"]["number"]
+    db.dispose_all()
+    term = Terminal("invoice", "cancel", first, HOSTCTL_LANG="es")
+    term.expect(f"¿Anular la factura {first} del cliente 1 (US$ 96,00)?")
+    term.expect("(y = sí / N = no)")
+    term.send("n")
+    code, shown = term.end()
+    assert (code, "error: No se confirmó; no se cambió nada." in shown) == (1, True), shown
+    assert cli.json("invoice", "show", first)["status"] == "unpaid"
+
+    term = Terminal("service", "order", "--client", "1", HOSTCTL_LANG="es")
+    term.expect("Producto:")
+    term.expect("(flechas y luego Enter)")
+    term.send(DOWN + ENTER)  # domain-com → hosting-basic
+    term.expect("Ciclo de facturación:")
+    term.send(ENTER)  # semiannual, the first of hosting-basic's cycles
+    code, shown = term.end()
+    assert code == 0, shown
+    assert [(s["product"], s["cycle"]) for s in cli.json("service", "list")] == [
+        ("hosting-basic", "annual"),
+        ("hosting-basic", "semiannual"),
     ]
 
 
