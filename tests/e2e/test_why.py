@@ -101,6 +101,8 @@ def test_a_paid_renewal_is_predicted_a_cycle_later_and_nothing_else(shop):
     renewal = shop.json("invoice", "list", "--client", str(client), "--status", "unpaid")[0]
     invoice_why = shop.json("why", "invoice", str(renewal["id"]), today="2026-12-26")
     assert invoice_why["next"][0]["date"] == "2026-12-31"
+    # by its number too, as staff read it on the invoice
+    assert shop.json("why", "invoice", renewal["number"], today="2026-12-26") == invoice_why
     pay(shop, renewal["id"], "96.00", "2026-12-27")
     why = shop.json("why", "service", str(sid), today="2026-12-27")
     assert why["next"][0] == {

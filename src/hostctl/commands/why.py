@@ -16,12 +16,14 @@ app = typer.Typer(
 Id = Annotated[int, typer.Argument(help="Its id.")]
 
 
-def _why(entity: str, entity_id: int, json_out: bool) -> None:
+def _why(entity: str, entity_id: int | str, json_out: bool) -> None:
     from hostctl import output
-    from hostctl.core import explain
+    from hostctl.core import explain, invoices
 
     with work(readonly=True) as (session, ctx):
-        data: dict[str, Any] = explain.explain(session, ctx, entity, entity_id)
+        if entity == "invoice":  # by id or by number, as `invoice show` takes it
+            entity_id = invoices.find_invoice(session, str(entity_id)).id or 0
+        data: dict[str, Any] = explain.explain(session, ctx, entity, int(entity_id))
     if json_out:
         output.print_json(data)
         return
@@ -45,9 +47,15 @@ def service(service_id: Id, json_out: JsonOpt = False) -> None:
 
 
 @app.command("invoice")
-def invoice(invoice_id: Id, json_out: JsonOpt = False) -> None:
-    """An invoice's story and what follows if it stays unpaid.  Example: hostctl why invoice 42"""
-    _why("invoice", invoice_id, json_out)
+def invoice(
+    invoice_ref: Annotated[str, typer.Argument(help="Invoice id or number (2026-000042).")],
+    json_out: JsonOpt = False,
+) -> None:
+    """An invoice's story and what follows if it stays unpaid.
+
+    Example: hostctl why invoice 2026-000042
+    """
+    _why("invoice", invoice_ref, json_out)
 
 
 @app.command("client")
