@@ -4,6 +4,7 @@ repository; and every help's example is a command line that parses."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,5 +103,18 @@ def test_every_command_and_option_has_help():
         for path, command in _tree()
         for param in [None, *[p for p in command.params if p.param_type_name == "option"]]
         if not (param.help if param else (command.help or command.short_help))
+    ]
+    assert missing == []
+
+
+def test_the_readme_shows_every_command():
+    """Every command (each verb of each noun) has an example in the README, where the
+    README test runs it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    leaves = [path for path, command in _tree() if not getattr(command, "commands", None)]
+    missing = [
+        " ".join(path)
+        for path in leaves
+        if not re.search(r"hostctl (?:--?\S+ )*" + re.escape(" ".join(path)) + r"\b", readme)
     ]
     assert missing == []
