@@ -113,11 +113,10 @@ def po_bytes(catalog: Catalog) -> bytes:
 
 
 def mo_bytes(catalog: Catalog) -> bytes:
-    from babel.messages.mofile import write_mo
+    """Compiled as the help catalog is (one definition: ``hostctl.help_catalog``)."""
+    from hostctl.help_catalog import mo_bytes as compiled
 
-    out = io.BytesIO()
-    write_mo(out, catalog, use_fuzzy=False)
-    return out.getvalue()
+    return compiled(catalog)
 
 
 _FIELD = re.compile(r"\{[^{}]*\}")

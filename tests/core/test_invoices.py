@@ -358,3 +358,15 @@ def test_invoice_due_date_and_kind_come_from_the_spec(session):
     assert isinstance(records[0], invoices.NewInvoice)
     assert (records[0].number, records[0].total_minor) == ("2026-000002", 600)
     assert session.get(Invoice, records[0].id).number == "2026-000002"
+
+
+def test_an_invoice_is_overdue_the_day_after_its_due_date_while_unpaid():
+    due = dt.date(2026, 3, 10)
+    unpaid = Invoice(status="unpaid", due_date=due)
+    assert [invoices.is_overdue(unpaid, dt.date(2026, 3, d)) for d in (9, 10, 11)] == [
+        False,
+        False,
+        True,
+    ]
+    for status in ("paid", "cancelled", "refunded"):
+        assert not invoices.is_overdue(Invoice(status=status, due_date=due), dt.date(2026, 4, 1))

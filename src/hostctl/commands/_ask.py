@@ -229,14 +229,13 @@ def server(value: str | None, option: str = "--server") -> str:
 # --------------------------------------------------------------------------- invoices, payments
 def _invoice_label(session: Any, ref: str) -> dict[str, Any]:
     from hostctl.core import invoices
-    from hostctl.core.money import money_json
 
     found = invoices.find_invoice(session, ref)
     return {
         "number": found.number,
         "client": found.client_id,
         "total": _money(found.total_minor, found.currency),
-        "due": money_json(found.total_minor - found.paid_minor, found.currency),
+        "due": invoices.amount_due(found).to_json(),
         "currency": found.currency,
     }
 

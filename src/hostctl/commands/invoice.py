@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -27,13 +27,6 @@ COLUMNS = [
 ]
 
 
-def _mark_overdue(invoice: dict[str, Any], today: Any) -> dict[str, Any]:
-    """For people only (never in --json): an unpaid invoice past its due date is shown
-    as overdue on a terminal."""
-    overdue = invoice["status"] == "unpaid" and invoice["due_date"] < today.isoformat()
-    return {**invoice, "overdue": overdue}
-
-
 @app.command("list")
 def list_(
     client: Annotated[int | None, Opt(help="Only this client's invoices.")] = None,
@@ -47,14 +40,14 @@ def list_(
     from hostctl.i18n import N_
 
     with work(readonly=True) as (session, ctx):
-        rows = [
-            views.invoice(i, invoices.lines_of(session, i.id or 0))
-            for i in invoices.list_invoices(session, client_id=client, status=status, limit=limit)
-        ]
+        found = invoices.list_invoices(session, client_id=client, status=status, limit=limit)
+        rows = [views.invoice(i, invoices.lines_of(session, i.id or 0)) for i in found]
+        # for people only (never in --json): an unpaid invoice past due reads overdue
+        overdue = [invoices.is_overdue(i, ctx.today) for i in found]
     if json_out:
         output.print_json(rows)
         return
-    shown = [_mark_overdue(row, ctx.today) for row in rows]
+    shown = [{**row, "overdue": late} for row, late in zip(rows, overdue, strict=True)]
     output.print_table(shown, COLUMNS, empty=N_("No invoices."))
 
 
@@ -70,6 +63,7 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
     with work(readonly=True) as (session, ctx):
         invoice = invoices.find_invoice(session, ref)
         data = views.invoice(invoice, invoices.lines_of(session, invoice.id or 0))
+        overdue = invoices.is_overdue(invoice, ctx.today)
         data["payments"] = [
             views.payment(p) for p in payments.list_payments(session, invoice_id=invoice.id)
         ]
@@ -79,7 +73,7 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json(data)
     else:
-        output.print_invoice(_mark_overdue(data, ctx.today))
+        output.print_invoice({**data, "overdue": overdue})
         for p in data["payments"]:
             output.print_line(
                 _("payment {id}: {date} {method} {amount} ({status})").format(

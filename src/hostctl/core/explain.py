@@ -15,8 +15,7 @@ from hostctl.core import lifecycle, renewals, settings
 from hostctl.core.calendar import calendar_for
 from hostctl.core.clients import get_client
 from hostctl.core.context import Context
-from hostctl.core.invoices import get_invoice, unpaid_renewals
-from hostctl.core.money import Money
+from hostctl.core.invoices import amount_due, get_invoice, unpaid_renewals
 from hostctl.core.rows import SERVICES
 from hostctl.errors import NotFoundError, ValidationError
 from hostctl.i18n import N_, LazyText, _
@@ -130,7 +129,7 @@ def _open_invoice(session: Session, service: Service) -> Invoice | None:
 
 
 def _pay(invoice: Invoice) -> str:
-    left = Money(invoice.total_minor - invoice.paid_minor, invoice.currency)
+    left = amount_due(invoice)
     return N_(
         "pay invoice {number}, {left} {currency} left",
         number=invoice.number,

@@ -402,6 +402,12 @@ def amount_due(invoice: Invoice) -> Money:
     return Money(invoice.total_minor - invoice.paid_minor, invoice.currency)
 
 
+def is_overdue(invoice: Invoice, today: dt.date) -> bool:
+    """Unpaid past its due date: what a person reading the invoice calls overdue (any kind;
+    the debt that suspends, BIL-6, is ``overdue_debt``)."""
+    return invoice.status == "unpaid" and invoice.due_date < today
+
+
 def overdue_debt(client_id: Any, today: dt.date) -> Any:
     """The SQL condition "the client ``client_id`` (a column or a value) has an unpaid
     renewal or fee invoice past its due date" (BIL-6, §4): the one definition, used for one
