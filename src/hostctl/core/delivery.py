@@ -133,6 +133,10 @@ def load_config(session: Session) -> DeliveryConfig:
             sender=sender,
             username=settings.get(session, "smtp.username"),
             password=os.environ.get("HOSTCTL_SMTP_PASSWORD"),
+            tls=settings.get(session, "smtp.tls"),
+            # as stored: a file gone since `config set` fails each email with the reason
+            # (email_channel.tls_context), not the whole run
+            ca_file=settings.get_raw(session, "smtp.ca_file"),
         )
     hooks_dir = settings.get(session, "hooks.dir")
     if not hooks_dir:
