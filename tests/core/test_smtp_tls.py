@@ -168,3 +168,5 @@ def test_the_password_never_shows_even_when_the_server_echoes_it(
     for text in (sent.stdout, sent.stderr, listed.stdout, listed.stderr):
         assert "wrong-Pa55" not in text and "Traceback" not in text
     assert "[password]" in listed.stdout
+    assert sent.stdout == "sent 0, retried later 1, failed 0\n"
+    assert sent.stderr == "Why they wait: hostctl notify list --status pending\n"
