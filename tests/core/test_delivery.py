@@ -146,6 +146,15 @@ def test_smtp_login_is_never_sent_in_clear_even_on_loopback(
         assert (server.auth_attempts, server.got) == (0, [])
 
 
+def test_smtp_username_without_password_keeps_email_off(db_url: str, smtp: SmtpServer) -> None:
+    use_smtp(db_url, smtp, smtp__username="mailer")  # HOSTCTL_SMTP_PASSWORD unset (_env)
+    emit(db_url, add_client(db_url, phone=None), "client.registered", {"name": "Ana"})
+    assert send(db_url)["waiting"] == 1
+    assert delivery.channel_status(db_url)["email"] == "HOSTCTL_SMTP_PASSWORD is not set"
+    [row] = messages(db_url)
+    assert (row.status, row.attempts, smtp.got) == ("pending", 0, [])
+
+
 def test_smtp_tls_starttls_sends_nothing_to_a_server_without_it(
     db_url: str, smtp: SmtpServer
 ) -> None:

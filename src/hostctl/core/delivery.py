@@ -126,6 +126,10 @@ def load_config(session: Session) -> DeliveryConfig:
         off["email"] = _("{name} is not set").format(name="smtp.host")
     elif not sender:
         off["email"] = _("{name} is not set").format(name="smtp.from")
+    elif settings.get(session, "smtp.username") and not os.environ.get("HOSTCTL_SMTP_PASSWORD"):
+        # as WhatsApp without its token: the messages wait, no attempt is spent on a login
+        # that cannot succeed
+        off["email"] = _("{name} is not set").format(name="HOSTCTL_SMTP_PASSWORD")
     else:
         smtp = email_channel.SmtpConfig(
             host=host,
