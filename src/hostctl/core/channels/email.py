@@ -8,8 +8,8 @@ it is set (that bundle only) or else the system's CAs.
 
 The login (``smtp.username`` with ``HOSTCTL_SMTP_PASSWORD``) happens only after TLS: a
 server that offers no STARTTLS gets no AUTH at all, loopback included, and the message is
-not sent. The password never appears in a reason (``last_error``), even when a server
-echoes it.
+not sent (it is retried). The password never appears in a reason (``last_error``), even
+when a server echoes it.
 
 One message per outbox row, to the client with the entitled contacts in Cc, so every
 recipient gets it in one SMTP transaction. The Message-ID is derived from the outbox id, so
@@ -46,7 +46,6 @@ from hostctl.core.channels import (
 from hostctl.core.templates import EmailContent
 
 TIMEOUT_SECONDS = 30
-TLS_MODES = ("auto", "starttls", "implicit")
 # OpenSSL's verify codes for a certificate issued for another name.
 _NAME_MISMATCH = {62, 64}  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
 
@@ -58,7 +57,7 @@ class SmtpConfig:
     sender: str
     username: str | None
     password: str | None
-    tls: str = "auto"  # TLS_MODES
+    tls: str = "auto"  # "auto", "starttls" or "implicit" (the setting smtp.tls)
     ca_file: str | None = None
 
     @property
