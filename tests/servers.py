@@ -12,6 +12,9 @@ replies or faults used in order before the normal success; ``faults`` (a seeded
 ``got`` lists every request the server read in full and did not refuse — accepted, or
 lost with ``RESET_AFTER``/``TIMEOUT`` (a real provider may have delivered those) — so a
 test can count how many times each message may have reached its client.
+
+``SmtpServer(tls=..., cert=...)`` speaks TLS with a ``trustme`` certificate: ``"starttls"``
+(offered after EHLO; AUTH only after it) or ``"implicit"`` (SMTPS: TLS from the first byte).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import asyncio
 import json
 import random
 import socket
+import ssl
 import struct
 import threading
 from collections import Counter
@@ -69,6 +73,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: Message
+    tls: bool = False  # the message came over TLS
 
     @property
     def text(self) -> str:
@@ -113,6 +118,7 @@ class _Handler:
             envelope.mail_from,
             list(envelope.rcpt_tos),
             message_from_bytes(envelope.content, policy=default_policy),
+            tls=server.transport.get_extra_info("ssl_object") is not None,
         )
         with self.server.lock:
             self.server.got.append(got)
@@ -140,7 +146,9 @@ class SmtpServer:
     """``received``: messages answered 250; ``got``: also those whose answer was lost.
     ``fail_next`` items: an SMTP reply for DATA (``"451 4.3.0 …"``) or a fault."""
 
-    def __init__(self, *, users: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *, users: dict[str, str] | None = None, tls: str | None = None, cert: Any = None
+    ) -> None:
         self.received: list[Received] = []
         self.got: list[Received] = []
         self.fail_next: list[str] = []
@@ -150,6 +158,8 @@ class SmtpServer:
         self.resets = 0
         self.refuse: set[str] = set()
         self.logins: list[str] = []
+        self.auth_attempts = 0  # AUTH commands that reached the authenticator
+        self.auth_failure_reply: str | None = None  # "535 … {password}": a server that echoes
         self.lock = threading.Lock()
         self.users = users
         kwargs: dict[str, Any] = {}
@@ -157,18 +167,28 @@ class SmtpServer:
             kwargs = {
                 "authenticator": self._authenticate,
                 "auth_required": True,
-                "auth_require_tls": False,
+                # aiosmtpd counts only STARTTLS as TLS: with implicit TLS every byte is
+                # encrypted already; without TLS a client must refuse to log in by itself
+                "auth_require_tls": tls == "starttls",
             }
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            cert.configure_cert(context)
+            kwargs["tls_context" if tls == "starttls" else "ssl_context"] = context
         self.controller = _Controller(_Handler(self), hostname="127.0.0.1", port=0, **kwargs)
 
     def _authenticate(
         self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
     ) -> AuthResult:
+        self.auth_attempts += 1
         if isinstance(data, LoginPassword):
             user, password = data.login.decode(), data.password.decode()
             if self.users and self.users.get(user) == password:
                 self.logins.append(user)
                 return AuthResult(success=True)
+            if self.auth_failure_reply:
+                reply = self.auth_failure_reply.format(password=password)
+                return AuthResult(success=False, handled=False, message=reply)
         return AuthResult(success=False, handled=False)
 
     def next_fault(self) -> Any:

@@ -3,7 +3,10 @@
 * ``hostctl.core`` never loads typer, rich, questionary or click (imported for real, in a
   fresh interpreter, so an import hidden behind another module counts too);
 * a command imports no private name (``_x``) of another command module or of ``hostctl.db``;
-* only ``output.py`` (and ``prompts.py``) import rich: all terminal drawing has one home.
+* only ``output.py`` (and ``prompts.py``) import rich: all terminal drawing has one home;
+* only the CLI's own modules (``cli.py``, the command modules) import ``hostctl.cli``: the
+  rest of the package is below it (the help catalog tool, which walks the command tree, is
+  ``tools/help_catalog.py``, outside the package).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ import hostctl
 
 PACKAGE = Path(hostctl.__file__).parent
 UI_LIBRARIES = ("typer", "rich", "questionary", "click")
+
+# Modules that may import hostctl.cli: the CLI itself and the commands it loads.
+CLI_LEVEL = ("cli.py", "commands/")
 
 # Modules allowed to import rich, and why.
 RICH_ALLOWED = {
@@ -179,3 +185,50 @@ def test_only_output_imports_rich():
         "rich.text",
     }
     assert set(importers["output.py"]) == drawn_here
+
+
+def cli_imports(source: str, own: str) -> list[int]:
+    """Lines where ``source`` (the module ``own``) imports ``hostctl.cli``, in any form and
+    at any depth (inside a function too)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(node, own)
+            names = [module, *(f"{module}.{a.name}" for a in node.names)]
+        else:
+            continue
+        if any(n == "hostctl.cli" or n.startswith("hostctl.cli.") for n in names):
+            found.append(node.lineno)
+    return found
+
+
+def test_the_cli_import_check_sees_every_form():
+    source = textwrap.dedent(
+        """
+        import hostctl.cli
+        from hostctl import cli, output
+        from hostctl.cli import app
+        from . import cli as c
+        from .cli import COMMANDS
+        from hostctl import client_names, cli_helpers
+        import hostctl.clients
+
+        def f():
+            from hostctl import cli
+        """
+    )
+    assert cli_imports(source, "hostctl.views") == [2, 3, 4, 5, 6, 11]
+    assert cli_imports("from . import cli", "hostctl.core.delivery") == []  # hostctl.core.cli
+    assert cli_imports("from .. import cli", "hostctl.core.delivery") == [1]
+
+
+def test_only_the_cli_level_imports_hostctl_cli():
+    importers = {
+        name: lines
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not (name := path.relative_to(PACKAGE).as_posix()).startswith(CLI_LEVEL)
+        and (lines := cli_imports(path.read_text(encoding="utf-8"), _module_name(path)))
+    }
+    assert importers == {}

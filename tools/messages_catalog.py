@@ -13,7 +13,7 @@ message, translate what it lists, and run it again.
 ``--check`` (and ``tests/test_i18n_messages.py``) reports: msgids without a Spanish text,
 fuzzy ones, a translation whose ``{placeholders}`` differ from its msgid's, and a ``.po`` or
 ``.mo`` that is not what this script would write. The ``--help`` texts are another catalog
-(``help.po``), not this one.
+(``help.po``), not this one: ``tools/help_catalog.py``.
 """
 
 from __future__ import annotations
@@ -113,10 +113,13 @@ def po_bytes(catalog: Catalog) -> bytes:
 
 
 def mo_bytes(catalog: Catalog) -> bytes:
-    """Compiled as the help catalog is (one definition: ``hostctl.help_catalog``)."""
-    from hostctl.help_catalog import mo_bytes as compiled
+    """A compiled catalog, fuzzy entries left out: the one compiler of both catalogs
+    (``tools/help_catalog.py`` uses it for ``help.mo``)."""
+    from babel.messages.mofile import write_mo
 
-    return compiled(catalog)
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
 
 
 _FIELD = re.compile(r"\{[^{}]*\}")

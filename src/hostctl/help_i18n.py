@@ -14,7 +14,8 @@ they are, since click prints them line by line (the ``\\b`` marker):
   word ``Example:`` is translated, the command line stays as written;
 * any other ``\\b`` block: the msgid is the block, line breaks included.
 
-``hostctl.help_catalog`` walks the tree with the same :func:`units` to build the catalog.
+``tools/help_catalog.py`` (a developer tool, outside the package: it imports the CLI) walks
+the tree with the same :func:`units` to build the catalog; this module only reads ``help.mo``.
 """
 
 from __future__ import annotations

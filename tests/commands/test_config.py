@@ -115,3 +115,36 @@ def test_unknown_filters_are_refused_with_the_valid_ones(cli):
     for args, message in cases:
         result = cli(*args)
         assert (result.exit_code, result.stderr) == (1, message)
+
+
+def test_smtp_ca_file_must_be_a_readable_pem_file_and_is_stored_absolute(
+    cli, tmp_path, monkeypatch
+):
+    import trustme
+
+    trustme.CA().cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    (tmp_path / "notes.txt").write_text("not a certificate\n")
+    refused = {
+        str(tmp_path / "none.pem"): f"there is no file {tmp_path / 'none.pem'}",
+        str(tmp_path): f"{tmp_path} is not a file",
+        str(tmp_path / "notes.txt"): "expected a PEM file of CA certificates (-----BEGIN "
+        f"CERTIFICATE----- blocks), which {tmp_path / 'notes.txt'} is not",
+    }
+    for value, reason in refused.items():
+        result = cli("config", "set", "smtp.ca_file", value)
+        assert (result.exit_code, result.stderr) == (
+            1,
+            f"error: Invalid value {value!r} for smtp.ca_file: {reason}.\n",
+        )
+    assert cli.json("log") == []
+
+    monkeypatch.chdir(tmp_path)  # a relative path is kept as the absolute one: cron runs elsewhere
+    assert cli.json("config", "set", "smtp.ca_file", "ca.pem") == {
+        "key": "smtp.ca_file",
+        "value": str(tmp_path / "ca.pem"),
+    }
+    assert cli("config", "get", "smtp.tls").stdout == "auto\n"
+    result = cli("config", "set", "smtp.tls", "ssl")
+    assert result.stderr == (
+        "error: Invalid value 'ssl' for smtp.tls: expected one of auto, starttls, implicit.\n"
+    )

@@ -1,13 +1,14 @@
 """--help in Spanish: the catalog covers the whole command tree, the language follows
 HOSTCTL_LANG / LC_ALL / LC_MESSAGES / LANG, English runs open no catalog, --json never changes.
 
-After changing a help text: ``python -m hostctl.help_catalog update``, translate what it
-lists in src/hostctl/locale/es/LC_MESSAGES/help.po, then ``python -m hostctl.help_catalog
+After changing a help text: ``python tools/help_catalog.py update``, translate what it
+lists in src/hostctl/locale/es/LC_MESSAGES/help.po, then ``python tools/help_catalog.py
 compile`` and commit both files.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -15,16 +16,31 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from typer.testing import CliRunner
 
-from hostctl import cli, help_catalog, i18n
+from hostctl import cli, i18n
 
 _BESIDE = Path(sys.executable).with_name("hostctl")
 HOSTCTL = str(_BESIDE) if _BESIDE.exists() else (shutil.which("hostctl") or "hostctl")
 LANGUAGE_VARS = ("HOSTCTL_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
-FIX = "run `python -m hostctl.help_catalog update`, translate in help.po, then `… compile`"
+FIX = "run `python tools/help_catalog.py update`, translate in help.po, then `… compile`"
+
+
+def _tool() -> ModuleType:
+    """``tools/help_catalog.py``: a developer tool, outside the package (it imports the CLI)."""
+    path = Path(__file__).resolve().parents[2] / "tools" / "help_catalog.py"
+    spec = importlib.util.spec_from_file_location("help_catalog", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks its module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+help_catalog = _tool()
 
 
 def _env(**language: str) -> dict[str, str]:
@@ -99,7 +115,7 @@ def test_translations_keep_option_names_placeholders_and_rule_ids(tree):
 def test_help_mo_is_compiled_from_help_po():
     compiled = help_catalog.translations(help_catalog.mo_bytes(help_catalog.read()))
     shipped = help_catalog.translations(help_catalog.MO.read_bytes())
-    assert shipped == compiled, "help.mo is stale: run `python -m hostctl.help_catalog compile`"
+    assert shipped == compiled, "help.mo is stale: run `python tools/help_catalog.py compile`"
     assert shipped["Usage:"] == "Uso:"
 
 

@@ -128,31 +128,44 @@ def test_service_email_does_not_copy_invoice_contacts(db_url: str, smtp: SmtpSer
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_smtp_login_with_password_from_environment(
+def test_smtp_login_is_never_sent_in_clear_even_on_loopback(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The login over TLS: tests/core/test_smtp_tls.py."""
     monkeypatch.setenv("HOSTCTL_SMTP_PASSWORD", "s3cret")
-    with SmtpServer(users={"mailer": "s3cret"}) as server:
-        use_smtp(db_url, server, smtp__username="mailer")
-        emit(db_url, add_client(db_url, phone=None), "client.registered", {"name": "Ana"})
-        assert send(db_url)["sent"] == 1
-        assert server.logins == ["mailer"]
-        assert len(server.received) == 1
-
-
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_smtp_wrong_password_is_retried_not_sent(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HOSTCTL_SMTP_PASSWORD", "wrong")
-    with SmtpServer(users={"mailer": "s3cret"}) as server:
+    with SmtpServer(users={"mailer": "s3cret"}) as server:  # AUTH offered, no STARTTLS
         use_smtp(db_url, server, smtp__username="mailer")
         emit(db_url, add_client(db_url, phone=None), "client.registered", {"name": "Ana"})
         assert send(db_url)["retried"] == 1
         [row] = messages(db_url)
-        assert row.status == "pending"
-        assert row.last_error is not None and "SMTP 535" in row.last_error
-        assert server.received == []
+        assert (row.status, row.last_error) == (
+            "pending",
+            "attempt 1: 127.0.0.1 does not offer STARTTLS; refusing to send the SMTP password "
+            "in clear text",
+        )
+        assert (server.auth_attempts, server.got) == (0, [])
+
+
+def test_smtp_username_without_password_keeps_email_off(db_url: str, smtp: SmtpServer) -> None:
+    use_smtp(db_url, smtp, smtp__username="mailer")  # HOSTCTL_SMTP_PASSWORD unset (_env)
+    emit(db_url, add_client(db_url, phone=None), "client.registered", {"name": "Ana"})
+    assert send(db_url)["waiting"] == 1
+    assert delivery.channel_status(db_url)["email"] == "HOSTCTL_SMTP_PASSWORD is not set"
+    [row] = messages(db_url)
+    assert (row.status, row.attempts, smtp.got) == ("pending", 0, [])
+
+
+def test_smtp_tls_starttls_sends_nothing_to_a_server_without_it(
+    db_url: str, smtp: SmtpServer
+) -> None:
+    use_smtp(db_url, smtp, smtp__tls="starttls")
+    emit(db_url, add_client(db_url, phone=None), "client.registered", {"name": "Ana"})
+    assert send(db_url)["retried"] == 1
+    [row] = messages(db_url)
+    assert row.last_error == (
+        "attempt 1: 127.0.0.1 does not offer STARTTLS, which smtp.tls requires; nothing was sent"
+    )
+    assert smtp.got == []
 
 
 def test_smtp_temporary_error_retried_then_sent(db_url: str, smtp: SmtpServer) -> None:

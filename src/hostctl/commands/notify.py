@@ -137,6 +137,8 @@ def send(
     output.print_line(", ".join(parts))
     if counts["failed"]:
         output.info(_("See why: hostctl notify list --status failed"))
+    if counts["retried"]:  # e.g. a TLS or login setup error: each message keeps the reason
+        output.info(_("Why they wait: hostctl notify list --status pending"))
 
 
 @app.command("templates")

@@ -126,6 +126,10 @@ def load_config(session: Session) -> DeliveryConfig:
         off["email"] = _("{name} is not set").format(name="smtp.host")
     elif not sender:
         off["email"] = _("{name} is not set").format(name="smtp.from")
+    elif settings.get(session, "smtp.username") and not os.environ.get("HOSTCTL_SMTP_PASSWORD"):
+        # as WhatsApp without its token: the messages wait, no attempt is spent on a login
+        # that cannot succeed
+        off["email"] = _("{name} is not set").format(name="HOSTCTL_SMTP_PASSWORD")
     else:
         smtp = email_channel.SmtpConfig(
             host=host,
@@ -133,6 +137,10 @@ def load_config(session: Session) -> DeliveryConfig:
             sender=sender,
             username=settings.get(session, "smtp.username"),
             password=os.environ.get("HOSTCTL_SMTP_PASSWORD"),
+            tls=settings.get(session, "smtp.tls"),
+            # as stored: a file gone since `config set` fails each email with the reason
+            # (email_channel.tls_context), not the whole run
+            ca_file=settings.get_raw(session, "smtp.ca_file"),
         )
     hooks_dir = settings.get(session, "hooks.dir")
     if not hooks_dir:

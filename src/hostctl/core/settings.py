@@ -174,6 +174,35 @@ def _folder(raw: str) -> str:
     return os.path.normpath(value)
 
 
+def _pem_file(raw: str) -> str:
+    """A PEM bundle of CA certificates, as an absolute path (``~`` expanded; a relative path
+    is taken from the folder the setting is made in): cron sends from another folder."""
+    import os
+    import ssl
+
+    path = os.path.normpath(os.path.abspath(os.path.expanduser(raw.strip())))
+    if not os.path.exists(path):
+        raise ValueError(_("there is no file {path}").format(path=path))
+    if not os.path.isfile(path):
+        raise ValueError(_("{path} is not a file").format(path=path))
+    try:
+        with open(path, "rb") as handle:
+            handle.read(1)
+        ssl.create_default_context().load_verify_locations(cafile=path)
+    except ssl.SSLError:
+        raise ValueError(
+            _(
+                "expected a PEM file of CA certificates (-----BEGIN CERTIFICATE----- blocks), "
+                "which {path} is not"
+            ).format(path=path)
+        ) from None
+    except OSError as exc:
+        raise ValueError(
+            _("cannot read {path} ({reason})").format(path=path, reason=exc.strerror or exc)
+        ) from None
+    return path
+
+
 def _country(raw: str) -> str:
     from hostctl.core.calendar import BusinessCalendar
 
@@ -231,6 +260,14 @@ KNOWN: dict[str, SettingKind] = {
     "smtp.port": SettingKind("25", _int(1, 65535), N_("SMTP port")),
     "smtp.from": SettingKind(None, _sender, N_("sender address")),
     "smtp.username": SettingKind(None, _text, N_("SMTP login (password: HOSTCTL_SMTP_PASSWORD)")),
+    "smtp.tls": SettingKind(
+        "auto",
+        _choice("auto", "starttls", "implicit"),
+        N_("auto: TLS from the start on port 465, else STARTTLS when offered"),
+    ),
+    "smtp.ca_file": SettingKind(
+        None, _pem_file, N_("CA certificates (PEM) to trust for SMTP; unset: the system's")
+    ),
     "hooks.dir": SettingKind(None, _folder, N_("folder of event hook executables")),
     "notify.max_attempts": SettingKind("8", _int(1, 100), N_("attempts before a message fails")),
     "affiliate.commission_percent": SettingKind("10", _percent, N_("AFF-2 commission, per cent")),

@@ -1,4 +1,15 @@
-"""Email over SMTP (smtplib): STARTTLS when the server offers it, login when configured.
+"""Email over SMTP (smtplib), over TLS whenever the server allows it.
+
+How TLS starts (``smtp.tls``): ``implicit`` speaks TLS from the first byte (SMTPS, the
+port-465 way); ``starttls`` connects in plain text and requires STARTTLS; ``auto`` (the
+default) is ``implicit`` on port 465 and otherwise STARTTLS when the server offers it. The
+server's certificate is always verified, host name included, against ``smtp.ca_file`` when
+it is set (that bundle only) or else the system's CAs.
+
+The login (``smtp.username`` with ``HOSTCTL_SMTP_PASSWORD``) happens only after TLS: a
+server that offers no STARTTLS gets no AUTH at all, loopback included, and the message is
+not sent (it is retried). The password never appears in a reason (``last_error``), even
+when a server echoes it.
 
 One message per outbox row, to the client with the entitled contacts in Cc, so every
 recipient gets it in one SMTP transaction. The Message-ID is derived from the outbox id, so
@@ -35,7 +46,8 @@ from hostctl.core.channels import (
 from hostctl.core.templates import EmailContent
 
 TIMEOUT_SECONDS = 30
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+# OpenSSL's verify codes for a certificate issued for another name.
+_NAME_MISMATCH = {62, 64}  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,12 @@ class SmtpConfig:
     sender: str
     username: str | None
     password: str | None
+    tls: str = "auto"  # "auto", "starttls" or "implicit" (the setting smtp.tls)
+    ca_file: str | None = None
+
+    @property
+    def implicit_tls(self) -> bool:
+        return self.tls == "implicit" or (self.tls == "auto" and self.port == 465)
 
 
 def message_id(outbox_id: int, sender: str) -> str:
@@ -109,30 +127,68 @@ def _failure(exc: Exception, host: str, after_dot: bool) -> DeliveryError:
         return TemporaryError(reason)
     if isinstance(exc, smtplib.SMTPResponseException):
         return _smtp_error(exc)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TemporaryError(clip(_untrusted(host, exc)))
+    if isinstance(exc, ssl.SSLError):
+        return TemporaryError(
+            clip(f"TLS with {host} failed ({exc.reason or exc}); check smtp.port and smtp.tls")
+        )
     return TemporaryError(clip(f"cannot deliver via {host}: {exc}"))
 
 
+def _untrusted(host: str, exc: ssl.SSLCertVerificationError) -> str:
+    what = str(exc.verify_message or exc.reason or "verification failed").rstrip(".")
+    if exc.verify_code in _NAME_MISMATCH:
+        hint = "set smtp.host to a name the certificate is for"
+    else:
+        hint = "set smtp.ca_file to the CA certificates (PEM) that issued it"
+    return f"the TLS certificate of {host} was not accepted ({what}); {hint}"
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """Verification on, host name included: ``ca_file``'s CAs only, or the system's."""
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except OSError as exc:  # ssl.SSLError too: not a PEM bundle
+        reason = exc.strerror or getattr(exc, "reason", None) or exc
+        raise TemporaryError(clip(f"cannot use smtp.ca_file {ca_file} ({reason})")) from None
+
+
 def send(config: SmtpConfig, outbox_id: int, to: str, cc: list[str], content: EmailContent) -> Sent:
+    try:
+        return _send(config, outbox_id, to, cc, content)
+    except DeliveryError as exc:
+        if config.password and config.password in exc.reason:
+            hidden = exc.reason.replace(config.password, "[password]")
+            raise type(exc)(hidden, retry_after=exc.retry_after) from None
+        raise
+
+
+def _send(
+    config: SmtpConfig, outbox_id: int, to: str, cc: list[str], content: EmailContent
+) -> Sent:
     if not to:
         raise PermanentError("the client has no email address")
     msg = build(config, outbox_id, to, cc, content)
+    context = tls_context(config.ca_file)
     client: _SMTP | None = None
     try:
-        if config.port == 465:
-            client = _SMTP_SSL(
-                config.host, config.port, timeout=TIMEOUT_SECONDS,
-                context=ssl.create_default_context(),
-            )  # fmt: skip
+        if config.implicit_tls:
+            client = _SMTP_SSL(config.host, config.port, timeout=TIMEOUT_SECONDS, context=context)
         else:
             client = _SMTP(config.host, config.port, timeout=TIMEOUT_SECONDS)
         client.ehlo()
-        tls = config.port == 465
-        if client.has_extn("starttls"):
-            client.starttls(context=ssl.create_default_context())
+        tls = config.implicit_tls
+        if not tls and client.has_extn("starttls"):
+            client.starttls(context=context)
             client.ehlo()
             tls = True
+        if not tls and config.tls == "starttls":
+            raise TemporaryError(
+                f"{config.host} does not offer STARTTLS, which smtp.tls requires; nothing was sent"
+            )
         if config.username:
-            if not tls and config.host not in LOOPBACK:
+            if not tls:
                 raise TemporaryError(
                     f"{config.host} does not offer STARTTLS; refusing to send the SMTP "
                     "password in clear text"

@@ -1,11 +1,15 @@
 """The ``--help`` catalog (``help.po`` → ``help.mo``): extract, update, compile, check.
 
-    python -m hostctl.help_catalog update    # help texts of the command tree → help.po
-    python -m hostctl.help_catalog compile   # help.po → help.mo
-    python -m hostctl.help_catalog check     # exit 1 listing what is untranslated or stale
-    python -m hostctl.help_catalog extract [FILE]   # the template (POT), for a translator
+    python tools/help_catalog.py update    # help texts of the command tree → help.po
+    python tools/help_catalog.py compile   # help.po → help.mo
+    python tools/help_catalog.py check     # exit 1 listing what is untranslated or stale
+    python tools/help_catalog.py extract [FILE]   # the template (POT), for a translator
 
-A tool for developers, not used at run time (it imports Babel and every command module).
+A tool for developers, not used at run time: it imports Babel and the CLI's whole command
+tree, so it lives outside the package (a module of ``hostctl`` importing ``hostctl.cli`` would
+point the layers the wrong way). The package keeps what a run needs: ``hostctl.help_i18n``,
+which reads ``help.mo``. Both catalogs are compiled by one function,
+``messages_catalog.mo_bytes`` (its neighbour in ``tools/``).
 Help texts are not marked in the source: :func:`collect` walks the whole command tree the
 way ``--help`` builds it (the root, then every noun of ``cli.COMMANDS`` through
 ``cli.load_command``, recursively) and takes each command's help and short help and each
@@ -29,6 +33,11 @@ from typing import TYPE_CHECKING
 
 from hostctl import __version__, help_i18n
 from hostctl.i18n import LOCALE_DIR
+
+TOOLS = Path(__file__).resolve().parent
+if str(TOOLS) not in sys.path:  # run as a script it is there already; loaded from a test, not
+    sys.path.insert(0, str(TOOLS))
+from messages_catalog import mo_bytes  # noqa: E402  (one compiler for both catalogs)
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
@@ -117,14 +126,6 @@ def po_bytes(catalog: Catalog) -> bytes:
     return out.getvalue()
 
 
-def mo_bytes(catalog: Catalog) -> bytes:
-    from babel.messages.mofile import write_mo
-
-    out = io.BytesIO()
-    write_mo(out, catalog, use_fuzzy=False)
-    return out.getvalue()
-
-
 def update() -> Catalog:
     """Merge the tree's msgids into help.po, keeping translations (dates kept too, so an
     update that finds nothing new leaves the file as it was)."""
@@ -164,7 +165,7 @@ def translations(mo: bytes) -> dict[str, str]:
 def problems() -> list[str]:
     """What keeps help.po/help.mo from being complete and current, one line each."""
     if not PO.exists():
-        return [f"{PO} is missing: run python -m hostctl.help_catalog update"]
+        return [f"{PO} is missing: run python tools/help_catalog.py update"]
     catalog = read()
     found: list[str] = []
     for msgid, where in collect().items():
@@ -181,7 +182,7 @@ def problems() -> list[str]:
                 found.append(f"translation drops {', '.join(lost)}: {msgid!r}")
     if not MO.exists() or translations(MO.read_bytes()) != translations(mo_bytes(catalog)):
         found.append(
-            "help.mo is not compiled from help.po: run python -m hostctl.help_catalog compile"
+            "help.mo is not compiled from help.po: run python tools/help_catalog.py compile"
         )
     return found
 
