@@ -170,3 +170,15 @@ def test_the_password_never_shows_even_when_the_server_echoes_it(
     assert "[password]" in listed.stdout
     assert sent.stdout == "sent 0, retried later 1, failed 0\n"
     assert sent.stderr == "Why they wait: hostctl notify list --status pending\n"
+
+
+def test_a_password_cut_by_the_length_limit_is_hidden_too() -> None:
+    from hostctl.core.channels import clip
+    from hostctl.core.channels.email import _hide
+
+    password = "s3cret-Passw0rd"
+    reason = clip("x" * 490 + " " + password, limit=500)
+    assert password not in reason and reason.endswith("…")
+    hidden = _hide(reason, password)
+    assert hidden.endswith("[password]…")
+    assert password[:4] not in hidden

@@ -158,10 +158,22 @@ def send(config: SmtpConfig, outbox_id: int, to: str, cc: list[str], content: Em
     try:
         return _send(config, outbox_id, to, cc, content)
     except DeliveryError as exc:
-        if config.password and config.password in exc.reason:
-            hidden = exc.reason.replace(config.password, "[password]")
-            raise type(exc)(hidden, retry_after=exc.retry_after) from None
+        if config.password:
+            hidden = _hide(exc.reason, config.password)
+            if hidden != exc.reason:
+                raise type(exc)(hidden, retry_after=exc.retry_after) from None
         raise
+
+
+def _hide(reason: str, password: str) -> str:
+    """``reason`` without the password, also where ``clip`` cut the text inside it."""
+    hidden = reason.replace(password, "[password]")
+    if hidden.endswith("…"):
+        body = hidden[:-1]
+        for size in range(len(password) - 1, 2, -1):
+            if body.endswith(password[:size]):
+                return body[:-size] + "[password]…"
+    return hidden
 
 
 def _send(
