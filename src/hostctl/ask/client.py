@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from hostctl.ask import number, text
+from hostctl import prompts
+from hostctl.ask import number, read, text
 from hostctl.i18n import _
 
 
@@ -31,3 +32,23 @@ def contact_name(value: str | None) -> str:
 
 def contact_email(value: str | None) -> str:
     return client_email(value, _("Contact email:"))
+
+
+def client_currency(value: str | None, country: str | None) -> str | None:
+    """The billing currency, among those the catalogue has prices in; the one the client's
+    country is billed in by default (AR → ARS, UY → UYU, else USD) comes first. Left out
+    without a terminal: the core's default."""
+    from hostctl.core import catalogue, validate
+
+    if value is not None or not prompts.allowed():
+        return value
+    billed = read(catalogue.billed_currencies)
+    if not billed:
+        return None
+    usual = validate.COUNTRY_CURRENCY.get((country or "").strip().upper(), "USD")
+    return prompts.select(
+        _("Billing currency:"),
+        billed,
+        option="--currency",
+        default=usual if usual in billed else None,
+    )

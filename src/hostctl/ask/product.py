@@ -3,15 +3,42 @@ order` and `promo two-for-one` ask."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hostctl import prompts
 from hostctl.ask import choice, read, text
 from hostctl.i18n import _
 
 
-def product(value: str | None, option: str = "--product") -> str:
-    from hostctl.core import catalogue
+def product(value: str | None, option: str = "--product", client_id: int | None = None) -> str:
+    """A product of the catalogue; typing filters the list. With ``client_id`` each shows its
+    monthly price in the client's currency (the price its invoice starts from)."""
+    if value is not None:
+        return value
+    return prompts.select(
+        _("Product:"), lambda: read(_priced_choices, client_id), option=option, search=True
+    )
 
-    return choice(value, option, _("Product:"), lambda: read(catalogue.product_choices))
+
+def _priced_choices(session: Any, client_id: int | None) -> list[tuple[str, str]]:
+    from hostctl.core import catalogue, clients
+    from hostctl.core.money import format_money
+
+    if client_id is None:
+        return catalogue.product_choices(session)
+    currency = clients.get_client(session, client_id).currency
+    return [
+        (
+            item.code,
+            f"{item.code} — {item.name} — "
+            + (
+                _("{price} a month").format(price=format_money(price))
+                if price is not None
+                else _("no price in {currency}").format(currency=currency)
+            ),
+        )
+        for item, price in catalogue.priced_products(session, currency)
+    ]
 
 
 def cycle(value: str | None, product_code: str, option: str = "--cycle") -> str:

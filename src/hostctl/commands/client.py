@@ -53,6 +53,7 @@ def add(
 
     name = ask.client_name(name)
     email = ask.client_email(email)
+    currency = ask.client_currency(currency, country)
     with work() as (session, ctx):
         client, warnings = clients.add_client(
             session,

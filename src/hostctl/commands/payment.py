@@ -39,8 +39,7 @@ def add(
     from hostctl.core import invoices, payments
 
     invoice = ask.invoice(invoice)
-    amount = ask.payment_amount(amount, invoice)
-    method = ask.payment_method(method, invoice)
+    method, amount = ask.method_then_amount(invoice, method, amount)
     with work() as (session, ctx):
         target = invoices.find_invoice(session, invoice)
         payment, paid = payments.add_payment(

@@ -72,7 +72,7 @@ def two_for_one(
     from hostctl.core import invoices, promos
 
     client = ask.two_clients(client or [])
-    product = ask.product(product)
+    product = ask.product(product, client_id=client[0])
     cycle = ask.cycle(cycle, product)
     with work() as (session, ctx):
         made, bills = promos.two_for_one(session, ctx, client, product, cycle, domain)

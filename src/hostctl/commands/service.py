@@ -83,7 +83,7 @@ def order(
     from hostctl.core import services
 
     client = ask.client(client)
-    product = ask.product(product)
+    product = ask.product(product, client_id=client)
     cycle = ask.cycle(cycle, product)
     with work() as (session, ctx):
         created, invoice = services.order(
