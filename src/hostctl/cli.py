@@ -171,11 +171,24 @@ def _global_options() -> list[click.Parameter]:
     def anything(
         no_input: Annotated[
             bool,
-            typer.Option("--no-input", hidden=True, expose_value=False, callback=_set_no_input),
+            typer.Option(
+                "--no-input",
+                hidden=True,
+                expose_value=False,
+                callback=_set_no_input,
+                help="Never prompt; missing input is an error.",
+            ),
         ] = False,
         yes: Annotated[
             bool,
-            typer.Option("--yes", "-y", hidden=True, expose_value=False, callback=_set_yes),
+            typer.Option(
+                "--yes",
+                "-y",
+                hidden=True,
+                expose_value=False,
+                callback=_set_yes,
+                help="Answer yes to every confirmation.",
+            ),
         ] = False,
     ) -> None:
         """Never called."""
