@@ -47,11 +47,13 @@ def payment_amount(value: str | None, ref: str, method: str | None = None) -> st
 
 
 def _amount_facts(session: Any, ref: str, method: str | None) -> dict[str, Any]:
-    from hostctl.core import invoices, payments
+    from hostctl.core import invoices, payments, settings
 
     found = invoices.find_invoice(session, ref)
     due = invoices.amount_due(found)
-    with_method = payments.amount_due_with(session, found, method) if method else due
+    method = (method or "").strip().lower()
+    known = method in settings.payment_methods(session)  # else add_payment refuses it later
+    with_method = payments.amount_due_with(session, found, method) if known else due
     return {
         "currency": found.currency,
         "due": with_method.to_json(),
