@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer import _click
 from typer._click import exceptions as click_errors
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from hostctl import __version__, i18n
-from hostctl.errors import ExitStatus, HostctlError
+from hostctl.errors import Cancelled, ExitStatus, HostctlError
 from hostctl.i18n import N_, _
 
 if TYPE_CHECKING:  # typer (0.26 on) vendors its own click; for the type checker only
@@ -30,6 +30,9 @@ if TYPE_CHECKING:  # typer (0.26 on) vendors its own click; for the type checker
 def _report(exc: HostctlError) -> None:
     from hostctl import output
 
+    if isinstance(exc, Cancelled):  # not an error: the person chose to stop
+        sys.stderr.write(exc.message + "\n")
+        return
     output.error(exc.message)
     for detail in exc.details:
         sys.stderr.write(f"  {detail}\n")
@@ -120,6 +123,7 @@ def load_command(name: str) -> click.Command | None:
     command.name = name
     command.short_help = summary
     _examples_verbatim(command)
+    _everywhere(command)
     if os.environ.get("_HOSTCTL_COMPLETE") and i18n.language() == "es":
         from hostctl import help_i18n  # Tab completion shows the help texts too
 
@@ -136,6 +140,78 @@ def _examples_verbatim(command: click.Command) -> None:
     command.context_class = HelpContext
     for sub in getattr(command, "commands", {}).values():
         _examples_verbatim(sub)
+
+
+def _set_no_input(value: bool) -> None:
+    if value:
+        os.environ["HOSTCTL_NO_INPUT"] = "1"
+
+
+def _set_yes(value: bool) -> None:
+    if value:  # read by prompts.confirm / confirm_step, in this process and its children
+        os.environ["HOSTCTL_YES"] = "1"
+
+
+class _Argument(TyperArgument):
+    """An argument shown in the usage line as click shows it, ``CLIENT_ID`` or
+    ``[CLIENT_ID]``, not Typer's ``{client_id}``."""
+
+    def _usage_display_name(self) -> str:
+        name = self.metavar or (self.name or "").upper()
+        if not self.required:
+            name = f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+
+def _global_options() -> list[click.Parameter]:
+    """Hidden copies of the root's ``--no-input`` and ``--yes``/``-y`` for every command."""
+    carrier = typer.Typer(add_completion=False)
+
+    @carrier.command()
+    def anything(
+        no_input: Annotated[
+            bool,
+            typer.Option(
+                "--no-input",
+                hidden=True,
+                expose_value=False,
+                callback=_set_no_input,
+                help="Never prompt; missing input is an error.",
+            ),
+        ] = False,
+        yes: Annotated[
+            bool,
+            typer.Option(
+                "--yes",
+                "-y",
+                hidden=True,
+                expose_value=False,
+                callback=_set_yes,
+                help="Answer yes to every confirmation.",
+            ),
+        ] = False,
+    ) -> None:
+        """Never called."""
+
+    return list(typer.main.get_command(carrier).params)
+
+
+def _everywhere(command: click.Command) -> None:
+    """The root's ``--no-input`` and ``--yes``/``-y`` accepted after the noun and the verb as
+    well (``hostctl client add --no-input``), as hidden options of every group and command
+    below the root that does not have its own (``--yes`` of ``invoice cancel`` means the same;
+    ``daily --yes`` keeps its own); and each argument named in capitals in usage lines and
+    errors (``CLIENT_ID``)."""
+    names = {name for param in command.params for name in param.opts + param.secondary_opts}
+    for param in command.params:
+        if isinstance(param, TyperArgument) and param.metavar is None:
+            param.__class__ = _Argument
+            param.metavar = (param.name or "").upper()
+    for param in _global_options():
+        if not names & set(param.opts):
+            command.params.append(param)
+    for sub in getattr(command, "commands", {}).values():
+        _everywhere(sub)
 
 
 class HelpContext(_click.Context):

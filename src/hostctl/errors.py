@@ -16,6 +16,7 @@ class ExitStatus(IntEnum):
     USAGE = 2
     NOT_FOUND = 3
     BUSY = 75
+    INTERRUPTED = 130
 
 
 class HostctlError(Exception):
@@ -53,6 +54,12 @@ class BusyError(HostctlError):
     """Another process holds the lock (e.g. another ``daily`` run)."""
 
     exit_status = ExitStatus.BUSY
+
+
+class Cancelled(HostctlError):
+    """Ctrl-C at a prompt: nothing was changed (the shell's 130, 128 + SIGINT)."""
+
+    exit_status = ExitStatus.INTERRUPTED
 
 
 class ImportFileError(ValidationError):

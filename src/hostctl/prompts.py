@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
-from hostctl.errors import HostctlError, UsageError
+from hostctl.errors import Cancelled, HostctlError, UsageError
 from hostctl.i18n import _
 
 Check: TypeAlias = Callable[[str], object]
@@ -56,6 +56,15 @@ def not_given(option: str) -> UsageError:
     return UsageError(_("No {option} given; nothing was changed.").format(option=option))
 
 
+def _answer(question: Any) -> Any:
+    """questionary's answer; Ctrl-C (or Ctrl-D at a prompt) stops the command, with nothing
+    changed: one sentence and exit 130."""
+    try:
+        return question.unsafe_ask()
+    except (KeyboardInterrupt, EOFError):
+        raise Cancelled(_("Cancelled; nothing was changed.")) from None
+
+
 def _validator(option: str, check: Check | None) -> Callable[[str], bool | str]:
     """questionary's validate: True, or the one-sentence error shown under the prompt (the
     answer is refused and can be corrected). An empty answer passes: it ends the command."""
@@ -89,13 +98,15 @@ def text(
         raise missing(option)
     import questionary
 
-    answer = questionary.text(
-        label,
-        default=default or "",
-        validate=_validator(option, check),
-        validate_while_typing=False,
-        multiline=multiline,
-    ).unsafe_ask()
+    answer = _answer(
+        questionary.text(
+            label,
+            default=default or "",
+            validate=_validator(option, check),
+            validate_while_typing=False,
+            multiline=multiline,
+        )
+    )
     if not answer or not str(answer).strip():
         raise not_given(option)
     return str(answer)
@@ -131,10 +142,10 @@ def secret(label: str, *, option: str) -> str:
         raise missing(option)
     import questionary
 
-    first = questionary.password(label).unsafe_ask()
+    first = _answer(questionary.password(label))
     if not first:
         raise UsageError(_("No password given; nothing was changed."))
-    again = questionary.password(_("Again, to confirm:")).unsafe_ask()
+    again = _answer(questionary.password(_("Again, to confirm:")))
     if first != again:
         raise UsageError(_("The two entries differ; nothing was changed."))
     return str(first)
@@ -145,8 +156,17 @@ def _choices(choices: Choices) -> list[tuple[str, str]]:
     return [(c, c) if isinstance(c, str) else c for c in listed]
 
 
-def select(label: str, choices: Choices, *, option: str, default: str | None = None) -> str:
-    """One of a closed set. Without the gate: ``default`` if there is one, else missing."""
+def select(
+    label: str,
+    choices: Choices,
+    *,
+    option: str,
+    default: str | None = None,
+    search: bool = False,
+) -> str:
+    """One of a closed set. Without the gate: ``default`` if there is one, else missing.
+    With ``search`` typing narrows the list to the choices whose text has what was typed
+    (questionary's search filter; j and k are then letters, not moves)."""
     if not allowed():
         if default is not None:
             return default
@@ -156,12 +176,18 @@ def select(label: str, choices: Choices, *, option: str, default: str | None = N
     listed = _choices(choices)
     if not listed:
         raise UsageError(_("There is nothing to choose for {option}.").format(option=option))
-    answer = questionary.select(
-        label,
-        choices=[questionary.Choice(title, value=value) for value, title in listed],
-        default=default if default in {value for value, _ in listed} else None,
-        instruction=_("(arrow keys, then Enter)"),
-    ).unsafe_ask()
+    answer = _answer(
+        questionary.select(
+            label,
+            choices=[questionary.Choice(title, value=value) for value, title in listed],
+            default=default if default in {value for value, _ in listed} else None,
+            instruction=_("(type to filter, arrow keys, then Enter)")
+            if search
+            else _("(arrow keys, then Enter)"),
+            use_search_filter=search,
+            use_jk_keys=not search,
+        )
+    )
     return str(answer)
 
 
@@ -172,11 +198,13 @@ def choose_many(label: str, choices: Choices, *, option: str) -> list[str]:
     import questionary
 
     listed = _choices(choices)
-    answer = questionary.checkbox(
-        label,
-        choices=[questionary.Choice(title, value=value) for value, title in listed],
-        instruction=_("(space to tick, Enter when done)"),
-    ).unsafe_ask()
+    answer = _answer(
+        questionary.checkbox(
+            label,
+            choices=[questionary.Choice(title, value=value) for value, title in listed],
+            instruction=_("(space to tick, Enter when done)"),
+        )
+    )
     if not answer:
         raise not_given(option)
     return [str(a) for a in answer]
@@ -188,9 +216,7 @@ def confirm(label: str, *, yes: bool) -> bool:
         return True
     if not allowed():
         raise UsageError(_("{label} Pass --yes to confirm without a prompt.").format(label=label))
-    import questionary
-
-    return bool(questionary.confirm(label, default=False, instruction=_yes_no()).unsafe_ask())
+    return _yes_no_question(label)
 
 
 def asks_to_confirm(yes: bool = False) -> bool:
@@ -204,13 +230,67 @@ def confirm_step(label: str, *, yes: bool = False) -> None:
     unasked, as it did before there were confirmations."""
     if not asks_to_confirm(yes):
         return
-    import questionary
-
-    if not questionary.confirm(label, default=False, instruction=_yes_no()).unsafe_ask():
+    if not _yes_no_question(label):
         raise HostctlError(_("Not confirmed; nothing was changed."))
 
 
-def _yes_no() -> str:
-    """questionary's own hint of a confirmation (default no), in the session's language: the
-    keys stay y and n."""
-    return _("(y/N)") + " "
+def yes_or_no(answer: str) -> bool | None:
+    """A typed answer to a yes/no question: True, False, or None when it is neither. Any case;
+    y, yes, n, no in every session, and s, si, sí as well in a Spanish one."""
+    from hostctl import i18n
+
+    word = answer.strip().lower()
+    yes = {"y", "yes"} | ({"s", "si", "sí"} if i18n.language() == "es" else set())
+    if word in yes:
+        return True
+    if word in {"n", "no"}:
+        return False
+    return None
+
+
+def _yes_no_question(label: str) -> bool:
+    """A yes/no question (default no): the answer is typed, then Enter (so ``si`` or ``yes``
+    cannot run on into the next prompt), checked by ``yes_or_no`` and shown afterwards as
+    the session's Yes or No. Built like questionary's own prompts, on its styles."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+    from prompt_toolkit.lexers import SimpleLexer
+    from prompt_toolkit.validation import ValidationError, Validator
+    from questionary.constants import DEFAULT_QUESTION_PREFIX
+    from questionary.question import Question
+    from questionary.styles import merge_styles_default
+
+    hint = _("(y/N)")
+
+    class Answer(Validator):
+        def validate(self, document: Any) -> None:
+            if document.text.strip() and yes_or_no(document.text) is None:
+                raise ValidationError(
+                    message=_("Answer {hint}; Enter alone is no.").format(hint=hint),
+                    cursor_position=len(document.text),
+                )
+
+    bindings = KeyBindings()
+
+    @bindings.add("enter", eager=True)
+    def _enter(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if not buffer.validate(set_cursor=True):
+            return
+        answer = bool(yes_or_no(buffer.text))  # Enter alone: the default, no
+        buffer.text = _("Yes") if answer else _("No")  # what stays on the screen
+        event.app.exit(result=answer)
+
+    session: PromptSession[Any] = PromptSession(
+        [
+            ("class:qmark", DEFAULT_QUESTION_PREFIX),
+            ("class:question", f" {label} "),
+            ("class:instruction", f"{hint} "),
+        ],
+        key_bindings=bindings,
+        validator=Answer(),
+        validate_while_typing=False,
+        lexer=SimpleLexer("class:answer"),
+        style=merge_styles_default([None]),
+    )
+    return bool(_answer(Question(session.app)))

@@ -224,7 +224,7 @@ def test_on_a_terminal_a_long_catch_up_is_asked_first(cli, db_url, annual_client
     daily(cli, "2026-11-01")
     db.dispose_all()
     before = state(db_url)
-    code, shown = _on_a_terminal("daily", "--no-send", answer=b"n", today="2027-01-03")
+    code, shown = _on_a_terminal("daily", "--no-send", answer=b"n\r", today="2027-01-03")
     assert (code, "Catch up 63 days (2026-11-02 … 2027-01-03)?" in shown) == (1, True)
     assert REFUSED_63 in shown
     assert state(db_url) == before
@@ -235,7 +235,7 @@ def test_on_a_terminal_a_long_catch_up_is_asked_first(cli, db_url, annual_client
     assert (code, "Catch up" in shown, REFUSED_63 in shown) == (1, False, True)
     assert state(db_url) == before
 
-    code, shown = _on_a_terminal("daily", "--no-send", answer=b"y", today="2027-01-03")
+    code, shown = _on_a_terminal("daily", "--no-send", answer=b"y\r", today="2027-01-03")
     assert code == 0, shown
     assert "days: 2026-11-02 … 2027-01-03; invoices created 1, reminders 1" in shown
     after = state(db_url)

@@ -70,8 +70,8 @@ def test_payment_methods_leave_out_paypal_where_it_is_refused(session):
         add_client(session, "b@example.com", currency="UYU"),
         ["9.00"],
     )
-    assert payments.methods_for(session, usd)[:3] == ["card", "paypal", "mercadopago"]
-    assert payments.methods_for(session, uyu)[:2] == ["card", "mercadopago"]
+    assert payments.methods_for(session, usd)[:3] == ["card", "paypal", "zelle"]
+    assert payments.methods_for(session, uyu)[:2] == ["card", "zelle"]
     assert "paypal" not in payments.methods_for(session, uyu)
 
 

@@ -104,13 +104,13 @@ def withdraw(
 
     Example: hostctl affiliate withdraw 7 --amount 20.00 --to credit
     """
-    from hostctl.commands import _ask
+    from hostctl.ask import affiliate as ask
     from hostctl.core import affiliates
 
-    _ask.known(affiliates.get_affiliate, client_id, amount, to)
-    amount = _ask.withdrawal_amount(amount, client_id)
-    to = _ask.withdrawal_to(to)
-    bank_account = _ask.bank_account(bank_account, to)
+    ask.known(affiliates.get_affiliate, client_id, amount, to)
+    amount = ask.withdrawal_amount(amount, client_id)
+    to = ask.withdrawal_to(to)
+    bank_account = ask.bank_account(bank_account, to)
     with work() as (session, ctx):
         data = affiliates.withdraw(session, ctx, client_id, amount, to, bank_account)
     _show(data, json_out)

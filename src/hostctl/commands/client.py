@@ -48,11 +48,12 @@ def add(
 
     Example: hostctl client add --name "Ana Pérez" --email ana@example.com --phone +5491123456789 --country AR
     """
-    from hostctl.commands import _ask
+    from hostctl.ask import client as ask
     from hostctl.core import clients
 
-    name = _ask.client_name(name)
-    email = _ask.client_email(email)
+    name = ask.client_name(name)
+    email = ask.client_email(email)
+    currency = ask.client_currency(currency, country)
     with work() as (session, ctx):
         client, warnings = clients.add_client(
             session,
@@ -378,11 +379,11 @@ def contact_add(
     Example: hostctl client contact add 7 --name "Luis" --email luis@example.com --rights invoices,tickets
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import client as ask
     from hostctl.core import clients
 
-    name = _ask.contact_name(name)
-    email = _ask.contact_email(email)
+    name = ask.contact_name(name)
+    email = ask.contact_email(email)
     with work() as (session, ctx):
         contact = clients.add_contact(
             session, ctx, client_id, name=name, email=email, phone=phone, rights=rights

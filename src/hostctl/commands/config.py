@@ -60,11 +60,11 @@ def set_(
 ) -> None:
     """Change one setting.  Example: hostctl config set payment.discount.zelle 10"""
     from hostctl import output
-    from hostctl.commands import _ask
+    from hostctl.ask import config as ask
     from hostctl.core import settings
 
-    key = _ask.setting_key(key)
-    value = _ask.setting_value(value, key)
+    key = ask.setting_key(key)
+    value = ask.setting_value(value, key)
     with work() as (session, ctx):
         stored = settings.canonical(settings.set_value(session, ctx, key, value))
     if json_out:

@@ -108,10 +108,10 @@ def cancel(
     Example: hostctl invoice cancel 2026-000042 --reason "client asked"
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import invoice as ask
     from hostctl.core import invoices, payments
 
-    _ask.confirm_invoice_cancel(ref, yes)
+    ask.confirm_invoice_cancel(ref, yes)
     with work() as (session, ctx):
         invoice = payments.cancel_invoice(session, ctx, invoices.find_invoice(session, ref), reason)
         data = views.invoice(invoice, invoices.lines_of(session, invoice.id or 0))

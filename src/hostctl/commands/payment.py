@@ -35,12 +35,11 @@ def add(
     Example: hostctl payment add --invoice 2026-000042 --amount 96.00 --method mercadopago
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import payment as ask
     from hostctl.core import invoices, payments
 
-    invoice = _ask.invoice(invoice)
-    amount = _ask.payment_amount(amount, invoice)
-    method = _ask.payment_method(method, invoice)
+    invoice = ask.invoice(invoice)
+    method, amount = ask.method_then_amount(invoice, method, amount)
     with work() as (session, ctx):
         target = invoices.find_invoice(session, invoice)
         payment, paid = payments.add_payment(
@@ -78,10 +77,10 @@ def chargeback(
     Example: hostctl payment chargeback 31
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import payment as ask
     from hostctl.core import invoices, payments
 
-    _ask.confirm_chargeback(payment_id, close_account, yes)
+    ask.confirm_chargeback(payment_id, close_account, yes)
     with work() as (session, ctx):
         payment, invoice, fee, warnings = payments.chargeback(
             session, ctx, payment_id, close_account=close_account

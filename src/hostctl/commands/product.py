@@ -80,13 +80,13 @@ def add(
     Example: hostctl product add hosting-basic --name "Hosting Básico" --category hosting --monthly-price 5.00 --monthly-price ARS=5000 --cycles semiannual,annual
     """
     from hostctl import views
-    from hostctl.commands import _ask
+    from hostctl.ask import product as ask
     from hostctl.core import catalogue
 
-    name = _ask.product_name(name)
-    category = _ask.product_category(category)
-    monthly_price = _ask.monthly_prices(monthly_price or [], currency)
-    cycles = _ask.product_cycles(cycles)
+    name = ask.product_name(name)
+    category = ask.product_category(category)
+    monthly_price = ask.monthly_prices(monthly_price or [], currency)
+    cycles = ask.product_cycles(cycles)
     data = catalogue.ProductInput(
         code=code,
         name=name,

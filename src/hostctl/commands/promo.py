@@ -27,10 +27,10 @@ def referral(
     Example: hostctl promo referral --referrer 7 --referred 12 --service 31
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import promo as ask
     from hostctl.core import promos
 
-    referrer, referred, service = _ask.referral_ids(referrer, referred, service)
+    referrer, referred, service = ask.referral_ids(referrer, referred, service)
     with work() as (session, ctx):
         changed, reward = promos.referral_month(session, ctx, referrer, referred, service)
         data = views.service(changed)
@@ -68,12 +68,12 @@ def two_for_one(
     Example: hostctl promo two-for-one --client 7 --client 8 --product hosting-basic --cycle annual
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import promo as ask
     from hostctl.core import invoices, promos
 
-    client = _ask.two_clients(client or [])
-    product = _ask.product(product)
-    cycle = _ask.cycle(cycle, product)
+    client = ask.two_clients(client or [])
+    product = ask.product(product, client_id=client[0])
+    cycle = ask.cycle(cycle, product)
     with work() as (session, ctx):
         made, bills = promos.two_for_one(session, ctx, client, product, cycle, domain)
         data = {

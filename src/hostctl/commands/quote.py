@@ -53,10 +53,10 @@ def create(
 
     Example: hostctl quote create --client 7 --product hosting-pro:annual --item "Migración=50.00"
     """
-    from hostctl.commands import _ask
+    from hostctl.ask import quote as ask
     from hostctl.core import quotes
 
-    client = _ask.client(client)
+    client = ask.client(client)
     with work() as (session, ctx):
         made = quotes.create(
             session, ctx, client, items=item, products=product, valid_days=valid_days
@@ -124,10 +124,10 @@ def accept(quote_id: QuoteId, json_out: JsonOpt = False) -> None:
 @app.command("decline")
 def decline(quote_id: QuoteId, yes: YesOpt = False, json_out: JsonOpt = False) -> None:
     """The client declines the quote.  Example: hostctl quote decline 3"""
-    from hostctl.commands import _ask
+    from hostctl.ask import quote as ask
     from hostctl.core import quotes
 
-    _ask.confirm_decline(quote_id, yes)
+    ask.confirm_decline(quote_id, yes)
     with work() as (session, ctx):
         data = _show(session, quotes.decline(session, ctx, quote_id))
     _print(data, json_out)

@@ -79,12 +79,12 @@ def order(
     Example: hostctl service order --client 7 --product hosting-basic --cycle annual --domain example.com
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import service as ask
     from hostctl.core import services
 
-    client = _ask.client(client)
-    product = _ask.product(product)
-    cycle = _ask.cycle(cycle, product)
+    client = ask.client(client)
+    product = ask.product(product, client_id=client)
+    cycle = ask.cycle(cycle, product)
     with work() as (session, ctx):
         created, invoice = services.order(
             session,
@@ -189,12 +189,12 @@ def suspend(
     json_out: JsonOpt = False,
 ) -> None:
     """Suspend a service for abuse.  Example: hostctl service suspend 12 --reason abuse"""
-    from hostctl.commands import _ask
+    from hostctl.ask import service as ask
     from hostctl.core import services
 
-    _ask.known(services.get_service, service_id, reason)
-    reason = _ask.suspend_reason(reason)
-    _ask.confirm_suspend(service_id, yes)
+    ask.known(services.get_service, service_id, reason)
+    reason = ask.suspend_reason(reason)
+    ask.confirm_suspend(service_id, yes)
     with work() as (session, ctx):
         service = services.suspend_for_abuse(session, ctx, service_id, reason)
     _print_service(service, json_out)
@@ -247,10 +247,10 @@ def change_cycle(
 
     Example: hostctl service change-cycle 12 --cycle biennial
     """
-    from hostctl.commands import _ask
+    from hostctl.ask import service as ask
     from hostctl.core import services
 
-    cycle = _ask.new_cycle(cycle, service_id)
+    cycle = ask.new_cycle(cycle, service_id)
     with work() as (session, ctx):
         service, invoice = services.change_cycle(session, ctx, service_id, cycle)
         shown = _invoice_view(session, invoice) if invoice else None
@@ -302,10 +302,10 @@ def upgrade(
     Example: hostctl service upgrade 12 --to hosting-pro --preview
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import service as ask
     from hostctl.core import upgrades
 
-    to = _ask.upgrade_target(to, service_id, force=force)
+    to = ask.upgrade_target(to, service_id, force=force)
     with work() as (session, ctx):
         done = upgrades.request_upgrade(session, ctx, service_id, to, force=force, reason=reason)
         invoice = _invoice_view(session, done.invoice) if done.invoice else None
@@ -362,15 +362,15 @@ def cancel(
     Example: hostctl service cancel 12 --when end-of-period --channel ticket --reason "cierra el negocio"
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import service as ask
     from hostctl.core import cancellations, services
 
-    _ask.known(services.get_service, service_id, when, channel, reason)
-    when = _ask.cancel_when(when)
-    channel = _ask.cancel_channel(channel)
-    reason = _ask.cancel_reason(reason)
+    ask.known(services.get_service, service_id, when, channel, reason)
+    when = ask.cancel_when(when)
+    channel = ask.cancel_channel(channel)
+    reason = ask.cancel_reason(reason)
     if when.strip().lower() == "immediate" and not preview:
-        _ask.confirm_cancel(service_id, yes)
+        ask.confirm_cancel(service_id, yes)
     with work() as (session, ctx):
         done = cancellations.cancel_service(
             session, ctx, service_id, when=when, channel=channel, reason=reason, refund=refund
@@ -441,11 +441,11 @@ def set_server(
     json_out: JsonOpt = False,
 ) -> None:
     """Record the server a service runs on (for uptime).  Example: hostctl service set-server 12 web3"""
-    from hostctl.commands import _ask
+    from hostctl.ask import service as ask
     from hostctl.core import services, uptime
 
-    _ask.known(services.get_service, service_id, name)
-    name = _ask.server(name, "NAME")
+    ask.known(services.get_service, service_id, name)
+    name = ask.server(name, "NAME")
     with work() as (session, ctx):
         service = uptime.set_server(session, ctx, service_id, name)
     _print_service(service, json_out)

@@ -54,12 +54,12 @@ def open_(
 
     Example: hostctl ticket open --client 7 --subject "Web caída" --category sla3 --priority p1
     """
-    from hostctl.commands import _ask
+    from hostctl.ask import ticket as ask
     from hostctl.core import tickets
 
-    client = _ask.client(client)
-    subject = _ask.ticket_subject(subject)
-    category = _ask.ticket_category(category)
+    client = ask.client(client)
+    subject = ask.ticket_subject(subject)
+    category = ask.ticket_category(category)
     with work() as (session, ctx):
         ticket = tickets.open_ticket(
             session,
@@ -84,12 +84,12 @@ def reply(
 
     Example: HOSTCTL_STAFF=maria hostctl ticket reply TK-7Q2M9X --by staff --message "Ya está."
     """
-    from hostctl.commands import _ask
+    from hostctl.ask import ticket as ask
     from hostctl.core import tickets
 
-    _ask.known(tickets.get_ticket, code, by, message)
-    by = _ask.reply_author(by)
-    message = _ask.reply_message(message)
+    ask.known(tickets.get_ticket, code, by, message)
+    by = ask.reply_author(by)
+    message = ask.reply_message(message)
     with work() as (session, ctx):
         ticket = tickets.reply(session, ctx, code, by=by, message=message)
     _show(ticket, json_out)
@@ -115,11 +115,11 @@ def reclassify(
 
     Example: hostctl ticket reclassify TK-7Q2M9X --category sla2
     """
-    from hostctl.commands import _ask
+    from hostctl.ask import ticket as ask
     from hostctl.core import tickets
 
-    _ask.known(tickets.get_ticket, code, category)
-    category = _ask.ticket_category(category, tickets.RECLASSIFY_TO)
+    ask.known(tickets.get_ticket, code, category)
+    category = ask.ticket_category(category, tickets.RECLASSIFY_TO)
     with work() as (session, ctx):
         ticket = tickets.reclassify(session, ctx, code, category)
     _show(ticket, json_out)

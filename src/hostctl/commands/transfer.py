@@ -39,11 +39,11 @@ def request(
     Example: hostctl transfer request --service 12 --to 8
     """
     from hostctl import output
-    from hostctl.commands import _ask
+    from hostctl.ask import transfer as ask
     from hostctl.core import transfers
 
-    service = _ask.service(service)
-    to = _ask.client(to, "--to")
+    service = ask.service(service)
+    to = ask.client(to, "--to")
     with work() as (session, ctx):
         transfer = transfers.request_transfer(session, ctx, service_id=service, to_client_id=to)
     _show(transfer, json_out)
@@ -94,12 +94,12 @@ def confirm(
     Example: hostctl transfer confirm 3 --party from --message-file whatsapp.txt
     """
     from hostctl import output
-    from hostctl.commands import _ask
+    from hostctl.ask import transfer as ask
     from hostctl.core import transfers
 
-    _ask.known(transfers.get_transfer, transfer_id, party, message or message_file)
-    party = _ask.transfer_party(party)
-    text = _read_message(_ask.consent_message(message, message_file), message_file)
+    ask.known(transfers.get_transfer, transfer_id, party, message or message_file)
+    party = ask.transfer_party(party)
+    text = _read_message(ask.consent_message(message, message_file), message_file)
     with work() as (session, ctx):
         transfer = transfers.confirm_transfer(session, ctx, transfer_id, party=party, message=text)
     _show(transfer, json_out)

@@ -46,12 +46,12 @@ def add(
     Example: hostctl outage add --server web3 --from 2027-03-04T02:10 --to 2027-03-04T03:40
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import uptime as ask
     from hostctl.core import uptime
 
-    server = _ask.server(server)
-    from_ = _ask.outage_start(from_)
-    to = _ask.outage_end(to)
+    server = ask.server(server)
+    from_ = ask.outage_start(from_)
+    to = ask.outage_end(to)
     with work() as (session, ctx):
         data = views.outage(uptime.add_outage(session, ctx, server, from_, to, reason))
     if json_out:
@@ -118,11 +118,11 @@ def credit(
     Example: hostctl uptime credit 12 --month 2027-03
     """
     from hostctl import output, views
-    from hostctl.commands import _ask
+    from hostctl.ask import uptime as ask
     from hostctl.core import services, uptime
 
-    _ask.known(services.get_service, service_id, month)
-    month = _ask.month(month)
+    ask.known(services.get_service, service_id, month)
+    month = ask.month(month)
     with work() as (session, ctx):
         data = views.uptime_credit(uptime.credit(session, ctx, service_id, month))
     if json_out:

@@ -331,6 +331,22 @@ def product_choices(session: Session) -> list[tuple[str, str]]:
     return [(p.code, f"{p.code} — {p.name}") for p in list_products(session)]
 
 
+def priced_products(session: Session, currency: str) -> list[tuple[Product, Money | None]]:
+    """Every product (by category, then code) with its monthly price in ``currency``, or
+    ``None`` where it has none: what the product picker shows for a client billed in it."""
+    prices = {
+        row.product_code: Money(row.monthly_minor, currency)
+        for row in session.exec(select(ProductPrice).where(ProductPrice.currency == currency))
+    }
+    return [(p, prices.get(p.code)) for p in list_products(session)]
+
+
+def billed_currencies(session: Session) -> list[str]:
+    """The currencies the company bills in: those of the catalogue's prices, sorted."""
+    rows = session.exec(select(ProductPrice.currency).distinct()).all()
+    return sorted(set(rows))
+
+
 def cycles_of(session: Session, code: str) -> list[str]:
     """The billing cycles of product ``code`` (refused when there is no such product)."""
     return product_cycles(get_product(session, code))

@@ -115,7 +115,7 @@ def add_payment(
                 method=method, methods=", ".join(methods)
             )
         )
-    if method == "paypal" and not paypal_allowed(client):
+    if not usable(client, method):
         raise BusinessRuleError(
             _(
                 "PayPal cannot be used by clients billed in {client_currency}; choose "
@@ -246,11 +246,54 @@ def check_amount(amount_text: str, currency: str) -> Money:
     return amount
 
 
+# The manual's table of methods by country (004 "Medios de pago": "dependiendo de su PAIS");
+# card and PayPal are for everyone, Prex transfers come from Uruguay and Argentina, Pagos360
+# is the Argentine direct debit. A method in no row (zelle, bank-transfer, cash, one added
+# to payment.methods) is not tied to a country.
+METHODS_BY_COUNTRY: dict[str, tuple[str, ...]] = {
+    "AR": ("mercadopago", "pagofacil", "rapipago", "pagos360", "prex"),
+    "UY": ("abitab", "redpagos", "prex"),
+    "CO": ("efecty", "pse"),
+    "CL": ("servipag",),
+    "PE": ("pagoefectivo",),
+}
+
+
+def usable(client: Client, method: str) -> bool:
+    """Whether ``client`` may pay with ``method`` at all (CLI-6: no PayPal in UYU, PYG, VES):
+    the check ``add_payment`` makes, and the one that keeps a method off the choices."""
+    return method != "paypal" or paypal_allowed(client)
+
+
+def order_methods(methods: Sequence[str], client: Client) -> list[str]:
+    """``methods`` (the configured list) as offered to ``client``: those of its country
+    first (in the manual's order), then those tied to no country (in the configured
+    order), then those of other countries; never one it cannot use."""
+    local = METHODS_BY_COUNTRY.get((client.country or "").upper(), ())
+    abroad = {m for ms in METHODS_BY_COUNTRY.values() for m in ms} - set(local)
+    allowed = [m for m in methods if usable(client, m)]
+    return (
+        [m for m in local if m in allowed]
+        + [m for m in allowed if m not in local and m not in abroad]
+        + [m for m in allowed if m in abroad]
+    )
+
+
 def methods_for(session: Session, invoice: Invoice) -> list[str]:
-    """The payment methods that ``invoice`` can be paid with (PayPal only in the currencies
-    it takes)."""
+    """The payment methods ``invoice`` can be paid with, its client's country's first
+    (``order_methods``)."""
     client = get_client(session, invoice.client_id)
-    return [m for m in settings.payment_methods(session) if m != "paypal" or paypal_allowed(client)]
+    return order_methods(settings.payment_methods(session), client)
+
+
+def amount_due_with(session: Session, invoice: Invoice, method: str) -> Money:
+    """What settles ``invoice`` paid now with ``method``: the amount due less the method's
+    discount (DSC-3, Zelle 10 % of the list subtotal) when paying it in full would earn it."""
+    client = get_client(session, invoice.client_id)
+    due = amount_due(invoice)
+    lines = lines_of(session, invoice.id or 0)
+    discount = _method_discount(session, client, invoice, lines, method, due)
+    return due - discount[1] if discount is not None else due
 
 
 def find_by_reference(session: Session, method: str, reference: str) -> Payment | None:
