@@ -212,6 +212,37 @@ def human_time(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def people(value: Any) -> str:
+    """A text for a person: an ``N_`` text in the session's language with the amounts in it
+    shown as ``amount_text`` shows them (``US$ 1.234,56`` on a terminal); any other text as
+    it is."""
+    from hostctl.core.money import Money
+    from hostctl.i18n import LazyText
+    from hostctl.words import Amount
+
+    if not isinstance(value, LazyText):
+        return str(value)
+    fields: dict[str, object] = {}
+    for key, field in value.fields.items():
+        if isinstance(field, Amount):
+            field = field.money
+        if isinstance(field, Money):
+            fields[key] = amount_text(field.to_json(), field.currency)
+        elif isinstance(field, LazyText):
+            fields[key] = _Shown(people(field))
+        else:
+            fields[key] = field
+    if fields == value.fields:
+        return localize(value)
+    shown = LazyText(value.msgid, **fields)
+    shown.context = value.context
+    return localize(shown)
+
+
+class _Shown(str):
+    """A field already in the session's language (``localize`` leaves a plain ``str``)."""
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -222,7 +253,7 @@ def _text(value: Any) -> str:
     if isinstance(value, Mapping):
         return ", ".join(f"{k}={_text(v)}" for k, v in value.items())
     if isinstance(value, str):
-        return localize(value)  # an N_ text in Spanish; any other text as it is
+        return people(value)  # an N_ text in Spanish, its amounts formatted
     return str(value)
 
 
@@ -528,8 +559,39 @@ def print_record(
         sys.stdout.write(f"{labels[key].ljust(width)}  {_plain(value, kinds[key])}\n")
 
 
-def print_line(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+def print_line(text: str = "", *, indent: int = 0, hang: int | None = None) -> None:
+    """A sentence on stdout, ``indent`` spaces in. On a TTY it is wrapped at spaces to the
+    terminal's width (never inside a word; a word longer than the line is left whole), its
+    further lines ``hang`` spaces in (default ``indent``); a pipe gets it on one line."""
+    if not stdout_is_tty():
+        sys.stdout.write(" " * indent + text + "\n")
+        return
+    sys.stdout.write("\n".join(wrap(text, indent=indent, hang=hang)) + "\n")
+
+
+def terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size(fallback=(80, 24)).columns
+
+
+def wrap(text: str, *, indent: int = 0, hang: int | None = None) -> list[str]:
+    """``text``'s lines wrapped at spaces to the terminal's width (see ``print_line``)."""
+    import textwrap
+
+    width = terminal_width()
+    first, rest = " " * indent, " " * (indent if hang is None else hang)
+    lines: list[str] = []
+    for part in text.split("\n"):
+        lines += textwrap.wrap(
+            part,
+            width=max(width, len(rest) + 10),
+            initial_indent=first,
+            subsequent_indent=rest,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [first.rstrip()]
+    return lines
 
 
 INVOICE_LINE_COLUMNS = [
@@ -615,16 +677,23 @@ class Progress:
         self._bar.stop()
 
 
+def _message(text: str) -> None:
+    """A message on stderr; on a TTY wrapped at spaces to the terminal's width."""
+    if stderr_is_tty():
+        text = "\n".join(wrap(text))
+    sys.stderr.write(text + "\n")
+
+
 def info(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    _message(message)
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(_("warning: {message}").format(message=message) + "\n")
+    _message(_("warning: {message}").format(message=message))
 
 
 def error(message: str) -> None:
-    sys.stderr.write(_("error: {message}").format(message=message) + "\n")
+    _message(_("error: {message}").format(message=message))
 
 
 def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

@@ -15,6 +15,7 @@ of one invoice at the same moment are applied one after the other, never over ea
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -41,6 +42,7 @@ from hostctl.core.pricing import Line, list_subtotal_of_paid
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import (
+    AuditEntry,
     Client,
     Invoice,
     InvoiceLine,
@@ -393,8 +395,30 @@ def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
             select(Upgrade).where(Upgrade.invoice_id == invoice.id, Upgrade.status == "pending")
         ).all():
             apply_upgrade(session, ctx, upgrade)
-    service_state.reactivate_clear(session, ctx, [client.id or 0])
+    service_state.reactivate_clear(
+        session, ctx, [client.id or 0], cause={"invoice": invoice.number}
+    )
     service_state.lift_chargeback(session, ctx, [client.id or 0])
+
+
+def cycle_changes(session: Session, ctx: Context, invoice: Invoice) -> list[dict[str, Any]]:
+    """The cycles that paying ``invoice`` today lengthened (BIL-7), from the audit log:
+    ``[{"service_id", "cycle": [old, new], "rule": "BIL-7"}]``."""
+    found = []
+    for entry in session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == "service.lengthen_cycle",
+            AuditEntry.effective_date == ctx.today,
+        )
+        .order_by(col(AuditEntry.id))
+    ).all():
+        changes = json.loads(entry.changes or "{}")
+        if changes.get("invoice") == invoice.number:
+            found.append(
+                {"service_id": int(entry.entity_id), "cycle": changes["cycle"], "rule": "BIL-7"}
+            )
+    return found
 
 
 def _settle_paired(session: Session, ctx: Context, invoice: Invoice) -> None:
