@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-from hostctl.i18n import N_, _, localize
+from hostctl.i18n import N_, LazyText, _, localize
 
 
 def _default(value: Any) -> Any:
@@ -268,6 +268,47 @@ def _plain(value: Any, kind: str) -> str:
     return _text(value)
 
 
+_ENTRY_KINDS = frozenset(
+    {"invoice", "payment", "discount", "chargeback", "cancellation", "refund", "credit_note"}
+)
+
+
+def _word(key: str, value: Any, row: Mapping[str, Any]) -> Any:
+    """A code of the data (a status, a cycle, a kind, a reason) as a person reads it in the
+    session's language (``hostctl.words``); the value itself for anything else."""
+    from hostctl.words import word
+
+    if not isinstance(value, str) or isinstance(value, LazyText):
+        if key == "cycles" and isinstance(value, list | tuple):
+            return [word("cycle", v) for v in value]
+        return value
+    context = {
+        "cycle": "cycle",
+        "suspension_reason": "reason",
+        "stage": "stage",
+        "upgrade_to": "",
+    }.get(key)
+    if key == "cycles":
+        return ", ".join(word("cycle", v) for v in value.split(","))
+    if key == "status":
+        if "amount_due" in row:
+            context = "invoice"
+        elif "next_due_date" in row:
+            context = "service"
+        elif "support_plan" in row:
+            context = "client"
+        else:
+            context = "status"
+    elif key == "kind":
+        if "amount_due" in row:
+            context = "invoice kind"
+        elif "balance" in row and value in _ENTRY_KINDS:
+            context = "entry kind"
+        elif "period_start" in row:
+            context = "line kind"
+    return word(context, value) if context else value
+
+
 def status_style(word: str) -> str:
     if word in RED:
         return "red"
@@ -299,8 +340,10 @@ def _human_text(value: Any, kind: str, row: Mapping[str, Any], currency: str | N
     if kind == "time":
         return Text(human_time(value))
     if kind == "status":
-        word = _text(_shown_status(value, row))
-        return Text(word, style=status_style(word))
+        code = _shown_status(value, row)
+        if code is not value:  # "overdue", said of the invoice
+            code = _word("status", code, row)
+        return Text(_text(code), style=status_style(str(code)))
     if kind == "list" and isinstance(value, str):  # "a,b,c" (a setting) wraps between items
         return Text(_LIST_COMMA.sub(", ", value))
     return Text(_text(value))
@@ -350,7 +393,7 @@ def print_table(
         return
     from tabulate import tabulate
 
-    body = [[_plain(row.get(c.key), c.kind) for c in cols] for row in rows]
+    body = [[_plain(_word(c.key, row.get(c.key), row), c.kind) for c in cols] for row in rows]
     text = tabulate(
         body,
         headers=[localize(c.header) for c in cols],
@@ -443,7 +486,10 @@ def _tty_table(
     if not rows:
         console.print(Text(empty))
         return
-    cells = [[_human(row.get(c.key), c.kind, row, currency) for row in rows] for c in cols]
+    cells = [
+        [_human(_word(c.key, row.get(c.key), row), c.kind, row, currency) for row in rows]
+        for c in cols
+    ]
     kept = list(range(len(cols)))
     widths = _fit(cols, cells, console.width)
     for level in sorted({c.drop for c in cols if c.drop}):
@@ -546,7 +592,11 @@ def print_record(
     if stdout_is_tty():
         console = _console()
         block = [
-            (label(key), _human(value, kinds[key], record, currency), kinds[key])
+            (
+                label(key),
+                _human(_word(key, value, record), kinds[key], record, currency),
+                kinds[key],
+            )
             for key, value in record.items()
         ]
         _print_blocks(console, [block], title)
@@ -556,7 +606,8 @@ def print_record(
     labels = {key: label(key) for key in record}
     width = max((len(k) for k in labels.values()), default=0)
     for key, value in record.items():
-        sys.stdout.write(f"{labels[key].ljust(width)}  {_plain(value, kinds[key])}\n")
+        shown = _plain(_word(key, value, record), kinds[key])
+        sys.stdout.write(f"{labels[key].ljust(width)}  {shown}\n")
 
 
 def print_line(text: str = "", *, indent: int = 0, hang: int | None = None) -> None:
@@ -609,10 +660,13 @@ def print_invoice(invoice: dict[str, Any]) -> None:
     its amounts are formatted."""
     cur = invoice["currency"]
     tty = stdout_is_tty()
+    from hostctl.words import say
+
     status = str(_shown_status(invoice["status"], invoice)) if tty else invoice["status"]
+    shown = say("invoice", status)
     heading = "\n" + _("invoice {number} ({status}), issued {issue_date}, due {due_date}").format(
         number=invoice["number"],
-        status=status,
+        status=shown,
         issue_date=invoice["issue_date"],
         due_date=invoice["due_date"],
     )
@@ -628,7 +682,7 @@ def print_invoice(invoice: dict[str, Any]) -> None:
 
     console = _console()
     text = Text(heading)
-    text.highlight_regex(rf"(?<=\(){re.escape(status)}(?=\))", style=status_style(status))
+    text.highlight_regex(rf"(?<=\(){re.escape(shown)}(?=\))", style=status_style(status))
     console.print(text, soft_wrap=True)
     print_table(invoice["lines"], INVOICE_LINE_COLUMNS, currency=cur)
     console.print(Text(totals), soft_wrap=True)

@@ -8,6 +8,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
 from hostctl.i18n import N_, _
+from hostctl.words import say
 
 app = typer.Typer(help="Affiliates: codes, commissions, withdrawals.", no_args_is_help=True)
 Opt = typer.Option
@@ -24,7 +25,9 @@ def _show(data: dict[str, Any], json_out: bool) -> None:
     for c in data["commissions"]:
         output.print_line(
             _("commission on invoice {invoice_id}: {amount} ({status})").format(
-                invoice_id=c["invoice_id"], amount=c["amount"], status=c["status"]
+                invoice_id=c["invoice_id"],
+                amount=output.amount_text(c["amount"], data["currency"]),
+                status=say("status", c["status"]),
             )
         )
     for w in data["withdrawals"]:

@@ -30,6 +30,7 @@ from hostctl.core.money import Money
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import Client, Commission, Invoice, InvoiceLine, Withdrawal
+from hostctl.words import say
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to dictate
 CODE_LENGTH = 6
@@ -53,7 +54,7 @@ def enroll(session: Session, ctx: Context, client_id: int) -> Client:
     if client.status != "active":
         raise BusinessRuleError(
             _("Client {client_id} is {client_status}; it cannot enroll.").format(
-                client_id=client.id, client_status=client.status
+                client_id=client.id, client_status=say("client", client.status)
             )
         )
     code = _code()

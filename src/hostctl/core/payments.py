@@ -53,6 +53,7 @@ from hostctl.models import (
     Service,
     Upgrade,
 )
+from hostctl.words import say
 
 
 # --------------------------------------------------------------------------- issuing
@@ -128,7 +129,7 @@ def add_payment(
         raise BusinessRuleError(
             _(
                 "Invoice {invoice_number} is {invoice_status}; only unpaid invoices take payments."
-            ).format(invoice_number=invoice.number, invoice_status=invoice.status)
+            ).format(invoice_number=invoice.number, invoice_status=say("invoice", invoice.status))
         )
     amount = check_amount(amount_text, invoice.currency)
     reference = " ".join((reference or "").split()) or None
@@ -488,7 +489,7 @@ def cancel_invoice(session: Session, ctx: Context, invoice: Invoice, reason: str
             _(
                 "Invoice {invoice_number} is {invoice_status}; only unpaid invoices can be "
                 "cancelled."
-            ).format(invoice_number=invoice.number, invoice_status=invoice.status)
+            ).format(invoice_number=invoice.number, invoice_status=say("invoice", invoice.status))
         )
     session.refresh(invoice)
     if invoice.kind in ("order", "quote"):

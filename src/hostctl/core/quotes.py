@@ -25,6 +25,7 @@ from hostctl.core.pricing import Line
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import Invoice, Quote, QuoteLine
+from hostctl.words import say
 
 STATUSES = ("pending", "accepted", "declined", "expired")
 
@@ -179,7 +180,9 @@ def _open(quote: Quote, today: dt.date) -> None:
     if quote.status != "pending":
         raise BusinessRuleError(
             _("Quote {quote_id} is {quote_status} ({decided_on}); it does not change.").format(
-                quote_id=quote.id, quote_status=quote.status, decided_on=quote.decided_on
+                quote_id=quote.id,
+                quote_status=say("status", quote.status),
+                decided_on=quote.decided_on,
             )
         )
     if quote.valid_until < today:
