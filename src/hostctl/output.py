@@ -732,9 +732,7 @@ class Progress:
 
 
 def _message(text: str) -> None:
-    """A message on stderr; on a TTY wrapped at spaces to the terminal's width."""
-    if stderr_is_tty():
-        text = "\n".join(wrap(text))
+    """A message on stderr, on one line (the terminal folds it; tests and people grep it)."""
     sys.stderr.write(text + "\n")
 
 

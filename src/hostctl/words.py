@@ -153,7 +153,7 @@ def note(text: str | None) -> str:
     for pattern, msgid in _note_patterns():
         found = pattern.match(text)
         if found:
-            return N_(msgid, **found.groupdict())
+            return LazyText(msgid, **found.groupdict())
     return text
 
 
