@@ -543,7 +543,7 @@ def _tty_table(
 def _print_blocks(
     console: Console, blocks: Sequence[Sequence[tuple[str, Text, str]]], title: str | None
 ) -> None:
-    """Records as ``label  value`` lines, a blank line between two: free text wraps under
+    """Records as ``label  value`` lines, a rule between two: free text wraps under
     its value, anything else is printed whole (the terminal may fold a value longer than
     the screen; nothing is cut). Amounts are right-aligned with one another."""
     from rich.cells import cell_len
@@ -562,9 +562,13 @@ def _print_blocks(
     )
     if title:
         console.print(Text(title, style="bold"), soft_wrap=True)
+    widest = max(
+        (cell_len(line) for _, text, _ in fields for line in text.plain.split("\n")), default=0
+    )
+    rule = Text("─" * min(console.width, label_width + 2 + max(widest, money_width)), style="dim")
     for n, block in enumerate(blocks):
-        if n:
-            console.print()
+        if n:  # a rule between two records, so that one ends where the next begins
+            console.print(rule, soft_wrap=True)
         for label, text, kind in block:
             prefix = label + " " * (label_width - cell_len(label) + 2)
             room = console.width - cell_len(prefix)
