@@ -33,7 +33,10 @@ def _show(data: dict[str, Any], json_out: bool) -> None:
     for w in data["withdrawals"]:
         output.print_line(
             _("withdrawal {id} on {date}: {amount} to {to}").format(
-                id=w["id"], date=w["date"], amount=w["amount"], to=w["to"]
+                id=w["id"],
+                date=w["date"],
+                amount=output.amount_text(w["amount"], data["currency"]),
+                to=w["to"],
             )
         )
 

@@ -26,7 +26,7 @@ from hostctl.core.clients import get_client
 from hostctl.core.clock import to_local
 from hostctl.core.context import Context
 from hostctl.core.invoices import add_credit
-from hostctl.core.money import Money
+from hostctl.core.money import Money, format_money
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import Client, Commission, Invoice, InvoiceLine, Withdrawal
@@ -388,9 +388,7 @@ def withdraw(
         )
     if amount < minimum:
         raise BusinessRuleError(
-            _("The minimum withdrawal is {minimum} {minimum_currency}.").format(
-                minimum=minimum.to_json(), minimum_currency=minimum.currency
-            )
+            _("The minimum withdrawal is {minimum}.").format(minimum=format_money(minimum))
         )
     convert_waiting(session, ctx, affiliate)
     session.flush()
@@ -398,13 +396,8 @@ def withdraw(
     if amount > balance:
         raise BusinessRuleError(
             _(
-                "The balance of client {affiliate_id} is {balance} {balance_currency}; a "
-                "withdrawal cannot be more."
-            ).format(
-                affiliate_id=affiliate.id,
-                balance=balance.to_json(),
-                balance_currency=balance.currency,
-            )
+                "The balance of client {affiliate_id} is {balance}; a withdrawal cannot be more."
+            ).format(affiliate_id=affiliate.id, balance=format_money(balance))
         )
     withdrawal = Withdrawal(
         affiliate_id=affiliate.id or 0,

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from hostctl.core import audit, outbox, services, settings
 from hostctl.core.context import Context
-from hostctl.core.money import Money
+from hostctl.core.money import Money, format_money
 from hostctl.core.pricing import Line
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
@@ -214,13 +214,12 @@ def accept(session: Session, ctx: Context, quote_id: int) -> tuple[Quote, Invoic
     if today_price > quote.total_minor:
         raise BusinessRuleError(
             _(
-                "Quote {quote_id} was for {quoted} {quote_currency}; ordered today it costs "
-                "{today_price}; make a new quote."
+                "Quote {quote_id} was for {quoted}; ordered today it costs {today_price}; make "
+                "a new quote."
             ).format(
                 quote_id=quote.id,
-                quoted=Money(quote.total_minor, quote.currency).to_json(),
-                quote_currency=quote.currency,
-                today_price=Money(today_price, quote.currency).to_json(),
+                quoted=format_money(Money(quote.total_minor, quote.currency)),
+                today_price=format_money(Money(today_price, quote.currency)),
             )
         )
     _services, invoice = services.place_order(
