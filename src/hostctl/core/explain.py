@@ -128,12 +128,12 @@ def _detail(session: Session, entry: AuditEntry, changes: dict[str, Any]) -> str
         return N_(
             "invoice {number}, due {due_date}", number=invoice.number, due_date=invoice.due_date
         )
-    for key in ("invoice", "number", "fee_invoice"):
-        if isinstance(changes.get(key), str):
-            return str(changes[key])
     if entry.action == "service.lengthen_cycle" and isinstance(changes.get("cycle"), list):
         old, new = changes["cycle"]
         return N_("{old} → {new}", old=words.word("cycle", old), new=words.word("cycle", new))
+    for key in ("invoice", "number", "fee_invoice"):
+        if isinstance(changes.get(key), str):
+            return str(changes[key])
     if "next_due_date" in changes and isinstance(changes["next_due_date"], list):
         old, new = changes["next_due_date"]
         return N_("due {old} → {new}", old=old, new=new)
