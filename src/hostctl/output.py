@@ -286,7 +286,9 @@ def _word(key: str, value: Any, row: Mapping[str, Any]) -> Any:
         "cycle": "cycle",
         "suspension_reason": "reason",
         "stage": "stage",
-        "upgrade_to": "",
+        "support_plan": "support plan",
+        "first_response_state": "status",
+        "resolution_state": "status",
     }.get(key)
     if key == "cycles":
         return ", ".join(word("cycle", v) for v in value.split(","))
@@ -295,7 +297,7 @@ def _word(key: str, value: Any, row: Mapping[str, Any]) -> Any:
             context = "invoice"
         elif "next_due_date" in row:
             context = "service"
-        elif "support_plan" in row:
+        elif "support_plan" in row and "email" in row:
             context = "client"
         else:
             context = "status"

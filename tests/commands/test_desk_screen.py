@@ -115,7 +115,7 @@ def _first(desk: Desk, status: str) -> dict[str, Any]:
 ENGLISH = re.compile(
     r"(?<![\w.@/:-])(active|suspended|unpaid|paid|cancelled|terminated|expired|pending|"
     r"renewal|monthly|quarterly|semiannual|annual|biennial|non-payment|reminders|unless|all|"
-    r"first|second|due|overdue|item|discount|invoice)(?![\w.@/:-])"
+    r"first|second|due|overdue|item|discount|invoice|open|client|standard)(?![\w.@/:-])"
 )
 
 
@@ -126,6 +126,10 @@ def test_a_spanish_session_reads_no_english_code_in_its_sentences(desk: Desk) ->
     lengthened = next(
         e for e in desk.json("log", "--limit", "100000") if e["action"] == "service.lengthen_cycle"
     )
+    ticket = desk.json(
+        "ticket", "open", "--client", str(client), "--subject", "La web no carga",
+        "--category", "sla2", "--message", "Desde ayer",
+    )  # fmt: skip
     commands = [
         ("why", "service", str(suspended["id"])),
         ("why", "service", str(terminated["id"])),
@@ -141,6 +145,7 @@ def test_a_spanish_session_reads_no_english_code_in_its_sentences(desk: Desk) ->
         ("service", "show", str(suspended["id"])),
         ("service", "list", "--client", str(client)),
         ("ticket", "sla-report", "--from", DEMO_START, "--to", DEMO_LAST),
+        ("ticket", "show", ticket["code"]),
     ]
     for args in commands:
         spanish = desk(*args, lang="es")
