@@ -217,7 +217,6 @@ def people(value: Any) -> str:
     shown as ``amount_text`` shows them (``US$ 1.234,56`` on a terminal); any other text as
     it is."""
     from hostctl.core.money import Money
-    from hostctl.i18n import LazyText
     from hostctl.words import Amount
 
     if not isinstance(value, LazyText):
@@ -229,7 +228,7 @@ def people(value: Any) -> str:
         if isinstance(field, Money):
             fields[key] = amount_text(field.to_json(), field.currency)
         elif isinstance(field, LazyText):
-            fields[key] = _Shown(people(field))
+            fields[key] = people(field)  # a plain str: localize leaves it as it is
         else:
             fields[key] = field
     if fields == value.fields:
@@ -237,10 +236,6 @@ def people(value: Any) -> str:
     shown = LazyText(value.msgid, **fields)
     shown.context = value.context
     return localize(shown)
-
-
-class _Shown(str):
-    """A field already in the session's language (``localize`` leaves a plain ``str``)."""
 
 
 def _text(value: Any) -> str:
