@@ -293,12 +293,12 @@ def test_why_in_spanish_and_its_json_in_english(env: dict[str, str]) -> None:
     _story(env)
     today = {"HOSTCTL_TODAY": "2026-12-20"}
     text = _hostctl(env, "why", "service", "1", HOSTCTL_LANG="es", **today).stdout
-    assert text.splitlines()[0] == "service:1 está active"
+    assert text.splitlines()[0] == "el servicio 1 está activo"
     assert (
         "  2026-01-10 pedido: pendiente hasta que se pague su primera factura: 2026-000001" in text
     )
     assert "a continuación:\n" in text
-    assert "suspendido por falta de pago — salvo que: pagar la factura " in text
+    assert "suspendido por falta de pago — para evitarlo: pague la factura " in text
     data = json.loads(_hostctl(env, "why", "service", "1", "--json", **today).stdout)
     whats = [item["what"] for item in data["next"]]
     assert "suspended for non-payment" in whats

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-from hostctl.i18n import N_, _, localize
+from hostctl.i18n import N_, LazyText, _, localize
 
 
 def _default(value: Any) -> Any:
@@ -212,6 +212,32 @@ def human_time(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def people(value: Any) -> str:
+    """A text for a person: an ``N_`` text in the session's language with the amounts in it
+    shown as ``amount_text`` shows them (``US$ 1.234,56`` on a terminal); any other text as
+    it is."""
+    from hostctl.core.money import Money
+    from hostctl.words import Amount
+
+    if not isinstance(value, LazyText):
+        return str(value)
+    fields: dict[str, object] = {}
+    for key, field in value.fields.items():
+        if isinstance(field, Amount):
+            field = field.money
+        if isinstance(field, Money):
+            fields[key] = amount_text(field.to_json(), field.currency)
+        elif isinstance(field, LazyText):
+            fields[key] = people(field)  # a plain str: localize leaves it as it is
+        else:
+            fields[key] = field
+    if fields == value.fields:
+        return localize(value)
+    shown = LazyText(value.msgid, **fields)
+    shown.context = value.context
+    return localize(shown)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -222,7 +248,7 @@ def _text(value: Any) -> str:
     if isinstance(value, Mapping):
         return ", ".join(f"{k}={_text(v)}" for k, v in value.items())
     if isinstance(value, str):
-        return localize(value)  # an N_ text in Spanish; any other text as it is
+        return people(value)  # an N_ text in Spanish, its amounts formatted
     return str(value)
 
 
@@ -235,6 +261,49 @@ def _plain(value: Any, kind: str) -> str:
     if kind == "money" and isinstance(value, Mapping):
         return ", ".join(f"{cur} {amount}" for cur, amount in value.items())
     return _text(value)
+
+
+_ENTRY_KINDS = frozenset(
+    {"invoice", "payment", "discount", "chargeback", "cancellation", "refund", "credit_note"}
+)
+
+
+def _word(key: str, value: Any, row: Mapping[str, Any]) -> Any:
+    """A code of the data (a status, a cycle, a kind, a reason) as a person reads it in the
+    session's language (``hostctl.words``); the value itself for anything else."""
+    from hostctl.words import word
+
+    if not isinstance(value, str) or isinstance(value, LazyText):
+        if key == "cycles" and isinstance(value, list | tuple):
+            return [word("cycle", v) for v in value]
+        return value
+    context = {
+        "cycle": "cycle",
+        "suspension_reason": "reason",
+        "stage": "stage",
+        "support_plan": "support plan",
+        "first_response_state": "status",
+        "resolution_state": "status",
+    }.get(key)
+    if key == "cycles":
+        return ", ".join(word("cycle", v) for v in value.split(","))
+    if key == "status":
+        if "amount_due" in row:
+            context = "invoice"
+        elif "next_due_date" in row:
+            context = "service"
+        elif "support_plan" in row and "email" in row:
+            context = "client"
+        else:
+            context = "status"
+    elif key == "kind":
+        if "amount_due" in row:
+            context = "invoice kind"
+        elif "balance" in row and value in _ENTRY_KINDS:
+            context = "entry kind"
+        elif "period_start" in row:
+            context = "line kind"
+    return word(context, value) if context else value
 
 
 def status_style(word: str) -> str:
@@ -268,8 +337,10 @@ def _human_text(value: Any, kind: str, row: Mapping[str, Any], currency: str | N
     if kind == "time":
         return Text(human_time(value))
     if kind == "status":
-        word = _text(_shown_status(value, row))
-        return Text(word, style=status_style(word))
+        code = _shown_status(value, row)
+        if code is not value:  # "overdue", said of the invoice
+            code = _word("status", code, row)
+        return Text(_text(code), style=status_style(str(code)))
     if kind == "list" and isinstance(value, str):  # "a,b,c" (a setting) wraps between items
         return Text(_LIST_COMMA.sub(", ", value))
     return Text(_text(value))
@@ -319,7 +390,7 @@ def print_table(
         return
     from tabulate import tabulate
 
-    body = [[_plain(row.get(c.key), c.kind) for c in cols] for row in rows]
+    body = [[_plain(_word(c.key, row.get(c.key), row), c.kind) for c in cols] for row in rows]
     text = tabulate(
         body,
         headers=[localize(c.header) for c in cols],
@@ -412,7 +483,10 @@ def _tty_table(
     if not rows:
         console.print(Text(empty))
         return
-    cells = [[_human(row.get(c.key), c.kind, row, currency) for row in rows] for c in cols]
+    cells = [
+        [_human(_word(c.key, row.get(c.key), row), c.kind, row, currency) for row in rows]
+        for c in cols
+    ]
     kept = list(range(len(cols)))
     widths = _fit(cols, cells, console.width)
     for level in sorted({c.drop for c in cols if c.drop}):
@@ -466,7 +540,7 @@ def _tty_table(
 def _print_blocks(
     console: Console, blocks: Sequence[Sequence[tuple[str, Text, str]]], title: str | None
 ) -> None:
-    """Records as ``label  value`` lines, a blank line between two: free text wraps under
+    """Records as ``label  value`` lines, a rule between two: free text wraps under
     its value, anything else is printed whole (the terminal may fold a value longer than
     the screen; nothing is cut). Amounts are right-aligned with one another."""
     from rich.cells import cell_len
@@ -485,9 +559,13 @@ def _print_blocks(
     )
     if title:
         console.print(Text(title, style="bold"), soft_wrap=True)
+    widest = max(
+        (cell_len(line) for _, text, _ in fields for line in text.plain.split("\n")), default=0
+    )
+    rule = Text("─" * min(console.width, label_width + 2 + max(widest, money_width)), style="dim")
     for n, block in enumerate(blocks):
-        if n:
-            console.print()
+        if n:  # a rule between two records, so that one ends where the next begins
+            console.print(rule, soft_wrap=True)
         for label, text, kind in block:
             prefix = label + " " * (label_width - cell_len(label) + 2)
             room = console.width - cell_len(prefix)
@@ -515,7 +593,11 @@ def print_record(
     if stdout_is_tty():
         console = _console()
         block = [
-            (label(key), _human(value, kinds[key], record, currency), kinds[key])
+            (
+                label(key),
+                _human(_word(key, value, record), kinds[key], record, currency),
+                kinds[key],
+            )
             for key, value in record.items()
         ]
         _print_blocks(console, [block], title)
@@ -525,11 +607,43 @@ def print_record(
     labels = {key: label(key) for key in record}
     width = max((len(k) for k in labels.values()), default=0)
     for key, value in record.items():
-        sys.stdout.write(f"{labels[key].ljust(width)}  {_plain(value, kinds[key])}\n")
+        shown = _plain(_word(key, value, record), kinds[key])
+        sys.stdout.write(f"{labels[key].ljust(width)}  {shown}\n")
 
 
-def print_line(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+def print_line(text: str = "", *, indent: int = 0, hang: int | None = None) -> None:
+    """A sentence on stdout, ``indent`` spaces in. On a TTY it is wrapped at spaces to the
+    terminal's width (never inside a word; a word longer than the line is left whole), its
+    further lines ``hang`` spaces in (default ``indent``); a pipe gets it on one line."""
+    if not stdout_is_tty():
+        sys.stdout.write(" " * indent + text + "\n")
+        return
+    sys.stdout.write("\n".join(wrap(text, indent=indent, hang=hang)) + "\n")
+
+
+def terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size(fallback=(80, 24)).columns
+
+
+def wrap(text: str, *, indent: int = 0, hang: int | None = None) -> list[str]:
+    """``text``'s lines wrapped at spaces to the terminal's width (see ``print_line``)."""
+    import textwrap
+
+    width = terminal_width()
+    first, rest = " " * indent, " " * (indent if hang is None else hang)
+    lines: list[str] = []
+    for part in text.split("\n"):
+        lines += textwrap.wrap(
+            part,
+            width=max(width, len(rest) + 10),
+            initial_indent=first,
+            subsequent_indent=rest,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [first.rstrip()]
+    return lines
 
 
 INVOICE_LINE_COLUMNS = [
@@ -547,10 +661,13 @@ def print_invoice(invoice: dict[str, Any]) -> None:
     its amounts are formatted."""
     cur = invoice["currency"]
     tty = stdout_is_tty()
+    from hostctl.words import say
+
     status = str(_shown_status(invoice["status"], invoice)) if tty else invoice["status"]
+    shown = say("invoice", status)
     heading = "\n" + _("invoice {number} ({status}), issued {issue_date}, due {due_date}").format(
         number=invoice["number"],
-        status=status,
+        status=shown,
         issue_date=invoice["issue_date"],
         due_date=invoice["due_date"],
     )
@@ -566,7 +683,7 @@ def print_invoice(invoice: dict[str, Any]) -> None:
 
     console = _console()
     text = Text(heading)
-    text.highlight_regex(rf"(?<=\(){re.escape(status)}(?=\))", style=status_style(status))
+    text.highlight_regex(rf"(?<=\(){re.escape(shown)}(?=\))", style=status_style(status))
     console.print(text, soft_wrap=True)
     print_table(invoice["lines"], INVOICE_LINE_COLUMNS, currency=cur)
     console.print(Text(totals), soft_wrap=True)
@@ -615,16 +732,21 @@ class Progress:
         self._bar.stop()
 
 
+def _message(text: str) -> None:
+    """A message on stderr, on one line (the terminal folds it; tests and people grep it)."""
+    sys.stderr.write(text + "\n")
+
+
 def info(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    _message(message)
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(_("warning: {message}").format(message=message) + "\n")
+    _message(_("warning: {message}").format(message=message))
 
 
 def error(message: str) -> None:
-    sys.stderr.write(_("error: {message}").format(message=message) + "\n")
+    _message(_("error: {message}").format(message=message))
 
 
 def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

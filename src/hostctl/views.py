@@ -325,7 +325,9 @@ def sla_report_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             "res_pending": res["pending"],
         }
 
-    return [row("all", report), *(row(g["key"], g) for g in report["groups"])]
+    from hostctl.words import word
+
+    return [row(word("filter", "all"), report), *(row(g["key"], g) for g in report["groups"])]
 
 
 def sla_first_response_bars(report: dict[str, Any]) -> list[tuple[str, int, int]]:

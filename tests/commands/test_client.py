@@ -73,7 +73,7 @@ def test_add_human_output(cli):
          "error: The document 20.12345678.6 already belongs to client 1 (Ana Pérez); one "
          "person may hold only one account.\n"),
         (("--name", "Otra", "--email", "otra@"), 1,
-         "error: The email 'otra@' is not valid: There must be something after the @-sign.\n"),
+         "error: The email 'otra@' is not valid: there is nothing after the @.\n"),
         (("--name", "Otra", "--email", "otra@example.com", "--phone", "011 4555-1234"), 1,
          "error: The phone '011 4555-1234' must be in international E.164 form, "
          "e.g. +5491123456789.\n"),

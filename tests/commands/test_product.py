@@ -39,7 +39,7 @@ def test_add_prints_product(cli):
         "free_domain": None,
     }
     human = cli("product", "show", "hosting-basic").stdout
-    assert "monthly_price    ARS 5000.00, USD 5.00\n" in human
+    assert "monthly price    ARS 5000.00, USD 5.00\n" in human
     assert "cycles           semiannual, annual\n" in human
 
 

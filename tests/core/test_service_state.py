@@ -215,6 +215,13 @@ def test_one_id_at_a_time_and_in_bulk_leave_the_same_rows(shop, monkeypatch):
             d("2026-02-05"),
             "tester",
         ),
+        (  # BIL-7 on its own, for why and payment add to say it
+            "service.lengthen_cycle",
+            {"cycle": ["monthly", "quarterly"], "rule": "BIL-7"},
+            None,
+            d("2026-02-05"),
+            "tester",
+        ),
     ]
     assert audit["abuse"][0][1] == {
         "status": ["suspended", "suspended"],

@@ -8,6 +8,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
 from hostctl.i18n import N_, _
+from hostctl.words import say
 
 app = typer.Typer(help="Affiliates: codes, commissions, withdrawals.", no_args_is_help=True)
 Opt = typer.Option
@@ -24,13 +25,18 @@ def _show(data: dict[str, Any], json_out: bool) -> None:
     for c in data["commissions"]:
         output.print_line(
             _("commission on invoice {invoice_id}: {amount} ({status})").format(
-                invoice_id=c["invoice_id"], amount=c["amount"], status=c["status"]
+                invoice_id=c["invoice_id"],
+                amount=output.amount_text(c["amount"], data["currency"]),
+                status=say("status", c["status"]),
             )
         )
     for w in data["withdrawals"]:
         output.print_line(
             _("withdrawal {id} on {date}: {amount} to {to}").format(
-                id=w["id"], date=w["date"], amount=w["amount"], to=w["to"]
+                id=w["id"],
+                date=w["date"],
+                amount=output.amount_text(w["amount"], data["currency"]),
+                to=w["to"],
             )
         )
 

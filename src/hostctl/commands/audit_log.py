@@ -42,7 +42,10 @@ def log(
     if json_out:
         output.print_json(rows)
         return
+    from hostctl.words import note
+
     for row in rows:
+        row["note"] = note(row["note"])  # one hostctl wrote, in the session's language
         row["changes"] = ", ".join(
             f"{k}={output.human_time(v) if isinstance(v, str) else v}"
             for k, v in row["changes"].items()

@@ -10,6 +10,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
 from hostctl.i18n import N_, _, ngettext
+from hostctl.words import say
 
 app = typer.Typer(help="Clients and their contacts (rules §1).", no_args_is_help=True)
 contact_app = typer.Typer(help="Secondary contacts of a client.", no_args_is_help=True)
@@ -166,8 +167,8 @@ def show(client_id: ClientId, json_out: JsonOpt = False) -> None:
             _("service {id}: {product} {cycle} {status} due {next_due_date}").format(
                 id=s["id"],
                 product=s["product"],
-                cycle=s["cycle"],
-                status=s["status"],
+                cycle=say("cycle", s["cycle"]),
+                status=say("service", s["status"]),
                 next_due_date=s["next_due_date"],
             )
         )
@@ -182,11 +183,16 @@ def show(client_id: ClientId, json_out: JsonOpt = False) -> None:
     for p in sections["recent_payments"]:
         output.print_line(
             _("payment {id}: {date} {method} {amount}").format(
-                id=p["id"], date=p["date"], method=p["method"], amount=p["amount"]
+                id=p["id"],
+                date=p["date"],
+                method=p["method"],
+                amount=output.amount_text(p["amount"], p["currency"]),
             )
         )
     for t in sections["open_tickets"]:
-        output.print_line(_("ticket {code}: {status}").format(code=t["code"], status=t["status"]))
+        output.print_line(
+            _("ticket {code}: {status}").format(code=t["code"], status=say("status", t["status"]))
+        )
     for t in sections["pending_transfers"]:
         output.print_line(
             _("transfer {id}: service {service_id} pending").format(

@@ -96,8 +96,10 @@ def daily(
         output.print_json(summary)
         return
     if dry_run or verbose:
+        from hostctl.words import word
+
         output.print_table(
-            actions,
+            [{**a, "action": word("daily action", a["action"])} for a in actions],
             [
                 output.Col("day", N_("day"), "date"),
                 output.Col("action", N_("action"), "code"),

@@ -9,6 +9,7 @@ import typer
 from hostctl.commands._common import JsonOpt, YesOpt, work
 from hostctl.i18n import N_, _, ngettext
 from hostctl.output import Col
+from hostctl.words import say
 
 app = typer.Typer(help="Invoices (rules §4).", no_args_is_help=True)
 Opt = typer.Option
@@ -81,7 +82,7 @@ def show(ref: InvoiceRef, json_out: JsonOpt = False) -> None:
                     date=p["date"],
                     method=p["method"],
                     amount=output.amount_text(p["amount"], p["currency"]),
-                    status=p["status"],
+                    status=say("status", p["status"]),
                 )
             )
         for r in data["refunds"]:

@@ -8,6 +8,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, YesOpt, asking, work
 from hostctl.i18n import N_, _
+from hostctl.words import say
 
 app = typer.Typer(
     help="Payments, partial payments, credit and chargebacks (rules §4).", no_args_is_help=True
@@ -45,9 +46,10 @@ def add(
         payment, paid = payments.add_payment(
             session, ctx, target.id or 0, amount, method, reference, duplicate_ok=duplicate_ok
         )
-        data = {
+        data: dict[str, Any] = {
             "payment": views.payment(payment),
             "invoice": views.invoice(paid, invoices.lines_of(session, paid.id or 0)),
+            "changes": payments.cycle_changes(session, ctx, paid),  # BIL-7
         }
     if json_out:
         output.print_json(data)
@@ -57,10 +59,21 @@ def add(
     output.print_line(
         _("invoice {number} is {status}; due {amount_due}").format(
             number=inv["number"],
-            status=inv["status"],
+            status=say("invoice", inv["status"]),
             amount_due=output.amount_text(inv["amount_due"], inv["currency"]),
         )
     )
+    for change in data["changes"]:  # BIL-7
+        output.print_line(
+            _(
+                "service {service_id} is now billed {new} (was {old}): paid after a non-payment "
+                "suspension, its cycle is one step longer (BIL-7)"
+            ).format(
+                service_id=change["service_id"],
+                old=say("cycle", change["cycle"][0]),
+                new=say("cycle", change["cycle"][1]),
+            )
+        )
 
 
 @app.command("chargeback")

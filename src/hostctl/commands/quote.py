@@ -38,7 +38,8 @@ def _print(data: dict[str, Any], json_out: bool) -> None:
         return
     output.print_record({k: v for k, v in data.items() if k != "lines"})
     for line in data["lines"]:
-        output.print_line(f"  {line['description']}: {line['amount']}")
+        amount = output.amount_text(line["amount"], data["currency"])
+        output.print_line(f"{line['description']}: {amount}", indent=2, hang=4)
 
 
 @app.command("create", cls=asking("client"))

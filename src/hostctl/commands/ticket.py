@@ -9,6 +9,7 @@ import typer
 from hostctl.commands._common import JsonOpt, asking, work
 from hostctl.i18n import N_, _
 from hostctl.output import Col
+from hostctl.words import say
 
 app = typer.Typer(help="Support tickets and SLA (rules §8).", no_args_is_help=True)
 
@@ -170,7 +171,8 @@ def show(code: Code, json_out: JsonOpt = False) -> None:
     output.print_record(data)
     for m in messages:
         at = output.human_time(m["at"])
-        output.print_line(f"\n[{at}] {m['author']} ({m['author_kind']}):\n{m['body']}")
+        kind = say("author", m["author_kind"])
+        output.print_line(f"\n[{at}] {m['author']} ({kind}):\n{m['body']}")
 
 
 @app.command("sla-report")

@@ -8,6 +8,7 @@ import typer
 
 from hostctl.commands._common import JsonOpt, work
 from hostctl.i18n import _, localize
+from hostctl.words import say
 
 app = typer.Typer(
     help="Why: what happened to it, by which rule and when, and what happens next.",
@@ -27,17 +28,32 @@ def _why(entity: str, entity_id: int | str, json_out: bool) -> None:
     if json_out:
         output.print_json(data)
         return
-    output.print_line(_("{entity} is {state}").format(entity=data["entity"], state=data["state"]))
+    output.print_line(_headline(entity, entity_id, data))
     for item in data["because"]:
-        rule = f" [{item['rule']}]" if item["rule"] else ""
-        output.print_line(f"  {item['date']} {localize(item['what'])}{rule} — {item['by']}")
+        rule = f" [{localize(item['rule'])}]" if item["rule"] else ""
+        line = f"{item['date']} {output.people(item['what'])}{rule} — {item['by']}"
+        output.print_line(line, indent=2, hang=13)
     if data["next"]:
         output.print_line(_("next:"))
     for item in data["next"]:
-        what = localize(item["what"])
+        what = output.people(item["what"])
         if item["unless"]:
-            what = _("{what} — unless: {unless}").format(what=what, unless=localize(item["unless"]))
-        output.print_line(f"  {item['date']} {what}")
+            what = _("{what} — unless: {unless}").format(
+                what=what, unless=output.people(item["unless"])
+            )
+        output.print_line(f"{item['date']} {what}", indent=2, hang=13)
+
+
+def _headline(entity: str, entity_id: int | str, data: dict[str, Any]) -> str:
+    """ "service 24 is suspended (non-payment)", the words in the session's language."""
+    state = say(entity, data["state"])
+    if data.get("reason"):
+        state = _("{state} ({reason})").format(state=state, reason=say("reason", data["reason"]))
+    if entity == "service":
+        return _("service {service_id} is {state}").format(service_id=entity_id, state=state)
+    if entity == "invoice":
+        return _("invoice {number} is {state}").format(number=data["number"], state=state)
+    return _("client {client_id} is {state}").format(client_id=entity_id, state=state)
 
 
 @app.command("service")

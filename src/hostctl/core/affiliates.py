@@ -26,10 +26,11 @@ from hostctl.core.clients import get_client
 from hostctl.core.clock import to_local
 from hostctl.core.context import Context
 from hostctl.core.invoices import add_credit
-from hostctl.core.money import Money
+from hostctl.core.money import Money, format_money
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import Client, Commission, Invoice, InvoiceLine, Withdrawal
+from hostctl.words import say
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to dictate
 CODE_LENGTH = 6
@@ -53,7 +54,7 @@ def enroll(session: Session, ctx: Context, client_id: int) -> Client:
     if client.status != "active":
         raise BusinessRuleError(
             _("Client {client_id} is {client_status}; it cannot enroll.").format(
-                client_id=client.id, client_status=client.status
+                client_id=client.id, client_status=say("client", client.status)
             )
         )
     code = _code()
@@ -387,9 +388,7 @@ def withdraw(
         )
     if amount < minimum:
         raise BusinessRuleError(
-            _("The minimum withdrawal is {minimum} {minimum_currency}.").format(
-                minimum=minimum.to_json(), minimum_currency=minimum.currency
-            )
+            _("The minimum withdrawal is {minimum}.").format(minimum=format_money(minimum))
         )
     convert_waiting(session, ctx, affiliate)
     session.flush()
@@ -397,13 +396,8 @@ def withdraw(
     if amount > balance:
         raise BusinessRuleError(
             _(
-                "The balance of client {affiliate_id} is {balance} {balance_currency}; a "
-                "withdrawal cannot be more."
-            ).format(
-                affiliate_id=affiliate.id,
-                balance=balance.to_json(),
-                balance_currency=balance.currency,
-            )
+                "The balance of client {affiliate_id} is {balance}; a withdrawal cannot be more."
+            ).format(affiliate_id=affiliate.id, balance=format_money(balance))
         )
     withdrawal = Withdrawal(
         affiliate_id=affiliate.id or 0,

@@ -38,6 +38,7 @@ from hostctl.core.rows import SERVICES
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import Client, Invoice, InvoiceLine, Payment, Product, Refund, Service
+from hostctl.words import say
 
 WHENS = ("immediate", "end-of-period")
 REFUND_DAYS = 30  # CAN-3: the satisfaction guarantee
@@ -144,7 +145,7 @@ def cancel_service(
         raise BusinessRuleError(
             _(
                 "Service {service_id} is already {service_status}; it cannot be cancelled again."
-            ).format(service_id=service.id, service_status=service.status)
+            ).format(service_id=service.id, service_status=say("service", service.status))
         )
     if service.cancellation == "end-of-period" and when == "end-of-period":
         raise BusinessRuleError(

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from hostctl.core import audit, bulk, outbox, validate
 from hostctl.core.bulk import BadRows, batched, chunks, db_value, insert_rows, read_csv
 from hostctl.core.context import Context
-from hostctl.core.money import Money, check_currency
+from hostctl.core.money import Money, check_currency, format_money
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import Client, Contact
@@ -378,12 +378,11 @@ def _credit_conversion(
     if rate_text is None:
         raise BusinessRuleError(
             _(
-                "Client {client_id} has {old} {client_currency} of credit; give "
-                "--exchange-rate (how many {currency} one {client_currency} is) to convert "
-                "it."
+                "Client {client_id} has {old} of credit; give --exchange-rate (how many "
+                "{currency} one {client_currency} is) to convert it."
             ).format(
                 client_id=client.id,
-                old=old.to_json(),
+                old=format_money(old),
                 client_currency=client.currency,
                 currency=currency,
             )

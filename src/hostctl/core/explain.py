@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from hostctl import words
 from hostctl.core import lifecycle, renewals, settings
 from hostctl.core.calendar import calendar_for
 from hostctl.core.clients import get_client
@@ -31,7 +32,7 @@ RULES = {  # audit action (and its "rule") → the rule it follows, in the compa
         N_("suspended: its invoice unpaid 2 days after due"),
     ),
     ("service.suspend", "5th business day"): (
-        "§4 5th business day",
+        N_("§4 5th business day"),
         N_("suspended: the client owed an invoice 5 business days after its due date"),
     ),
     "service.suspend": ("BIL-9", N_("suspended")),
@@ -48,9 +49,16 @@ RULES = {  # audit action (and its "rule") → the rule it follows, in the compa
     "service.restore": ("BIL-8", N_("restored: the restoration invoice was paid")),
     "service.restore_requested": ("BIL-8", N_("a restoration was invoiced")),
     "service.change_cycle": ("BIL-11", N_("the billing cycle was changed")),
+    "service.lengthen_cycle": (
+        "BIL-7",
+        N_("billing cycle lengthened one step after a non-payment suspension"),
+    ),
     "service.no_renew": ("CAN-4", N_("set not to renew")),
     "invoice.create": ("BIL-1", N_("invoice made")),
-    "invoice.reminder": ("§4 reminders", N_("reminder sent")),
+    ("invoice.reminder", "first"): (N_("§4 reminders"), N_("first reminder sent")),
+    ("invoice.reminder", "second"): (N_("§4 reminders"), N_("second reminder sent")),
+    ("invoice.reminder", "final"): (N_("§4 reminders"), N_("final reminder sent")),
+    "invoice.reminder": (N_("§4 reminders"), N_("reminder sent")),
     "invoice.cancel": ("BIL-4", N_("invoice cancelled")),
     "payment.add": ("BIL-5", N_("payment recorded")),
     "payment.refund": ("CAN-6", N_("refund")),
@@ -59,11 +67,25 @@ RULES = {  # audit action (and its "rule") → the rule it follows, in the compa
     "client.edit": ("CLI-4", N_("client data changed")),
     "client.verify": ("CLI-3", N_("verified")),
     "client.close": ("BIL-9", N_("account closed")),
+    "client.import": ("", N_("client imported")),
+    "client.set_password": ("", N_("password changed")),
+    "client.credit_convert": ("", N_("credit converted")),
+    "contact.add": ("", N_("contact added")),
+    "affiliate.enroll": ("", N_("enrolled as an affiliate")),
+    "service.import": ("", N_("service imported")),
+    "service.set_server": ("", N_("server set")),
+    "service.requirements_met": ("", N_("activation requirements met")),
+    "service.transfer": ("", N_("transferred to another client")),
+    "domain.delete": ("", N_("domain deleted")),
+    "promo.referral_month": ("DSC-6", N_("one month added for a referral")),
+    "promo.two_for_one": ("DSC-7", N_("2×1 promotion")),
+    "invoice.paid_by_pairing": ("", N_("paid with its paired invoice")),
+    "uptime.credit": ("", N_("uptime credit")),
 }
 
 
 def _rule(entry: AuditEntry, changes: dict[str, Any]) -> tuple[str, str]:
-    found = RULES.get((entry.action, str(changes.get("rule", ""))))
+    found = RULES.get((entry.action, str(changes.get("rule", changes.get("stage", "")))))
     return found or RULES.get(entry.action) or ("", entry.action.replace("_", " "))
 
 
@@ -78,14 +100,20 @@ def _story(session: Session, entity: str, entity_id: int) -> list[dict[str, Any]
         changes = json.loads(entry.changes or "{}") if entry.changes else {}
         rule, what = _rule(entry, changes)
         detail = _detail(session, entry, changes)
-        note = f" ({entry.note})" if entry.note else ""  # as kept in the log: not translated
+        note = words.note(entry.note)  # translated where printed, if hostctl wrote it
+        if detail and note:
+            text = LazyText("{what}: {detail} ({note})", what=what, detail=detail, note=note)
+        elif detail:
+            text = LazyText("{what}: {detail}", what=what, detail=detail)
+        elif note:
+            text = LazyText("{what} ({note})", what=what, note=note)
+        else:
+            text = LazyText("{what}", what=what)
         story.append(
             {
                 "date": entry.effective_date.isoformat(),
                 "rule": rule,
-                "what": LazyText("{what}: {detail}{note}", what=what, detail=detail, note=note)
-                if detail
-                else LazyText("{what}{note}", what=what, note=note),
+                "what": text,
                 "by": entry.staff,
             }
         )
@@ -100,6 +128,9 @@ def _detail(session: Session, entry: AuditEntry, changes: dict[str, Any]) -> str
         return N_(
             "invoice {number}, due {due_date}", number=invoice.number, due_date=invoice.due_date
         )
+    if entry.action == "service.lengthen_cycle" and isinstance(changes.get("cycle"), list):
+        old, new = changes["cycle"]
+        return N_("{old} → {new}", old=words.word("cycle", old), new=words.word("cycle", new))
     for key in ("invoice", "number", "fee_invoice"):
         if isinstance(changes.get(key), str):
             return str(changes[key])
@@ -130,12 +161,7 @@ def _open_invoice(session: Session, service: Service) -> Invoice | None:
 
 def _pay(invoice: Invoice) -> str:
     left = amount_due(invoice)
-    return N_(
-        "pay invoice {number}, {left} {currency} left",
-        number=invoice.number,
-        left=left.to_json(),
-        currency=invoice.currency,
-    )
+    return N_("pay invoice {number}, {left} left", number=invoice.number, left=words.Amount(left))
 
 
 def _reminder(stage: str, number: str) -> str:
@@ -215,12 +241,11 @@ def explain(session: Session, ctx: Context, entity: str, entity_id: int) -> dict
         service = session.get(Service, entity_id)
         if service is None:
             raise NotFoundError(_("There is no service {entity_id}.").format(entity_id=entity_id))
-        state = service.status
-        if service.status == "suspended" and service.suspension_reason:
-            state += f" ({service.suspension_reason})"
+        reason = service.suspension_reason
         return {
             "entity": f"service:{entity_id}",
-            "state": state,
+            "state": service.status,
+            "reason": reason if service.status in ("suspended", "terminated") else None,
             "because": _story(session, "service", entity_id),
             "next": service_next(session, ctx, service),
         }
@@ -245,6 +270,8 @@ def explain(session: Session, ctx: Context, entity: str, entity_id: int) -> dict
         return {
             "entity": f"invoice:{entity_id}",
             "state": invoice.status,
+            "reason": None,
+            "number": invoice.number,
             "because": _story(session, "invoice", entity_id),
             "next": unique,
         }
@@ -272,6 +299,7 @@ def explain(session: Session, ctx: Context, entity: str, entity_id: int) -> dict
     return {
         "entity": f"client:{entity_id}",
         "state": client.status,
+        "reason": None,
         "because": _story(session, "client", entity_id),
         "next": sorted(ahead, key=lambda x: (x["date"], x["what"])),
     }

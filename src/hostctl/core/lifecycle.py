@@ -56,6 +56,7 @@ from hostctl.core.rows import (
 )
 from hostctl.i18n import N_
 from hostctl.models import DailyRun, Product
+from hostctl.words import word
 
 REMINDERS = (("first", 10, 1), ("second", 5, 2), ("final", 1, 3))
 SUSPEND_AFTER_DAYS = 2
@@ -134,7 +135,11 @@ def send_reminders(session: Session, ctx: Context, day: dt.date) -> Actions:
         day,
         "reminder",
         sent,
-        lambda row: (row[0].client_id, None, f"{row[0].number} {row[1]}"),
+        lambda row: (
+            row[0].client_id,
+            None,
+            N_("{number} {stage}", number=row[0].number, stage=word("stage", row[1])),
+        ),
     )
 
 
@@ -239,7 +244,7 @@ def _suspend(
 
 
 def _describe_service(service: Any) -> tuple[int | None, int | None, str]:
-    return service.client_id, service.id, f"due {service.next_due_date}"
+    return service.client_id, service.id, N_("due {due_date}", due_date=service.next_due_date)
 
 
 # --------------------------------------------------------------------------- D+25
@@ -310,7 +315,9 @@ def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> Actions:
             for s in services
         ],
     )
-    return Actions(day, "end", services, lambda s: (s.client_id, s.id, status[s.id]))
+    return Actions(
+        day, "end", services, lambda s: (s.client_id, s.id, word("service", status[s.id]))
+    )
 
 
 # --------------------------------------------------------------------------- one day

@@ -15,6 +15,7 @@ of one invoice at the same moment are applied one after the other, never over ea
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -41,6 +42,7 @@ from hostctl.core.pricing import Line, list_subtotal_of_paid
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import (
+    AuditEntry,
     Client,
     Invoice,
     InvoiceLine,
@@ -51,6 +53,7 @@ from hostctl.models import (
     Service,
     Upgrade,
 )
+from hostctl.words import say
 
 
 # --------------------------------------------------------------------------- issuing
@@ -126,7 +129,7 @@ def add_payment(
         raise BusinessRuleError(
             _(
                 "Invoice {invoice_number} is {invoice_status}; only unpaid invoices take payments."
-            ).format(invoice_number=invoice.number, invoice_status=invoice.status)
+            ).format(invoice_number=invoice.number, invoice_status=say("invoice", invoice.status))
         )
     amount = check_amount(amount_text, invoice.currency)
     reference = " ".join((reference or "").split()) or None
@@ -436,8 +439,30 @@ def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
             select(Upgrade).where(Upgrade.invoice_id == invoice.id, Upgrade.status == "pending")
         ).all():
             apply_upgrade(session, ctx, upgrade)
-    service_state.reactivate_clear(session, ctx, [client.id or 0])
+    service_state.reactivate_clear(
+        session, ctx, [client.id or 0], cause={"invoice": invoice.number}
+    )
     service_state.lift_chargeback(session, ctx, [client.id or 0])
+
+
+def cycle_changes(session: Session, ctx: Context, invoice: Invoice) -> list[dict[str, Any]]:
+    """The cycles that paying ``invoice`` today lengthened (BIL-7), from the audit log:
+    ``[{"service_id", "cycle": [old, new], "rule": "BIL-7"}]``."""
+    found = []
+    for entry in session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == "service.lengthen_cycle",
+            AuditEntry.effective_date == ctx.today,
+        )
+        .order_by(col(AuditEntry.id))
+    ).all():
+        changes = json.loads(entry.changes or "{}")
+        if changes.get("invoice") == invoice.number:
+            found.append(
+                {"service_id": int(entry.entity_id), "cycle": changes["cycle"], "rule": "BIL-7"}
+            )
+    return found
 
 
 def _settle_paired(session: Session, ctx: Context, invoice: Invoice) -> None:
@@ -507,7 +532,7 @@ def cancel_invoice(session: Session, ctx: Context, invoice: Invoice, reason: str
             _(
                 "Invoice {invoice_number} is {invoice_status}; only unpaid invoices can be "
                 "cancelled."
-            ).format(invoice_number=invoice.number, invoice_status=invoice.status)
+            ).format(invoice_number=invoice.number, invoice_status=say("invoice", invoice.status))
         )
     session.refresh(invoice)
     if invoice.kind in ("order", "quote"):

@@ -28,6 +28,7 @@ from hostctl.models import (
     ReferralReward,
     Service,
 )
+from hostctl.words import say
 
 
 def _has_paid(session: Session, client_id: int) -> bool:
@@ -89,7 +90,7 @@ def referral_month(
             _(
                 "Service {service_id} is {service_status}; the free month goes on an active "
                 "service."
-            ).format(service_id=service.id, service_status=service.status)
+            ).format(service_id=service.id, service_status=say("service", service.status))
         )
     old = service.next_due_date
     new = add_months(old, 1, service.anchor_day)

@@ -20,11 +20,12 @@ from sqlmodel import Session, col, select
 
 from hostctl.core import audit, outbox, services, settings
 from hostctl.core.context import Context
-from hostctl.core.money import Money
+from hostctl.core.money import Money, format_money
 from hostctl.core.pricing import Line
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import Invoice, Quote, QuoteLine
+from hostctl.words import say
 
 STATUSES = ("pending", "accepted", "declined", "expired")
 
@@ -179,7 +180,9 @@ def _open(quote: Quote, today: dt.date) -> None:
     if quote.status != "pending":
         raise BusinessRuleError(
             _("Quote {quote_id} is {quote_status} ({decided_on}); it does not change.").format(
-                quote_id=quote.id, quote_status=quote.status, decided_on=quote.decided_on
+                quote_id=quote.id,
+                quote_status=say("status", quote.status),
+                decided_on=quote.decided_on,
             )
         )
     if quote.valid_until < today:
@@ -211,13 +214,12 @@ def accept(session: Session, ctx: Context, quote_id: int) -> tuple[Quote, Invoic
     if today_price > quote.total_minor:
         raise BusinessRuleError(
             _(
-                "Quote {quote_id} was for {quoted} {quote_currency}; ordered today it costs "
-                "{today_price}; make a new quote."
+                "Quote {quote_id} was for {quoted}; ordered today it costs {today_price}; make "
+                "a new quote."
             ).format(
                 quote_id=quote.id,
-                quoted=Money(quote.total_minor, quote.currency).to_json(),
-                quote_currency=quote.currency,
-                today_price=Money(today_price, quote.currency).to_json(),
+                quoted=format_money(Money(quote.total_minor, quote.currency)),
+                today_price=format_money(Money(today_price, quote.currency)),
             )
         )
     _services, invoice = services.place_order(

@@ -188,11 +188,13 @@ def reactivate(
     *,
     action: str = "service.reactivate",
     cycles: dict[int, str] | None = None,
+    cause: dict[str, Any] | None = None,
     clients: dict[int, Any] | None = None,
     names: dict[str, str] | None = None,
 ) -> None:
     """Bring these suspended services (rows read under lock) back to ``active``; ``cycles``
-    gives a new cycle for some of them (BIL-7)."""
+    gives a new cycle for some of them (BIL-7), each recorded as its own audit entry
+    ``service.lengthen_cycle`` (with ``cause``: the invoice whose payment did it)."""
     if not rows:
         return
     cycles = cycles or {}
@@ -222,6 +224,20 @@ def reactivate(
                 else plain,
             )
             for r in rows
+        ],
+    )
+    audit.record_many(
+        session,
+        ctx,
+        [
+            (
+                "service.lengthen_cycle",
+                "service",
+                r.id,
+                {"cycle": [r.cycle, cycles[r.id]], "rule": "BIL-7", **(cause or {})},
+            )
+            for r in rows
+            if r.id in cycles
         ],
     )
     emit_service_events(
@@ -257,6 +273,7 @@ def reactivate_clear(
     client_ids: Iterable[int],
     *,
     lengthen: bool | None = None,
+    cause: dict[str, Any] | None = None,
     clients: dict[int, Any] | None = None,
     names: dict[str, str] | None = None,
 ) -> list[Any]:
@@ -284,7 +301,9 @@ def reactivate_clear(
             longer = lengthened(s.cycle, (allowed.get(s.product_code) or "").split(","))
             if longer != s.cycle:
                 cycles[s.id] = longer
-    reactivate(session, ctx, found, "payment", cycles=cycles, clients=clients, names=names)
+    reactivate(
+        session, ctx, found, "payment", cycles=cycles, cause=cause, clients=clients, names=names
+    )
     return found
 
 

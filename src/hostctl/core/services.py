@@ -30,6 +30,7 @@ from hostctl.core.pricing import Line, price_items
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
 from hostctl.i18n import N_, _
 from hostctl.models import Client, Invoice, InvoiceLine, Product, Service
+from hostctl.words import say
 
 MAX_QUANTITY = 100
 IMPORT_COLUMNS = (
@@ -130,7 +131,7 @@ def orderable_client(session: Session, client_id: int) -> Client:
     if client.status != "active":
         raise BusinessRuleError(
             _("Client {client_id} is {client_status}; it cannot order.").format(
-                client_id=client.id, client_status=client.status
+                client_id=client.id, client_status=say("client", client.status)
             )
         )
     return client
@@ -260,7 +261,7 @@ def requirements_met(session: Session, ctx: Context, service_id: int) -> Service
     if service.status != "pending":
         raise BusinessRuleError(
             _("Service {service_id} is {service_status}, not pending.").format(
-                service_id=service.id, service_status=service.status
+                service_id=service.id, service_status=say("service", service.status)
             )
         )
     if product.activation != "manual":
@@ -297,7 +298,7 @@ def activate(session: Session, ctx: Context, service_id: int) -> Service:
     if service.status != "pending":
         raise BusinessRuleError(
             _("Service {service_id} is {service_status}, not pending.").format(
-                service_id=service.id, service_status=service.status
+                service_id=service.id, service_status=say("service", service.status)
             )
         )
     if not _order_paid(session, service):
@@ -366,7 +367,7 @@ def suspend_for_abuse(session: Session, ctx: Context, service_id: int, reason: s
         raise BusinessRuleError(
             _(
                 "Service {service_id} is {service_status}; only active services can be suspended."
-            ).format(service_id=service.id, service_status=service.status)
+            ).format(service_id=service.id, service_status=say("service", service.status))
         )
     service_state.suspend(session, ctx, [service.id or 0], "abuse")
     session.refresh(service)
@@ -399,7 +400,7 @@ def restore(session: Session, ctx: Context, service_id: int) -> tuple[Service, I
         raise BusinessRuleError(
             _(
                 "Service {service_id} is {service_status}; only terminated services are restored."
-            ).format(service_id=service.id, service_status=service.status)
+            ).format(service_id=service.id, service_status=say("service", service.status))
         )
     if service.next_due_date is None:
         raise BusinessRuleError(
@@ -474,7 +475,7 @@ def no_renew(session: Session, ctx: Context, service_id: int) -> Service:
     if service.status not in ("active", "suspended"):
         raise BusinessRuleError(
             _("Service {service_id} is {service_status}; nothing to renew.").format(
-                service_id=service.id, service_status=service.status
+                service_id=service.id, service_status=say("service", service.status)
             )
         )
     if not service.auto_renew:
@@ -522,7 +523,7 @@ def change_cycle(
             _(
                 "Service {service_id} is {service_status}; pay or restore it before changing "
                 "its cycle."
-            ).format(service_id=service.id, service_status=service.status)
+            ).format(service_id=service.id, service_status=say("service", service.status))
         )
     due = service.next_due_date
     if due is not None and (due - ctx.today).days < CHANGE_CYCLE_NOTICE_DAYS:

@@ -29,6 +29,7 @@ from hostctl.core.money import Money
 from hostctl.errors import ValidationError
 from hostctl.i18n import N_, _
 from hostctl.models import CreditEntry, Invoice, InvoiceLine, Payment, Refund
+from hostctl.words import word
 
 # Credit ledger reasons already counted by the document that moved the credit.
 _COUNTED = (
@@ -70,7 +71,7 @@ def _entries(session: Session, client_id: int) -> list[Entry]:
                 0,
                 "invoice",
                 invoice.number,
-                N_("{kind} invoice", kind=invoice.kind),
+                N_("{kind} invoice", kind=word("invoice kind", invoice.kind)),
                 charged,
             )
         )

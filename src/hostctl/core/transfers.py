@@ -21,6 +21,7 @@ from hostctl.core.context import Context
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import Client, Invoice, InvoiceLine, Product, Service, Transfer
+from hostctl.words import say
 
 STATUSES = ("pending", "completed", "expired")
 PARTIES = ("from", "to")
@@ -145,7 +146,7 @@ def check_transfer(
             _(
                 "Service {service_id} is {service_status}; only an active service can be "
                 "transferred."
-            ).format(service_id=service.id, service_status=service.status)
+            ).format(service_id=service.id, service_status=say("service", service.status))
         )
     unpaid = _unpaid_invoice_of_service(session, service.id or 0)
     if unpaid is not None:
@@ -278,7 +279,7 @@ def confirm_transfer(
             _(
                 "Transfer {transfer_id} is {transfer_status}; only a pending transfer can be "
                 "confirmed (request a new one with `hostctl transfer request`)."
-            ).format(transfer_id=transfer.id, transfer_status=transfer.status)
+            ).format(transfer_id=transfer.id, transfer_status=say("status", transfer.status))
         )
     if transfer.expires_on < ctx.today:
         raise BusinessRuleError(

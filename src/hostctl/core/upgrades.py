@@ -32,6 +32,7 @@ from hostctl.core.pricing import PERIOD_DISCOUNT, Line
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import Client, Invoice, Product, Service, Upgrade
+from hostctl.words import say
 
 
 @dataclass
@@ -111,7 +112,7 @@ def request_upgrade(
         raise BusinessRuleError(
             _(
                 "Service {service_id} is {service_status}; only an active service can be upgraded."
-            ).format(service_id=service.id, service_status=service.status)
+            ).format(service_id=service.id, service_status=say("service", service.status))
         )
     if service.cancellation:
         raise BusinessRuleError(

@@ -70,9 +70,32 @@ def email(raw: str) -> tuple[str, str]:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValidationError(
-            _("The email {raw!r} is not valid: {exc}").format(raw=raw, exc=exc)
+            _("The email {raw!r} is not valid: {why}.").format(raw=raw, why=_email_problem(exc))
         ) from None
     return value, value.lower()
+
+
+def _email_problem(exc: Exception) -> str:
+    """What is wrong with an email, in our words (email_validator's are English only)."""
+    said = str(exc)
+    found = re.search(r"invalid characters?(?: before the @-sign)?: (.+?)\.?$", said)
+    if "before the @-sign:" in said and found:
+        return _("it has characters not allowed before the @: {chars}").format(chars=found.group(1))
+    if "invalid character" in said and found:
+        return _("it has characters not allowed: {chars}").format(chars=found.group(1))
+    for clue, text in (
+        ("must have an @-sign", N_("it has no @")),
+        ("something after the @-sign", N_("there is nothing after the @")),
+        ("something before the @-sign", N_("there is nothing before the @")),
+        ("should have a period", N_("the part after the @ has no dot, as in name@example.com")),
+        ("two periods in a row", N_("it has two dots in a row")),
+        ("period", N_("a dot cannot go next to the @ nor at either end")),
+        ("hyphen", N_("a part of the domain cannot start or end with a hyphen")),
+        ("too long", N_("it is too long")),
+    ):
+        if clue in said:
+            return localize(text)
+    return _("write it as name@example.com")
 
 
 def phone(raw: str) -> str:
