@@ -125,13 +125,14 @@ def product_category(value: str | None) -> str:
 
 def monthly_prices(values: list[str], currency: str) -> list[str]:
     from hostctl.core import catalogue
+    from hostctl.i18n import language
 
     if values:
         return values
     answer = prompts.text(
         _("Monthly price (an amount in {currency}, or CUR=AMOUNT):").format(currency=currency),
         option="--monthly-price",
-        check=lambda raw: catalogue.parse_prices([raw], currency),
+        check=lambda raw: catalogue.parse_prices([raw], currency, language=language()),
     )
     return [answer]
 
@@ -255,6 +256,7 @@ def invoice(value: str | None) -> str:
 
 def payment_amount(value: str | None, ref: str) -> str:
     from hostctl.core import payments
+    from hostctl.i18n import language
 
     if value is not None:
         return value
@@ -266,8 +268,30 @@ def payment_amount(value: str | None, ref: str) -> str:
         _("Amount received in {currency}:").format(currency=currency),
         option="--amount",
         default=facts["due"],
-        check=lambda raw: payments.check_amount(raw, currency),
+        check=lambda raw: payments.check_amount(raw, currency, language=language()),
     )
+
+
+def confirm_excess(ref: str, amount: str, allow: bool) -> bool:
+    """Whether a payment more than twice the amount due is allowed: with --allow-excess; on a
+    terminal, when confirmed (the question shows the credit it would leave; --yes answers
+    it); never in a script without --allow-excess (core refuses it)."""
+    from hostctl.core import payments
+    from hostctl.i18n import language
+
+    if allow or not prompts.allowed():
+        return allow
+    credit = read(payments.would_credit, ref, amount, language=language())
+    if credit is None:
+        return False
+    from hostctl.core.money import format_money
+
+    prompts.confirm_step(
+        _("More than twice the amount due: {credit} would become credit. Record it?").format(
+            credit=format_money(credit)
+        )
+    )
+    return True
 
 
 def payment_method(value: str | None, ref: str) -> str:
@@ -380,6 +404,7 @@ def two_clients(values: list[int]) -> list[int]:
 
 def withdrawal_amount(value: str | None, client_id: int) -> str:
     from hostctl.core import affiliates
+    from hostctl.i18n import language
 
     if value is not None:
         return value
@@ -389,7 +414,7 @@ def withdrawal_amount(value: str | None, client_id: int) -> str:
     return prompts.text(
         _("Amount in {currency}:").format(currency=currency),
         option="--amount",
-        check=lambda raw: affiliates.check_withdrawal(raw, currency),
+        check=lambda raw: affiliates.check_withdrawal(raw, currency, language=language()),
     )
 
 
@@ -458,6 +483,7 @@ def setting_key(value: str | None) -> str:
 
 def setting_value(value: str | None, key: str) -> str:
     from hostctl.core import settings
+    from hostctl.i18n import language
 
     if value is not None:
         return value
@@ -468,5 +494,5 @@ def setting_value(value: str | None, key: str) -> str:
         _("Value of {key}:").format(key=key),
         option="VALUE",
         default=current,
-        check=lambda raw: settings.validate(key, raw),
+        check=lambda raw: settings.validate(key, raw, language=language()),
     )

@@ -62,11 +62,14 @@ def set_(
     from hostctl import output
     from hostctl.commands import _ask
     from hostctl.core import settings
+    from hostctl.i18n import language
 
     key = _ask.setting_key(key)
     value = _ask.setting_value(value, key)
     with work() as (session, ctx):
-        stored = settings.canonical(settings.set_value(session, ctx, key, value))
+        stored = settings.canonical(
+            settings.set_value(session, ctx, key, value, language=language())
+        )
     if json_out:
         output.print_json({"key": key, "value": stored})
     else:

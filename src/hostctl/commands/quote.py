@@ -55,11 +55,18 @@ def create(
     """
     from hostctl.commands import _ask
     from hostctl.core import quotes
+    from hostctl.i18n import language
 
     client = _ask.client(client)
     with work() as (session, ctx):
         made = quotes.create(
-            session, ctx, client, items=item, products=product, valid_days=valid_days
+            session,
+            ctx,
+            client,
+            items=item,
+            products=product,
+            valid_days=valid_days,
+            language=language(),
         )
         data = _show(session, made)
     _print(data, json_out)
