@@ -95,7 +95,7 @@ def test_payment_add_with_only_the_invoice_asks_amount_and_method(cli, shop):
     term.expect("Amount received in USD:")
     term.expect("96.00")  # the amount due is offered
     term.send(CLEAR_LINE + "12,50" + ENTER)  # refused under the prompt, then corrected
-    term.expect("is not a number; write it with a dot for decimals")
+    term.expect("'12,50' is not an amount; write 1234.56 or 1,234.56.")
     term.send(CLEAR_LINE + "40.00" + ENTER)
     term.expect("Method:")
     term.expect("mercadopago")
