@@ -299,3 +299,22 @@ def test_an_amount_beyond_what_the_database_keeps_is_refused(text, currency, lar
 def test_the_largest_amount_is_taken():
     assert Money.parse("21.474.836,47", "USD", language="es") == Money(2**31 - 1, "USD")
     assert Money.parse("2147483647", "PYG") == Money(2**31 - 1, "PYG")
+
+
+def test_every_check_of_a_typed_amount_takes_the_language():
+    from hostctl.core import affiliates, catalogue, payments, settings
+
+    assert payments.check_amount("1.234,56", "ARS", language="es") == Money(123456, "ARS")
+    assert affiliates.check_withdrawal("1.234,56", "ARS", language="es") == Money(123456, "ARS")
+    assert catalogue.parse_prices(["1.234,56", "USD=1,5"], "ARS", language="es") == {
+        "ARS": Money(123456, "ARS"),
+        "USD": Money(150, "USD"),
+    }
+    assert settings.validate("billing.chargeback_fee.ARS", "2.500,5", language="es") == Money(
+        250050, "ARS"
+    )
+    assert settings.validate("billing.chargeback_fee.USD", "1,234.5", language="en") == Money(
+        123450, "USD"
+    )
+    with pytest.raises(ValidationError):  # without a language: only 1234.56
+        settings.validate("billing.chargeback_fee.ARS", "2.500,5")
