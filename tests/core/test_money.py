@@ -20,9 +20,7 @@ NOT_A_NUMBER = (
     "The amount {!r} is not a number; write it with a dot for decimals and no thousands "
     "separator, e.g. 1234.56."
 )
-NOT_ASCII = (
-    "The amount {!r} has a digit other than 0-9; write it with the digits 0-9, e.g. 1234.56."
-)
+NOT_ASCII = "{!r} has a digit other than 0-9; write it like 1234.56."
 KNOWN = (
     "ARS, BOB, BRL, CAD, CLP, COP, CRC, DOP, EUR, GTQ, HNL, MXN, NIO, PAB, PEN, PYG, USD, UYU, VES"
 )

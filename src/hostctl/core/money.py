@@ -177,11 +177,8 @@ def read_amount(text: str, language: str | None = None) -> Decimal:
     same text never means two amounts."""
     raw = (text or "").strip()
     if any(not ch.isascii() and ch.isnumeric() for ch in raw):
-        raise ValidationError(
-            _(
-                "The amount {text!r} has a digit other than 0-9; write it with the "
-                "digits 0-9, e.g. 1234.56."
-            ).format(text=text)
+        raise ValidationError(  # short: it must fit under the prompt of an 80-column terminal
+            _("{text!r} has a digit other than 0-9; write it like 1234.56.").format(text=text)
         )
     if _AMOUNT_RE.fullmatch(raw):
         return Decimal(raw)  # the pattern above is a valid Decimal
