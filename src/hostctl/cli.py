@@ -124,6 +124,9 @@ def load_command(name: str) -> click.Command | None:
     command.short_help = summary
     _examples_verbatim(command)
     _everywhere(command)
+    from hostctl import params
+
+    params.install(command)  # whole numbers and negative values, read by hostctl
     if os.environ.get("_HOSTCTL_COMPLETE") and i18n.language() == "es":
         from hostctl import help_i18n  # Tab completion shows the help texts too
 

@@ -125,16 +125,11 @@ def whole_number(label: str, *, option: str, check: Callable[[int], object] | No
 
 
 def _whole(answer: str, option: str) -> int:
-    from hostctl.errors import ValidationError
+    """The answer read as the option would read it (``hostctl.params``): a whole number the
+    database can hold."""
+    from hostctl.params import whole_number
 
-    try:
-        return int(answer.strip())
-    except ValueError:
-        raise ValidationError(
-            _("{option} takes a whole number such as 7, not {answer!r}.").format(
-                option=option, answer=answer
-            )
-        ) from None
+    return whole_number(answer, option)
 
 
 def secret(label: str, *, option: str) -> str:

@@ -154,8 +154,12 @@ def test_show_unknown_client_exits_3(cli):
     )
 
 
-def test_bad_client_id_is_a_usage_error(cli):
-    assert cli("client", "show", "abc").exit_code == 2
+def test_bad_client_id_is_refused_in_one_sentence(cli):
+    result = cli("client", "show", "abc")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: CLIENT_ID takes a whole number such as 7, not 'abc'.\n",
+    )
 
 
 def test_edit_changes_audits_and_alerts(cli):

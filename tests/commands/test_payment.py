@@ -92,3 +92,46 @@ def test_payment_list_filters_by_client_invoice_method_and_dates(shop):
     ] == [2]
     bad = shop("payment", "list", "--method", "bitcoin")
     assert bad.exit_code == 1 and bad.stderr.startswith("error: Unknown payment method 'bitcoin'")
+    assert [p["id"] for p in shop.json("payment", "list", "--limit", "2")] == [1, 2]
+    assert [
+        p["id"] for p in shop.json("payment", "list", "--client", str(ana), "--limit", "1")
+    ] == [1]
+
+
+def test_a_payment_over_twice_the_amount_due_needs_allow_excess_even_with_yes(shop):
+    ana = add_client(shop, "ana@example.com")
+    invoice = order(shop, ana, "hosting-basic", "annual", "2026-02-01")["invoice"]
+    for extra in ((), ("--yes",)):
+        refused = shop(
+            *extra, "payment", "add", "--invoice", invoice["number"], "--amount", "9600",
+            "--method", "cash", today="2026-02-01",
+        )  # fmt: skip
+        assert (refused.exit_code, refused.stderr) == (
+            1,
+            "error: USD 9600.00 is more than twice the USD 96.00 due on invoice 2026-000001 and "
+            "would leave USD 9504.00 as credit; check the amount, or add --allow-excess.\n",
+        )
+    assert shop.json("payment", "list") == []
+    too_much = shop(
+        "payment", "add", "--invoice", invoice["number"], "--amount", "10000000000000",
+        "--method", "cash", "--allow-excess", today="2026-02-01",
+    )  # fmt: skip
+    assert (too_much.exit_code, too_much.stderr) == (
+        1,
+        "error: The amount '10000000000000' is too large; the largest is 21474836.47.\n",
+    )
+    taken = _pay(shop, invoice["number"], "9600", "T-1", "2026-02-01", "--allow-excess")
+    assert taken.exit_code == 0, taken.stderr
+    assert shop.json("client", "show", str(ana))["credit_balance"] == "9504.00"
+
+
+def test_a_payment_dated_before_its_invoice_is_refused(shop):
+    ana = add_client(shop, "ana@example.com")
+    invoice = order(shop, ana, "hosting-basic", "annual", "2026-02-01")["invoice"]
+    early = _pay(shop, invoice["number"], "96.00", "E-1", "2026-01-31")
+    assert (early.exit_code, early.stderr) == (
+        1,
+        "error: The payment would be dated 2026-01-31, before invoice 2026-000001 was issued "
+        "(2026-02-01); record it on or after that day.\n",
+    )
+    assert shop.json("payment", "list") == []

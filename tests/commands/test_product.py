@@ -77,8 +77,8 @@ def test_add_manual_product_with_flags_and_upgrade(cli):
          "error: A manual product needs its lead time: --activation-days N (≥ 1).\n"),
         (("--activation-days", "2"), 1, "error: An instant product has no lead time; use "
          "--activation manual with --activation-days N.\n"),
-        (("--monthly-price", "5,00"), 1, "error: The amount '5,00' is not a number; write it "
-         "with a dot for decimals and no thousands separator, e.g. 1234.56.\n"),
+        (("--monthly-price", "5,00"), 1,
+         "error: '5,00' is not an amount; write 1234.56 or 1,234.56.\n"),
         (("--monthly-price", "EUR=4.005"), 1,
          "error: The amount '4.005' has more than 2 decimals for EUR.\n"),
         (("--upgrade-to", "hosting-nope"), 1,

@@ -20,9 +20,7 @@ NOT_A_NUMBER = (
     "The amount {!r} is not a number; write it with a dot for decimals and no thousands "
     "separator, e.g. 1234.56."
 )
-NOT_ASCII = (
-    "The amount {!r} has a digit other than 0-9; write it with the digits 0-9, e.g. 1234.56."
-)
+NOT_ASCII = "{!r} has a digit other than 0-9; write it like 1234.56."
 KNOWN = (
     "ARS, BOB, BRL, CAD, CLP, COP, CRC, DOP, EUR, GTQ, HNL, MXN, NIO, PAB, PEN, PYG, USD, UYU, VES"
 )
@@ -226,3 +224,95 @@ def test_payment_add_refuses_digits_other_than_ascii(cli, tmp_path, amount):
     shown = cli.json("invoice", "show", str(invoice["id"]))
     assert (shown["status"], shown["amount_due"]) == ("unpaid", "96.00")
     assert cli.json("client", "show", str(client_id))["credit_balance"] == "0.00"
+
+
+# --------------------------------------------------------------------------- as typed at the desk
+ES_FORMS = "write 1234.56, 1234,56 or 1.234,56."
+EN_FORMS = "write 1234.56 or 1,234.56."
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "minor"),
+    [
+        ("es", "1.234,56", 123456),
+        ("es", "1234,56", 123456),
+        ("es", "10.000,00", 1000000),
+        ("es", "1.000.000", 100000000),
+        ("es", "0,5", 50),
+        ("es", "1234.56", 123456),  # the dot as decimal point, always
+        ("es", " 96 ", 9600),
+        ("en", "1,234.56", 123456),
+        ("en", "1234.56", 123456),
+        ("en", "1,000,000", 100000000),
+        (None, "1234.56", 123456),
+    ],
+)
+def test_parse_takes_the_sessions_own_format(language, text, minor):
+    assert Money.parse(text, "USD", language=language) == Money(minor, "USD")
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "message"),
+    [
+        ("es", "1,234.56", "'1,234.56' is not an amount; " + ES_FORMS),
+        ("es", "12.34.56", "'12.34.56' is not an amount; " + ES_FORMS),
+        ("es", "1.23,4", "'1.23,4' is not an amount; " + ES_FORMS),
+        ("es", "1 234,56", "'1 234,56' is not an amount; " + ES_FORMS),
+        ("es", "1e5", "'1e5' is not an amount; " + ES_FORMS),
+        ("es", "NaN", "'NaN' is not an amount; " + ES_FORMS),
+        ("es", ",5", "',5' is not an amount; " + ES_FORMS),
+        ("es", "US$ 96", "'US$ 96' is not an amount; " + ES_FORMS),
+        ("en", "1.234,56", "'1.234,56' is not an amount; " + EN_FORMS),
+        ("en", "1234,56", "'1234,56' is not an amount; " + EN_FORMS),
+        ("en", "1,2", "'1,2' is not an amount; " + EN_FORMS),
+        ("en", "Infinity", "'Infinity' is not an amount; " + EN_FORMS),
+        ("es", "1234,567", "The amount '1234,567' has more than 2 decimals for USD."),
+        ("es", "1.234", "The amount '1.234' has more than 2 decimals for USD."),
+        ("es", "٣", NOT_ASCII.format("٣")),
+    ],
+)
+def test_parse_refuses_other_forms_naming_the_accepted_ones(language, text, message):
+    with pytest.raises(ValidationError) as err:
+        Money.parse(text, "USD", language=language)
+    assert err.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "largest"),
+    [
+        ("10000000000000", "USD", "21474836.47"),
+        ("21474836.48", "USD", "21474836.47"),
+        ("-21474836.48", "USD", "21474836.47"),
+        ("99999999999999999999999999999999", "USD", "21474836.47"),  # was InvalidOperation
+        ("1" + "0" * 400, "ARS", "21474836.47"),
+        ("2147483648", "PYG", "2147483647"),
+    ],
+)
+def test_an_amount_beyond_what_the_database_keeps_is_refused(text, currency, largest):
+    with pytest.raises(ValidationError) as err:
+        Money.parse(text, currency, language="es")
+    assert err.value.message == f"The amount {text!r} is too large; the largest is {largest}."
+
+
+def test_the_largest_amount_is_taken():
+    assert Money.parse("21.474.836,47", "USD", language="es") == Money(2**31 - 1, "USD")
+    assert Money.parse("2147483647", "PYG") == Money(2**31 - 1, "PYG")
+
+
+def test_every_check_of_a_typed_amount_takes_the_language():
+    from hostctl.core import affiliates, catalogue, payments, settings
+
+    assert payments.check_amount("1.234,56", "ARS", language="es") == Money(123456, "ARS")
+    assert affiliates.check_withdrawal("1.234,56", "ARS", language="es") == Money(123456, "ARS")
+    assert catalogue.parse_prices(["1.234,56", "USD=1,5"], "ARS", language="es") == {
+        "ARS": Money(123456, "ARS"),
+        "USD": Money(150, "USD"),
+    }
+    assert settings.validate("billing.chargeback_fee.ARS", "2.500,5", language="es") == Money(
+        250050, "ARS"
+    )
+    assert settings.validate("billing.chargeback_fee.USD", "1,234.5", language="en") == Money(
+        123450, "USD"
+    )
+    with pytest.raises(ValidationError):  # without a language: only 1234.56
+        settings.validate("billing.chargeback_fee.ARS", "2.500,5")

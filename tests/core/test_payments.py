@@ -29,7 +29,7 @@ from sqlmodel import select
 
 from conftest import make_ctx
 from hostctl.core import invoices, payments, service_state, services, settings
-from hostctl.core.money import money_json
+from hostctl.core.money import Money, money_json
 from hostctl.core.renewals import generate_renewals
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.models import Client, Invoice, OutboxMessage, Payment
@@ -177,6 +177,81 @@ def test_payments_refused_change_nothing(shop):
         pay(session, make_ctx("2026-01-10"), invoice, "1.00")
     assert err.value.message == ("Invoice 2026-000001 is paid; only unpaid invoices take payments.")
     assert len(session.exec(select(Payment)).all()) == 1
+
+
+# --------------------------------------------------------------------------- at the desk
+EXCESS = (
+    "USD 9600.00 is more than twice the USD 96.00 due on invoice 2026-000001 and would leave "
+    "USD 9504.00 as credit; check the amount, or add --allow-excess."
+)
+
+
+def test_more_than_twice_the_amount_due_is_refused_unless_the_excess_is_allowed(shop):
+    session = shop
+    client = add_client(session, "ana@example.com")
+    _, invoice = order(session, make_ctx("2026-01-10"), client)
+    for amount in ("9600", "192.01"):
+        with pytest.raises(BusinessRuleError) as err:
+            pay(session, make_ctx("2026-01-10"), invoice, amount)
+        if amount == "9600":
+            assert err.value.message == EXCESS
+    assert session.exec(select(Payment)).all() == []
+    assert (reread(session, invoice).status, credit_of(session, client)) == ("unpaid", "0.00")
+    assert payments.would_credit(session, "2026-000001", "9.600,00", language="es") == (
+        Money(950400, "USD")
+    )
+    assert payments.would_credit(session, "1", "192.00") is None
+
+    payments.add_payment(
+        session, make_ctx("2026-01-10"), invoice.id, "9600", "card", allow_excess=True
+    )
+    assert _payments(session, invoice) == [
+        ("card", "9600.00", "0.00", "96.00", "9504.00", "received")
+    ]
+    assert credit_of(session, client) == "9504.00"
+
+
+def test_twice_the_amount_due_is_still_taken_and_the_rest_is_credit(shop):
+    session = shop
+    client = add_client(session, "ana@example.com")
+    _, invoice = order(session, make_ctx("2026-01-10"), client)
+    pay(session, make_ctx("2026-01-10"), invoice, "50.00")
+    # 46.00 due now: twice that is the most taken without --allow-excess
+    with pytest.raises(BusinessRuleError):
+        pay(session, make_ctx("2026-01-11"), invoice, "92.01")
+    pay(session, make_ctx("2026-01-11"), invoice, "92.00")
+    assert reread(session, invoice).status == "paid"
+    assert credit_of(session, client) == "46.00"
+
+
+def test_a_payment_dated_before_its_invoice_was_issued_is_refused(shop):
+    session = shop
+    client = add_client(session, "ana@example.com")
+    _, invoice = order(session, make_ctx("2026-01-10"), client)
+    with pytest.raises(BusinessRuleError) as err:
+        pay(session, make_ctx("2026-01-09"), invoice, "96.00")
+    assert err.value.message == (
+        "The payment would be dated 2026-01-09, before invoice 2026-000001 was issued "
+        "(2026-01-10); record it on or after that day."
+    )
+    assert session.exec(select(Payment)).all() == []
+    pay(session, make_ctx("2026-01-10"), invoice, "96.00")
+    assert reread(session, invoice).status == "paid"
+
+
+def test_an_amount_in_the_sessions_format(shop):
+    session = shop
+    client = add_client(session, "ana@example.com")
+    _, invoice = order(session, make_ctx("2026-01-10"), client)
+    payments.add_payment(
+        session, make_ctx("2026-01-10"), invoice.id, "50,00", "card", language="es"
+    )
+    with pytest.raises(ValidationError) as err:
+        payments.add_payment(
+            session, make_ctx("2026-01-10"), invoice.id, "46,00", "card", language="en"
+        )
+    assert err.value.message == "'46,00' is not an amount; write 1234.56 or 1,234.56."
+    assert money_json(reread(session, invoice).paid_minor, "USD") == "50.00"
 
 
 # --------------------------------------------------------------------------- DSC-3

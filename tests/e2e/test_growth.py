@@ -416,8 +416,7 @@ def test_open_quotes_expire_in_daily_and_bad_quotes_are_refused(shop, db_url):
         shop,
         db_url,
         ["quote", "create", "--client", str(client), "--item", "Diseño=abc"],
-        "The amount 'abc' is not a number; write it with a dot for decimals and no "
-        "thousands separator, e.g. 1234.56.",
+        "'abc' is not an amount; write 1234.56 or 1,234.56.",
     )
     refused(
         shop,

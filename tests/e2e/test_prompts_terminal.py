@@ -106,7 +106,7 @@ def test_payment_add_asks_the_method_then_offers_what_is_due_with_it(cli, shop):
     term.send(DOWN + DOWN + ENTER)  # card, paypal, zelle
     term.expect("Amount received in USD (due with the zelle discount: 84.00):")
     term.send(CLEAR_LINE + "12,50" + ENTER)  # refused under the prompt, then corrected
-    term.expect("is not a number")
+    term.expect("'12,50' is not an amount; write 1234.56 or 1,234.56.")
     term.send(CLEAR_LINE + "84.00" + ENTER)
     code, shown = term.end()
     assert code == 0, shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hostctl import prompts
 from hostctl.ask import choice, read
 from hostctl.ask import known as known
-from hostctl.i18n import _
+from hostctl.i18n import _, language
 
 
 def withdrawal_amount(value: str | None, client_id: int) -> str:
@@ -19,7 +19,7 @@ def withdrawal_amount(value: str | None, client_id: int) -> str:
     return prompts.text(
         _("Amount in {currency}:").format(currency=currency),
         option="--amount",
-        check=lambda raw: affiliates.check_withdrawal(raw, currency),
+        check=lambda raw: affiliates.check_withdrawal(raw, currency, language=language()),
     )
 
 

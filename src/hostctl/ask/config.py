@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hostctl import prompts
 from hostctl.ask import choice, read
-from hostctl.i18n import _
+from hostctl.i18n import _, language
 
 
 def setting_key(value: str | None) -> str:
@@ -25,5 +25,5 @@ def setting_value(value: str | None, key: str) -> str:
         _("Value of {key}:").format(key=key),
         option="VALUE",
         default=current,
-        check=lambda raw: settings.validate(key, raw),
+        check=lambda raw: settings.validate(key, raw, language=language()),
     )

@@ -9,7 +9,7 @@ from hostctl import prompts
 from hostctl.ask import choice, confirm, money, read
 from hostctl.ask.invoice import invoice as invoice
 from hostctl.ask.invoice import invoice_label
-from hostctl.i18n import _
+from hostctl.i18n import _, language
 
 
 def method_then_amount(ref: str, method: str | None, amount: str | None) -> tuple[str, str]:
@@ -42,7 +42,7 @@ def payment_amount(value: str | None, ref: str, method: str | None = None) -> st
         label.format(currency=currency, method=method, due=facts["due"]),
         option="--amount",
         default=facts["due"],
-        check=lambda raw: payments.check_amount(raw, currency),
+        check=lambda raw: payments.check_amount(raw, currency, language=language()),
     )
 
 
@@ -59,6 +59,27 @@ def _amount_facts(session: Any, ref: str, method: str | None) -> dict[str, Any]:
         "due": with_method.to_json(),
         "discounted": with_method != due,
     }
+
+
+def confirm_excess(ref: str, amount: str, allow: bool) -> bool:
+    """Whether a payment more than twice the amount due is allowed: with --allow-excess; on a
+    terminal, when confirmed (the question shows the credit it would leave; --yes answers
+    it); never in a script without --allow-excess (core refuses it)."""
+    from hostctl.core import payments
+
+    if allow or not prompts.allowed():
+        return allow
+    credit = read(payments.would_credit, ref, amount, language=language())
+    if credit is None:
+        return False
+    from hostctl.core.money import format_money
+
+    prompts.confirm_step(
+        _("More than twice the amount due: {credit} would become credit. Record it?").format(
+            credit=format_money(credit)
+        )
+    )
+    return True
 
 
 def payment_method(value: str | None, ref: str) -> str:

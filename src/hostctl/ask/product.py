@@ -7,7 +7,7 @@ from typing import Any
 
 from hostctl import prompts
 from hostctl.ask import choice, read, text
-from hostctl.i18n import _
+from hostctl.i18n import _, language
 
 
 def product(value: str | None, option: str = "--product", client_id: int | None = None) -> str:
@@ -69,7 +69,7 @@ def monthly_prices(values: list[str], currency: str) -> list[str]:
     answer = prompts.text(
         _("Monthly price (an amount in {currency}, or CUR=AMOUNT):").format(currency=currency),
         option="--monthly-price",
-        check=lambda raw: catalogue.parse_prices([raw], currency),
+        check=lambda raw: catalogue.parse_prices([raw], currency, language=language()),
     )
     return [answer]
 

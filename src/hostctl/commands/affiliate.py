@@ -98,7 +98,8 @@ def list_(json_out: JsonOpt = False) -> None:
 def withdraw(
     client_id: ClientId,
     amount: Annotated[
-        str | None, Opt(help="Amount in the affiliate's currency, e.g. 20.00.")
+        str | None,
+        Opt(help="Amount in the affiliate's currency, e.g. 20.00 (or 20,00 in Spanish)."),
     ] = None,
     to: Annotated[str | None, Opt("--to", help="credit (client credit now) or bank.")] = None,
     bank_account: Annotated[
@@ -112,11 +113,14 @@ def withdraw(
     """
     from hostctl.ask import affiliate as ask
     from hostctl.core import affiliates
+    from hostctl.i18n import language
 
     ask.known(affiliates.get_affiliate, client_id, amount, to)
     amount = ask.withdrawal_amount(amount, client_id)
     to = ask.withdrawal_to(to)
     bank_account = ask.bank_account(bank_account, to)
     with work() as (session, ctx):
-        data = affiliates.withdraw(session, ctx, client_id, amount, to, bank_account)
+        data = affiliates.withdraw(
+            session, ctx, client_id, amount, to, bank_account, language=language()
+        )
     _show(data, json_out)

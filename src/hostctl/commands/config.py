@@ -62,11 +62,14 @@ def set_(
     from hostctl import output
     from hostctl.ask import config as ask
     from hostctl.core import settings
+    from hostctl.i18n import language
 
     key = ask.setting_key(key)
     value = ask.setting_value(value, key)
     with work() as (session, ctx):
-        stored = settings.canonical(settings.set_value(session, ctx, key, value))
+        stored = settings.canonical(
+            settings.set_value(session, ctx, key, value, language=language())
+        )
     if json_out:
         output.print_json({"key": key, "value": stored})
     else:

@@ -20,7 +20,8 @@ Opt = typer.Option
 def add(
     invoice: Annotated[str | None, Opt(help="Invoice id or number.")] = None,
     amount: Annotated[
-        str | None, Opt(help="Amount received, e.g. 96.00 (dot for decimals).")
+        str | None,
+        Opt(help="Amount received: 96.00, or as the session writes it (1.234,56 in Spanish)."),
     ] = None,
     method: Annotated[
         str | None, Opt(help="card, paypal, mercadopago, zelle, bank-transfer, …")
@@ -28,6 +29,10 @@ def add(
     reference: Annotated[str | None, Opt(help="Bank or gateway reference.")] = None,
     duplicate_ok: Annotated[
         bool, Opt("--duplicate-ok", help="Record it although its reference is already recorded.")
+    ] = False,
+    allow_excess: Annotated[
+        bool,
+        Opt("--allow-excess", help="Accept more than twice the amount due (the rest is credit)."),
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -38,13 +43,23 @@ def add(
     from hostctl import output, views
     from hostctl.ask import payment as ask
     from hostctl.core import invoices, payments
+    from hostctl.i18n import language
 
     invoice = ask.invoice(invoice)
     method, amount = ask.method_then_amount(invoice, method, amount)
+    allow_excess = ask.confirm_excess(invoice, amount, allow_excess)
     with work() as (session, ctx):
         target = invoices.find_invoice(session, invoice)
         payment, paid = payments.add_payment(
-            session, ctx, target.id or 0, amount, method, reference, duplicate_ok=duplicate_ok
+            session,
+            ctx,
+            target.id or 0,
+            amount,
+            method,
+            reference,
+            duplicate_ok=duplicate_ok,
+            allow_excess=allow_excess,
+            language=language(),
         )
         data: dict[str, Any] = {
             "payment": views.payment(payment),
@@ -132,6 +147,7 @@ def list_(
     method: Annotated[str | None, Opt(help="Only this method.")] = None,
     from_: Annotated[str | None, Opt("--from", help="From this day (YYYY-MM-DD).")] = None,
     to: Annotated[str | None, Opt("--to", help="Up to this day.")] = None,
+    limit: Annotated[int | None, Opt(min=1, help="At most N payments.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Payments received, oldest first, with their ids (a chargeback needs one).
@@ -154,6 +170,7 @@ def list_(
                 method=method,
                 start=parse_date(from_, what="--from") if from_ else None,
                 end=parse_date(to, what="--to") if to else None,
+                limit=limit,
             )
         ]
     if json_out:

@@ -82,6 +82,7 @@ def add(
     from hostctl import views
     from hostctl.ask import product as ask
     from hostctl.core import catalogue
+    from hostctl.i18n import language
 
     name = ask.product_name(name)
     category = ask.product_category(category)
@@ -92,7 +93,7 @@ def add(
         name=name,
         category=category,
         cycles=cycles,  # type: ignore[arg-type]
-        prices=catalogue.parse_prices(monthly_price, currency),
+        prices=catalogue.parse_prices(monthly_price, currency, language=language()),
         activation=activation,
         activation_days=activation_days,
         requirement=requirement,
@@ -128,8 +129,13 @@ def edit(
     """
     from hostctl import views
     from hostctl.core import catalogue
+    from hostctl.i18n import language
 
-    prices = catalogue.parse_prices(monthly_price, currency) if monthly_price else None
+    prices = (
+        catalogue.parse_prices(monthly_price, currency, language=language())
+        if monthly_price
+        else None
+    )
     with work() as (session, ctx):
         product = catalogue.edit_product(
             session,

@@ -56,11 +56,18 @@ def create(
     """
     from hostctl.ask import quote as ask
     from hostctl.core import quotes
+    from hostctl.i18n import language
 
     client = ask.client(client)
     with work() as (session, ctx):
         made = quotes.create(
-            session, ctx, client, items=item, products=product, valid_days=valid_days
+            session,
+            ctx,
+            client,
+            items=item,
+            products=product,
+            valid_days=valid_days,
+            language=language(),
         )
         data = _show(session, made)
     _print(data, json_out)

@@ -322,9 +322,10 @@ def list_affiliates(session: Session, ctx: Context) -> list[dict[str, Any]]:
     return [show(session, ctx, c.id or 0) for c in found]
 
 
-def check_withdrawal(amount_text: str, currency: str) -> Money:
-    """A withdrawal's amount as typed: a number in ``currency``, more than zero."""
-    amount = Money.parse(amount_text, currency)
+def check_withdrawal(amount_text: str, currency: str, *, language: str | None = None) -> Money:
+    """A withdrawal's amount as typed (in the session's ``language``): a number in
+    ``currency``, more than zero."""
+    amount = Money.parse(amount_text, currency, language=language)
     if not amount.is_positive():
         raise ValidationError(_("A withdrawal must be more than zero."))
     return amount
@@ -337,8 +338,11 @@ def withdraw(
     amount_text: str,
     to: str,
     bank_account: str | None = None,
+    *,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """AFF-3. The affiliate's row is locked first, so two withdrawals at once are serial."""
+    """AFF-3. The affiliate's row is locked first, so two withdrawals at once are serial.
+    ``amount_text`` as typed in the session's ``language`` (``Money.parse``)."""
     session.flush()
     affiliate = session.get(Client, client_id, with_for_update=True, populate_existing=True)
     if affiliate is None:
@@ -364,7 +368,7 @@ def withdraw(
                 "Client {affiliate_id} is not verified; verify the client before a withdrawal."
             ).format(affiliate_id=affiliate.id)
         )
-    amount = check_withdrawal(amount_text, affiliate.currency)
+    amount = check_withdrawal(amount_text, affiliate.currency, language=language)
     month_start = ctx.today.replace(day=1)
     this_month = session.exec(
         select(Withdrawal).where(

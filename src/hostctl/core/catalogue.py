@@ -141,8 +141,11 @@ def validate_product(data: ProductInput) -> ProductInput:
     return data
 
 
-def parse_prices(items: list[str], default_currency: str) -> dict[str, Money]:
-    """``["5.00", "ARS=5000"]`` → {USD: 5.00, ARS: 5000.00} (bare amounts use the default)."""
+def parse_prices(
+    items: list[str], default_currency: str, *, language: str | None = None
+) -> dict[str, Money]:
+    """``["5.00", "ARS=5000"]`` → {USD: 5.00, ARS: 5000.00} (bare amounts use the default;
+    amounts as typed in the session's ``language``, ``Money.parse``)."""
     prices: dict[str, Money] = {}
     for item in items:
         if "=" in item:
@@ -150,7 +153,7 @@ def parse_prices(items: list[str], default_currency: str) -> dict[str, Money]:
         else:
             cur, amount = default_currency, item
         cur = check_currency(cur)
-        prices[cur] = Money.parse(amount, cur)
+        prices[cur] = Money.parse(amount, cur, language=language)
     return prices
 
 

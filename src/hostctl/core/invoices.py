@@ -343,7 +343,9 @@ def invoice_payload(inv: Invoice | Any, items: list[str]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- reading
 def get_invoice(session: Session, invoice_id: int) -> Invoice:
-    invoice = session.get(Invoice, invoice_id)
+    from hostctl.core.validate import id_can_exist
+
+    invoice = session.get(Invoice, invoice_id) if id_can_exist(invoice_id) else None
     if invoice is None:
         raise NotFoundError(
             _("There is no invoice {invoice_id}; `hostctl invoice list` shows them.").format(

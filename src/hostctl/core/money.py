@@ -40,6 +40,12 @@ MINOR_DIGITS: dict[str, int] = {
 # ASCII digits only: ``\d`` and ``Decimal`` also take "٣" or "３" (other scripts, full width).
 _AMOUNT_RE = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
+# The largest amount in minor units: money columns are 32-bit integers on PostgreSQL.
+LARGEST_MINOR = 2**31 - 1
+
+# The babel locale whose number format a session types amounts in, by its language.
+LOCALES = {"es": "es_AR", "en": "en_US"}
+
 
 class CurrencyMismatchError(ValueError):
     """Two amounts in different currencies were combined."""
@@ -81,30 +87,25 @@ class Money:
         return cls(int(quantized.scaleb(MINOR_DIGITS[currency])), currency)
 
     @classmethod
-    def parse(cls, text: str, currency: str) -> Money:
-        """Parse what a person typed: ``1234.56``. ``1.234,56`` or ``abc`` are refused."""
+    def parse(cls, text: str, currency: str, *, language: str | None = None) -> Money:
+        """Parse an amount: ``1234.56``. With the ``language`` of the session that typed it
+        (``"es"``, ``"en"``; ``hostctl.i18n.language()`` passed in by the command), its own
+        format too: ``1.234,56`` or ``1234,56`` in Spanish, ``1,234.56`` in English (babel's
+        strict parsing). Without it (a stored or machine-written amount) only ``1234.56``.
+        An amount beyond what the database keeps (``LARGEST_MINOR``) is refused."""
         currency = check_currency(currency)
-        raw = (text or "").strip()
-        if any(not ch.isascii() and ch.isnumeric() for ch in raw):
-            raise ValidationError(
-                _(
-                    "The amount {text!r} has a digit other than 0-9; write it with the "
-                    "digits 0-9, e.g. 1234.56."
-                ).format(text=text)
-            )
-        if not _AMOUNT_RE.fullmatch(raw):
-            raise ValidationError(
-                _(
-                    "The amount {text!r} is not a number; write it with a dot for decimals "
-                    "and no thousands separator, e.g. 1234.56."
-                ).format(text=text)
-            )
-        value = Decimal(raw)  # the pattern above is a valid Decimal
+        value = read_amount(text, language)
         digits = MINOR_DIGITS[currency]
         if -value.as_tuple().exponent > digits:  # type: ignore[operator]
             raise ValidationError(
                 _("The amount {text!r} has more than {digits} decimals for {currency}.").format(
                     text=text, digits=digits, currency=currency
+                )
+            )
+        if value.adjusted() > 15 or abs(value.scaleb(digits)) > LARGEST_MINOR:
+            raise ValidationError(
+                _("The amount {text!r} is too large; the largest is {largest}.").format(
+                    text=text, largest=money_json(LARGEST_MINOR, currency)
                 )
             )
         return cls.of(value, currency)
@@ -168,6 +169,54 @@ class Money:
 
     def min(self, other: Money) -> Money:
         return self if self <= other else other
+
+
+def read_amount(text: str, language: str | None = None) -> Decimal:
+    """The number in an amount as typed (see ``Money.parse``), or one sentence naming the
+    forms accepted. ``1234.56`` is always read with the dot as the decimal point, so the
+    same text never means two amounts."""
+    raw = (text or "").strip()
+    if any(not ch.isascii() and ch.isnumeric() for ch in raw):
+        raise ValidationError(  # short: it must fit under the prompt of an 80-column terminal
+            _("{text!r} has a digit other than 0-9; write it like 1234.56.").format(text=text)
+        )
+    if _AMOUNT_RE.fullmatch(raw):
+        return Decimal(raw)  # the pattern above is a valid Decimal
+    locale = LOCALES.get(language or "")
+    if locale is not None:
+        value = _in_locale(raw, locale)
+        if value is not None:
+            return value
+    if language == "es":
+        raise ValidationError(
+            _("{text!r} is not an amount; write 1234.56, 1234,56 or 1.234,56.").format(text=text)
+        )
+    if language == "en":
+        raise ValidationError(
+            _("{text!r} is not an amount; write 1234.56 or 1,234.56.").format(text=text)
+        )
+    raise ValidationError(
+        _(
+            "The amount {text!r} is not a number; write it with a dot for decimals "
+            "and no thousands separator, e.g. 1234.56."
+        ).format(text=text)
+    )
+
+
+def _in_locale(raw: str, locale: str) -> Decimal | None:
+    """``raw`` in ``locale``'s own format (digits, its grouping and decimal signs, a sign in
+    front), read by babel's strict parsing; ``None`` if it is not."""
+    from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol
+    from babel.numbers import parse_decimal as babel_parse
+
+    point, group = get_decimal_symbol(locale), get_group_symbol(locale)
+    shape = rf"[+-]?[0-9][0-9{re.escape(group)}]*({re.escape(point)}[0-9]+)?"
+    if not re.fullmatch(shape, raw):
+        return None
+    try:
+        return babel_parse(raw, locale=locale, strict=True)
+    except NumberFormatError:
+        return None
 
 
 def format_money(money: Money, locale: str = "es_AR") -> str:

@@ -107,7 +107,12 @@ def add_payment(
     reference: str | None = None,
     *,
     duplicate_ok: bool = False,
+    allow_excess: bool = False,
+    language: str | None = None,
 ) -> tuple[Payment, Invoice]:
+    """Record a payment of ``amount_text`` (typed in the session's ``language``, see
+    ``Money.parse``). Refused when dated before the invoice was issued, and when more than
+    twice the amount due (a decimal point left out) unless ``allow_excess``."""
     invoice = locked_invoice(session, invoice_id)
     client = get_client(session, invoice.client_id)
     method = (method or "").strip().lower()
@@ -131,7 +136,27 @@ def add_payment(
                 "Invoice {invoice_number} is {invoice_status}; only unpaid invoices take payments."
             ).format(invoice_number=invoice.number, invoice_status=say("invoice", invoice.status))
         )
-    amount = check_amount(amount_text, invoice.currency)
+    amount = check_amount(amount_text, invoice.currency, language=language)
+    if ctx.today < invoice.issue_date:
+        raise BusinessRuleError(
+            _(
+                "The payment would be dated {today}, before invoice {invoice_number} was "
+                "issued ({issue_date}); record it on or after that day."
+            ).format(today=ctx.today, invoice_number=invoice.number, issue_date=invoice.issue_date)
+        )
+    credit = excess_credit(invoice, amount)
+    if credit is not None and not allow_excess:
+        raise BusinessRuleError(
+            _(
+                "{amount} is more than twice the {due} due on invoice {invoice_number} and "
+                "would leave {credit} as credit; check the amount, or add --allow-excess."
+            ).format(
+                amount=amount,
+                due=amount_due(invoice),
+                invoice_number=invoice.number,
+                credit=credit,
+            )
+        )
     reference = " ".join((reference or "").split()) or None
     if reference and not duplicate_ok:
         same = find_by_reference(session, method, reference)
@@ -241,9 +266,10 @@ def get_payment(session: Session, payment_id: int) -> Payment:
     return payment
 
 
-def check_amount(amount_text: str, currency: str) -> Money:
-    """A payment's amount as typed: a number in ``currency``, more than zero."""
-    amount = Money.parse(amount_text, currency)
+def check_amount(amount_text: str, currency: str, *, language: str | None = None) -> Money:
+    """A payment's amount as typed (in the session's ``language``): a number in
+    ``currency``, more than zero."""
+    amount = Money.parse(amount_text, currency, language=language)
     if not amount.is_positive():
         raise ValidationError(_("A payment must be more than zero."))
     return amount
@@ -282,6 +308,33 @@ def order_methods(methods: Sequence[str], client: Client) -> list[str]:
     )
 
 
+EXCESS_FACTOR = 2
+"""A payment more than this many times the amount due is most likely a typo (``9600`` for
+``96.00``): refused unless the excess is allowed (CLI.md, "At the desk")."""
+
+
+def excess_credit(invoice: Invoice, amount: Money) -> Money | None:
+    """The credit that ``amount`` would leave when it is more than ``EXCESS_FACTOR`` times
+    the amount due on ``invoice``; ``None`` when it is not."""
+    due = amount_due(invoice)
+    if amount <= due.times(EXCESS_FACTOR):
+        return None
+    return amount - due
+
+
+def would_credit(
+    session: Session, invoice_ref: str, amount_text: str, *, language: str | None = None
+) -> Money | None:
+    """``excess_credit`` of the invoice ``invoice_ref`` (id or number) for ``amount_text``,
+    read without changing anything (what a confirmation shows before ``add_payment``)."""
+    from hostctl.core.invoices import find_invoice
+
+    invoice = find_invoice(session, invoice_ref)
+    if invoice.status != "unpaid":
+        return None
+    return excess_credit(invoice, check_amount(amount_text, invoice.currency, language=language))
+
+
 def methods_for(session: Session, invoice: Invoice) -> list[str]:
     """The payment methods ``invoice`` can be paid with, its client's country's first
     (``order_methods``)."""
@@ -318,6 +371,7 @@ def list_payments(
     method: str | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    limit: int | None = None,
 ) -> list[Payment]:
     if method is not None:
         methods = settings.payment_methods(session)
@@ -343,7 +397,10 @@ def list_payments(
         stmt = stmt.where(Payment.paid_on >= start)
     if end:
         stmt = stmt.where(Payment.paid_on <= end)
-    return list(session.exec(stmt.order_by(col(Payment.paid_on), col(Payment.id))).all())
+    stmt = stmt.order_by(col(Payment.paid_on), col(Payment.id))
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.exec(stmt).all())
 
 
 def list_refunds(session: Session, *, invoice_id: int) -> list[Refund]:

@@ -30,14 +30,14 @@ from hostctl.words import say
 STATUSES = ("pending", "accepted", "declined", "expired")
 
 
-def _free_text(raw: str, currency: str) -> Line:
+def _free_text(raw: str, currency: str, language: str | None = None) -> Line:
     text, sep, amount = (raw or "").rpartition("=")
     text = " ".join(text.split())
     if not sep or not text:
         raise ValidationError(
             _('--item {raw!r} must be TEXT=AMOUNT, e.g. "Migración=50.00".').format(raw=raw)
         )
-    money = Money.parse(amount, currency)
+    money = Money.parse(amount, currency, language=language)
     if not money.is_positive():
         raise ValidationError(
             _("The amount of --item {raw!r} must be more than zero.").format(raw=raw)
@@ -66,7 +66,9 @@ def create(
     items: list[str] | None = None,
     products: list[str] | None = None,
     valid_days: int | None = None,
+    language: str | None = None,
 ) -> Quote:
+    """QUO-1; the amounts of ``items`` as typed in the session's ``language``."""
     client = services.orderable_client(session, client_id)
     if not items and not products:
         raise ValidationError(
@@ -75,7 +77,7 @@ def create(
     days = valid_days if valid_days is not None else int(settings.get(session, "quote.valid_days"))
     if not 1 <= days <= 365:
         raise ValidationError(_("--valid-days must be from 1 to 365."))
-    free = [_free_text(raw, client.currency) for raw in items or []]
+    free = [_free_text(raw, client.currency, language) for raw in items or []]
     order = _order_lines(products or [])
     priced = services.price_order(session, ctx, client, order) if order else []
     units = [(line.product_code, line.cycle) for line in order for _ in range(line.quantity)]

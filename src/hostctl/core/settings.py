@@ -340,11 +340,16 @@ def _kind_for(key: str) -> SettingKind:
     )
 
 
-def validate(key: str, raw: str) -> Any:
+def validate(key: str, raw: str, *, language: str | None = None) -> Any:
+    """The parsed value of ``raw`` for ``key``; an amount (a fee, a minimum) typed in the
+    session's ``language`` too (``Money.parse``)."""
     kind = _kind_for(key)
     try:
         if _ONE_LINE_PROBLEM.search(raw):
             raise ValueError(_("expected one line of text without control characters"))
+        currency = _money_currency(key)
+        if currency is not None and language is not None:
+            raw = Money.parse(raw, currency, language=language).to_json()
         return kind.parse(raw)
     except ValidationError:
         raise
@@ -410,8 +415,18 @@ def canonical(value: Any) -> str:
     return str(value)
 
 
-def set_value(session: Session, ctx: Context, key: str, raw: str) -> Any:
-    value = validate(key, raw)
+def _money_currency(key: str) -> str | None:
+    """The currency of a setting that is an amount (``billing.chargeback_fee.USD``)."""
+    for prefix, (what, _parse, _help) in FAMILIES.items():
+        if what == "currency" and key.startswith(prefix):
+            return key[len(prefix) :]
+    return None
+
+
+def set_value(
+    session: Session, ctx: Context, key: str, raw: str, *, language: str | None = None
+) -> Any:
+    value = validate(key, raw, language=language)
     stored = canonical(value)
     row = session.get(Setting, key)
     before = row.value if row else _kind_for(key).default

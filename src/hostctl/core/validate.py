@@ -24,6 +24,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SHOWN = 60  # characters of a refused value quoted in a message
 
+# Ids, counts and limits are integer columns (32-bit on PostgreSQL): beyond this no row is.
+LARGEST_ID = 2**31 - 1
+
+
+def id_can_exist(number: int) -> bool:
+    """Whether a row can have the id ``number`` (a bigger one would fail in the driver)."""
+    return -LARGEST_ID - 1 <= number <= LARGEST_ID
+
 
 def _shown(raw: str) -> str:
     """``raw`` quoted for a message: escapes instead of controls and undecodable bytes."""
