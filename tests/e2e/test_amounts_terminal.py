@@ -84,7 +84,7 @@ def test_more_than_twice_the_amount_due_is_asked_showing_the_credit(shop, answer
     term.expect("Importe recibido en USD:")
     term.send(CLEAR_LINE + "9600" + ENTER)  # 96.00 without its decimal point
     term.expect("Más del doble de lo adeudado: US$ 9.504,00 quedaría como crédito.")
-    term.send(answer)
+    term.send(answer + ENTER)
     status, shown = term.end()
     assert status == code, shown
     invoice = shop.json("invoice", "show", "2026-000002")
