@@ -23,6 +23,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hostctl.db_url import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    configured_url,
+    database_url,
+    private_folder,
+    shown_url,
+)
 from hostctl.errors import BusyError, HostctlError, ValidationError
 from hostctl.i18n import N_, _, localize
 
@@ -30,31 +37,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-SQLITE_BUSY_TIMEOUT_MS = 60_000  # HOSTCTL_SQLITE_BUSY_TIMEOUT_MS overrides it (tests)
 _engines: dict[str, Engine] = {}
 _ready: set[str] = set()
 _lock = threading.Lock()
-
-
-def default_database_url() -> str:
-    from platformdirs import user_data_dir
-
-    folder = Path(user_data_dir("hostctl", appauthor=False))
-    _private_folder(folder)
-    return f"sqlite:///{folder / 'hostctl.db'}"
-
-
-def _private_folder(folder: Path) -> None:
-    """Create ``folder`` if it is missing (its parents as usual), for its owner only
-    whatever the umask; an existing folder keeps the permissions someone gave it."""
-    if folder.is_dir():
-        return
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        return  # another process made it at the same moment
-    folder.chmod(0o700)
 
 
 def _private_file(path: Path) -> None:
@@ -68,17 +53,6 @@ def _private_file(path: Path) -> None:
         os.fchmod(fd, 0o600)  # whatever the umask
     finally:
         os.close(fd)
-
-
-def shown_url(url: Any) -> str:
-    """A database URL as messages may show it: without its password."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def database_url() -> str:
-    return os.environ.get("HOSTCTL_DATABASE_URL") or default_database_url()
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -138,17 +112,29 @@ def lock_conflict(exc: BaseException) -> BusyError | None:
     return None
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, create: bool = False) -> Engine:
     """A new engine for ``url``, not migrated and not kept (``hostctl db``, which migrates or
-    reports the schema itself); everything else uses ``get_engine``."""
+    reports the schema itself); everything else uses ``get_engine``.
+
+    An SQLite file that does not exist is created only with ``create`` (the default
+    database, ``hostctl db upgrade``); otherwise it is refused: a mistyped path must not
+    become a new, empty database that answers "No clients."."""
     from sqlalchemy import event
 
     parsed = _parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""
         if path and path != ":memory:" and not path.startswith("file:"):
-            _private_folder(Path(path).absolute().parent)
-            _private_file(Path(path))
+            file = Path(path)
+            if not create and not file.exists():
+                raise HostctlError(
+                    _(
+                        "There is no database file {path}: check HOSTCTL_DATABASE_URL, or "
+                        "create a new database there with hostctl db upgrade."
+                    ).format(path=file.absolute())
+                )
+            private_folder(file.absolute().parent)
+            _private_file(file)
         busy_timeout_ms = sqlite_busy_timeout_ms()
         engine = _create_engine(
             url,
@@ -249,13 +235,18 @@ def _end_bulk_writes(dbapi_conn: Any) -> None:
         cur.close()
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """The engine for ``url`` (default: ``database_url()``), migrated to head on first use."""
-    url = url or database_url()
+def get_engine(url: str | None = None, *, create: bool = False) -> Engine:
+    """The engine for ``url`` (default: ``database_url()``), migrated to head on first use.
+
+    A missing SQLite file is created only with ``create`` or when it is the default
+    database (``HOSTCTL_DATABASE_URL`` unset): see ``make_engine``."""
+    if url is None:
+        create = create or configured_url() is None
+        url = database_url()
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = make_engine(url)
+            engine = make_engine(url, create=create)
             _engines[url] = engine
     if url not in _ready:
         from hostctl.migrate import HEAD, ensure_current
