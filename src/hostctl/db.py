@@ -300,3 +300,112 @@ def unit_of_work(
         session.close()
         if one_connection:
             bind.close()
+
+
+DRY_RUN_APPLICATION_NAME = "hostctl daily --dry-run"  # what pg_stat_activity shows
+
+
+@contextmanager
+def scratch_copy(url: str | None = None) -> Iterator[str]:
+    """A private, throw-away copy of the database (``daily --dry-run``): yields the URL of
+    an engine on the copy, ready for ``unit_of_work(url=...)``; the copy goes when the block
+    ends. Whatever is written there never reaches the database, and making the copy takes
+    no lock another command waits for:
+
+    * SQLite: an in-memory database filled with SQLite's backup API, which reads the file in
+      one read transaction (in WAL mode a reader never holds a writer up).
+    * PostgreSQL: one session of its own in which every table of the schema is shadowed by a
+      temporary table of the same name holding a copy of its rows (one REPEATABLE READ
+      snapshot; temporary tables come first in the search path), with sequences of its
+      own; the session is then read-only, a setting that still lets it write to temporary
+      tables, so a write that missed the copy fails instead of changing a real row. The
+      real tables are only read, so a real ``daily`` never waits on the dry run's row
+      locks: it has none."""
+    import uuid
+
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import StaticPool
+
+    source = get_engine(url)
+    key = f"sqlite:///file:hostctl-scratch-{uuid.uuid4().hex}?mode=memory&uri=true"
+    if is_sqlite(source):
+        import sqlite3
+
+        target = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        raw = source.raw_connection()
+        try:
+            raw.driver_connection.backup(target)  # type: ignore[union-attr]
+        finally:
+            raw.close()
+        target.execute("PRAGMA foreign_keys=ON")
+        engine = create_engine("sqlite://", creator=lambda: target, poolclass=StaticPool)
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+    else:
+        key = f"{source.url.render_as_string(hide_password=False)}#scratch-{uuid.uuid4().hex}"
+        engine = create_engine(
+            source.url,
+            poolclass=StaticPool,
+            connect_args={"application_name": DRY_RUN_APPLICATION_NAME},
+        )
+        _shadow_tables(engine)
+    with _lock:
+        _engines[key] = engine
+        _ready.add(key)
+    try:
+        yield key
+    finally:
+        with _lock:
+            _engines.pop(key, None)
+            _ready.discard(key)
+        engine.dispose()
+
+
+def _shadow_tables(engine: Engine) -> None:
+    """PostgreSQL: shadow every table of the current schema with a temporary copy (see
+    ``scratch_copy``), then make the session read-only."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+            tables = conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY 1"),
+                {"s": schema},
+            ).scalars()
+            serials = conn.execute(
+                text(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = :s AND column_default LIKE 'nextval(%'"
+                ),
+                {"s": schema},
+            ).all()
+            quote = engine.dialect.identifier_preparer.quote
+            conn.execute(
+                text("SELECT set_config('search_path', 'pg_temp, ' || :s, false)"),
+                {"s": quote(schema)},
+            )
+            for table in list(tables):
+                real, temp = f"{quote(schema)}.{quote(table)}", f"pg_temp.{quote(table)}"
+                conn.exec_driver_sql(
+                    f"CREATE TEMPORARY TABLE {quote(table)} (LIKE {real} INCLUDING ALL)"
+                )
+                conn.exec_driver_sql(f"INSERT INTO {temp} SELECT * FROM {real}")
+            for n, (table, column) in enumerate(serials):
+                sequence = f"pg_temp.{quote(f'scratch_seq_{n}')}"
+                temp = f"pg_temp.{quote(table)}"
+                conn.exec_driver_sql(f"CREATE TEMPORARY SEQUENCE {sequence}")
+                conn.exec_driver_sql(
+                    f"SELECT setval('{sequence}', COALESCE(MAX({quote(column)}), 0) + 1, false) "
+                    f"FROM {temp}"
+                )
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {temp} ALTER COLUMN {quote(column)} "
+                    f"SET DEFAULT nextval('{sequence}')"
+                )
+        conn.exec_driver_sql("SET SESSION default_transaction_read_only = on")
+        conn.commit()
