@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from billing_helpers import add_client, daily, order, pay, setup_catalogue
 from hostctl import db
+
+_BESIDE = Path(sys.executable).with_name("hostctl")
+HOSTCTL = str(_BESIDE) if _BESIDE.exists() else (shutil.which("hostctl") or "hostctl")
 
 # A dry run that stops, after running 2026-12-26 (the renewal invoice's day) and before
 # that day's end, until the test lets it go: the real code with a pause, in its own process.
@@ -108,3 +114,35 @@ def test_a_real_daily_runs_while_a_dry_run_is_under_way(cli, db_url, tmp_path: P
     assert (again.exit_code, json.loads(again.stdout)["days"]) == (0, [])
     listed = cli.json("invoice", "list", "--client", str(client_id))
     assert len(listed) == 2
+
+
+def test_a_long_dry_run_on_a_terminal_is_asked_about_and_shows_its_progress(cli, tmp_path):
+    """The same bound as the real run (more than 62 days is asked about), and the same
+    progress bar on stderr while the days run."""
+    pexpect = pytest.importorskip("pexpect")
+    setup_catalogue(cli, tmp_path)
+    client_id = add_client(cli, "ana@example.com", phone="+5491123456789")
+    placed = order(cli, client_id, "hosting-basic", "annual", "2026-01-10")
+    pay(cli, placed["invoice"]["id"], "96.00", "2026-01-10")
+    daily(cli, "2026-11-01")
+    db.dispose_all()
+    env = {k: v for k, v in os.environ.items() if k not in ("HOSTCTL_NO_INPUT", "HOSTCTL_YES")}
+    env.update(HOSTCTL_TODAY="2027-01-03", PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm")
+    env["NO_COLOR"] = "1"
+    child = pexpect.spawn(
+        HOSTCTL,
+        ["daily", "--dry-run", "--date", "2027-01-03"],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 200),
+    )
+    child.expect(r"Catch up 63 days \(2026-11-02 … 2027-01-03\)\?")
+    child.send("y")
+    child.expect(r"daily 2026-1[12]-\d\d")  # the progress bar, drawn while the days run
+    child.expect("dry run, nothing changed — days: 2026-11-02 … 2027-01-03")
+    child.expect(pexpect.EOF, timeout=120)
+    child.close()
+    assert child.exitstatus == 0
+    again = cli("daily", "--no-send", "--json", today="2026-11-01")
+    assert json.loads(again.stdout)["days"] == []  # nothing was saved
