@@ -11,12 +11,17 @@ from typing import Any
 SQLITE_BUSY_TIMEOUT_MS = 60_000  # HOSTCTL_SQLITE_BUSY_TIMEOUT_MS overrides it (tests)
 
 
-def default_database_url() -> str:
+def default_database_path() -> Path:
+    """The default database's file (in the user data directory); nothing is created."""
     from platformdirs import user_data_dir
 
-    folder = Path(user_data_dir("hostctl", appauthor=False))
-    private_folder(folder)
-    return f"sqlite:///{folder / 'hostctl.db'}"
+    return Path(user_data_dir("hostctl", appauthor=False)) / "hostctl.db"
+
+
+def default_database_url() -> str:
+    path = default_database_path()
+    private_folder(path.parent)
+    return f"sqlite:///{path}"
 
 
 def private_folder(folder: Path) -> None:
@@ -52,8 +57,12 @@ def sqlite_file(url: Any) -> Path | None:
     """The file an SQLite URL names; None for another database, ``:memory:`` or a
     ``file:`` URI."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # not a URL: names no file
+        return None
     path = parsed.database or ""
     if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
         return None
