@@ -220,3 +220,19 @@ def test_demo_keep_writes_over_nothing_but_an_earlier_demo(cli, tmp_path, monkey
         "never writes over it, choose another --keep path.\n",
     )
     assert _bytes(kept) == before
+
+
+def test_demo_keep_refuses_the_default_database(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("HOSTCTL_DATABASE_URL")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert cli("client", "add", "--name", "Ana", "--email", "ana@example.com").exit_code == 0
+    db.dispose_all()
+    default = tmp_path / "data" / "hostctl" / "hostctl.db"
+    before = _bytes(default)
+    result = cli("demo", "--days", "1", "--clients", "1", "--keep", str(default))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {default} is the database hostctl works on (the default database); hostctl "
+        "demo never writes over it, choose another --keep path.\n",
+    )
+    assert _bytes(default) == before

@@ -109,6 +109,7 @@ def new_demo_file(path: Path) -> None:
     demo's, for its owner only."""
     import sqlite3
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
     conn = sqlite3.connect(path)
