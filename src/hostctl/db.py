@@ -240,7 +240,7 @@ def get_engine(url: str | None = None, *, create: bool = False) -> Engine:
 
     A missing SQLite file is created only with ``create`` or when it is the default
     database (``HOSTCTL_DATABASE_URL`` unset): see ``make_engine``."""
-    if url is None:
+    if not url:
         create = create or configured_url() is None
         url = database_url()
     with _lock:

@@ -412,7 +412,10 @@ def run_daily(
 
     Each day is one transaction (rules flush as they go; the day commits at its end), so a
     crash leaves no day half-done. ``keep_actions=False`` counts actions without keeping
-    the list (``daily`` without ``--verbose``/``--dry-run``: memory stays flat)."""
+    the list (``daily`` without ``--verbose``/``--dry-run``: memory stays flat).
+
+    ``dry_run``: the very same run, on a throw-away copy of the database (``db.scratch_copy``)
+    and without the daily lock; nothing of it reaches the database."""
     from hostctl.db import bulk_writes, scratch_copy, unit_of_work
 
     summary: dict[str, Any] = {
