@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hostctl.commands._common import JsonOpt
-from hostctl.i18n import N_, NC_, _, localize
+from hostctl.i18n import N_, NC_, _, localize, ngettext
 
 if TYPE_CHECKING:
     from hostctl.core.context import Context
@@ -124,11 +124,15 @@ def _print_next_steps(
     from hostctl import output
 
     last_day = totals["last_day"]
+    ahead = (last_day - today).days
     output.print_line(
-        _(
+        ngettext(
+            "The demo's last day is {last_day}, {ahead} day after today: its invoices and "
+            "services are dated up to then, so give hostctl that day as HOSTCTL_TODAY.",
             "The demo's last day is {last_day}, {ahead} days after today: its invoices and "
-            "services are dated up to then, so give hostctl that day as HOSTCTL_TODAY."
-        ).format(last_day=last_day, ahead=(last_day - today).days)
+            "services are dated up to then, so give hostctl that day as HOSTCTL_TODAY.",
+            ahead,
+        ).format(last_day=last_day, ahead=ahead)
     )
     if keep is None:
         again = ["hostctl", "demo", "--keep", KEEP_SUGGESTED]
