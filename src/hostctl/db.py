@@ -1,7 +1,8 @@
 """Engine and sessions from a URL. Nothing happens at import time.
 
-* ``HOSTCTL_DATABASE_URL`` selects the database; the default is an SQLite file in the
-  user data directory, created and migrated on first use.
+* ``HOSTCTL_DATABASE_URL`` selects the database (``db_url``); the default is an SQLite
+  file in the user data directory, created and migrated on first use. An SQLite file named
+  in the URL must exist: only ``hostctl db upgrade`` creates it.
 * SQLite is shared by several agents and cron: WAL, a busy timeout, and write
   transactions that take the write lock at ``BEGIN`` (``BEGIN IMMEDIATE``), so a writer
   waits for another instead of failing half-way with "database is locked". A writer that
@@ -12,6 +13,7 @@
   folder 0700, a new SQLite file 0600 (SQLite gives its -wal and -shm files the same).
 * ``unit_of_work()`` yields a session whose work is one transaction: committed when the
   block ends normally, rolled back otherwise.
+* ``scratch_copy()``: a throw-away copy of the database for ``daily --dry-run``.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def daily(
     confirmed = yes or prompts.assume_yes() or _confirmed_on_tty(until)
     progress = _Progress() if output.stderr_is_tty() and not json_out else None
 
-    def start(days: list[Any]) -> None:  # inside run_daily's lock and transaction
+    def start(days: list[Any]) -> None:  # inside run_daily's transaction (and lock)
         run_limits.check_catch_up(days, confirmed=confirmed)
         if progress:
             progress.start(days)
