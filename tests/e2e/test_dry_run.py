@@ -83,7 +83,6 @@ def test_a_real_daily_runs_while_a_dry_run_is_under_way(cli, db_url, tmp_path: P
         while not ready.exists() and dry.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert ready.exists(), dry.communicate()
-        began = time.monotonic()
         real = subprocess.run(
             [sys.executable, "-m", "hostctl.cli", "daily", "--no-send", "--json"],
             env=_env(db_url, "2026-12-28"),
@@ -91,14 +90,14 @@ def test_a_real_daily_runs_while_a_dry_run_is_under_way(cli, db_url, tmp_path: P
             text=True,
             timeout=120,
         )
-        took = time.monotonic() - began
         assert dry.poll() is None  # the dry run was still under way all along
     finally:
         go.touch()
         out, err = dry.communicate(timeout=120)
 
+    # it waited for nothing: the dry run was paused all along, and a wait for its locks
+    # would have ended in exit 75 after 5 s
     assert (real.returncode, real.stderr) == (0, "")
-    assert took < 4  # it waited for nothing
     summary = json.loads(real.stdout)
     assert (summary["days"][0], summary["days"][-1]) == ("2026-12-21", "2026-12-28")
     assert summary["invoices_created"] == 1
