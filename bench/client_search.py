@@ -94,6 +94,7 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     if opts.database_url:
         url, pg_name = daily.make_pg(opts.database_url)
     else:
+        (workdir / "bench.db").touch()  # hostctl makes no named database that is missing
         url = f"sqlite:///{workdir / 'bench.db'}"
     env = {**os.environ, "HOSTCTL_DATABASE_URL": url, "HOSTCTL_STAFF": "bench", "NO_COLOR": "1"}
     env["HOSTCTL_TODAY"] = start.isoformat()

@@ -200,6 +200,7 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     if opts.database_url:
         url, pg_name = make_pg(opts.database_url)
     else:
+        (workdir / "bench.db").touch()  # hostctl makes no named database that is missing
         url = f"sqlite:///{workdir / 'bench.db'}"
     env = {
         **os.environ,

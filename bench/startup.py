@@ -53,6 +53,7 @@ def main() -> int:
 
     hostctl = _hostctl()
     with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "bench.db").touch()  # hostctl makes no named database that is missing
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOSTCTL_")}
         env.update(
             HOSTCTL_DATABASE_URL=f"sqlite:///{Path(tmp) / 'bench.db'}",

@@ -78,7 +78,7 @@ def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         return
     path = tmp_path_factory.mktemp("template") / "template.db"
     url = f"sqlite:///{path}"
-    db.get_engine(url)
+    db.get_engine(url, create=True)
     db.dispose_all()
     import sqlite3
 

@@ -1,7 +1,8 @@
 """Engine and sessions from a URL. Nothing happens at import time.
 
-* ``HOSTCTL_DATABASE_URL`` selects the database; the default is an SQLite file in the
-  user data directory, created and migrated on first use.
+* ``HOSTCTL_DATABASE_URL`` selects the database (``db_url``); the default is an SQLite
+  file in the user data directory, created and migrated on first use. An SQLite file named
+  in the URL must exist: only ``hostctl db upgrade`` creates it.
 * SQLite is shared by several agents and cron: WAL, a busy timeout, and write
   transactions that take the write lock at ``BEGIN`` (``BEGIN IMMEDIATE``), so a writer
   waits for another instead of failing half-way with "database is locked". A writer that
@@ -12,6 +13,7 @@
   folder 0700, a new SQLite file 0600 (SQLite gives its -wal and -shm files the same).
 * ``unit_of_work()`` yields a session whose work is one transaction: committed when the
   block ends normally, rolled back otherwise.
+* ``scratch_copy()``: a throw-away copy of the database for ``daily --dry-run``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hostctl.db_url import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    configured_url,
+    database_url,
+    private_folder,
+    shown_url,
+)
 from hostctl.errors import BusyError, HostctlError, ValidationError
 from hostctl.i18n import N_, _, localize
 
@@ -30,31 +39,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-SQLITE_BUSY_TIMEOUT_MS = 60_000  # HOSTCTL_SQLITE_BUSY_TIMEOUT_MS overrides it (tests)
 _engines: dict[str, Engine] = {}
 _ready: set[str] = set()
 _lock = threading.Lock()
-
-
-def default_database_url() -> str:
-    from platformdirs import user_data_dir
-
-    folder = Path(user_data_dir("hostctl", appauthor=False))
-    _private_folder(folder)
-    return f"sqlite:///{folder / 'hostctl.db'}"
-
-
-def _private_folder(folder: Path) -> None:
-    """Create ``folder`` if it is missing (its parents as usual), for its owner only
-    whatever the umask; an existing folder keeps the permissions someone gave it."""
-    if folder.is_dir():
-        return
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        return  # another process made it at the same moment
-    folder.chmod(0o700)
 
 
 def _private_file(path: Path) -> None:
@@ -68,17 +55,6 @@ def _private_file(path: Path) -> None:
         os.fchmod(fd, 0o600)  # whatever the umask
     finally:
         os.close(fd)
-
-
-def shown_url(url: Any) -> str:
-    """A database URL as messages may show it: without its password."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def database_url() -> str:
-    return os.environ.get("HOSTCTL_DATABASE_URL") or default_database_url()
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -138,17 +114,29 @@ def lock_conflict(exc: BaseException) -> BusyError | None:
     return None
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, create: bool = False) -> Engine:
     """A new engine for ``url``, not migrated and not kept (``hostctl db``, which migrates or
-    reports the schema itself); everything else uses ``get_engine``."""
+    reports the schema itself); everything else uses ``get_engine``.
+
+    An SQLite file that does not exist is created only with ``create`` (the default
+    database, ``hostctl db upgrade``); otherwise it is refused: a mistyped path must not
+    become a new, empty database that answers "No clients."."""
     from sqlalchemy import event
 
     parsed = _parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""
         if path and path != ":memory:" and not path.startswith("file:"):
-            _private_folder(Path(path).absolute().parent)
-            _private_file(Path(path))
+            file = Path(path)
+            if not create and not file.exists():
+                raise HostctlError(
+                    _(
+                        "There is no database file {path}: check HOSTCTL_DATABASE_URL, or "
+                        "create a new database there with hostctl db upgrade."
+                    ).format(path=file.absolute())
+                )
+            private_folder(file.absolute().parent)
+            _private_file(file)
         busy_timeout_ms = sqlite_busy_timeout_ms()
         engine = _create_engine(
             url,
@@ -249,13 +237,18 @@ def _end_bulk_writes(dbapi_conn: Any) -> None:
         cur.close()
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """The engine for ``url`` (default: ``database_url()``), migrated to head on first use."""
-    url = url or database_url()
+def get_engine(url: str | None = None, *, create: bool = False) -> Engine:
+    """The engine for ``url`` (default: ``database_url()``), migrated to head on first use.
+
+    A missing SQLite file is created only with ``create`` or when it is the default
+    database (``HOSTCTL_DATABASE_URL`` unset): see ``make_engine``."""
+    if not url:
+        create = create or configured_url() is None
+        url = database_url()
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = make_engine(url)
+            engine = make_engine(url, create=create)
             _engines[url] = engine
     if url not in _ready:
         from hostctl.migrate import HEAD, ensure_current
@@ -309,3 +302,112 @@ def unit_of_work(
         session.close()
         if one_connection:
             bind.close()
+
+
+DRY_RUN_APPLICATION_NAME = "hostctl daily --dry-run"  # what pg_stat_activity shows
+
+
+@contextmanager
+def scratch_copy(url: str | None = None) -> Iterator[str]:
+    """A private, throw-away copy of the database (``daily --dry-run``): yields the URL of
+    an engine on the copy, ready for ``unit_of_work(url=...)``; the copy goes when the block
+    ends. Whatever is written there never reaches the database, and making the copy takes
+    no lock another command waits for:
+
+    * SQLite: an in-memory database filled with SQLite's backup API, which reads the file in
+      one read transaction (in WAL mode a reader never holds a writer up).
+    * PostgreSQL: one session of its own in which every table of the schema is shadowed by a
+      temporary table of the same name holding a copy of its rows (one REPEATABLE READ
+      snapshot; temporary tables come first in the search path), with sequences of its
+      own; the session is then read-only, a setting that still lets it write to temporary
+      tables, so a write that missed the copy fails instead of changing a real row. The
+      real tables are only read, so a real ``daily`` never waits on the dry run's row
+      locks: it has none."""
+    import uuid
+
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import StaticPool
+
+    source = get_engine(url)
+    key = f"sqlite:///file:hostctl-scratch-{uuid.uuid4().hex}?mode=memory&uri=true"
+    if is_sqlite(source):
+        import sqlite3
+
+        target = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        raw = source.raw_connection()
+        try:
+            raw.driver_connection.backup(target)  # type: ignore[union-attr]
+        finally:
+            raw.close()
+        target.execute("PRAGMA foreign_keys=ON")
+        engine = create_engine("sqlite://", creator=lambda: target, poolclass=StaticPool)
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+    else:
+        key = f"{source.url.render_as_string(hide_password=False)}#scratch-{uuid.uuid4().hex}"
+        engine = create_engine(
+            source.url,
+            poolclass=StaticPool,
+            connect_args={"application_name": DRY_RUN_APPLICATION_NAME},
+        )
+        _shadow_tables(engine)
+    with _lock:
+        _engines[key] = engine
+        _ready.add(key)
+    try:
+        yield key
+    finally:
+        with _lock:
+            _engines.pop(key, None)
+            _ready.discard(key)
+        engine.dispose()
+
+
+def _shadow_tables(engine: Engine) -> None:
+    """PostgreSQL: shadow every table of the current schema with a temporary copy (see
+    ``scratch_copy``), then make the session read-only."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+            tables = conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY 1"),
+                {"s": schema},
+            ).scalars()
+            serials = conn.execute(
+                text(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = :s AND column_default LIKE 'nextval(%'"
+                ),
+                {"s": schema},
+            ).all()
+            quote = engine.dialect.identifier_preparer.quote
+            conn.execute(
+                text("SELECT set_config('search_path', 'pg_temp, ' || :s, false)"),
+                {"s": quote(schema)},
+            )
+            for table in list(tables):
+                real, temp = f"{quote(schema)}.{quote(table)}", f"pg_temp.{quote(table)}"
+                conn.exec_driver_sql(
+                    f"CREATE TEMPORARY TABLE {quote(table)} (LIKE {real} INCLUDING ALL)"
+                )
+                conn.exec_driver_sql(f"INSERT INTO {temp} SELECT * FROM {real}")
+            for n, (table, column) in enumerate(serials):
+                sequence = f"pg_temp.{quote(f'scratch_seq_{n}')}"
+                temp = f"pg_temp.{quote(table)}"
+                conn.exec_driver_sql(f"CREATE TEMPORARY SEQUENCE {sequence}")
+                conn.exec_driver_sql(
+                    f"SELECT setval('{sequence}', COALESCE(MAX({quote(column)}), 0) + 1, false) "
+                    f"FROM {temp}"
+                )
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {temp} ALTER COLUMN {quote(column)} "
+                    f"SET DEFAULT nextval('{sequence}')"
+                )
+        conn.exec_driver_sql("SET SESSION default_transaction_read_only = on")
+        conn.commit()

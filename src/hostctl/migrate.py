@@ -71,7 +71,7 @@ def check(engine: Engine) -> str | None:
     from sqlalchemy import exc as sa_exc
     from sqlalchemy import inspect
 
-    from hostctl.db import shown_url
+    from hostctl.db_url import shown_url
 
     url = shown_url(engine.url)
     known = _known_revisions()
@@ -125,7 +125,7 @@ def _plain_engine(engine: Engine) -> Engine:
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
-    from hostctl.db import SQLITE_BUSY_TIMEOUT_MS
+    from hostctl.db_url import SQLITE_BUSY_TIMEOUT_MS
 
     return create_engine(
         engine.url,
@@ -198,7 +198,7 @@ def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | Non
 def status(engine: Engine) -> dict[str, Any]:
     from alembic.script import ScriptDirectory
 
-    from hostctl.db import shown_url
+    from hostctl.db_url import shown_url
 
     with _first_use(engine):
         revision = check(engine)

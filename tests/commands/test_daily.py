@@ -98,8 +98,19 @@ def test_a_63_day_catch_up_is_refused_and_a_62_day_one_runs(cli, db_url, annual_
     assert before["days"] == ["2026-11-01"] and before["invoices"] == 1
     assert before["locks"] == 0  # the lease was given back
 
-    # a dry run of the same 63 days saves nothing, so it needs no --yes
+    # a dry run runs the same days, so it is bound the same way (issue #20: a dry run to
+    # 2099 walked 26 000 days for 101 s)
     result = cli("daily", "--date", "2027-01-03", "--dry-run", "--json", today="2027-01-03")
+    assert (result.exit_code, result.stderr.strip()) == (1, REFUSED_63)
+    far = cli("daily", "--date", "2099-01-01", "--dry-run", today="2027-01-03")
+    assert (far.exit_code, far.stderr) == (
+        1,
+        "error: This run would catch up 26359 days (2026-11-02 … 2099-01-01), more than 62 at "
+        "once; pass --yes to run them all.\n",
+    )
+    result = cli(
+        "daily", "--date", "2027-01-03", "--dry-run", "--yes", "--json", today="2027-01-03"
+    )
     assert result.exit_code == 0, result.stderr
     assert len(json.loads(result.stdout)["days"]) == 63
     assert state(db_url) == before

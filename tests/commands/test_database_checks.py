@@ -20,6 +20,7 @@ URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_url(request, tmp_path):
     if request.param == "sqlite":
+        (tmp_path / "fresh.db").touch()  # an empty file: a named database must exist
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
     if not PG_URL:
@@ -222,3 +223,22 @@ def test_an_older_schema_is_upgraded_and_said_once_a_new_one_made_silently(
     assert [c["name"] for c in json.loads(again.stdout)] == ["Ana"]
     status = cli.json("db", "status")
     assert (status["current"], status["up_to_date"]) == (migrate.HEAD, True)
+
+
+def test_a_mistyped_sqlite_file_is_refused_and_not_made(cli, monkeypatch, tmp_path):
+    """A named SQLite file that does not exist is an error, not a new empty database that
+    answers "No clients." (and that cron's daily would run on); db upgrade makes it."""
+    missing = tmp_path / "hostclt.db"  # next to the real hostctl.db of the cli fixture (SQLite)
+    _use(monkeypatch, f"sqlite:///{missing}")
+    message = (
+        f"error: There is no database file {missing}: check HOSTCTL_DATABASE_URL, or create a "
+        "new database there with hostctl db upgrade.\n"
+    )
+    for command in (("client", "list"), ("daily",), ("db", "status")):
+        result = cli(*command)
+        assert (result.exit_code, result.stderr, result.stdout) == (1, message, ""), command
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("hostclt")] == []
+    made = cli("db", "upgrade", "--json")
+    assert (made.exit_code, made.stderr) == (0, "")
+    assert cli.json("client", "list", "--json") == []
+    assert missing.exists()

@@ -62,6 +62,7 @@ def test_db_status_and_upgrade(cli):
 
 
 def test_db_upgrade_on_empty_database(cli, tmp_path, monkeypatch):
+    (tmp_path / "empty.db").touch()
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     monkeypatch.setenv("HOSTCTL_DATABASE_URL", url)
     assert cli.json("db", "status")["current"] is None

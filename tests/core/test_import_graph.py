@@ -89,3 +89,30 @@ def test_billing_is_split_one_way_down():
         ("hostctl.core.renewals", "hostctl.core.payments"),
     ]:
         assert high not in graph[low], f"{low} imports {high}"
+
+
+def _package_graph() -> dict[str, set[str]]:
+    """Every hostctl module and the hostctl modules it imports (at the top or deferred)."""
+    root = CORE.parent
+    paths = sorted(root.rglob("*.py"))
+
+    def name(path: Path) -> str:
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name(p) for p in paths}
+    graph = {}
+    for path in paths:
+        own = name(path)
+        graph[own] = {m for m in _core_imports(path, modules) if m != own}
+        graph[own] -= {m for m in graph[own] if own.startswith(m + ".")}
+    return graph
+
+
+def test_the_database_modules_import_one_way_down():
+    """``db`` (engines) builds on ``migrate`` (the schema), which builds on ``db_url``."""
+    graph = _package_graph()
+    assert "hostctl.migrate" in graph["hostctl.db"]
+    assert "hostctl.db" not in graph["hostctl.migrate"]
+    cycle = _cycle(graph)
+    assert cycle is None, " → ".join(cycle or [])

@@ -41,7 +41,7 @@ def test_a_new_sqlite_file_and_its_wal_and_shm_are_private(tmp_path):
     path = tmp_path / "new" / "hostctl.db"
     old = os.umask(0)
     try:
-        engine = db.get_engine(f"sqlite:///{path}")
+        engine = db.get_engine(f"sqlite:///{path}", create=True)
         with engine.connect() as conn:  # WAL mode: -wal and -shm exist while it is open
             conn.execute(text("SELECT count(*) FROM clients")).scalar()
             modes = {p.name: _mode(p) for p in path.parent.iterdir()}

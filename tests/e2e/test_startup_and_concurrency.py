@@ -121,7 +121,8 @@ def test_two_processes_migrate_an_empty_database_at_once(empty_url):
 
 
 def test_two_first_uses_at_once_migrate_on_demand(tmp_path):
-    env = _env(HOSTCTL_DATABASE_URL=f"sqlite:///{tmp_path / 'first.db'}")
+    # the default database (no HOSTCTL_DATABASE_URL) is the one made on first use
+    env = _env(XDG_DATA_HOME=str(tmp_path / "data"))
     procs = [
         subprocess.Popen(
             [HOSTCTL, "client", "add", "--name", f"C{i}", "--email", f"c{i}@example.com"],

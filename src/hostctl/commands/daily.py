@@ -56,7 +56,8 @@ def daily(
     """Renewal invoices, reminders, suspensions, terminations, expiries and alert sending.
 
     Idempotent: a second run the same day does nothing. From cron it prints nothing unless
-    --json. A --date after today needs --dry-run; catching up more than 62 days needs --yes.
+    --json. A --date after today needs --dry-run; catching up more than 62 days needs --yes
+    (a dry run too). A dry run works on a copy of the database and holds no lock.
     Example (crontab): 15 6 * * * hostctl daily --json >> /var/log/hostctl-daily.json
     """
     from hostctl import output, prompts
@@ -67,10 +68,11 @@ def daily(
     ctx = Context.from_env()
     until = parse_date(date, what="--date") if date else ctx.today
     run_limits.check_daily_date(until, ctx.today, dry_run=dry_run)
-    confirmed = yes or prompts.assume_yes() or dry_run or _confirmed_on_tty(until)
+    # a dry run runs the same days as the real run would: a long one needs --yes too
+    confirmed = yes or prompts.assume_yes() or _confirmed_on_tty(until)
     progress = _Progress() if output.stderr_is_tty() and not json_out else None
 
-    def start(days: list[Any]) -> None:  # inside run_daily's lock and transaction
+    def start(days: list[Any]) -> None:  # inside run_daily's transaction (and lock)
         run_limits.check_catch_up(days, confirmed=confirmed)
         if progress:
             progress.start(days)

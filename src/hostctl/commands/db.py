@@ -16,9 +16,10 @@ app = typer.Typer(
 def upgrade(json_out: JsonOpt = False) -> None:
     """Apply pending migrations.  Example: hostctl db upgrade"""
     from hostctl import migrate, output
-    from hostctl.db import database_url, make_engine
+    from hostctl.db import make_engine
+    from hostctl.db_url import database_url
 
-    engine = make_engine(database_url())
+    engine = make_engine(database_url(), create=True)
     before, after = migrate.upgrade(engine)
     result = {"before": before, "after": after}
     if json_out:
@@ -33,9 +34,11 @@ def upgrade(json_out: JsonOpt = False) -> None:
 def status(json_out: JsonOpt = False) -> None:
     """Show the database URL and schema revision.  Example: hostctl db status --json"""
     from hostctl import migrate, output
-    from hostctl.db import database_url, make_engine
+    from hostctl.db import make_engine
+    from hostctl.db_url import configured_url, database_url
 
-    result = migrate.status(make_engine(database_url()))
+    # the default database is made on first use, as by any command; a named one is not
+    result = migrate.status(make_engine(database_url(), create=configured_url() is None))
     if json_out:
         output.print_json(result)
     else:

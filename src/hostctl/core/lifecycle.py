@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -418,8 +419,11 @@ def run_daily(
 
     Each day is one transaction (rules flush as they go; the day commits at its end), so a
     crash leaves no day half-done. ``keep_actions=False`` counts actions without keeping
-    the list (``daily`` without ``--verbose``/``--dry-run``: memory stays flat)."""
-    from hostctl.db import bulk_writes, unit_of_work
+    the list (``daily`` without ``--verbose``/``--dry-run``: memory stays flat).
+
+    ``dry_run``: the very same run, on a throw-away copy of the database (``db.scratch_copy``)
+    and without the daily lock; nothing of it reaches the database."""
+    from hostctl.db import bulk_writes, scratch_copy, unit_of_work
 
     summary: dict[str, Any] = {
         "invoices_created": 0,
@@ -436,10 +440,17 @@ def run_daily(
         "problems": [],
         "actions": [],
     }
-    with (
-        daily_lock(url, ctx, wait=wait) as holder,
-        unit_of_work(url=url, one_connection=True) as session,
-    ):
+    with ExitStack() as stack:
+        # A dry run is the same run on a throw-away copy of the database: it takes no lock,
+        # so a real daily started meanwhile neither waits for it nor gives up.
+        holder: str | None = None
+        work_url: str | None
+        if dry_run:
+            work_url = stack.enter_context(scratch_copy(url))
+        else:
+            work_url = url
+            holder = stack.enter_context(daily_lock(url, ctx, wait=wait))
+        session = stack.enter_context(unit_of_work(url=work_url, one_connection=True))
         bulk_writes(session)
         days = days_to_run(session, until)
         if on_start:
@@ -449,11 +460,9 @@ def run_daily(
             session.flush()
 
         def end_of_day() -> None:
-            if dry_run:
-                session.flush()
-            else:
+            if holder is not None:
                 heartbeat(session, holder)
-                session.commit()
+            session.commit()
 
         for day in days:
             dctx = ctx.on(day, staff=DAILY_STAFF)
@@ -488,8 +497,6 @@ def run_daily(
             end_of_day()
             if on_day:
                 on_day(result)
-        if dry_run:
-            session.rollback()
     if send_alerts and not dry_run:
         from hostctl.core import delivery
 

@@ -12,7 +12,8 @@ target_metadata = load_all()
 def run_migrations_online() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:  # e.g. `alembic revision --autogenerate` from a shell
-        from hostctl.db import database_url, make_engine
+        from hostctl.db import make_engine
+        from hostctl.db_url import database_url
 
         engine = make_engine(database_url())
         with engine.connect() as conn:
