@@ -137,7 +137,7 @@ def test_a_long_dry_run_on_a_terminal_is_asked_about_and_shows_its_progress(cli,
         dimensions=(50, 200),
     )
     child.expect(r"Catch up 63 days \(2026-11-02 … 2027-01-03\)\?")
-    child.send("y")
+    child.send("y\r")
     child.expect(r"daily 20\d\d-\d\d-\d\d")  # the progress bar (stderr), as the days run
     child.expect("dry run, nothing changed — days: 2026-11-02 … 2027-01-03")
     child.expect(pexpect.EOF, timeout=120)
