@@ -70,19 +70,33 @@ def add(
     _show(client, json_out, warnings)
 
 
+_SEARCH_HELP = (
+    "Words, each the start of a word of the name, company, email or a service's domain, in "
+    "any order, any case, with or without accents; or a part of the phone or document number."
+)
+
+
 @app.command("list")
 def list_(
-    search: Annotated[
-        str | None,
-        Opt(
-            help="Part of the name, company, email, phone, document or a service's domain; "
-            "any case, with or without accents."
-        ),
-    ] = None,
+    search: Annotated[str | None, Opt(help=_SEARCH_HELP)] = None,
     limit: Annotated[int | None, Opt(min=1, help="At most N clients.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """List clients.  Example: hostctl client list --search 'maria ines'"""
+    """List clients.  Example: hostctl client list --search 'perez ana'"""
+    _list(search, limit, json_out)
+
+
+@app.command("search")
+def search_(
+    text: Annotated[str, typer.Argument(help=_SEARCH_HELP)],
+    limit: Annotated[int | None, Opt(min=1, help="At most N clients.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Find clients: the same as client list --search.  Example: hostctl client search 'perez tam'"""
+    _list(text, limit, json_out)
+
+
+def _list(search: str | None, limit: int | None, json_out: bool) -> None:
     from hostctl import output, views
     from hostctl.core import clients
     from hostctl.output import Col

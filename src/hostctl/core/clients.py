@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -537,6 +537,9 @@ def contacts(session: Session, client_id: int) -> list[Contact]:
 
 # A search made of digits, letters and these is also tried as a phone or document number.
 _NUMBER_PUNCTUATION = frozenset(" +.-/()")
+# What may come before a word of the search key: the start of a field (a new line), a space,
+# and in an email the ``.`` and ``@`` between its parts. A word typed is the start of a word.
+_WORD_STARTS = ("\n", " ", ".", "@")
 
 
 def _as_numbers(text: str) -> list[str]:
@@ -553,6 +556,50 @@ def _as_numbers(text: str) -> list[str]:
     return [number, national] if national and national != number else [number]
 
 
+def _like_escaped(text: str) -> str:
+    """``text`` for a LIKE pattern with ``/`` as the escape character: literal."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _starts_a_word(column: Any, word: str, starts: tuple[str, ...]) -> Any:
+    """``column`` has a word that begins with ``word`` (after one of ``starts``)."""
+    text = _like_escaped(word)
+    # Most rows do not hold the word at all: one LIKE tells them, before the word starts.
+    return and_(
+        column.like(f"%{text}%", escape="/"),
+        or_(
+            column.like(f"{text}%", escape="/"),
+            *(column.like(f"%{start}{text}%", escape="/") for start in starts),
+        ),
+    )
+
+
+def search_matches(search: str | None) -> Any:
+    """The SQL condition of ``list_clients(search=…)``, or None for an empty search."""
+    from hostctl.models import Service
+
+    text = fold(search)
+    if not text:
+        return None
+    key = col(Client.search_key)
+    domain = col(Service.domain)
+    typed = (search or "").lower().split()
+    each_word = []
+    for position, word in enumerate(text.split()):
+        # Domains are kept lower-cased, with their accents: matched as typed and folded.
+        forms = dict.fromkeys((typed[position] if position < len(typed) else word, word))
+        # A word that can be a number is also the start of the phone or document number.
+        found = [
+            _starts_a_word(key, w, _WORD_STARTS) for w in dict.fromkeys([word, *_as_numbers(word)])
+        ]
+        of_domain = or_(*(_starts_a_word(domain, form, (".",)) for form in forms))
+        found.append(col(Client.id).in_(select(Service.client_id).where(of_domain)))
+        each_word.append(or_(*found))
+    every_word = and_(*each_word)
+    whole_numbers = [key.contains(n, autoescape=True) for n in _as_numbers(text)]
+    return or_(every_word, *whole_numbers) if whole_numbers else every_word
+
+
 def list_clients(
     session: Session,
     *,
@@ -560,25 +607,16 @@ def list_clients(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Client]:
-    """The clients, by id. ``search`` is a part of the name, company or email, without
-    regard to case or accents; of the phone or document number ("+598 99 123 456",
-    "12.345.678": only their digits and letters are compared); or of the domain of one of
-    the client's services. It is taken literally (``%`` and ``_`` are those characters,
-    not LIKE wildcards)."""
-    from hostctl.models import Service
-
+    """The clients, by id. ``search`` is words, each the start of a word of the name,
+    company or email, or of a service's domain (or of one of its labels), in any order,
+    without regard to case or accents: "perez tam" finds "Tamara Pérez". A word with digits
+    is also the start of the phone or document number, and the whole search is also a part
+    of one ("+598 99 123 456", "12.345.678": only their digits and letters are compared).
+    It is taken literally (``%`` and ``_`` are those characters, not LIKE wildcards)."""
     stmt = select(Client)
-    text = fold(search)
-    if text:
-        key = col(Client.search_key)
-        matches = [key.contains(text, autoescape=True)]
-        matches += [key.contains(n, autoescape=True) for n in _as_numbers(text) if n != text]
-        # Domains are kept as typed, lower-cased: matched as typed and folded.
-        domain = col(Service.domain)
-        forms = dict.fromkeys(((search or "").strip().lower(), text))
-        of_domain = or_(*(domain.contains(form, autoescape=True) for form in forms))
-        matches.append(col(Client.id).in_(select(Service.client_id).where(of_domain)))
-        stmt = stmt.where(or_(*matches))
+    condition = search_matches(search)
+    if condition is not None:
+        stmt = stmt.where(condition)
     stmt = stmt.order_by(col(Client.id)).offset(offset)
     if limit:
         stmt = stmt.limit(limit)
