@@ -35,9 +35,15 @@ def _show(client: object, json_out: bool, warnings: list[str] | None = None) -> 
 def add(
     name: Annotated[str | None, Opt(help="Full name.")] = None,
     email: Annotated[str | None, Opt(help="Email; unique per client.")] = None,
-    phone: Annotated[str | None, Opt(help="WhatsApp phone, E.164 (+5491123456789).")] = None,
+    phone: Annotated[
+        str | None,
+        Opt(help="WhatsApp phone: +5491123456789, or national with --country (11 5555-0001)."),
+    ] = None,
     country: Annotated[str | None, Opt(help="ISO 3166 country (AR, UY…).")] = None,
-    currency: Annotated[str | None, Opt(help="Billing currency (default by country).")] = None,
+    currency: Annotated[
+        str | None,
+        Opt(help="Billing currency (default by country); one the catalogue has prices in."),
+    ] = None,
     document: Annotated[str | None, Opt(help="Tax/ID document number.")] = None,
     company: Annotated[str | None, Opt(help="Company name.")] = None,
     support_plan: Annotated[str | None, Opt(help="standard, professional or full.")] = None,
@@ -270,7 +276,9 @@ def edit(
     client_id: ClientId,
     name: Annotated[str | None, Opt(help="Full name.")] = None,
     email: Annotated[str | None, Opt(help="Email.")] = None,
-    phone: Annotated[str | None, Opt(help="WhatsApp phone, E.164.")] = None,
+    phone: Annotated[
+        str | None, Opt(help="WhatsApp phone: international, or national in the client's country.")
+    ] = None,
     country: Annotated[str | None, Opt(help="ISO 3166 country.")] = None,
     currency: Annotated[
         str | None, Opt(help="Billing currency (refused with unpaid invoices).")
@@ -383,7 +391,9 @@ def contact_add(
     client_id: ClientId,
     name: Annotated[str | None, Opt(help="Contact name.")] = None,
     email: Annotated[str | None, Opt(help="Contact email.")] = None,
-    phone: Annotated[str | None, Opt(help="Contact phone, E.164.")] = None,
+    phone: Annotated[
+        str | None, Opt(help="Contact phone: international, or national in the client's country.")
+    ] = None,
     rights: Annotated[str, Opt(help="Comma list of invoices,tickets,services,account.")] = "",
     json_out: JsonOpt = False,
 ) -> None:

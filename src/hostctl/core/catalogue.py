@@ -168,6 +168,15 @@ def prices_of(session: Session, code: str) -> dict[str, Money]:
     return {r.currency: Money(r.monthly_minor, r.currency) for r in rows}
 
 
+def billed_currencies(session: Session) -> list[str]:
+    """The currencies the company bills in: those of the catalogue's prices, sorted (none
+    while the catalogue is empty)."""
+    from sqlmodel import col
+
+    stmt = select(ProductPrice.currency).distinct().order_by(col(ProductPrice.currency))
+    return list(session.exec(stmt).all())
+
+
 def monthly_price(session: Session, product: Product, currency: str) -> Money:
     row = session.get(ProductPrice, (product.code, currency))
     if row is None:

@@ -99,10 +99,16 @@ def _clean(
     company: str | None,
     support_plan: str | None,
     check_email: Callable[[str], tuple[str, str]] = validate.email,
-    check_phone: Callable[[str], str] = validate.phone,
+    check_phone: Callable[[str, str | None], str] = validate.phone,
 ) -> ClientInput:
     email_value, email_key = _in_column("email", check_email, email)
     country_value = _in_column("country", validate.country, country) if country else None
+    phone_value = None
+    if phone:
+        try:
+            phone_value = check_phone(phone, country_value)
+        except ValidationError as exc:
+            raise ColumnError(exc.message, "phone") from None
     if currency:
         currency_value = _in_column("currency", check_currency, currency)
     else:
@@ -111,7 +117,7 @@ def _clean(
         name=_in_column("name", validate.name, name),
         email=email_value,
         email_key=email_key,
-        phone=_in_column("phone", check_phone, phone) if phone else None,
+        phone=phone_value,
         country=country_value,
         currency=currency_value,
         document=document.strip() if document else None,
@@ -141,6 +147,27 @@ def _in_column(column: str, check: Callable[[str], T], raw: str) -> T:
         return check(raw)
     except ValidationError as exc:
         raise ColumnError(exc.message, column) from None
+
+
+def check_billed_currency(session: Session, currency: str, billed: list[str] | None = None) -> str:
+    """``currency`` (an ISO code, as ``check_currency`` returns it) when the company bills
+    in it: some product of the catalogue has a price in it (``billed``: those currencies,
+    when the caller has them already). While the catalogue is empty any currency is taken:
+    there is nothing yet to compare with. Refused otherwise, naming the billed ones, so the
+    client's first order cannot fail for want of a price."""
+    if billed is None:
+        from hostctl.core import catalogue
+
+        billed = catalogue.billed_currencies(session)
+    if billed and currency not in billed:
+        raise ColumnError(
+            _(
+                "The company does not bill in {currency}: no product of the catalogue has a "
+                "price in it; use {billed}."
+            ).format(currency=currency, billed=", ".join(billed)),
+            "currency",
+        )
+    return currency
 
 
 def get_client(session: Session, client_id: int) -> Client:
@@ -239,6 +266,7 @@ def add_client(
         company=company,
         support_plan=support_plan,
     )
+    check_billed_currency(session, data.currency)
     _check_unique(session, data)
     warnings = _phone_warnings(session, data.phone, None)
     referrer_id = None
@@ -327,6 +355,8 @@ def edit_client(
     merged = {k: v for k, v in before.items()}
     merged.update({k: v for k, v in changes.items() if v is not None})
     data = _clean(**merged)
+    if data.currency != client.currency:
+        check_billed_currency(session, data.currency)
     _check_unique(session, data, exclude_id=client.id)
     if data.currency != client.currency and has_unpaid_invoices(session, client.id or 0):
         raise BusinessRuleError(
@@ -491,7 +521,7 @@ def add_contact(
     client = get_client(session, client_id)
     email_value, email_key = validate.email(email)
     name_value = validate.name(name)
-    phone_value = validate.phone(phone) if phone else None
+    phone_value = validate.phone(phone, client.country) if phone else None
     rights_value = ",".join(validate.rights(rights))
     if email_key == client.email_key:
         raise BusinessRuleError(_("A contact cannot have the client's own email."))
@@ -665,6 +695,9 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
     seen_doc: dict[str, int] = {}
     check_email = _ImportEmailCheck()
     check_phone = _ImportPhoneCheck()
+    from hostctl.core import catalogue
+
+    billed = catalogue.billed_currencies(session)
     imported = 0
     rows = read_csv(path, IMPORT_COLUMNS, ("name", "email"), bad)
     for batch in batched(rows, bulk.IMPORT_BATCH):
@@ -684,6 +717,7 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
                     company=get("company") or None,
                     support_plan=get("support_plan") or None,
                 )
+                check_billed_currency(session, data.currency, billed)
             except ValidationError as exc:
                 bad.add(line, exc.column if isinstance(exc, ColumnError) else "?", exc.message)
                 continue
@@ -860,18 +894,20 @@ class _ImportPhoneCheck:
     seen are forgotten every ``CHECK_CACHE_SIZE``, so memory stays bounded."""
 
     def __init__(self) -> None:
-        self.seen: dict[str, str | ValidationError] = {}
+        self.seen: dict[tuple[str, str | None], str | ValidationError] = {}
 
-    def __call__(self, raw: str) -> str:
-        result = self.seen.get(raw)
+    def __call__(self, raw: str, country: str | None = None) -> str:
+        # an international number reads the same whatever the client's country
+        key = (raw, None if raw.lstrip().startswith("+") else country)
+        result = self.seen.get(key)
         if result is None:
             if len(self.seen) >= CHECK_CACHE_SIZE:
                 self.seen.clear()
             try:
-                result = validate.phone(raw)
+                result = validate.phone(raw, country)
             except ValidationError as exc:
                 result = exc
-            self.seen[raw] = result
+            self.seen[key] = result
         if isinstance(result, ValidationError):
             raise ValidationError(result.message)
         return result

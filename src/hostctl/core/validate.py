@@ -75,24 +75,36 @@ def email(raw: str) -> tuple[str, str]:
     return value, value.lower()
 
 
-def phone(raw: str) -> str:
-    """An E.164 phone (``+5491123456789``); national formats are refused."""
+def phone(raw: str, country: str | None = None) -> str:
+    """A phone as E.164 (``+5491123456789``): given in international form (``+54 9 11
+    2345-6789``, ``0054…``), or in the national form of ``country`` (the client's ISO code:
+    ``11 5555-0001`` in AR is ``+541155550001``), as the ``phonenumbers`` library reads it."""
     import phonenumbers
 
     value = re.sub(r"[\s().-]", "", (raw or "").strip())
-    if not value.startswith("+"):
+    if value.startswith("00") and value[2:].isdigit():
+        value = "+" + value[2:]
+    if not value.startswith("+") and not country:
         raise ValidationError(
-            _("The phone {raw!r} must be in international E.164 form, e.g. +5491123456789.").format(
-                raw=raw
-            )
+            _(
+                "The phone {raw!r} must be in international E.164 form, e.g. +5491123456789, "
+                "or the client needs a country to read it as a national number."
+            ).format(raw=raw)
         )
+    region = None if value.startswith("+") else country
     try:
-        parsed = phonenumbers.parse(value, None)
+        parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         raise ValidationError(
             _("The phone {raw!r} is not a phone number.").format(raw=raw)
         ) from None
     if not phonenumbers.is_valid_number(parsed):
+        if region:
+            raise ValidationError(
+                _("The phone {raw!r} is not a valid number of {country}.").format(
+                    raw=raw, country=region
+                )
+            )
         raise ValidationError(
             _("The phone {raw!r} is not a valid number for its country code.").format(raw=raw)
         )
