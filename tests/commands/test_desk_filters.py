@@ -56,6 +56,7 @@ def test_invoice_list_status_overdue(cli, desk):
         (("log", "--entity", "product:nope"), "There is no product nope"),
         (("log", "--entity", "ticket:T-9"), "There is no ticket T-9"),
         (("log", "--entity", "outage:5"), "There is no outage 5"),
+        (("outage", "list", "--server", "web9"), "There is no server web9"),
     ],
 )
 def test_a_filter_naming_nothing_is_not_found(cli, desk, args, sentence):
