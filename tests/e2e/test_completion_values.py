@@ -92,6 +92,16 @@ def test_products_and_currencies_from_the_database(cli, db_url, tmp_path):
     assert _complete("hostctl quote create --product radio:m", database_url=db_url) == [
         "radio:monthly"
     ]
+    # the cycles of the product already on the line
+    assert _complete("hostctl service order --product radio --cycle ", database_url=db_url) == [
+        "monthly",
+        "quarterly",
+        "semiannual",
+        "annual",
+    ]
+    assert _complete("hostctl service order --product nope --cycle b", database_url=db_url) == [
+        "biennial"
+    ]
     # a client is billed in a currency of the catalogue
     assert _complete("hostctl client add --currency ", database_url=db_url) == [
         "ARS",

@@ -129,7 +129,7 @@ class _Shell(ShellComplete):
             from hostctl.commands.completion_values import option_values
 
             path = ctx.command_path.split(" ", 1)[1] if " " in ctx.command_path else ""
-            values = option_values(path, obj.name)
+            values = option_values(path, obj.name, dict(ctx.params))
             if values is not None:
                 return [
                     CompletionItem(value, help=help_text)

@@ -35,8 +35,9 @@ def _database_url() -> str | None:
     return f"sqlite:///{Path(user_data_dir('hostctl', appauthor=False)) / 'hostctl.db'}"
 
 
-def _query(sql: str) -> list[tuple[Any, ...]]:
-    """The rows of ``sql`` on the database, or none when it cannot be read now."""
+def _query(sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (with ``:name`` parameters) on the database, or none when it
+    cannot be read now."""
     url = _database_url()
     if not url:
         return []
@@ -49,7 +50,7 @@ def _query(sql: str) -> list[tuple[Any, ...]]:
                 return []
             lite = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
             try:
-                return list(lite.execute(sql).fetchall())
+                return list(lite.execute(sql, params).fetchall())
             finally:
                 lite.close()
         from sqlalchemy import create_engine, text
@@ -57,7 +58,7 @@ def _query(sql: str) -> list[tuple[Any, ...]]:
         engine = create_engine(url, connect_args={"connect_timeout": _CONNECT_TIMEOUT_S})
         try:
             with engine.connect() as conn:
-                return [tuple(row) for row in conn.execute(text(sql))]
+                return [tuple(row) for row in conn.execute(text(sql), params)]
         finally:
             engine.dispose()
     except Exception:  # completion never fails: no database, no values
@@ -102,9 +103,16 @@ def _payment_methods() -> Choices:
 
 
 # ------------------------------------------------------------------ the constants
-def _cycles() -> Choices:
+def _cycles(params: dict[str, Any] | None = None) -> Choices:
+    """Every cycle; those of the product already on the line (``--product``), when the
+    database says which."""
     from hostctl.core.cycles import CYCLE_MONTHS
 
+    product = (params or {}).get("product")
+    if isinstance(product, str) and product:
+        rows = _query("SELECT cycles FROM products WHERE code = :code", code=product.lower())
+        if rows:
+            return _plain(c.strip() for c in str(rows[0][0] or "").split(",") if c.strip())
     return _plain(CYCLE_MONTHS)
 
 
@@ -223,7 +231,7 @@ VALUES: dict[tuple[str, str], Callable[[], Choices]] = {
     ("*", "product"): _products,
     ("*", "upgrade_to"): _products,
     ("*", "free_domain"): _domain_products,
-    ("*", "cycle"): _cycles,
+    ("*", "cycle"): _cycles,  # takes the line's options: the product's cycles
     ("*", "cycles"): _cycles,
     ("*", "currency"): _billed_currencies,
     ("*", "method"): _payment_methods,
@@ -233,8 +241,13 @@ VALUES: dict[tuple[str, str], Callable[[], Choices]] = {
 }
 
 
-def option_values(command_path: str, option: str) -> Choices | None:
+def option_values(
+    command_path: str, option: str, params: dict[str, Any] | None = None
+) -> Choices | None:
     """The values of ``option`` (its parameter name) of the command ``command_path``
-    ("invoice list"), or None when it has no fixed set (a date, an amount, a file)."""
+    ("invoice list"), given the options already on the line (``params``), or None when it
+    has no fixed set (a date, an amount, a file)."""
     values = VALUES.get((command_path, option)) or VALUES.get(("*", option))
-    return values() if values else None
+    if values is None:
+        return None
+    return _cycles(params) if values is _cycles else values()
