@@ -45,6 +45,7 @@ def test_invoice_list_status_overdue(cli, desk):
         (("service", "list", "--pending", "--client", "999"), "There is no client 999"),
         (("ticket", "list", "--client", "999"), "There is no client 999"),
         (("payment", "list", "--client", "999"), "There is no client 999"),
+        (("payment", "list", "--invoice", "2026-000099"), "There is no invoice numbered"),
         (("quote", "list", "--client", "999"), "There is no client 999"),
         (("transfer", "list", "--client", "999"), "There is no client 999"),
         (("transfer", "list", "--service", "999"), "There is no service 999"),
