@@ -29,6 +29,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 SEARCHES = (
     "cliente 12345",  # a name
+    "12345 clie",  # the same, its words in another order, the last one begun
     "CLIENTE 1",  # a name, many matches (shown: the first 50, as staff would --limit)
     "empresa 77",  # a company
     "client0001234@",  # an email

@@ -76,7 +76,8 @@ def test_add_human_output(cli):
          "error: The email 'otra@' is not valid: there is nothing after the @.\n"),
         (("--name", "Otra", "--email", "otra@example.com", "--phone", "011 4555-1234"), 1,
          "error: The phone '011 4555-1234' must be in international E.164 form, "
-         "e.g. +5491123456789.\n"),
+         "e.g. +5491123456789, or the client needs a country to read it as a national "
+         "number.\n"),
         (("--name", "Otra", "--email", "otra@example.com", "--country", "Argentina"), 1,
          "error: The country 'Argentina' is not an ISO 3166 code such as AR, UY, CL.\n"),
         (("--email", "otra@example.com"), 2,

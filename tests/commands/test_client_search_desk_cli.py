@@ -59,6 +59,29 @@ def test_search_at_the_desk(cli, tmp_path):
     assert "+59899123456" in table.stdout
 
 
+def test_every_word_in_any_order_and_client_search(cli):
+    for name, email in (
+        ("Tamara Pérez", "tp@example.com"),
+        ("Tomás Pereyra", "tomas@example.com"),
+        ("Ana Tamez", "ana@example.com"),
+    ):
+        assert cli("client", "add", "--name", name, "--email", email).exit_code == 0
+    assert _names(cli, "tamara") == ["Tamara Pérez"]
+    assert _names(cli, "perez tam") == ["Tamara Pérez"]
+    assert _names(cli, "PER T") == ["Tamara Pérez", "Tomás Pereyra"]
+    assert _names(cli, "tam") == ["Tamara Pérez", "Ana Tamez"]
+    found = cli.json("client", "search", "perez tam")
+    assert [c["name"] for c in found] == ["Tamara Pérez"]
+    assert [c["name"] for c in cli.json("client", "search", "t", "--limit", "2")] == [
+        "Tamara Pérez",
+        "Tomás Pereyra",
+    ]
+    table = cli("client", "search", "pereyra")
+    assert (table.exit_code, table.stderr) == (0, "")
+    assert "Tomás Pereyra" in table.stdout and "Tamara" not in table.stdout
+    assert cli("client", "search").exit_code == 2  # the text is required
+
+
 def test_search_after_edit(cli):
     added = cli.json("client", "add", "--name", "Jose Munoz", "--email", "jm@example.com")
     edited = cli("client", "edit", str(added["id"]), "--name", "José Muñoz Ñandú")

@@ -109,7 +109,7 @@ def test_unknown_filters_are_refused_with_the_valid_ones(cli):
         (
             ["invoice", "list", "--status", "pagada"],
             "error: Unknown invoice status 'pagada'; use one of unpaid, paid, cancelled, "
-            "refunded.\n",
+            "refunded, overdue.\n",
         ),
     ]
     for args, message in cases:

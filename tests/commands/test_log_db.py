@@ -38,7 +38,8 @@ def test_log_filters(cli):
         "client:2",
     ]
     assert [e["entity"] for e in cli.json("log", "--limit", "1")] == ["setting:smtp.port"]
-    assert cli.json("log", "--entity", "service:9") == []
+    missing = cli("log", "--entity", "service:9")  # no service 9: not an empty log
+    assert (missing.exit_code, missing.stderr) == (3, "error: There is no service 9.\n")
     bad = cli("log", "--entity", ":3")
     assert (bad.exit_code, bad.stderr) == (2, "error: Write --entity as TYPE:ID, e.g. client:7.\n")
 

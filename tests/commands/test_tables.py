@@ -300,7 +300,7 @@ LISTS = [
     (("quote", "list"), "No quotes."),
     (("affiliate", "list"), "No affiliates."),
     (("outage", "list"), "No outages."),
-    (("log", "--entity", "service:9"), "No log entries."),
+    (("log", "--entity", "service"), "No log entries."),
 ]
 
 

@@ -97,10 +97,25 @@ MARIA, ANA, JOSE, CIRO = "María Inés Güemes", "Ana Pérez", "José Muñoz", "
         ("peñarol.uy", [CIRO]),
         # literal, and never from one field into the next
         ("100%", [CIRO]),  # not the phone +5491110012345 (1 0 0)
-        ("%", [CIRO]),
+        ("%", []),  # the start of no word
         ("_", []),
-        ("güemes mig", []),  # the name, then the email
         ("3456 4567", []),  # the end of the phone, then the document
+        # every word, in any order, each the start of a word of any field
+        ("perez ana", [ANA]),
+        ("PÉR AN", [ANA]),
+        ("ines maria", [MARIA]),
+        ("güemes mig", [MARIA]),  # the name and the email
+        ("ana radio", [ANA]),  # the name and the company
+        ("radio cir", [CIRO]),
+        ("radio 100", [CIRO]),
+        ("ciro peñarol", [CIRO]),  # the name and a domain
+        ("ana 549", [ANA]),  # the name and the start of the phone
+        ("ana 20-123", [ANA]),  # the name and the start of the document
+        ("ana 123", []),  # not the start of the phone or document
+        ("perez example", [ANA]),  # words of the email
+        ("rez", []),  # inside a word
+        ("com.ar", [CIRO]),  # labels of a domain
+        ("sur.com", []),  # not the start of a label
         ("345645678", []),
         ("maria ines x", []),
         ("zzz", []),

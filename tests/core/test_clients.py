@@ -154,7 +154,8 @@ def test_phone_duplicate_warns_and_is_noted_in_the_audit_log(session, ctx):
         ("email", "ana@",
          "The email 'ana@' is not valid: there is nothing after the @."),
         ("phone", "1123456789",
-         "The phone '1123456789' must be in international E.164 form, e.g. +5491123456789."),
+         "The phone '1123456789' must be in international E.164 form, e.g. +5491123456789, "
+         "or the client needs a country to read it as a national number."),
         ("phone", "+5411", "The phone '+5411' is not a valid number for its country code."),
         ("phone", "+abc", "The phone '+abc' is not a phone number."),
         ("country", "ZZ", "The country 'ZZ' is not an ISO 3166 code such as AR, UY, CL."),
@@ -507,7 +508,7 @@ def test_import_reports_every_bad_row_and_writes_nothing(session, ctx, tmp_path)
         "line 3, column name: The name cannot be empty.",
         "line 4, column email: OLD@example.com is already a client.",
         "line 5, column phone: The phone '12345' must be in international E.164 form, "
-        "e.g. +5491123456789.",
+        "e.g. +5491123456789, or the client needs a country to read it as a national number.",
         "line 6, column email: zoe@EXAMPLE.com repeats line 2.",
         "line 7, column country: The country 'ZZ' is not an ISO 3166 code such as AR, UY, CL.",
         "line 8, column currency: Unknown currency 'XXX'; use one of ARS, BOB, BRL, CAD, CLP, "

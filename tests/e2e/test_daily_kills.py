@@ -71,13 +71,13 @@ def build_book(cli: Any, tmp_path: Path) -> None:
             today="2025-08-01",
         )
         day = f"2025-08-{20 + 3 * i:02d}"
-        placed = order(cli, client, "hosting-basic", "semiannual", day, domain=f"h{i}.example")
+        placed = order(cli, client, "hosting-basic", "semiannual", day, domain=f"h{i}.example.com")
         pay(cli, placed["invoice"]["id"], placed["invoice"]["total"], day)
         if i == 1:  # a debtor: the hosting's renewal unpaid suspends this radio too
             radio = order(cli, client, "radio", "quarterly", "2026-01-05")
             pay(cli, radio["invoice"]["id"], radio["invoice"]["total"], "2026-01-05")
     client = add_client(cli, "domain@example.com", today="2025-02-01")
-    placed = order(cli, client, "domain-com", "annual", "2025-02-20", domain="d.example")
+    placed = order(cli, client, "domain-com", "annual", "2025-02-20", domain="d-example.com")
     pay(cli, placed["invoice"]["id"], placed["invoice"]["total"], "2025-02-20")
     unpaid = add_client(cli, "unpaid@example.com")
     order(cli, unpaid, "hosting-pro", "annual", "2026-01-12")

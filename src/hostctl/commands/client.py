@@ -36,9 +36,15 @@ def _show(client: object, json_out: bool, warnings: list[str] | None = None) -> 
 def add(
     name: Annotated[str | None, Opt(help="Full name.")] = None,
     email: Annotated[str | None, Opt(help="Email; unique per client.")] = None,
-    phone: Annotated[str | None, Opt(help="WhatsApp phone, E.164 (+5491123456789).")] = None,
+    phone: Annotated[
+        str | None,
+        Opt(help="WhatsApp phone: +5491123456789, or national with --country (11 5555-0001)."),
+    ] = None,
     country: Annotated[str | None, Opt(help="ISO 3166 country (AR, UY…).")] = None,
-    currency: Annotated[str | None, Opt(help="Billing currency (default by country).")] = None,
+    currency: Annotated[
+        str | None,
+        Opt(help="Billing currency (default by country); one the catalogue has prices in."),
+    ] = None,
     document: Annotated[str | None, Opt(help="Tax/ID document number.")] = None,
     company: Annotated[str | None, Opt(help="Company name.")] = None,
     support_plan: Annotated[str | None, Opt(help="standard, professional or full.")] = None,
@@ -72,19 +78,33 @@ def add(
     _show(client, json_out, warnings)
 
 
+_SEARCH_HELP = (
+    "Words, each the start of a word of the name, company, email or a service's domain, in "
+    "any order, any case, with or without accents; or a part of the phone or document number."
+)
+
+
 @app.command("list")
 def list_(
-    search: Annotated[
-        str | None,
-        Opt(
-            help="Part of the name, company, email, phone, document or a service's domain; "
-            "any case, with or without accents."
-        ),
-    ] = None,
+    search: Annotated[str | None, Opt(help=_SEARCH_HELP)] = None,
     limit: Annotated[int | None, Opt(min=1, help="At most N clients.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """List clients.  Example: hostctl client list --search 'maria ines'"""
+    """List clients.  Example: hostctl client list --search 'perez ana'"""
+    _list(search, limit, json_out)
+
+
+@app.command("search")
+def search_(
+    text: Annotated[str, typer.Argument(help=_SEARCH_HELP)],
+    limit: Annotated[int | None, Opt(min=1, help="At most N clients.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Find clients: the same as client list --search.  Example: hostctl client search 'perez tam'"""
+    _list(text, limit, json_out)
+
+
+def _list(search: str | None, limit: int | None, json_out: bool) -> None:
     from hostctl import output, views
     from hostctl.core import clients
     from hostctl.output import Col
@@ -263,7 +283,9 @@ def edit(
     client_id: ClientId,
     name: Annotated[str | None, Opt(help="Full name.")] = None,
     email: Annotated[str | None, Opt(help="Email.")] = None,
-    phone: Annotated[str | None, Opt(help="WhatsApp phone, E.164.")] = None,
+    phone: Annotated[
+        str | None, Opt(help="WhatsApp phone: international, or national in the client's country.")
+    ] = None,
     country: Annotated[str | None, Opt(help="ISO 3166 country.")] = None,
     currency: Annotated[
         str | None, Opt(help="Billing currency (refused with unpaid invoices).")
@@ -376,7 +398,9 @@ def contact_add(
     client_id: ClientId,
     name: Annotated[str | None, Opt(help="Contact name.")] = None,
     email: Annotated[str | None, Opt(help="Contact email.")] = None,
-    phone: Annotated[str | None, Opt(help="Contact phone, E.164.")] = None,
+    phone: Annotated[
+        str | None, Opt(help="Contact phone: international, or national in the client's country.")
+    ] = None,
     rights: Annotated[str, Opt(help="Comma list of invoices,tickets,services,account.")] = "",
     json_out: JsonOpt = False,
 ) -> None:

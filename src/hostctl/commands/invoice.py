@@ -31,17 +31,24 @@ COLUMNS = [
 @app.command("list")
 def list_(
     client: Annotated[int | None, Opt(help="Only this client's invoices.")] = None,
-    status: Annotated[str | None, Opt(help="unpaid, paid, cancelled or refunded.")] = None,
+    status: Annotated[
+        str | None,
+        Opt(help="unpaid, paid, cancelled, refunded, or overdue (unpaid and past its due date)."),
+    ] = None,
     limit: Annotated[int | None, Opt(min=1, help="At most N invoices.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """List invoices.  Example: hostctl invoice list --client 7 --status unpaid"""
     from hostctl import output, views
-    from hostctl.core import invoices
+    from hostctl.core import clients, invoices
     from hostctl.i18n import N_
 
     with work(readonly=True) as (session, ctx):
-        found = invoices.list_invoices(session, client_id=client, status=status, limit=limit)
+        if client is not None:  # a filter naming nobody is "not found", not empty
+            clients.get_client(session, client)
+        found = invoices.list_invoices(
+            session, client_id=client, status=status, limit=limit, today=ctx.today
+        )
         rows = [views.invoice(i, invoices.lines_of(session, i.id or 0)) for i in found]
         # for people only (never in --json): an unpaid invoice past due reads overdue
         overdue = [invoices.is_overdue(i, ctx.today) for i in found]

@@ -33,7 +33,7 @@ def list_(
 ) -> None:
     """List queued and sent alerts.  Example: hostctl notify list --status failed"""
     from hostctl import output, views
-    from hostctl.core import outbox
+    from hostctl.core import clients, outbox
     from hostctl.i18n import N_
     from hostctl.output import Col
 
@@ -44,6 +44,8 @@ def list_(
             )
         )
     with work(readonly=True) as (session, _ctx):
+        if client is not None:  # a filter naming nobody is "not found", not empty
+            clients.get_client(session, client)
         rows = [
             views.outbox_message(m)
             for m in outbox.listing(

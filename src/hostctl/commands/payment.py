@@ -155,11 +155,13 @@ def list_(
     Example: hostctl payment list --client 7 --from 2026-01-01
     """
     from hostctl import output, views
-    from hostctl.core import invoices, payments
+    from hostctl.core import clients, invoices, payments
     from hostctl.core.clock import parse_date
     from hostctl.output import Col
 
     with work(readonly=True) as (session, _ctx):
+        if client is not None:  # a filter naming nobody is "not found", not empty
+            clients.get_client(session, client)
         invoice_id = invoices.find_invoice(session, invoice).id if invoice else None
         rows = [
             views.payment(p)

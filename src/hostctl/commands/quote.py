@@ -81,10 +81,12 @@ def list_(
 ) -> None:
     """Quotes, oldest first.  Example: hostctl quote list --status pending"""
     from hostctl import output
-    from hostctl.core import quotes
+    from hostctl.core import clients, quotes
     from hostctl.i18n import N_
 
     with work(readonly=True) as (session, _ctx):
+        if client is not None:  # a filter naming nobody is "not found", not empty
+            clients.get_client(session, client)
         rows = [
             _show(session, q) for q in quotes.list_quotes(session, status=status, client_id=client)
         ]

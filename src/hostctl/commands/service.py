@@ -120,10 +120,12 @@ def list_(
 ) -> None:
     """List services.  Example: hostctl service list --pending"""
     from hostctl import output, views
-    from hostctl.core import services
+    from hostctl.core import clients, services
     from hostctl.i18n import N_
 
     with work(readonly=True) as (session, ctx):
+        if client is not None:  # a filter naming nobody is "not found", not empty
+            clients.get_client(session, client)
         if pending:
             rows = []
             for entry in services.pending_queue(session, ctx.today):

@@ -137,10 +137,12 @@ def list_(
 ) -> None:
     """List tickets.  Example: hostctl ticket list --breaching"""
     from hostctl import output, views
-    from hostctl.core import tickets
+    from hostctl.core import clients, tickets
     from hostctl.i18n import N_
 
     with work(readonly=True) as (session, ctx):
+        if client is not None:  # a filter naming nobody is "not found", not empty
+            clients.get_client(session, client)
         found = tickets.list_tickets(
             session, ctx, status=status, client_id=client, breaching=breaching
         )

@@ -125,10 +125,14 @@ def list_(
 ) -> None:
     """List transfers.  Example: hostctl transfer list --status pending"""
     from hostctl import output, views
-    from hostctl.core import transfers
+    from hostctl.core import clients, services, transfers
     from hostctl.output import Col
 
     with work(readonly=True) as (session, _ctx):
+        if client is not None:  # a filter naming nobody is "not found", not empty
+            clients.get_client(session, client)
+        if service is not None:
+            services.get_service(session, service)
         found = transfers.list_transfers(
             session, status=status, service_id=service, client_id=client
         )

@@ -13,6 +13,7 @@ from hostctl.core.bulk import db_value, insert_rows
 from hostctl.core.bulk import dumps as dumps  # re-exported: callers use audit.dumps
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
+from hostctl.i18n import N_
 from hostctl.models import AuditEntry
 
 
@@ -71,7 +72,82 @@ def entries(
     if entity_id:
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     stmt = stmt.order_by(col(AuditEntry.id).desc()).limit(limit)
-    return list(reversed(session.exec(stmt).all()))
+    found = list(reversed(session.exec(stmt).all()))
+    if not found and entity_type and entity_id:
+        _check_exists(session, entity_type, entity_id)
+    return found
+
+
+# The kinds of entity the log names, as a sentence names them.
+ENTITY_NAMES = {
+    "client": N_("client"),
+    "service": N_("service"),
+    "invoice": N_("invoice"),
+    "payment": N_("payment"),
+    "quote": N_("quote"),
+    "transfer": N_("transfer"),
+    "outage": N_("outage"),
+    "outbox": N_("message"),
+    "product": N_("product"),
+    "ticket": N_("ticket"),
+    "setting": N_("setting"),
+}
+
+
+def _entity_keys() -> dict[str, Any]:
+    """The key column of each kind of entity the log names, by its name in the log."""
+    from hostctl.models import (
+        Client,
+        Invoice,
+        Outage,
+        OutboxMessage,
+        Payment,
+        Product,
+        Quote,
+        Service,
+        Setting,
+        Ticket,
+        Transfer,
+    )
+
+    return {
+        "client": Client.id,
+        "service": Service.id,
+        "invoice": Invoice.id,
+        "payment": Payment.id,
+        "quote": Quote.id,
+        "transfer": Transfer.id,
+        "outage": Outage.id,
+        "outbox": OutboxMessage.id,
+        "product": Product.code,
+        "ticket": Ticket.code,
+        "setting": Setting.key,
+    }
+
+
+def _check_exists(session: Session, entity_type: str, entity_id: str) -> None:
+    """A log asked of an entity that has no entries: refused when that entity does not exist
+    (a log of one that was deleted still shows its entries; of a kind not known here, none)."""
+    from sqlalchemy import Integer, select
+
+    from hostctl.errors import NotFoundError
+    from hostctl.i18n import _, localize
+
+    key = _entity_keys().get(entity_type)
+    if key is None:
+        return
+    value: Any = entity_id
+    if isinstance(key.type, Integer):
+        if not entity_id.isascii() or not entity_id.isdigit() or len(entity_id) > 18:
+            value = None
+        else:
+            value = int(entity_id)
+    if value is None or session.execute(select(key).where(key == value)).first() is None:
+        raise NotFoundError(
+            _("There is no {entity_type} {entity_id}.").format(
+                entity_type=localize(ENTITY_NAMES[entity_type]), entity_id=entity_id
+            )
+        )
 
 
 def record_many(

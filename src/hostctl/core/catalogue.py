@@ -171,6 +171,15 @@ def prices_of(session: Session, code: str) -> dict[str, Money]:
     return {r.currency: Money(r.monthly_minor, r.currency) for r in rows}
 
 
+def billed_currencies(session: Session) -> list[str]:
+    """The currencies the company bills in: those of the catalogue's prices, sorted (none
+    while the catalogue is empty)."""
+    from sqlmodel import col
+
+    stmt = select(ProductPrice.currency).distinct().order_by(col(ProductPrice.currency))
+    return list(session.exec(stmt).all())
+
+
 def monthly_price(session: Session, product: Product, currency: str) -> Money:
     row = session.get(ProductPrice, (product.code, currency))
     if row is None:
@@ -342,12 +351,6 @@ def priced_products(session: Session, currency: str) -> list[tuple[Product, Mone
         for row in session.exec(select(ProductPrice).where(ProductPrice.currency == currency))
     }
     return [(p, prices.get(p.code)) for p in list_products(session)]
-
-
-def billed_currencies(session: Session) -> list[str]:
-    """The currencies the company bills in: those of the catalogue's prices, sorted."""
-    rows = session.exec(select(ProductPrice.currency).distinct()).all()
-    return sorted(set(rows))
 
 
 def cycles_of(session: Session, code: str) -> list[str]:

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -99,10 +99,16 @@ def _clean(
     company: str | None,
     support_plan: str | None,
     check_email: Callable[[str], tuple[str, str]] = validate.email,
-    check_phone: Callable[[str], str] = validate.phone,
+    check_phone: Callable[[str, str | None], str] = validate.phone,
 ) -> ClientInput:
     email_value, email_key = _in_column("email", check_email, email)
     country_value = _in_column("country", validate.country, country) if country else None
+    phone_value = None
+    if phone:
+        try:
+            phone_value = check_phone(phone, country_value)
+        except ValidationError as exc:
+            raise ColumnError(exc.message, "phone") from None
     if currency:
         currency_value = _in_column("currency", check_currency, currency)
     else:
@@ -111,7 +117,7 @@ def _clean(
         name=_in_column("name", validate.name, name),
         email=email_value,
         email_key=email_key,
-        phone=_in_column("phone", check_phone, phone) if phone else None,
+        phone=phone_value,
         country=country_value,
         currency=currency_value,
         document=document.strip() if document else None,
@@ -141,6 +147,27 @@ def _in_column(column: str, check: Callable[[str], T], raw: str) -> T:
         return check(raw)
     except ValidationError as exc:
         raise ColumnError(exc.message, column) from None
+
+
+def check_billed_currency(session: Session, currency: str, billed: list[str] | None = None) -> str:
+    """``currency`` (an ISO code, as ``check_currency`` returns it) when the company bills
+    in it: some product of the catalogue has a price in it (``billed``: those currencies,
+    when the caller has them already). While the catalogue is empty any currency is taken:
+    there is nothing yet to compare with. Refused otherwise, naming the billed ones, so the
+    client's first order cannot fail for want of a price."""
+    if billed is None:
+        from hostctl.core import catalogue
+
+        billed = catalogue.billed_currencies(session)
+    if billed and currency not in billed:
+        raise ColumnError(
+            _(
+                "The company does not bill in {currency}: no product of the catalogue has a "
+                "price in it; use {billed}."
+            ).format(currency=currency, billed=", ".join(billed)),
+            "currency",
+        )
+    return currency
 
 
 def get_client(session: Session, client_id: int) -> Client:
@@ -239,6 +266,7 @@ def add_client(
         company=company,
         support_plan=support_plan,
     )
+    check_billed_currency(session, data.currency)
     _check_unique(session, data)
     warnings = _phone_warnings(session, data.phone, None)
     referrer_id = None
@@ -327,6 +355,8 @@ def edit_client(
     merged = {k: v for k, v in before.items()}
     merged.update({k: v for k, v in changes.items() if v is not None})
     data = _clean(**merged)
+    if data.currency != client.currency:
+        check_billed_currency(session, data.currency)
     _check_unique(session, data, exclude_id=client.id)
     if data.currency != client.currency and has_unpaid_invoices(session, client.id or 0):
         raise BusinessRuleError(
@@ -490,7 +520,7 @@ def add_contact(
     client = get_client(session, client_id)
     email_value, email_key = validate.email(email)
     name_value = validate.name(name)
-    phone_value = validate.phone(phone) if phone else None
+    phone_value = validate.phone(phone, client.country) if phone else None
     rights_value = ",".join(validate.rights(rights))
     if email_key == client.email_key:
         raise BusinessRuleError(_("A contact cannot have the client's own email."))
@@ -536,6 +566,9 @@ def contacts(session: Session, client_id: int) -> list[Contact]:
 
 # A search made of digits, letters and these is also tried as a phone or document number.
 _NUMBER_PUNCTUATION = frozenset(" +.-/()")
+# What may come before a word of the search key: the start of a field (a new line), a space,
+# and in an email the ``.`` and ``@`` between its parts. A word typed is the start of a word.
+_WORD_STARTS = ("\n", " ", ".", "@")
 
 
 def _as_numbers(text: str) -> list[str]:
@@ -552,6 +585,50 @@ def _as_numbers(text: str) -> list[str]:
     return [number, national] if national and national != number else [number]
 
 
+def _like_escaped(text: str) -> str:
+    """``text`` for a LIKE pattern with ``/`` as the escape character: literal."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _starts_a_word(column: Any, word: str, starts: tuple[str, ...]) -> Any:
+    """``column`` has a word that begins with ``word`` (after one of ``starts``)."""
+    text = _like_escaped(word)
+    # Most rows do not hold the word at all: one LIKE tells them, before the word starts.
+    return and_(
+        column.like(f"%{text}%", escape="/"),
+        or_(
+            column.like(f"{text}%", escape="/"),
+            *(column.like(f"%{start}{text}%", escape="/") for start in starts),
+        ),
+    )
+
+
+def search_matches(search: str | None) -> Any:
+    """The SQL condition of ``list_clients(search=…)``, or None for an empty search."""
+    from hostctl.models import Service
+
+    text = fold(search)
+    if not text:
+        return None
+    key = col(Client.search_key)
+    domain = col(Service.domain)
+    typed = (search or "").lower().split()
+    each_word = []
+    for position, word in enumerate(text.split()):
+        # Domains are kept lower-cased, with their accents: matched as typed and folded.
+        forms = dict.fromkeys((typed[position] if position < len(typed) else word, word))
+        # A word that can be a number is also the start of the phone or document number.
+        found = [
+            _starts_a_word(key, w, _WORD_STARTS) for w in dict.fromkeys([word, *_as_numbers(word)])
+        ]
+        of_domain = or_(*(_starts_a_word(domain, form, (".",)) for form in forms))
+        found.append(col(Client.id).in_(select(Service.client_id).where(of_domain)))
+        each_word.append(or_(*found))
+    every_word = and_(*each_word)
+    whole_numbers = [key.contains(n, autoescape=True) for n in _as_numbers(text)]
+    return or_(every_word, *whole_numbers) if whole_numbers else every_word
+
+
 def list_clients(
     session: Session,
     *,
@@ -559,25 +636,16 @@ def list_clients(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Client]:
-    """The clients, by id. ``search`` is a part of the name, company or email, without
-    regard to case or accents; of the phone or document number ("+598 99 123 456",
-    "12.345.678": only their digits and letters are compared); or of the domain of one of
-    the client's services. It is taken literally (``%`` and ``_`` are those characters,
-    not LIKE wildcards)."""
-    from hostctl.models import Service
-
+    """The clients, by id. ``search`` is words, each the start of a word of the name,
+    company or email, or of a service's domain (or of one of its labels), in any order,
+    without regard to case or accents: "perez tam" finds "Tamara Pérez". A word with digits
+    is also the start of the phone or document number, and the whole search is also a part
+    of one ("+598 99 123 456", "12.345.678": only their digits and letters are compared).
+    It is taken literally (``%`` and ``_`` are those characters, not LIKE wildcards)."""
     stmt = select(Client)
-    text = fold(search)
-    if text:
-        key = col(Client.search_key)
-        matches = [key.contains(text, autoescape=True)]
-        matches += [key.contains(n, autoescape=True) for n in _as_numbers(text) if n != text]
-        # Domains are kept as typed, lower-cased: matched as typed and folded.
-        domain = col(Service.domain)
-        forms = dict.fromkeys(((search or "").strip().lower(), text))
-        of_domain = or_(*(domain.contains(form, autoescape=True) for form in forms))
-        matches.append(col(Client.id).in_(select(Service.client_id).where(of_domain)))
-        stmt = stmt.where(or_(*matches))
+    condition = search_matches(search)
+    if condition is not None:
+        stmt = stmt.where(condition)
     stmt = stmt.order_by(col(Client.id)).offset(offset)
     if limit:
         stmt = stmt.limit(limit)
@@ -626,6 +694,9 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
     seen_doc: dict[str, int] = {}
     check_email = _ImportEmailCheck()
     check_phone = _ImportPhoneCheck()
+    from hostctl.core import catalogue
+
+    billed = catalogue.billed_currencies(session)
     imported = 0
     rows = read_csv(path, IMPORT_COLUMNS, ("name", "email"), bad)
     for batch in batched(rows, bulk.IMPORT_BATCH):
@@ -645,6 +716,7 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
                     company=get("company") or None,
                     support_plan=get("support_plan") or None,
                 )
+                check_billed_currency(session, data.currency, billed)
             except ValidationError as exc:
                 bad.add(line, exc.column if isinstance(exc, ColumnError) else "?", exc.message)
                 continue
@@ -821,18 +893,20 @@ class _ImportPhoneCheck:
     seen are forgotten every ``CHECK_CACHE_SIZE``, so memory stays bounded."""
 
     def __init__(self) -> None:
-        self.seen: dict[str, str | ValidationError] = {}
+        self.seen: dict[tuple[str, str | None], str | ValidationError] = {}
 
-    def __call__(self, raw: str) -> str:
-        result = self.seen.get(raw)
+    def __call__(self, raw: str, country: str | None = None) -> str:
+        # an international number reads the same whatever the client's country
+        key = (raw, None if raw.lstrip().startswith("+") else country)
+        result = self.seen.get(key)
         if result is None:
             if len(self.seen) >= CHECK_CACHE_SIZE:
                 self.seen.clear()
             try:
-                result = validate.phone(raw)
+                result = validate.phone(raw, country)
             except ValidationError as exc:
                 result = exc
-            self.seen[raw] = result
+            self.seen[key] = result
         if isinstance(result, ValidationError):
             raise ValidationError(result.message)
         return result

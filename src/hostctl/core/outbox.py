@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from hostctl.core import validate
 from hostctl.core.bulk import db_value, dumps, insert_rows
 from hostctl.core.context import Context
+from hostctl.i18n import N_
 from hostctl.models import Client, OutboxMessage
 
 EVENTS = (
@@ -177,6 +179,8 @@ def listing(
     event: str | None = None,
     limit: int = 200,
 ) -> list[OutboxMessage]:
+    if event is not None:
+        event = validate.one_of(event, EVENTS, N_("event"))
     stmt = select(OutboxMessage)
     if status:
         stmt = stmt.where(OutboxMessage.status == status)

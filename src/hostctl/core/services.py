@@ -117,12 +117,12 @@ def _checked(session: Session, client: Client, line: OrderLine) -> tuple[Product
         raise ValidationError(
             _("The quantity must be from 1 to {max_quantity}.").format(max_quantity=MAX_QUANTITY)
         )
-    if product.category == "domain" and not line.domain:
+    if product.category == "domain" and not (line.domain or "").strip():
         raise ValidationError(_("A domain order needs --domain NAME."))
     if line.domain and line.quantity > 1:
         raise ValidationError(_("--domain names one service; order several domains one by one."))
     catalogue.monthly_price(session, product, client.currency)  # refuses a missing price
-    domain = line.domain.strip().lower() if line.domain else None
+    domain = validate.domain(line.domain) if line.domain else None
     return product, OrderLine(product.code, cycle, line.quantity, domain)
 
 
@@ -623,7 +623,7 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
                     "non-payment" if suspended else None,
                     due[0] if due else None,
                     due[1] if due else None,
-                    row.get("domain", "").lower() or None,
+                    row.get("domain") or None,
                     yes,
                     today if suspended else None,
                     today,
@@ -690,6 +690,11 @@ def _import_row_problem(
         dates[raw_due] = (convert(day), day.day)
     if product.category == "domain" and not row.get("domain"):
         return "domain", _("a domain service needs its domain name.")
+    if row.get("domain"):
+        try:
+            row["domain"] = validate.domain(row["domain"])
+        except ValidationError as exc:
+            return "domain", exc.message
     if row.get("server"):
         from hostctl.core.uptime import check_server
 

@@ -100,10 +100,23 @@ def add_outage(
 
 
 def list_outages(session: Session, *, server: str | None = None) -> list[Outage]:
+    """The outages, oldest first. A ``server`` that no outage and no service names is not a
+    server hostctl knows: not found, rather than an empty list that reads "no outage"."""
     stmt = select(Outage)
     if server:
-        stmt = stmt.where(Outage.server == check_server(server))
-    return list(session.exec(stmt.order_by(col(Outage.starts_at))).all())
+        server = check_server(server)
+        stmt = stmt.where(Outage.server == server)
+    found = list(session.exec(stmt.order_by(col(Outage.starts_at))).all())
+    if (
+        server
+        and not found
+        and session.exec(select(Service.id).where(Service.server == server).limit(1)).first()
+        is None
+    ):
+        raise NotFoundError(
+            _("There is no server {server}: no service or outage names it.").format(server=server)
+        )
+    return found
 
 
 def parse_month(text: str) -> tuple[dt.datetime, dt.datetime]:
