@@ -108,8 +108,16 @@ def order(
 
 
 def pay(
-    cli: Any, invoice: str | int, amount: str, today: str, method: str = "card"
+    cli: Any,
+    invoice: str | int,
+    amount: str,
+    today: str,
+    method: str = "card",
+    *,
+    excess: bool = False,
 ) -> dict[str, Any]:
+    """``payment add``; ``excess``: more than twice the amount due, on purpose."""
+    extra = ["--allow-excess"] if excess else []
     return cli.json(
         "payment",
         "add",
@@ -119,6 +127,7 @@ def pay(
         amount,
         "--method",
         method,
+        *extra,
         today=today,
     )
 

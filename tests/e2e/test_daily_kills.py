@@ -60,7 +60,9 @@ def build_book(cli: Any, tmp_path: Path) -> None:
         client = add_client(cli, f"radio{i}@example.com", phone=f"+54911234567{i:02d}")
         day = f"2026-01-{2 + i:02d}"
         placed = order(cli, client, "radio", "monthly", day)
-        pay(cli, placed["invoice"]["id"], "24.00" if i < 2 else "8.00", day)  # 0, 1: credit
+        pay(
+            cli, placed["invoice"]["id"], "24.00" if i < 2 else "8.00", day, excess=i < 2
+        )  # 0, 1: credit
         if i == 7:
             cli.json("service", "no-renew", str(placed["services"][0]["id"]), today=day)
     for i in range(4):
