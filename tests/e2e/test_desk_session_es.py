@@ -87,7 +87,7 @@ def test_a_client_an_order_a_payment_in_pesos_why_and_statement(cli, tmp_path):
     term.expect("» mercadopago")
     term.expect("pagofacil")
     term.send(ENTER)
-    term.expect("Importe recibido en ARS: 86400.00")  # the amount due, offered
+    term.expect("Importe recibido en ARS: 86.400,00")  # the amount due, as typed here
     term.send(CLEAR_LINE + "1.234,56" + ENTER)
     shown = term.lines()
     assert {"importe $ 1.234,56", "aplicado $ 1.234,56", "medio mercadopago"} <= set(shown)
