@@ -194,7 +194,10 @@ def _filter_every_letter(question: Any) -> None:
     from questionary.prompts.common import InquirerControl
 
     app = question.application
-    control = next(c for c in app.layout.find_all_controls() if isinstance(c, InquirerControl))
+    controls = [c for c in app.layout.find_all_controls() if isinstance(c, InquirerControl)]
+    if not controls:  # another questionary: its own filter as it is
+        return
+    control = controls[0]
 
     def typed(event: Any) -> None:
         if event.data.isprintable():
