@@ -171,19 +171,39 @@ def select(
     listed = _choices(choices)
     if not listed:
         raise UsageError(_("There is nothing to choose for {option}.").format(option=option))
-    answer = _answer(
-        questionary.select(
-            label,
-            choices=[questionary.Choice(title, value=value) for value, title in listed],
-            default=default if default in {value for value, _ in listed} else None,
-            instruction=_("(type to filter, arrow keys, then Enter)")
-            if search
-            else _("(arrow keys, then Enter)"),
-            use_search_filter=search,
-            use_jk_keys=not search,
-        )
+    question = questionary.select(
+        label,
+        choices=[questionary.Choice(title, value=value) for value, title in listed],
+        default=default if default in {value for value, _ in listed} else None,
+        instruction=_("(type to filter, arrow keys, then Enter)")
+        if search
+        else _("(arrow keys, then Enter)"),
+        use_search_filter=search,
+        use_jk_keys=not search,
     )
-    return str(answer)
+    if search:
+        _filter_every_letter(question)
+    return str(_answer(question))
+
+
+def _filter_every_letter(question: Any) -> None:
+    """questionary's search filter takes only ASCII (``string.printable``): á, é, ñ … were
+    swallowed, so "bás" filtered as "bs". Any other printable key typed goes to the filter
+    too (the keys questionary binds itself, ASCII, arrows, Enter, keep their binding)."""
+    from prompt_toolkit.keys import Keys
+    from questionary.prompts.common import InquirerControl
+
+    app = question.application
+    controls = [c for c in app.layout.find_all_controls() if isinstance(c, InquirerControl)]
+    if not controls:  # another questionary: its own filter as it is
+        return
+    control = controls[0]
+
+    def typed(event: Any) -> None:
+        if event.data.isprintable():
+            control.add_search_character(event.data)
+
+    app.key_bindings.add(Keys.Any)(typed)
 
 
 def choose_many(label: str, choices: Choices, *, option: str) -> list[str]:

@@ -13,6 +13,7 @@ from hostctl.core.money import (
     check_currency,
     format_money,
     money_json,
+    typed_form,
 )
 from hostctl.errors import ValidationError
 
@@ -316,3 +317,20 @@ def test_every_check_of_a_typed_amount_takes_the_language():
     )
     with pytest.raises(ValidationError):  # without a language: only 1234.56
         settings.validate("billing.chargeback_fee.ARS", "2.500,5")
+
+
+@pytest.mark.parametrize(
+    ("language", "minor", "currency", "text"),
+    [
+        ("es", 8640000, "ARS", "86.400,00"),
+        ("es", 8400, "USD", "84,00"),
+        ("es", -123456, "USD", "-1.234,56"),
+        ("es", 1234, "CLP", "1234"),  # "1.234" would read as decimals
+        ("en", 8640000, "ARS", "86,400.00"),
+        ("en", 8400, "USD", "84.00"),
+        (None, 8640000, "ARS", "86400.00"),
+    ],
+)
+def test_an_amount_offered_at_a_prompt_is_in_the_sessions_format(language, minor, currency, text):
+    assert typed_form(Money(minor, currency), language) == text
+    assert Money.parse(text, currency, language=language) == Money(minor, currency)

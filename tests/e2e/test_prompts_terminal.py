@@ -128,7 +128,7 @@ def test_an_argentine_client_is_offered_the_argentine_methods_first_in_spanish(c
     term.expect("rapipago")
     term.expect("zelle — 10 % de descuento")
     term.send(DOWN * 7 + ENTER)  # mercadopago, pagofacil, rapipago, pagos360, prex, card, paypal
-    term.expect("Importe recibido en ARS (a pagar con el descuento de zelle: 75600.00):")
+    term.expect("Importe recibido en ARS (a pagar con el descuento de zelle: 75.600,00):")
     term.send(ENTER)  # the amount offered
     code, shown = term.end()
     assert code == 0, shown

@@ -48,6 +48,7 @@ def payment_amount(value: str | None, ref: str, method: str | None = None) -> st
 
 def _amount_facts(session: Any, ref: str, method: str | None) -> dict[str, Any]:
     from hostctl.core import invoices, payments, settings
+    from hostctl.core.money import typed_form
 
     found = invoices.find_invoice(session, ref)
     due = invoices.amount_due(found)
@@ -56,7 +57,7 @@ def _amount_facts(session: Any, ref: str, method: str | None) -> dict[str, Any]:
     with_method = payments.amount_due_with(session, found, method) if known else due
     return {
         "currency": found.currency,
-        "due": with_method.to_json(),
+        "due": typed_form(with_method, language()),  # offered as the session types it
         "discounted": with_method != due,
     }
 

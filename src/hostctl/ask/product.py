@@ -45,8 +45,18 @@ def cycle(value: str | None, product_code: str, option: str = "--cycle") -> str:
     from hostctl.core import catalogue
 
     return choice(
-        value, option, _("Billing cycle:"), lambda: read(catalogue.cycles_of, product_code)
+        value,
+        option,
+        _("Billing cycle:"),
+        lambda: cycle_words(read(catalogue.cycles_of, product_code)),
     )
+
+
+def cycle_words(cycles: list[str]) -> list[tuple[str, str]]:
+    """Cycles as choices: the code, shown in the session's words ("anual" in Spanish)."""
+    from hostctl.words import say
+
+    return [(code, say("cycle", code)) for code in cycles]
 
 
 def product_name(value: str | None) -> str:

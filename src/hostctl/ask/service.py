@@ -9,6 +9,7 @@ from hostctl.ask import choice, confirm, number, read, text
 from hostctl.ask import known as known
 from hostctl.ask.client import client as client
 from hostctl.ask.product import cycle as cycle
+from hostctl.ask.product import cycle_words
 from hostctl.ask.product import product as product
 from hostctl.i18n import _
 
@@ -47,7 +48,7 @@ def new_cycle(value: str | None, service_id: int) -> str:
         value,
         "--cycle",
         _("New billing cycle:"),
-        lambda: read(services.cycle_choices, service_id),
+        lambda: cycle_words(read(services.cycle_choices, service_id)),
     )
 
 

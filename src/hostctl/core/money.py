@@ -219,6 +219,20 @@ def _in_locale(raw: str, locale: str) -> Decimal | None:
         return None
 
 
+def typed_form(money: Money, language: str | None = None) -> str:
+    """``money`` as a person of a ``language`` session types it, which ``Money.parse`` with
+    the same language reads back: ``1.234,56`` in Spanish, ``1,234.56`` in English,
+    ``1234.56`` without a language. An amount offered at a prompt, to accept or edit. A
+    currency without decimals is not grouped: a Spanish ``1.234`` reads as decimals."""
+    locale = LOCALES.get(language or "")
+    digits = MINOR_DIGITS[money.currency]
+    if locale is None or not digits:
+        return money.to_json()
+    from babel.numbers import format_decimal
+
+    return format_decimal(money.amount, format="#,##0." + "0" * digits, locale=locale)
+
+
 def format_money(money: Money, locale: str = "es_AR") -> str:
     """For people: ``US$ 1.234,56``, ``$ 38.400,00`` (ARS), ``UYU 576,00`` (babel, es_AR by
     default: its own symbols for USD and ARS, the ISO code for the rest). The one formatter of
