@@ -9,20 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from billing_helpers import add_client, order, setup_catalogue
+from command_tree import commands
 from hostctl import prompts
-from hostctl.cli import COMMANDS, app, load_command
+from hostctl.cli import app, load_command
 
 
 def _leaves():
-    def walk(command, path):
-        subs = getattr(command, "commands", {})
-        if not subs:
-            yield path, command
-        for name, sub in subs.items():
-            yield from walk(sub, [*path, name])
-
-    for name in COMMANDS:
-        yield from walk(load_command(name), [name])
+    return commands(leaves_only=True)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

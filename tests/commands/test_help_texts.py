@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from hostctl.cli import COMMANDS, app, load_command
+from command_tree import commands
+from hostctl.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("../shared", "shared/", "SPEC.md", "SPEC §", "CLI.md", "STYLE.md")
@@ -22,16 +23,7 @@ USER_DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
 def _tree() -> Iterator[tuple[list[str], Any]]:
     """Every command path below the root (nouns, their verbs), with its click command."""
-
-    def walk(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
-        yield path, command
-        for name, sub in getattr(command, "commands", {}).items():
-            yield from walk(sub, [*path, name])
-
-    for name in COMMANDS:
-        command = load_command(name)
-        assert command is not None
-        yield from walk(command, [name])
+    return commands()
 
 
 PATHS = [path for path, _ in _tree()]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from billing_helpers import add_client, order, setup_catalogue
-from hostctl.cli import COMMANDS, load_command
+from command_tree import commands
 from hostctl.params import IDS
 
 HUGE = "1" + "0" * 20
@@ -21,18 +21,11 @@ HUGE = "1" + "0" * 20
 def _int_params() -> Iterator[tuple[list[str], Any]]:
     """(command path, parameter) of every int or list[int] parameter below the root."""
 
-    def walk(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
+    for path, command in commands():
         for param in command.params:
             descriptor = getattr(param, "type_descriptor", None)
             if descriptor is not None and descriptor.annotation in (int, list[int]):
                 yield path, param
-        for name, sub in getattr(command, "commands", {}).items():
-            yield from walk(sub, [*path, name])
-
-    for name in COMMANDS:
-        command = load_command(name)
-        assert command is not None
-        yield from walk(command, [name])
 
 
 PARAMS = [(path, param.name, param.param_type_name, param.opts[0]) for path, param in _int_params()]
