@@ -33,7 +33,7 @@ def _report(exc: HostctlError) -> None:
     if isinstance(exc, Cancelled):  # not an error: the person chose to stop
         sys.stderr.write(exc.message + "\n")
         return
-    output.error(exc.message)
+    output.error(output.people(exc.message, human=True))  # a lazy message: its amounts
     for detail in exc.details:
         sys.stderr.write(f"  {detail}\n")
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-from hostctl.i18n import N_, LazyText, _, localize
+from hostctl.i18n import N_, LazyText, _, language, localize
 
 
 def _default(value: Any) -> Any:
@@ -170,8 +170,10 @@ def _columns(columns: Sequence[ColumnSpec], rows: Sequence[dict[str, Any]]) -> l
 
 # --------------------------------------------------------------------------- values
 def human_money(value: Any, currency: str | None) -> str:
-    """An amount for people (``US$ 1.234,56``, ``core.money.format_money``); a view's
-    ``{currency: amount}`` becomes one amount a line; without a currency, as written."""
+    """An amount for people in the session's format (``US$ 1.234,56`` in Spanish,
+    ``US$ 1,234.56`` in English: ``core.money.format_money``), what that session's amount
+    prompt takes back; a view's ``{currency: amount}`` becomes one amount a line; without
+    a currency, as written."""
     from hostctl.core.money import Money, format_money
     from hostctl.errors import ValidationError
 
@@ -180,17 +182,18 @@ def human_money(value: Any, currency: str | None) -> str:
     if isinstance(value, Mapping):
         return "\n".join(human_money(amount, cur) for cur, amount in value.items())
     if isinstance(value, Money):
-        return format_money(value)
+        return format_money(value, language())
     if not currency:
         return str(value)
     try:
-        return format_money(Money.parse(str(value), currency))
+        return format_money(Money.parse(str(value), currency), language())
     except ValidationError:  # not an amount: shown as it is, never a crash
         return str(value)
 
 
 def amount_text(amount: Any, currency: str) -> str:
-    """An amount inside a sentence: ``US$ 1.234,56`` on a TTY, ``USD 1234.56`` in a pipe."""
+    """An amount inside a sentence: ``US$ 1.234,56`` (``human_money``) on a TTY,
+    ``USD 1234.56`` in a pipe."""
     return human_money(amount, currency) if stdout_is_tty() else f"{currency} {amount}"
 
 
@@ -212,10 +215,13 @@ def human_time(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def people(value: Any) -> str:
+def people(value: Any, *, human: bool = False) -> str:
     """A text for a person: an ``N_`` text in the session's language with the amounts in it
-    shown as ``amount_text`` shows them (``US$ 1.234,56`` on a terminal); any other text as
-    it is."""
+    shown as ``amount_text`` shows them (``US$ 1.234,56`` on a terminal), or always as
+    ``human_money`` with ``human`` (an error message, a prompt's refusal: said to a person
+    even when stdout is a pipe); any other text as it is. Core puts an amount in a message as
+    a ``words.Amount`` field of an ``N_`` text (it never reads the session's language), and
+    this formats it."""
     from hostctl.core.money import Money
     from hostctl.words import Amount
 
@@ -226,9 +232,13 @@ def people(value: Any) -> str:
         if isinstance(field, Amount):
             field = field.money
         if isinstance(field, Money):
-            fields[key] = amount_text(field.to_json(), field.currency)
+            fields[key] = (
+                human_money(field, field.currency)
+                if human
+                else amount_text(field.to_json(), field.currency)
+            )
         elif isinstance(field, LazyText):
-            fields[key] = people(field)  # a plain str: localize leaves it as it is
+            fields[key] = people(field, human=human)  # a plain str: localize leaves it as is
         else:
             fields[key] = field
     if fields == value.fields:

@@ -78,7 +78,9 @@ def _validator(option: str, check: Check | None) -> Callable[[str], bool | str]:
             if check is not None:
                 check(answer)
         except HostctlError as exc:
-            return exc.message
+            from hostctl import output
+
+            return output.people(exc.message, human=True)
         return True
 
     return run

@@ -11,6 +11,7 @@ needs, or one added later).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -114,6 +115,44 @@ def say(context: str, code: object) -> str:
     from hostctl.i18n import localize
 
     return localize(word(context, code))
+
+
+def _folded(text: str) -> str:
+    """``text`` to compare as a person types it: lower case, no accents, hyphens and
+    underscores as spaces, single spaces (``Respuesta-del-Cliente`` → ``respuesta del
+    cliente``)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.replace("-", " ").replace("_", " ").split())
+
+
+def read_code(context: str, value: str, codes: Sequence[str], what: str) -> str:
+    """The code a filter's ``value`` names (``invoice list --status``): the code itself in
+    any session (``overdue``), or in a Spanish session the word the screen shows for it
+    (``word(context, code)``: ``vencida``, ``Vencida``, ``VENCIDA``), case- and
+    accent-insensitive. Anything else is one sentence naming ``what`` is asked for
+    (an ``N_`` text) and the accepted values as the session shows them. The codes are the
+    one definition: the words come from this module's ``_WORDS`` through the catalog."""
+    from hostctl.errors import ValidationError
+    from hostctl.i18n import _, language, localize
+
+    cleaned = (value or "").strip().lower()
+    if cleaned in codes:
+        return cleaned
+    spanish = language() != "en"
+    if spanish:
+        typed = _folded(value or "")
+        for code in codes:
+            if _folded(say(context, code)) == typed:
+                return code
+    allowed = [say(context, code) if spanish else code for code in codes]
+    raise ValidationError(
+        _("Unknown {what} {value!r}; use one of {allowed}.").format(
+            what=localize(what), value=value, allowed=", ".join(allowed)
+        )
+    )
 
 
 # The notes hostctl itself writes into the audit log, as stored (English); a person reads

@@ -93,8 +93,9 @@ def test_demo_json_is_one_document_with_the_facts_of_the_human_summary(cli, tmp_
     )
     assert set(doc["collected"]) <= {"ARS", "UYU", "USD"}
     shown = last.split("collected (", 1)[1].split(");", 1)[0].split(", ")
-    assert sorted(shown) == sorted(  # the human line's figures, e.g. $ 1.203.580,00
-        format_money(Money.of(amount, currency)) for currency, amount in doc["collected"].items()
+    assert sorted(shown) == sorted(  # the English session's figures, e.g. $ 1,203,580.00
+        format_money(Money.of(amount, currency), "en")
+        for currency, amount in doc["collected"].items()
     )
     services = cli.json("service", "list")  # the agent's own database: still empty
     assert services == []

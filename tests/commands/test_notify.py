@@ -136,7 +136,8 @@ def test_list_refuses_an_unknown_status_word(cli) -> None:  # type: ignore[no-un
     result = cli("notify", "list", "--status", "lost")
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: Unknown status 'lost'; use pending, sending, sent, failed, unknown.\n"
+        "error: Unknown message status 'lost'; use one of pending, sending, sent, failed, "
+        "unknown.\n"
     )
 
 

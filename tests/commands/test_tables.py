@@ -60,7 +60,7 @@ def tty(cli: Any, monkeypatch: pytest.MonkeyPatch) -> Terminal:
 
 @pytest.fixture
 def desk(cli: Any, tmp_path: Path) -> dict[str, Any]:
-    """José (ARS, a long email) with an annual order of $ 38.400,00 unpaid since 2026-03-01,
+    """José (ARS, a long email) with an annual order of $ 38,400.00 unpaid since 2026-03-01,
     Beto (USD) with a paid service suspended for abuse, one ticket with a long subject."""
     catalogue = tmp_path / "catalogue.toml"
     catalogue.write_text(CATALOGUE, encoding="utf-8")
@@ -115,11 +115,11 @@ def test_invoice_list_shows_numbers_and_amounts_whole_and_right_aligned(
     assert "…" not in screen
     header = screen.splitlines()[0]
     row = _line_with(screen, desk["invoice"])
-    assert "$ 38.400,00" in row and "38400" not in screen
+    assert "$ 38,400.00" in row and "38400" not in screen
     # right-aligned: the amount ends where its header ends
-    assert row.index("$ 38.400,00") + len("$ 38.400,00") == header.index("total") + len("total")
-    assert row.rstrip().endswith("$ 38.400,00")  # the amount due, last column
-    assert "US$ 96,00" in _line_with(screen, desk["paid_invoice"])
+    assert row.index("$ 38,400.00") + len("$ 38,400.00") == header.index("total") + len("total")
+    assert row.rstrip().endswith("$ 38,400.00")  # the amount due, last column
+    assert "US$ 96.00" in _line_with(screen, desk["paid_invoice"])
 
 
 def test_invoice_list_hides_optional_columns_at_80_and_says_so(
@@ -193,11 +193,11 @@ def test_too_narrow_for_the_identifiers_every_row_becomes_a_block(
         "issued      2026-03-01",
         "due         2026-03-01",
         "cur         ARS",
-        "total       $ 38.400,00",
-        "amount due  $ 38.400,00",
+        "total       $ 38,400.00",
+        "amount due  $ 38,400.00",
     ]
-    assert "total         US$ 96,00" in second  # amounts right-aligned across blocks
-    assert "amount due     US$ 0,00" in second
+    assert "total         US$ 96.00" in second  # amounts right-aligned across blocks
+    assert "amount due     US$ 0.00" in second
 
 
 def test_a_table_that_fits_exactly_is_a_table_one_column_less_is_blocks(
@@ -206,13 +206,13 @@ def test_a_table_that_fits_exactly_is_a_table_one_column_less_is_blocks(
     monkeypatch.setattr(output, "stdout_is_tty", lambda: True)
     rows = [{"code": "TK-7Q2M9X", "email": EMAIL, "total": "38400.00", "currency": "ARS"}]
     columns = [("code", "code", "code"), ("email", "email", "code"), ("total", "total", "money")]
-    width = len("TK-7Q2M9X") + len(EMAIL) + len("$ 38.400,00") + 2 * 2
+    width = len("TK-7Q2M9X") + len(EMAIL) + len("$ 38,400.00") + 2 * 2
     monkeypatch.setenv("COLUMNS", str(width))
     output.print_table(rows, columns)
-    assert capsys.readouterr().out.splitlines()[2] == f"TK-7Q2M9X  {EMAIL}  $ 38.400,00"
+    assert capsys.readouterr().out.splitlines()[2] == f"TK-7Q2M9X  {EMAIL}  $ 38,400.00"
     monkeypatch.setenv("COLUMNS", str(width - 1))
     output.print_table(rows, columns)
-    assert capsys.readouterr().out == (f"code   TK-7Q2M9X\nemail  {EMAIL}\ntotal  $ 38.400,00\n")
+    assert capsys.readouterr().out == (f"code   TK-7Q2M9X\nemail  {EMAIL}\ntotal  $ 38,400.00\n")
 
 
 # --------------------------------------------------------------------------- records
@@ -224,7 +224,7 @@ def test_a_record_formats_and_aligns_amounts_and_times(tty: Terminal, desk: dict
         80, "payment", "add", "--invoice", desk["invoice"], "--amount", "1000.50",
         "--method", "mercadopago", today="2026-03-20",
     )  # fmt: skip
-    assert "amount      $ 1.000,50\ndiscount        $ 0,00\napplied     $ 1.000,50\n" in paid
+    assert "amount      $ 1,000.50\ndiscount        $ 0.00\napplied     $ 1,000.50\n" in paid
 
 
 def test_invoice_show_on_a_terminal_formats_its_lines_and_totals(
@@ -236,9 +236,40 @@ def test_invoice_show_on_a_terminal_formats_its_lines_and_totals(
     )  # fmt: skip
     screen = tty.text(80, "invoice", "show", desk["invoice"], today="2026-03-20")
     assert f"invoice {desk['invoice']} (overdue), issued 2026-03-01, due 2026-03-01" in screen
-    assert "total $ 38.400,00  ·  due $ 38.000,00" in screen
-    assert screen.endswith(": 2026-03-10 cash $ 400,00 (received)\n")
-    assert re.search(r"\$ 48\.000,00\n", screen)  # a line's amount at the right edge
+    assert "total $ 38,400.00  ·  due $ 38,000.00" in screen
+    assert screen.endswith(": 2026-03-10 cash $ 400.00 (received)\n")
+    assert re.search(r"\$ 48,000\.00\n", screen)  # a line's amount at the right edge
+
+
+@pytest.mark.parametrize(
+    ("lang", "total", "due"),
+    [("es", "$ 38.400,00", "$ 38.000,00"), ("en", "$ 38,400.00", "$ 38,000.00")],
+)
+def test_amounts_on_screen_follow_the_session_and_are_taken_back_as_typed(
+    tty: Terminal,
+    desk: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    total: str,
+    due: str,
+) -> None:
+    """The same invoice in a Spanish and an English session: es_AR's symbols (``$`` is pesos
+    in both), each language's number format, which that session's ``--amount`` takes back."""
+    monkeypatch.setenv("HOSTCTL_LANG", lang)
+    tty.cli.json(
+        "payment", "add", "--invoice", desk["invoice"], "--amount", "400.00", "--method", "cash",
+        today="2026-03-10",
+    )  # fmt: skip
+    listed = _line_with(tty.text(120, "invoice", "list", today="2026-03-20"), desk["invoice"])
+    assert listed.rstrip().endswith(f"{total}  {due}")
+    shown = tty.text(80, "invoice", "show", desk["invoice"], today="2026-03-20")
+    assert f"{total}  ·  " in shown and shown.count(due) == 1
+    typed = due.removeprefix("$ ")  # what a person copies from the screen
+    paid = tty.cli.json(
+        "payment", "add", "--invoice", desk["invoice"], "--amount", typed, "--method", "cash",
+        today="2026-03-20",
+    )  # fmt: skip
+    assert (paid["payment"]["amount"], paid["invoice"]["status"]) == ("38000.00", "paid")
 
 
 # --------------------------------------------------------------------------- colour
@@ -327,9 +358,9 @@ def test_an_empty_uptime_report_and_statement_on_a_terminal(
     assert (report.exit_code, report.stdout) == (0, "No services.\n")
     statement = cli("client", "statement", str(beto["id"]))
     assert statement.stdout.splitlines() == [
-        "opening balance US$ 0,00",
+        "opening balance US$ 0.00",
         "No entries in this period.",
-        "closing balance US$ 0,00",
+        "closing balance US$ 0.00",
     ]
 
 

@@ -345,7 +345,9 @@ def test_list_and_show(cli: Any, world: dict[str, Any]) -> None:
     assert cli.json("transfer", "list", "--status", "expired") == []
     bad = cli("transfer", "list", "--status", "done")
     assert bad.exit_code == 1
-    assert bad.stderr == "error: Unknown status 'done'; use pending, completed, expired.\n"
+    assert bad.stderr == (
+        "error: Unknown transfer status 'done'; use one of pending, completed, expired.\n"
+    )
     table = cli("transfer", "list")
     assert table.exit_code == 0
     assert "pending" in table.stdout

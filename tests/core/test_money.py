@@ -203,11 +203,50 @@ def test_format_for_people():
     assert format_money(Money.parse("150000", "PYG")) == "PYG 150.000"
     # our minor units, not the locale data's (which has no decimals for COP)
     assert format_money(Money.parse("1234.56", "COP")) == "COP 1.234,56"
-    assert format_money(Money.parse("1234.56", "USD"), "en_US") == "$ 1,234.56"
     assert format_money(Money.parse("38400", "ARS")) == "$ 38.400,00"
     assert format_money(Money.parse("576", "UYU")) == "UYU 576,00"  # es_AR has no $U
-    # babel groups fr_FR thousands with U+202F: a plain space on every terminal
-    assert format_money(Money.parse("1234.56", "EUR"), "fr_FR") == "€ 1 234,56"
+
+
+# The same amounts in a Spanish and in an English session: es_AR's symbols in both (``$`` is
+# always pesos), each language's number format.
+SHOWN = [
+    ("1234.56", "USD", "US$ 1.234,56", "US$ 1,234.56"),
+    ("38400", "ARS", "$ 38.400,00", "$ 38,400.00"),
+    ("576", "UYU", "UYU 576,00", "UYU 576.00"),
+    ("1234567.5", "UYU", "UYU 1.234.567,50", "UYU 1,234,567.50"),
+    ("150000", "PYG", "PYG 150.000", "PYG 150,000"),
+    ("1500", "CLP", "CLP 1.500", "CLP 1,500"),
+    ("999", "CLP", "CLP 999", "CLP 999"),
+    ("-5", "USD", "-US$ 5,00", "-US$ 5.00"),
+    ("0.5", "EUR", "EUR 0,50", "EUR 0.50"),
+]
+
+
+@pytest.mark.parametrize(("amount", "currency", "spanish", "english"), SHOWN)
+def test_format_follows_the_sessions_language(amount, currency, spanish, english):
+    money = Money.parse(amount, currency)
+    assert format_money(money, "es") == spanish
+    assert format_money(money, "en") == english
+
+
+@pytest.mark.parametrize(("amount", "currency", "spanish", "english"), SHOWN)
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_what_a_session_shows_it_takes_back(language, amount, currency, spanish, english):
+    """The number on the screen, typed at that session's amount prompt, is the same Money;
+    the other language's screen is refused where it would mean another amount."""
+    money = Money.parse(amount, currency)
+    number = format_money(money, language).replace("-", "").split(" ", 1)[1]
+    assert Money.parse(number, currency, language=language) == Money(abs(money.minor), currency)
+
+
+def test_a_spanish_dot_groups_thousands_of_a_currency_without_decimals():
+    assert Money.parse("1.500", "CLP", language="es") == Money(1500, "CLP")
+    assert Money.parse("1.500", "PYG", language="es") == Money(1500, "PYG")
+    with pytest.raises(ValidationError):  # 1.5 pesos chilenos, in any other session
+        Money.parse("1.500", "CLP", language="en")
+    with pytest.raises(ValidationError):
+        Money.parse("1.500", "CLP")
+    assert Money.parse("1.50", "USD", language="es") == Money(150, "USD")  # a decimal point
 
 
 @pytest.mark.slow

@@ -95,3 +95,48 @@ def test_more_than_twice_the_amount_due_is_asked_showing_the_credit(shop, answer
     else:
         assert [p["amount"] for p in invoice["payments"]] == ["9600.00"]
         assert (invoice["status"], credit) == ("paid", "9504.00")
+
+
+def test_an_english_session_shows_amounts_in_its_own_format_and_takes_them_back(shop):
+    """The credit the question shows is ``US$ 9,504.00`` in English (the number format its
+    prompt takes, ``1,234.56``); the Spanish screen's ``10.000,00`` is refused there."""
+    term = Terminal(
+        "payment", "add", "--invoice", "2026-000001", "--method", "cash", HOSTCTL_LANG="en"
+    )
+    term.expect("Amount received in ARS:")
+    term.send(CLEAR_LINE + "10.000,00" + ENTER)
+    term.expect("'10.000,00' is not an amount; write 1234.56 or 1,234.56.")
+    term.send(CLEAR_LINE + "10,000.00" + ENTER)
+    code, shown = term.end()
+    assert code == 0, shown
+    assert shop.json("invoice", "show", "2026-000001")["amount_due"] == "76400.00"
+    term = Terminal(
+        "payment", "add", "--invoice", "2026-000002", "--method", "cash", HOSTCTL_LANG="en"
+    )
+    term.expect("Amount received in USD:")
+    term.send(CLEAR_LINE + "9,600.00" + ENTER)
+    term.expect("More than twice the amount due: US$ 9,504.00 would become credit.")
+    term.send("y" + ENTER)
+    code, shown = term.end()
+    assert code == 0, shown
+    assert shop.json("client", "show", "2")["credit_balance"] == "9504.00"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "error: Client 1 has $ 86,400.00 of credit; give --exchange-rate"),
+        ("es", "error: El cliente 1 tiene $ 86.400,00 de saldo a favor; indique --exchange-rate"),
+    ],
+)
+def test_an_amount_in_a_refusal_from_core_is_in_the_sessions_format(shop, monkeypatch, lang, said):
+    """Core puts the amount in its message as a field; the CLI formats it for the session,
+    on stderr even when stdout is a pipe."""
+    paid = shop.json(
+        "payment", "add", "--invoice", "2026-000001", "--amount", "172800", "--method", "cash"
+    )
+    assert paid["invoice"]["status"] == "paid"
+    monkeypatch.setenv("HOSTCTL_LANG", lang)
+    refused = shop("client", "edit", "1", "--currency", "USD")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(said), refused.stderr

@@ -119,7 +119,7 @@ def test_changing_the_currency_of_a_client_with_credit_needs_an_exchange_rate(sh
     refused = shop("client", "edit", str(uyu), "--currency", "USD")
     assert (refused.exit_code, refused.stderr) == (
         1,
-        "error: Client 1 has UYU 464,00 of credit; give --exchange-rate (how many USD one "
+        "error: Client 1 has UYU 464.00 of credit; give --exchange-rate (how many USD one "
         "UYU is) to convert it.\n",
     )
     shown = shop.json("client", "show", str(uyu))

@@ -95,14 +95,14 @@ def test_commission_withdrawal_and_chargeback_keep_the_ledger_exact(shop, db_url
         shop,
         db_url,
         ["affiliate", "withdraw", str(affiliate), "--amount", "10.00", "--to", "credit"],
-        "The minimum withdrawal is US$ 20,00.",
+        "The minimum withdrawal is US$ 20.00.",
         today="2026-03-01",
     )
     refused(
         shop,
         db_url,
         ["affiliate", "withdraw", str(affiliate), "--amount", "25.00", "--to", "credit"],
-        f"The balance of client {affiliate} is US$ 18,40; a withdrawal cannot be more.",
+        f"The balance of client {affiliate} is US$ 18.40; a withdrawal cannot be more.",
         today="2026-03-01",
     )
     refused(

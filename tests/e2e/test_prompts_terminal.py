@@ -193,7 +193,7 @@ def test_a_declined_confirmation_changes_nothing_and_yes_skips_it(cli, shop):
     db.dispose_all()
 
     term = Terminal("invoice", "cancel", first)
-    term.expect(f"Cancel invoice {first} of client 1 (US$ 96,00)?")
+    term.expect(f"Cancel invoice {first} of client 1 (US$ 96.00)?")
     term.send("n" + ENTER)
     code, shown = term.end()
     assert (code, "error: Not confirmed; nothing was changed." in shown) == (1, True), shown
@@ -297,8 +297,8 @@ def test_an_english_confirmation_refuses_s(cli, shop):
 def test_the_product_picker_shows_monthly_prices_and_filters_as_you_type(cli, shop):
     term = Terminal("service", "order", "--client", "1")
     term.expect("(type to filter, arrow keys, then Enter)")
-    term.expect("hosting-basic — Hosting Básico — US$ 10,00 a month")
-    term.expect("radio — Radio Streaming — US$ 8,00 a month")
+    term.expect("hosting-basic — Hosting Básico — US$ 10.00 a month")
+    term.expect("radio — Radio Streaming — US$ 8.00 a month")
     term.send("radio")  # the list narrows to radio; j, k and the rest are letters
     term.expect("radio")
     term.send(ENTER)

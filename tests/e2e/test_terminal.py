@@ -57,7 +57,7 @@ def test_invoice_and_client_lists_on_a_real_terminal(cli: Any, tmp_path: Path, w
     invoices = _screen(tmp_path, width, "invoice", "list")
     assert "…" not in invoices
     row = next(line for line in invoices.splitlines() if placed["invoice"]["number"] in line)
-    assert "overdue" in row.split() and row.rstrip().endswith("$ 86.400,00  $ 86.400,00")
+    assert "overdue" in row.split() and row.rstrip().endswith("$ 86,400.00  $ 86,400.00")
     if width == 80:
         assert "Hidden at 80 columns: kind, issued, cur (--json shows every field)." in invoices
     clients = _screen(tmp_path, width, "client", "list")

@@ -67,6 +67,7 @@ def confirm(yes: bool, describe: Callable[[], str]) -> None:
 
 def money(minor: int, currency: str) -> str:
     """An amount in a confirmation question (asked on a terminal only): ``US$ 1.234,56``."""
-    from hostctl.core.money import Money, format_money
+    from hostctl import output
+    from hostctl.core.money import Money
 
-    return format_money(Money(minor, currency))
+    return output.human_money(Money(minor, currency), currency)

@@ -73,11 +73,11 @@ def confirm_excess(ref: str, amount: str, allow: bool) -> bool:
     credit = read(payments.would_credit, ref, amount, language=language())
     if credit is None:
         return False
-    from hostctl.core.money import format_money
+    from hostctl import output
 
     prompts.confirm_step(
         _("More than twice the amount due: {credit} would become credit. Record it?").format(
-            credit=format_money(credit)
+            credit=output.human_money(credit, credit.currency)
         )
     )
     return True

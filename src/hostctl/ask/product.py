@@ -21,8 +21,8 @@ def product(value: str | None, option: str = "--product", client_id: int | None 
 
 
 def _priced_choices(session: Any, client_id: int | None) -> list[tuple[str, str]]:
+    from hostctl import output
     from hostctl.core import catalogue, clients
-    from hostctl.core.money import format_money
 
     if client_id is None:
         return catalogue.product_choices(session)
@@ -32,7 +32,7 @@ def _priced_choices(session: Any, client_id: int | None) -> list[tuple[str, str]
             item.code,
             f"{item.code} — {item.name} — "
             + (
-                _("{price} a month").format(price=format_money(price))
+                _("{price} a month").format(price=output.human_money(price, currency))
                 if price is not None
                 else _("no price in {currency}").format(currency=currency)
             ),

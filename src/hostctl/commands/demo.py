@@ -55,7 +55,6 @@ def demo(
     from hostctl import output
     from hostctl.core import demo as core_demo
     from hostctl.core.context import Context
-    from hostctl.core.money import format_money
 
     ctx = Context.from_env()
     if keep is not None:
@@ -89,7 +88,10 @@ def demo(
             output.print_line(f"{day}" + "".join(f"  {s[key]:{len(head)}}" for key, head in heads))
 
         totals = core_demo.walk(url, ctx, days=days, seed=seed, report=report)
-        collected = ", ".join(format_money(m) for m in totals["collected"].values()) or "—"
+        collected = (
+            ", ".join(output.human_money(m, m.currency) for m in totals["collected"].values())
+            or "—"
+        )
         states = ", ".join(f"{k} {v}" for k, v in sorted(totals["services"].items()))
         output.print_line()
         output.print_line(

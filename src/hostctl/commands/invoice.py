@@ -42,7 +42,10 @@ def list_(
     from hostctl import output, views
     from hostctl.core import clients, invoices
     from hostctl.i18n import N_
+    from hostctl.words import read_code
 
+    if status is not None:  # what the screen shows (vencida) or the code (overdue)
+        status = read_code("invoice", status, invoices.LISTED_STATUSES, N_("invoice status"))
     with work(readonly=True) as (session, ctx):
         if client is not None:  # a filter naming nobody is "not found", not empty
             clients.get_client(session, client)

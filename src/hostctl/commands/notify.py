@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from hostctl.commands._common import JsonOpt, work
-from hostctl.errors import ValidationError
 from hostctl.i18n import N_, _, ngettext
 
 app = typer.Typer(
@@ -36,13 +35,10 @@ def list_(
     from hostctl.core import clients, outbox
     from hostctl.i18n import N_
     from hostctl.output import Col
+    from hostctl.words import read_code
 
-    if status and status not in STATUSES:
-        raise ValidationError(
-            _("Unknown status {status!r}; use {statuses}.").format(
-                status=status, statuses=", ".join(STATUSES)
-            )
-        )
+    if status is not None:  # what the screen shows (fallido) or the code (failed)
+        status = read_code("status", status, STATUSES, N_("message status"))
     with work(readonly=True) as (session, _ctx):
         if client is not None:  # a filter naming nobody is "not found", not empty
             clients.get_client(session, client)

@@ -83,7 +83,10 @@ def list_(
     from hostctl import output
     from hostctl.core import clients, quotes
     from hostctl.i18n import N_
+    from hostctl.words import read_code
 
+    if status is not None:  # what the screen shows (pendiente) or the code (pending)
+        status = read_code("status", status, quotes.STATUSES, N_("quote status"))
     with work(readonly=True) as (session, _ctx):
         if client is not None:  # a filter naming nobody is "not found", not empty
             clients.get_client(session, client)

@@ -122,7 +122,10 @@ def list_(
     from hostctl import output, views
     from hostctl.core import clients, services
     from hostctl.i18n import N_
+    from hostctl.words import read_code
 
+    if status is not None:  # what the screen shows (suspendido) or the code (suspended)
+        status = read_code("service", status, services.SERVICE_STATUSES, N_("service status"))
     with work(readonly=True) as (session, ctx):
         if client is not None:  # a filter naming nobody is "not found", not empty
             clients.get_client(session, client)

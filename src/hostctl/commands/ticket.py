@@ -139,7 +139,10 @@ def list_(
     from hostctl import output, views
     from hostctl.core import clients, tickets
     from hostctl.i18n import N_
+    from hostctl.words import read_code
 
+    if status is not None:  # what the screen shows (abierto) or the code (open)
+        status = read_code("status", status, tickets.STATUSES, N_("ticket status"))
     with work(readonly=True) as (session, ctx):
         if client is not None:  # a filter naming nobody is "not found", not empty
             clients.get_client(session, client)

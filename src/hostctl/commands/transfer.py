@@ -127,7 +127,10 @@ def list_(
     from hostctl import output, views
     from hostctl.core import clients, services, transfers
     from hostctl.output import Col
+    from hostctl.words import read_code
 
+    if status is not None:  # what the screen shows (completado) or the code (completed)
+        status = read_code("status", status, transfers.STATUSES, N_("transfer status"))
     with work(readonly=True) as (session, _ctx):
         if client is not None:  # a filter naming nobody is "not found", not empty
             clients.get_client(session, client)

@@ -21,14 +21,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from hostctl import words
 from hostctl.core import audit, settings
 from hostctl.core.clients import get_client
 from hostctl.core.clock import to_local
 from hostctl.core.context import Context
 from hostctl.core.invoices import add_credit
-from hostctl.core.money import Money, format_money
+from hostctl.core.money import Money
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
-from hostctl.i18n import _
+from hostctl.i18n import N_, _
 from hostctl.models import Client, Commission, Invoice, InvoiceLine, Withdrawal
 from hostctl.words import say
 
@@ -392,16 +393,18 @@ def withdraw(
         )
     if amount < minimum:
         raise BusinessRuleError(
-            _("The minimum withdrawal is {minimum}.").format(minimum=format_money(minimum))
+            N_("The minimum withdrawal is {minimum}.", minimum=words.Amount(minimum))
         )
     convert_waiting(session, ctx, affiliate)
     session.flush()
     balance = Money.parse(ledger(session, affiliate)["balance"], affiliate.currency)
     if amount > balance:
         raise BusinessRuleError(
-            _(
-                "The balance of client {affiliate_id} is {balance}; a withdrawal cannot be more."
-            ).format(affiliate_id=affiliate.id, balance=format_money(balance))
+            N_(
+                "The balance of client {affiliate_id} is {balance}; a withdrawal cannot be more.",
+                affiliate_id=affiliate.id,
+                balance=words.Amount(balance),
+            )
         )
     withdrawal = Withdrawal(
         affiliate_id=affiliate.id or 0,

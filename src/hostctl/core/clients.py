@@ -14,12 +14,13 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from hostctl import words
 from hostctl.core import audit, bulk, outbox, validate
 from hostctl.core.bulk import BadRows, batched, chunks, db_value, insert_rows, read_csv
 from hostctl.core.context import Context
-from hostctl.core.money import Money, check_currency, format_money
+from hostctl.core.money import Money, check_currency
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
-from hostctl.i18n import _
+from hostctl.i18n import N_, _
 from hostctl.models import Client, Contact
 
 PAYPAL_REFUSED_CURRENCIES = ("UYU", "PYG", "VES")  # CLI-6
@@ -407,12 +408,11 @@ def _credit_conversion(
     old = Money(client.credit_minor, client.currency)
     if rate_text is None:
         raise BusinessRuleError(
-            _(
+            N_(
                 "Client {client_id} has {old} of credit; give --exchange-rate (how many "
-                "{currency} one {client_currency} is) to convert it."
-            ).format(
+                "{currency} one {client_currency} is) to convert it.",
                 client_id=client.id,
-                old=format_money(old),
+                old=words.Amount(old),
                 client_currency=client.currency,
                 currency=currency,
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from hostctl.errors import ValidationError
 from hostctl.i18n import _
@@ -39,6 +40,9 @@ MINOR_DIGITS: dict[str, int] = {
 
 # ASCII digits only: ``\d`` and ``Decimal`` also take "٣" or "３" (other scripts, full width).
 _AMOUNT_RE = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+# Thousands grouped with dots, as a Spanish screen shows an amount without decimals.
+_GROUPED_ES = re.compile(r"[+-]?[0-9]{1,3}(\.[0-9]{3})+")
 
 # The largest amount in minor units: money columns are 32-bit integers on PostgreSQL.
 LARGEST_MINOR = 2**31 - 1
@@ -94,8 +98,14 @@ class Money:
         strict parsing). Without it (a stored or machine-written amount) only ``1234.56``.
         An amount beyond what the database keeps (``LARGEST_MINOR``) is refused."""
         currency = check_currency(currency)
-        value = read_amount(text, language)
         digits = MINOR_DIGITS[currency]
+        raw = (text or "").strip()
+        if language == "es" and not digits and _GROUPED_ES.fullmatch(raw):
+            # ``PYG 1.234`` as a Spanish screen shows it: without decimals the dot can only
+            # group thousands (``1234.56`` style would be refused for PYG anyway).
+            value = Decimal(raw.replace(".", ""))
+        else:
+            value = read_amount(text, language)
         if -value.as_tuple().exponent > digits:  # type: ignore[operator]
             raise ValidationError(
                 _("The amount {text!r} has more than {digits} decimals for {currency}.").format(
@@ -233,20 +243,35 @@ def typed_form(money: Money, language: str | None = None) -> str:
     return format_decimal(money.amount, format="#,##0." + "0" * digits, locale=locale)
 
 
-def format_money(money: Money, locale: str = "es_AR") -> str:
-    """For people: ``US$ 1.234,56``, ``$ 38.400,00`` (ARS), ``UYU 576,00`` (babel, es_AR by
-    default: its own symbols for USD and ARS, the ISO code for the rest). The one formatter of
-    amounts for people: tables, records, messages and templates. Babel's no-break spaces
-    (some locales group thousands with U+202F) become plain spaces, which every terminal and
+def format_money(money: Money, language: str = "es") -> str:
+    """For people, in the number format of the session's ``language`` (``"es"``, ``"en"``,
+    passed in by the CLI: core never reads the session's language): ``US$ 1.234,56``,
+    ``$ 38.400,00`` (ARS), ``UYU 576,00`` in Spanish (es_AR); ``US$ 1,234.56``,
+    ``$ 38,400.00``, ``UYU 576.00`` in English. The symbols are es_AR's in both languages
+    (its own for USD and ARS, the ISO code for the rest), so ``$`` always means pesos
+    whatever the language. The number is exactly what that session's amount prompt takes
+    back (``Money.parse(..., language=language)``). Without a language (templates sent to
+    clients) es_AR. The one formatter of amounts for people: tables, records, messages
+    and templates. Babel's no-break spaces become plain spaces, which every terminal and
     font shows alike."""
-    from babel.numbers import format_currency
+    from babel.numbers import format_decimal
 
     digits = MINOR_DIGITS[money.currency]
-    pattern = "¤ #,##0" + ("." + "0" * digits if digits else "")
-    text = format_currency(
-        money.amount, money.currency, format=pattern, locale=locale, currency_digits=False
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    number = format_decimal(
+        abs(money.amount), format=pattern, locale=LOCALES.get(language[:2], LOCALES["es"])
     )
+    sign = "-" if money.minor < 0 else ""
+    text = f"{sign}{_symbol(money.currency)} {number}"
     return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+@cache
+def _symbol(currency: str) -> str:
+    """The symbol es_AR gives ``currency``: ``US$``, ``$`` (ARS), else the ISO code."""
+    from babel.numbers import get_currency_symbol
+
+    return str(get_currency_symbol(currency, LOCALES["es"]))
 
 
 def money_json(minor: int, currency: str) -> str:

@@ -18,12 +18,13 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
+from hostctl import words
 from hostctl.core import audit, outbox, services, settings
 from hostctl.core.context import Context
-from hostctl.core.money import Money, format_money
+from hostctl.core.money import Money
 from hostctl.core.pricing import Line
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
-from hostctl.i18n import _
+from hostctl.i18n import N_, _
 from hostctl.models import Invoice, Quote, QuoteLine
 from hostctl.words import say
 
@@ -215,13 +216,12 @@ def accept(session: Session, ctx: Context, quote_id: int) -> tuple[Quote, Invoic
     today_price = sum(x.amount.minor for x in [*priced, *free])
     if today_price > quote.total_minor:
         raise BusinessRuleError(
-            _(
+            N_(
                 "Quote {quote_id} was for {quoted}; ordered today it costs {today_price}; make "
-                "a new quote."
-            ).format(
+                "a new quote.",
                 quote_id=quote.id,
-                quoted=format_money(Money(quote.total_minor, quote.currency)),
-                today_price=format_money(Money(today_price, quote.currency)),
+                quoted=words.Amount(Money(quote.total_minor, quote.currency)),
+                today_price=words.Amount(Money(today_price, quote.currency)),
             )
         )
     _services, invoice = services.place_order(

@@ -178,7 +178,8 @@ def _money(amount: Any, currency: Any) -> str:
     if amount in (None, ""):
         return ""
     try:
-        return format_money(Money.parse(str(amount), str(currency or "USD")))
+        # es_AR whatever the session: what clients read (WhatsApp, email) never follows it
+        return format_money(Money.parse(str(amount), str(currency or "USD")), "es")
     except Exception:  # a malformed amount is shown as written, never a crash
         return str(amount)
 
