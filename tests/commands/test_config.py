@@ -72,6 +72,8 @@ def test_list(cli):
          "(plain http:// only to 127.0.0.1, localhost or ::1).\n"),
         (("set", "hooks.dir", "hooks"), 1, "error: Invalid value 'hooks' for hooks.dir: "
          "expected an absolute folder path such as /etc/hostctl/hooks.\n"),
+        (("set", "hooks.dir", "/nonexistent/hooks"), 1, "error: Invalid value "
+         "'/nonexistent/hooks' for hooks.dir: there is no folder /nonexistent/hooks.\n"),
     ],
 )  # fmt: skip
 def test_refusals_change_nothing(cli, args, code, message):

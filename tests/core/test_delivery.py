@@ -490,6 +490,7 @@ def test_missing_client_name_comes_from_clients_table(db_url: str, smtp: SmtpSer
 # --------------------------------------------------------------------------- hooks
 def _hook(folder: Path, event: str, script: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)  # whatever the umask: a hook's folder is writable by its owner only
     path = folder / event
     path.write_text(f"#!{sys.executable}\n{script}", encoding="utf-8")
     path.chmod(0o755)

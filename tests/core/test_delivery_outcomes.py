@@ -230,6 +230,7 @@ def test_smtp_odd_answer_to_quit_after_250_is_still_sent(db_url: str, smtp: Smtp
 # --------------------------------------------------------------------------- hooks
 def _hook(folder: Path, event: str, body: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)  # whatever the umask: a hook's folder is writable by its owner only
     path = folder / event
     path.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
     path.chmod(0o755)

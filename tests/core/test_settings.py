@@ -63,7 +63,7 @@ def test_defaults_of_cli_md(session):
          "Hosting <billing@example.com>"),
         ("smtp.from", "Hosting, Inc <billing@example.com>", '"Hosting, Inc" '
          "<billing@example.com>", '"Hosting, Inc" <billing@example.com>'),
-        ("hooks.dir", "/etc/hostctl/hooks/", "/etc/hostctl/hooks", "/etc/hostctl/hooks"),
+        ("hooks.dir", "/usr/share/", "/usr/share", "/usr/share"),
     ],
 )  # fmt: skip
 def test_set_stores_canonical_value_and_audits(session, key, raw, stored, value):
@@ -162,6 +162,10 @@ def test_set_twice_updates_the_row(session, ctx):
          "folder path such as /etc/hostctl/hooks."),
         ("hooks.dir", "./etc/hooks", "Invalid value './etc/hooks' for hooks.dir: expected an "
          "absolute folder path such as /etc/hostctl/hooks."),
+        ("hooks.dir", "/nonexistent/hooks/", "Invalid value '/nonexistent/hooks/' for "
+         "hooks.dir: there is no folder /nonexistent/hooks."),
+        ("hooks.dir", "/etc/passwd", "Invalid value '/etc/passwd' for hooks.dir: /etc/passwd "
+         "is not a folder."),
         ("smtp.host", "  ", "Invalid value '  ' for smtp.host: expected a non-empty value."),
         ("payment.methods", "card,Zel le", "Invalid value 'card,Zel le' for payment.methods: "
          "expected a comma-separated list of method names (a-z, 0-9, -)."),
@@ -204,6 +208,7 @@ def test_listing_shows_known_keys_defaults_and_families(session, ctx):
 
 def test_hooks_dir_under_home_is_stored_absolute(session, ctx, monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "hooks").mkdir()
     assert settings.set_value(session, ctx, "hooks.dir", "~/hooks") == f"{tmp_path}/hooks"
     assert session.get(Setting, "hooks.dir").value == f"{tmp_path}/hooks"
 

@@ -12,6 +12,7 @@ sent and got once, failed and never got, or unknown); the unknown ones are repor
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -180,3 +181,47 @@ def test_faults_never_send_twice_nor_lose_and_unknown_ones_are_resent_on_purpose
         resends = s.exec(select(AuditEntry).where(AuditEntry.action == "notify.resend")).all()
     assert sorted(int(e.entity_id) for e in resends) == sorted(m.id for m in unknown)
     assert {e.staff for e in resends} == {"maria"}
+
+
+def test_hooks_that_leave_children_and_print_control_bytes_are_sent_and_listed_clean(
+    cli: Any, db_url: str, tmp_path: Path
+) -> None:
+    """`notify send` from cron: a hook that leaves a background child holding its output
+    and prints NUL and terminal escapes is done when it exits, the run ends with its JSON
+    summary, and `notify list` shows the escapes as text (the hook's timeout is the real
+    one, two minutes)."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir(mode=0o755)
+    pid = tmp_path / "child.pid"
+    for event, body in {
+        "service.suspended": f"sleep 150 &\necho $! > {pid}\nprintf 'suspended\\000\\033[2J\\n'",
+        "service.reactivated": "printf 'panel down \\033]0;pwned\\007\\000' >&2\nexit 3",
+    }.items():
+        (hooks / event).write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+        (hooks / event).chmod(0o755)
+    assert cli("config", "set", "hooks.dir", str(hooks)).exit_code == 0
+    with db.unit_of_work(url=db_url) as s:
+        client = Client(name="Ana", email="", email_key="", phone=None,
+                        created_on=make_ctx().today, created_at=make_ctx().now,
+                        updated_at=make_ctx().now)  # fmt: skip
+        s.add(client)
+        s.flush()
+        for event in hooks.iterdir():
+            outbox.emit(s, make_ctx(), event.name, client, service_id=4)
+
+    started = time.monotonic()
+    try:
+        counts = cli.json("notify", "send")
+    finally:
+        os.kill(int(pid.read_text()), 15)
+    assert time.monotonic() - started < 60
+    assert (counts["sent"], counts["retried"], counts["unknown"]) == (1, 1, 0)
+    rows = {m.event: m for m in messages(db_url)}
+    assert rows["service.suspended"].provider_id == "suspended\\x00\\x1b[2J"
+    assert rows["service.reactivated"].last_error == (
+        "attempt 1: hook service.reactivated exited 3: panel down \\x1b]0;pwned\\x07\\x00"
+    )
+    listed = cli("notify", "list")
+    assert listed.exit_code == 0
+    assert not re.search(r"[\x00-\x08\x0e-\x1f\x7f]", listed.stdout)
+    assert "panel down \\x1b]0;pwned\\x07\\x00" in listed.stdout

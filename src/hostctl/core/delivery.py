@@ -46,6 +46,7 @@ from sqlmodel import Session, select
 
 from hostctl.core import audit, settings, templates
 from hostctl.core.channels import (
+    STORED_LIMIT,
     DeliveryError,
     PermanentError,
     Sent,
@@ -63,6 +64,7 @@ from hostctl.models import Client, Contact, OutboxMessage
 
 ALL_CHANNELS = ("whatsapp", "email", "hook")
 STALE_AFTER = dt.timedelta(minutes=10)
+PROVIDER_ID_LIMIT = 200
 BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_CAP = dt.timedelta(hours=6)
 # Which contacts (rules CLI-5) get a copy of an event's email, by event prefix.
@@ -142,7 +144,9 @@ def load_config(session: Session) -> DeliveryConfig:
             # (email_channel.tls_context), not the whole run
             ca_file=settings.get_raw(session, "smtp.ca_file"),
         )
-    hooks_dir = settings.get(session, "hooks.dir")
+    # as stored (checked by `config set`): a folder gone since then fails each hook message
+    # with the reason (hook_channel.run), not the whole run
+    hooks_dir = settings.get_raw(session, "hooks.dir")
     if not hooks_dir:
         off["hook"] = _("{name} is not set").format(name="hooks.dir")
     return DeliveryConfig(
@@ -302,6 +306,13 @@ def _load(session: Session, message_id: int) -> Claimed:
     return Claimed(**base, client_name=client.name, phone=client.phone, email=client.email, cc=cc)
 
 
+def _stored(text: str | None, limit: int = STORED_LIMIT) -> str | None:
+    """What a channel brought back, as it may be stored: whatever a hook printed or a
+    provider answered (NUL, which PostgreSQL refuses in text; terminal escapes; megabytes)
+    is cleaned and cut here, whichever channel forgot to."""
+    return None if text is None else clip(text, limit)
+
+
 def record(
     session: Session,
     now: dt.datetime,
@@ -324,27 +335,27 @@ def record(
         values: dict[str, Any] = {
             "status": "sent",
             "sent_at": now,
-            "provider_id": outcome.provider_id,
-            "last_error": outcome.note,
+            "provider_id": _stored(outcome.provider_id, PROVIDER_ID_LIMIT),
+            "last_error": _stored(outcome.note),
         }
         verdict = "sent"
     elif isinstance(outcome, UnknownOutcome):
         reason = f"{attempt}: outcome unknown: {outcome.reason}"
-        values = {"status": "unknown", "last_error": reason}
+        values = {"status": "unknown", "last_error": _stored(reason)}
         verdict = "unknown"
     elif isinstance(outcome, TemporaryError) and message.attempts < max_attempts:
         wait = min(max(backoff(message.attempts), outcome.retry_after or dt.timedelta(0)),
                    BACKOFF_CAP)  # fmt: skip
         values = {
             "status": "pending",
-            "last_error": f"{attempt}: {outcome.reason}",
+            "last_error": _stored(f"{attempt}: {outcome.reason}"),
             "next_attempt_at": now + wait,
             "claimed_by": None,
             "claimed_at": None,
         }
         verdict = "retried"
     else:
-        values = {"status": "failed", "last_error": f"{attempt}: {outcome.reason}"}
+        values = {"status": "failed", "last_error": _stored(f"{attempt}: {outcome.reason}")}
         verdict = "failed"
     session.execute(sa.update(_outbox).where(mine).values(**values))
     return verdict

@@ -164,14 +164,20 @@ def _sender(raw: str) -> str:
 
 
 def _folder(raw: str) -> str:
-    """An absolute folder (``~`` is expanded): hooks run from cron, whose working folder is
-    not the one the setting was made in."""
+    """An absolute folder that exists (``~`` is expanded): hooks run from cron, whose
+    working folder is not the one the setting was made in. Who may write to it is checked
+    each time a hook runs (core/channels/hooks.py), since that can change."""
     import os
 
     value = os.path.expanduser(raw.strip())
     if not value or not os.path.isabs(value):
         raise ValueError(_("expected an absolute folder path such as /etc/hostctl/hooks"))
-    return os.path.normpath(value)
+    value = os.path.normpath(value)
+    if not os.path.exists(value):
+        raise ValueError(_("there is no folder {path}").format(path=value))
+    if not os.path.isdir(value):
+        raise ValueError(_("{path} is not a folder").format(path=value))
+    return value
 
 
 def _pem_file(raw: str) -> str:
