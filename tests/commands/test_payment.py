@@ -135,3 +135,58 @@ def test_a_payment_dated_before_its_invoice_is_refused(shop):
         "(2026-02-01); record it on or after that day.\n",
     )
     assert shop.json("payment", "list") == []
+
+
+def test_an_upgrade_keeps_references_recorded_twice_the_later_ones_deliberate(shop, db_url):
+    """A database of the previous release may hold one method and reference more than once
+    (--duplicate-ok, or two agents at once): revision 0007 does not fail on them, it keeps
+    the oldest as the one holding the reference and marks the later ones deliberate."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from hostctl import db, migrate
+
+    ana = add_client(shop, "ana@example.com")
+    ids = [
+        order(shop, ana, "hosting-basic", "annual", "2026-02-01")["invoice"]["id"] for _ in range(3)
+    ]
+    for invoice, ref, day, *extra in (
+        (ids[0], "BT-0091", "2026-02-02"),
+        (ids[1], "bt-0091", "2026-02-03", "--duplicate-ok"),
+        (ids[2], "BT-0092", "2026-02-03"),
+        (ids[2], "BT  0092", "2026-02-04"),  # not the same reference
+        (ids[2], "Bt-0091", "2026-02-04", "--duplicate-ok"),
+    ):
+        assert _pay(shop, invoice, "10.00", ref, day, *extra).exit_code == 0
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:  # the database as the previous release leaves it
+            command.downgrade(migrate._config(conn), "0006_client_search")
+        db.dispose_all()
+        upgraded = shop("payment", "list", "--json")
+        assert (upgraded.exit_code, upgraded.stderr) == (
+            0,
+            f"Upgraded the database schema from 0006_client_search to {migrate.HEAD}.\n",
+        )
+    finally:
+        db.get_engine(db_url)  # at head again, whatever happened (PostgreSQL's is shared)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, reference_key, duplicate_ok FROM payments ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [(i, key, bool(dup)) for i, key, dup in rows] == [
+        (1, "bt-0091", False),
+        (2, "bt-0091", True),
+        (3, "bt-0092", False),
+        (4, "bt 0092", False),
+        (5, "bt-0091", True),
+    ]
+    again = _pay(shop, ids[2], "10.00", "BT-0091", "2026-02-05")
+    assert (again.exit_code, again.stderr) == (
+        1,
+        "error: Payment 1 (bank-transfer BT-0091, 2026-02-02, invoice 1) already has this "
+        "reference; if this is another payment, add --duplicate-ok.\n",
+    )
+    forced = _pay(shop, ids[2], "10.00", "BT-0091", "2026-02-05", "--duplicate-ok")
+    assert forced.exit_code == 0, forced.stderr

@@ -109,3 +109,121 @@ def test_two_payers_of_one_invoice_at_once_lose_nothing(cli, db_url, tmp_path):
                 (6000, 0),
             ], (number, pair)
             assert received["credit_balance"] == "24.00"
+
+
+# --------------------------------------------------------------------------- one reference
+AGENTS = 5
+REFERENCE_ROUNDS = 4 if PG_URL else 2
+
+AGENT = """
+import contextlib, io, json, sys, time
+from pathlib import Path
+from hostctl import db
+from hostctl.cli import app
+import hostctl.commands.payment, hostctl.core.payments  # loaded before the start
+
+folder, rounds = Path(sys.argv[1]), json.loads(sys.argv[2])
+with db.get_engine().connect():  # checked, migrated and connected before the start
+    pass
+for number, args in enumerate(rounds):
+    print("ready", number, flush=True)
+    go = folder / f"go-{number}"
+    while not go.exists():
+        time.sleep(0.0005)
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        try:
+            app(args, prog_name="hostctl")
+        except SystemExit as exc:
+            code = exc.code or 0
+    print("done", json.dumps({"exit": code, "stderr": err.getvalue()}), flush=True)
+"""
+
+
+def _agents(db_url: str, folder: Path, plans: list[list[list[str]]]) -> list[list[dict]]:
+    """Run ``plans[k]`` (a command line a round) in agent process k, every agent's command
+    of a round released at the same instant; each one's exit status and stderr, by round."""
+    import json
+
+    env = dict(os.environ, HOSTCTL_DATABASE_URL=db_url, HOSTCTL_TODAY="2026-03-02")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", AGENT, str(folder), json.dumps(plan)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for plan in plans
+    ]
+    results: list[list[dict]] = [[] for _ in plans]
+    try:
+        for number in range(len(plans[0])):
+            for proc in procs:
+                line = proc.stdout.readline()  # type: ignore[union-attr]
+                assert line.split() == ["ready", str(number)], line + proc.stderr.read()  # type: ignore[union-attr]
+            (folder / f"go-{number}").touch()
+            for k, proc in enumerate(procs):
+                line = proc.stdout.readline()  # type: ignore[union-attr]
+                assert line.startswith("done "), line + proc.stderr.read()  # type: ignore[union-attr]
+                results[k].append(json.loads(line[5:]))
+        for proc in procs:
+            proc.wait(timeout=120)
+            assert proc.returncode == 0, proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        for proc in procs:
+            proc.kill()
+    return results
+
+
+def test_one_reference_recorded_by_five_agents_at_once_is_taken_once(cli, db_url, tmp_path):
+    """Five agents record the same MercadoPago transfer at the same instant, each against an
+    unpaid invoice of the client: the database's unique key lets one through; the others get
+    the sentence of the look-up (exit 1) and change nothing. Round after round."""
+    setup_catalogue(cli, tmp_path)
+    client_id = add_client(cli, "mp@example.com")
+    invoices = [
+        order(cli, client_id, "hosting-basic", "annual", "2026-03-01")["invoice"]["id"]
+        for _ in range(REFERENCE_ROUNDS * AGENTS)
+    ]
+    references = [f"13182{number:05d}" for number in range(REFERENCE_ROUNDS)]
+    plans = [
+        [
+            [
+                "payment",
+                "add",
+                "--invoice",
+                str(invoices[number * AGENTS + k]),
+                "--amount",
+                "96.00",
+                "--method",
+                "mercadopago",
+                "--reference",
+                references[number],
+            ]
+            for number in range(REFERENCE_ROUNDS)
+        ]
+        for k in range(AGENTS)
+    ]
+    db.dispose_all()
+    results = _agents(db_url, tmp_path, plans)
+    payments = cli.json("payment", "list", "--method", "mercadopago")
+    assert sorted(p["reference"] for p in payments) == references
+    for number, reference in enumerate(references):
+        outcome = [results[k][number] for k in range(AGENTS)]
+        winners = [k for k in range(AGENTS) if outcome[k]["exit"] == 0]
+        assert len(winners) == 1, (number, outcome)
+        invoice_id = invoices[number * AGENTS + winners[0]]
+        (payment,) = [p for p in payments if p["reference"] == reference]
+        assert payment["invoice_id"] == invoice_id
+        sentence = (
+            f"error: Payment {payment['id']} (mercadopago {reference}, 2026-03-02, invoice "
+            f"{invoice_id}) already has this reference; if this is another payment, add "
+            "--duplicate-ok.\n"
+        )
+        for k in range(AGENTS):
+            if k != winners[0]:
+                assert outcome[k] == {"exit": 1, "stderr": sentence}, (number, outcome)
+                loser = cli.json("invoice", "show", str(invoices[number * AGENTS + k]))
+                assert (loser["status"], loser["amount_due"]) == ("unpaid", "96.00")
+    assert cli.json("client", "show", str(client_id))["credit_balance"] == "0.00"

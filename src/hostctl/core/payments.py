@@ -158,22 +158,7 @@ def add_payment(
             )
         )
     reference = " ".join((reference or "").split()) or None
-    if reference and not duplicate_ok:
-        same = find_by_reference(session, method, reference)
-        if same is not None:
-            raise BusinessRuleError(
-                _(
-                    "Payment {same_id} ({method} {same_reference}, {paid_on}, invoice "
-                    "{invoice_id}) already has this reference; if this is another payment, "
-                    "add --duplicate-ok."
-                ).format(
-                    same_id=same.id,
-                    method=method,
-                    same_reference=same.reference,
-                    paid_on=same.paid_on,
-                    invoice_id=same.invoice_id,
-                )
-            )
+    check_reference(session, method, reference, duplicate_ok=duplicate_ok)
     lines = lines_of(session, invoice.id or 0)
     discount = _method_discount(session, client, invoice, lines, method, amount)
     if discount is not None:
@@ -207,8 +192,7 @@ def add_payment(
         created_by=ctx.staff,
         created_at=ctx.now,
     )
-    session.add(payment)
-    session.flush()
+    insert_payment(session, payment, duplicate_ok=duplicate_ok)
     if credited.is_positive():
         add_credit(
             session,
@@ -352,15 +336,94 @@ def amount_due_with(session: Session, invoice: Invoice, method: str) -> Money:
     return due - discount[1] if discount is not None else due
 
 
+# --------------------------------------------------------------------------- references
+# A method and reference are recorded once (case and spaces aside), whichever invoice they
+# were for, unless the payment is said to be another one (--duplicate-ok). The look-up
+# (``check_reference``) gives the sentence; the unique key of the payments table
+# (``uq_payments_method_reference_key``, over the payments not marked deliberate duplicates)
+# decides when two are recorded at the same moment, and ``insert_payment`` turns its refusal
+# into the same sentence. Every way a payment is recorded (``add_payment``, and the statement
+# import of SPEC §14 when it comes: a matched line is a payment through ``add_payment``) goes
+# through ``insert_payment``.
+def reference_key(reference: str | None) -> str | None:
+    """A payment reference as references are compared: spaces collapsed, lower case; None
+    when there is none (what ``payments.reference_key`` holds)."""
+    key = " ".join((reference or "").split()).lower()
+    return key or None
+
+
 def find_by_reference(session: Session, method: str, reference: str) -> Payment | None:
-    """A payment already recorded with this method and reference (case and spaces aside)."""
-    key = " ".join(reference.split()).lower()
-    for payment in session.exec(
-        select(Payment).where(Payment.method == method, col(Payment.reference).is_not(None))
-    ).all():
-        if " ".join((payment.reference or "").split()).lower() == key:
-            return payment
-    return None
+    """The first payment recorded with this method and reference (case and spaces aside),
+    deliberate duplicates included."""
+    key = reference_key(reference)
+    if key is None:
+        return None
+    return session.exec(
+        select(Payment)
+        .where(Payment.method == method, Payment.reference_key == key)
+        .order_by(col(Payment.id))
+        .limit(1)
+    ).first()
+
+
+def duplicate_reference(method: str, same: Payment) -> BusinessRuleError:
+    """The refusal of a reference that ``same`` already has."""
+    return BusinessRuleError(
+        _(
+            "Payment {same_id} ({method} {same_reference}, {paid_on}, invoice "
+            "{invoice_id}) already has this reference; if this is another payment, "
+            "add --duplicate-ok."
+        ).format(
+            same_id=same.id,
+            method=method,
+            same_reference=same.reference,
+            paid_on=same.paid_on,
+            invoice_id=same.invoice_id,
+        )
+    )
+
+
+def check_reference(
+    session: Session, method: str, reference: str | None, *, duplicate_ok: bool = False
+) -> None:
+    """Refuse a ``method`` and ``reference`` already recorded, unless ``duplicate_ok``: the
+    look-up, checked with the other rules before anything changes."""
+    if reference and not duplicate_ok:
+        same = find_by_reference(session, method, reference)
+        if same is not None:
+            raise duplicate_reference(method, same)
+
+
+UNIQUE_REFERENCE = "uq_payments_method_reference_key"
+
+
+def insert_payment(session: Session, payment: Payment, *, duplicate_ok: bool = False) -> None:
+    """Insert ``payment`` (flushed: its id is known), its ``reference_key`` set from its
+    reference and ``duplicate_ok`` kept. When the unique key refuses it (another agent
+    recorded the same method and reference a moment ago, after this one's look-up), the
+    refusal of ``check_reference``: the caller's transaction is then rolled back whole."""
+    from sqlalchemy.exc import IntegrityError
+
+    payment.reference_key = reference_key(payment.reference)
+    payment.duplicate_ok = duplicate_ok
+    try:
+        with session.begin_nested():  # the rest of the transaction stays usable
+            session.add(payment)
+    except IntegrityError as exc:
+        if not _is_reference_conflict(exc) or not payment.reference:
+            raise
+        # PostgreSQL reported it once the other transaction committed: its payment is seen
+        same = find_by_reference(session, payment.method, payment.reference)
+        if same is None:
+            raise
+        raise duplicate_reference(payment.method, same) from None
+
+
+def _is_reference_conflict(exc: Exception) -> bool:
+    """Whether ``exc`` is the unique key of references refusing a row (PostgreSQL names the
+    index; SQLite its columns)."""
+    text = str(getattr(exc, "orig", exc))
+    return UNIQUE_REFERENCE in text or "payments.method, payments.reference_key" in text
 
 
 def list_payments(

@@ -100,6 +100,21 @@ class InvoiceCounter(Table, table=True):
 
 class Payment(Table, table=True):
     __tablename__ = "payments"
+    __table_args__ = (
+        # a method and reference are recorded once (``core.payments.reference_key``), but for
+        # the payments recorded as deliberate duplicates (--duplicate-ok): a unique key, so
+        # two agents recording one reference at the same moment cannot both get it in
+        sa.Index(
+            "uq_payments_method_reference_key",
+            "method",
+            "reference_key",
+            unique=True,
+            sqlite_where=sa.text("NOT duplicate_ok"),
+            postgresql_where=sa.text("NOT duplicate_ok"),
+        ),
+        # the look-up of any payment with a reference, deliberate duplicates included
+        sa.Index("ix_payments_method_reference_key", "method", "reference_key"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoices.id", index=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
@@ -110,6 +125,8 @@ class Payment(Table, table=True):
     credited_minor: int = 0  # excess moved to client credit (BIL-5)
     method: str
     reference: str | None = None
+    reference_key: str | None = None  # the reference as compared: spaces and case aside
+    duplicate_ok: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     paid_on: dt.date
     status: str = "received"  # received | reversed
     reversed_on: dt.date | None = None
