@@ -164,3 +164,23 @@ def test_a_database_of_the_previous_release_is_widened_with_its_data(db_url):
         if not PG_URL:
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_bulk_write_of_an_amount_beyond_64_bits_is_refused_in_one_sentence(session):
+    """``bulk.insert_rows`` (daily's invoices, the imports) skips SQLAlchemy's processing;
+    its money values are checked all the same, before the driver sees them."""
+    from hostctl.core.bulk import db_value, insert_rows
+
+    ctx = make_ctx()
+    ana = add_client(session, "ana@example.com", currency="ARS")
+    convert = db_value(session)
+    columns = ("client_id", "currency", "amount_minor", "reason", "effective_date", "created_at")
+    row = (ana.id, "ARS", LARGEST, "sum", convert(ctx.today), convert(ctx.now))
+    table = CreditEntry.__table__  # type: ignore[attr-defined]
+    assert insert_rows(session, table, columns, [row]) == 1
+    with pytest.raises(ValidationError) as err:
+        insert_rows(session, table, columns, [row, (*row[:2], -LARGEST - 2, *row[3:])])
+    assert err.value.message == (
+        "An amount of -9223372036854775809 minor units is too large to keep (the largest is "
+        "9223372036854775807); nothing was changed."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,13 +57,41 @@ class MinorUnits(TypeDecorator[int]):
         if isinstance(value, float):
             raise TypeError(f"a money column takes integer minor units, not {value!r}")
         if not SMALLEST_STORED_MINOR <= value <= LARGEST_STORED_MINOR:
-            raise ValidationError(
-                _(
-                    "An amount of {minor} minor units is too large to keep (the largest is "
-                    "{largest}); nothing was changed."
-                ).format(minor=value, largest=LARGEST_STORED_MINOR)
-            )
+            raise too_large(value)
         return value
+
+
+def too_large(minor: int) -> ValidationError:
+    """The refusal of an amount no money column keeps (beyond 64 bits)."""
+    return ValidationError(
+        _(
+            "An amount of {minor} minor units is too large to keep (the largest is "
+            "{largest}); nothing was changed."
+        ).format(minor=minor, largest=LARGEST_STORED_MINOR)
+    )
+
+
+def money_checked(
+    table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Iterable[Sequence[Any]]:
+    """``rows`` (in ``columns`` order) as they come, each money value checked as
+    ``MinorUnits`` checks it: for the bulk writes that bypass SQLAlchemy's processing."""
+    money = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, MinorUnits)]
+    if not money:
+        return rows
+    return _checked(rows, money)
+
+
+def _checked(rows: Iterable[Sequence[Any]], money: list[int]) -> Iterator[Sequence[Any]]:
+    low, high = SMALLEST_STORED_MINOR, LARGEST_STORED_MINOR
+    for row in rows:
+        for i in money:
+            value = row[i]
+            if value is not None and not low <= value <= high:
+                if isinstance(value, float):
+                    raise TypeError(f"a money column takes integer minor units, not {value!r}")
+                raise too_large(value)
+        yield row
 
 
 def money_field(default: int | None = None, *, nullable: bool = False) -> Any:
