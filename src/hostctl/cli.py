@@ -313,8 +313,12 @@ class HostctlGroup(TyperGroup):
                 raise _spanish(exc) from None
             raise
         except Exception as exc:
-            from hostctl.db import lock_conflict
+            from hostctl.db import lock_conflict, refusal_inside
 
+            refused = refusal_inside(exc)
+            if refused is not None:
+                _report(refused)
+                raise typer.Exit(int(refused.exit_status)) from None
             busy = lock_conflict(exc)
             if busy is not None:
                 _report(busy)

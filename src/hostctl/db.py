@@ -114,6 +114,21 @@ def lock_conflict(exc: BaseException) -> BusyError | None:
     return None
 
 
+def refusal_inside(exc: BaseException) -> HostctlError | None:
+    """A refusal raised where SQLAlchemy wraps what it catches (a money column's bound,
+    checked as a value is bound to a statement: ``models.base.MinorUnits``), unwrapped so
+    that it is shown as the one sentence it is; None for any other exception."""
+    seen: BaseException | None = exc
+    for _depth in range(5):  # the error itself, or what it was raised from
+        if seen is None:
+            return None
+        orig = getattr(seen, "orig", None)
+        if isinstance(orig, HostctlError):
+            return orig
+        seen = seen.__cause__
+    return None
+
+
 def make_engine(url: str, *, create: bool = False) -> Engine:
     """A new engine for ``url``, not migrated and not kept (``hostctl db``, which migrates or
     reports the schema itself); everything else uses ``get_engine``.

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 # The newest revision in migrations/versions; a test checks it matches alembic's head.
-HEAD = "0007_payment_reference_unique"
+HEAD = "0008_money_bigint"
 _PG_LOCK_KEY = 727_001
 
 
@@ -54,7 +54,7 @@ def _locked_upgrade(engine: Engine, target: str) -> tuple[bool, str | None]:
     if target == "head":
         target = HEAD
     # SQLite: BEGIN IMMEDIATE takes the write lock now; PostgreSQL: an advisory lock.
-    with engine.connect() as conn, conn.begin():
+    with engine.connect() as conn, _foreign_keys_off(conn), conn.begin():
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
         before = current_revision(conn)
@@ -62,6 +62,24 @@ def _locked_upgrade(engine: Engine, target: str) -> tuple[bool, str | None]:
             return False, before
         command.upgrade(_config(conn), target)
     return True, before
+
+
+@contextmanager
+def _foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while migrations run, on again after. A revision that makes
+    a table again (SQLite cannot add a constraint to one) drops the old table, which other
+    tables' rows point at; such a revision checks the foreign keys itself before the
+    commit (``PRAGMA foreign_key_check``). The PRAGMA does nothing inside a transaction,
+    so it is sent on the driver's connection before ``BEGIN``."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def check(engine: Engine) -> str | None:

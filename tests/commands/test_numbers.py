@@ -187,7 +187,7 @@ def test_an_amount_the_database_cannot_keep_is_refused(shop, args, amount):
     result = shop(*args, amount, today="2026-02-02")
     assert (result.exit_code, result.stderr) == (
         1,
-        f"error: The amount '{amount}' is too large; the largest is 21474836.47.\n",
+        f"error: The amount '{amount}' is too large; the largest is 1000000000000.00.\n",
     )
     assert shop.json("log") == before
 
@@ -196,5 +196,5 @@ def test_a_quote_item_too_large_is_refused(shop):
     result = shop("quote", "create", "--client", "1", "--item", f"Obra={'9' * 32}")
     assert result.exit_code == 1
     assert result.stderr == f"error: The amount '{'9' * 32}' is too large; the largest is " + (
-        "21474836.47.\n"
+        "1000000000000.00.\n"
     )

@@ -118,7 +118,7 @@ def test_a_payment_over_twice_the_amount_due_needs_allow_excess_even_with_yes(sh
     )  # fmt: skip
     assert (too_much.exit_code, too_much.stderr) == (
         1,
-        "error: The amount '10000000000000' is too large; the largest is 21474836.47.\n",
+        "error: The amount '10000000000000' is too large; the largest is 1000000000000.00.\n",
     )
     taken = _pay(shop, invoice["number"], "9600", "T-1", "2026-02-01", "--allow-excess")
     assert taken.exit_code == 0, taken.stderr

@@ -320,23 +320,27 @@ def test_parse_refuses_other_forms_naming_the_accepted_ones(language, text, mess
 @pytest.mark.parametrize(
     ("text", "currency", "largest"),
     [
-        ("10000000000000", "USD", "21474836.47"),
-        ("21474836.48", "USD", "21474836.47"),
-        ("-21474836.48", "USD", "21474836.47"),
-        ("99999999999999999999999999999999", "USD", "21474836.47"),  # was InvalidOperation
-        ("1" + "0" * 400, "ARS", "21474836.47"),
-        ("2147483648", "PYG", "2147483647"),
+        ("10000000000000", "USD", "1000000000000.00"),
+        ("1000000000000.01", "USD", "1000000000000.00"),
+        ("-1000000000000.01", "USD", "1000000000000.00"),
+        ("99999999999999999999999999999999", "USD", "1000000000000.00"),  # was InvalidOperation
+        ("1" + "0" * 400, "ARS", "1000000000000.00"),
+        ("1000000000001", "PYG", "1000000000000"),
+        ("92233720368547758.07", "ARS", "1000000000000.00"),  # 2^63 − 1 minor units
     ],
 )
-def test_an_amount_beyond_what_the_database_keeps_is_refused(text, currency, largest):
+def test_an_amount_over_ten_to_the_twelfth_is_refused(text, currency, largest):
     with pytest.raises(ValidationError) as err:
         Money.parse(text, currency, language="es")
     assert err.value.message == f"The amount {text!r} is too large; the largest is {largest}."
 
 
-def test_the_largest_amount_is_taken():
-    assert Money.parse("21.474.836,47", "USD", language="es") == Money(2**31 - 1, "USD")
-    assert Money.parse("2147483647", "PYG") == Money(2**31 - 1, "PYG")
+def test_amounts_beyond_32_bits_up_to_ten_to_the_twelfth_are_taken():
+    """Money columns are 64-bit: 21 474 836.48 (2^31 minor units) is an ordinary amount."""
+    assert Money.parse("21.474.836,48", "USD", language="es") == Money(2**31, "USD")
+    assert Money.parse("23040000.00", "ARS") == Money(2_304_000_000, "ARS")
+    assert Money.parse("1.000.000.000.000,00", "ARS", language="es") == Money(10**14, "ARS")
+    assert Money.parse("-1000000000000", "PYG") == Money(-(10**12), "PYG")
 
 
 def test_every_check_of_a_typed_amount_takes_the_language():

@@ -258,8 +258,11 @@ def insert_rows(
     without SQLAlchemy's per-row parameter processing, several times faster. Each row is a
     tuple of values in ``columns`` order, already converted by ``db_value``. Returns the
     number of rows written."""
+    from hostctl.models.base import money_checked
+
     session.flush()  # what the session holds goes first: rows keep the order of the calls
     conn = session.connection()
+    rows = money_checked(table, columns, rows)  # no amount beyond 64 bits reaches the driver
     if conn.dialect.driver == "psycopg":
         return _copy_rows(conn, table, columns, rows)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"

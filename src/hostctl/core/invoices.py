@@ -27,7 +27,12 @@ from sqlmodel import Session, col, select
 from hostctl.core import audit, outbox, settings
 from hostctl.core.bulk import chunks, db_value, insert_rows, update_ids
 from hostctl.core.context import Context
-from hostctl.core.money import Money, money_json
+from hostctl.core.money import (
+    LARGEST_STORED_MINOR,
+    SMALLEST_STORED_MINOR,
+    Money,
+    money_json,
+)
 from hostctl.core.pricing import Line
 from hostctl.core.rows import CHUNK, INVOICES, LINES, SERVICES, contacts, expire, no_index
 from hostctl.core.validate import one_of
@@ -496,15 +501,28 @@ def add_credit(
     payment_id: int | None = None,
 ) -> None:
     """Move the client's credit by ``amount`` (negative takes it back) in one ``UPDATE …
-    SET credit_minor = credit_minor + n``, with its ledger entry."""
+    SET credit_minor = credit_minor + n``, with its ledger entry. A balance that would go
+    beyond what the column keeps (64 bits) is refused in one sentence: the sum is never
+    computed by the database (SQLite would make it a real, PostgreSQL would fail)."""
     if amount.is_zero():
         return
     session.flush()
-    session.execute(
+    if amount.minor > 0:  # the bound is computed here, so the comparison cannot overflow
+        room = col(Client.credit_minor) <= LARGEST_STORED_MINOR - amount.minor
+    else:
+        room = col(Client.credit_minor) >= SMALLEST_STORED_MINOR - amount.minor
+    moved = session.execute(
         update(Client)
-        .where(col(Client.id) == client_id)
+        .where(col(Client.id) == client_id, room)
         .values(credit_minor=Client.credit_minor + amount.minor)
     )
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        raise BusinessRuleError(
+            _(
+                "The credit of client {client_id} would go beyond the largest balance "
+                "hostctl keeps ({largest}); nothing was changed."
+            ).format(client_id=client_id, largest=money_json(LARGEST_STORED_MINOR, amount.currency))
+        )
     expire(session, Client, [client_id])
     session.add(
         CreditEntry(

@@ -44,8 +44,13 @@ _AMOUNT_RE = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 # Thousands grouped with dots, as a Spanish screen shows an amount without decimals.
 _GROUPED_ES = re.compile(r"[+-]?[0-9]{1,3}(\.[0-9]{3})+")
 
-# The largest amount in minor units: money columns are 32-bit integers on PostgreSQL.
-LARGEST_MINOR = 2**31 - 1
+# The largest amount typed at the desk, in the currency's units (CLI.md: "an amount over
+# 10^12" is refused).
+LARGEST_AMOUNT = Decimal(10**12)
+# What a money column keeps, in minor units: a 64-bit integer (BIGINT on PostgreSQL,
+# INTEGER on SQLite). A sum beyond it is refused before it reaches the database.
+LARGEST_STORED_MINOR = 2**63 - 1
+SMALLEST_STORED_MINOR = -(2**63)
 
 # The babel locale whose number format a session types amounts in, by its language.
 LOCALES = {"es": "es_AR", "en": "en_US"}
@@ -96,7 +101,7 @@ class Money:
         (``"es"``, ``"en"``; ``hostctl.i18n.language()`` passed in by the command), its own
         format too: ``1.234,56`` or ``1234,56`` in Spanish, ``1,234.56`` in English (babel's
         strict parsing). Without it (a stored or machine-written amount) only ``1234.56``.
-        An amount beyond what the database keeps (``LARGEST_MINOR``) is refused."""
+        An amount over 10^12 (``LARGEST_AMOUNT``) is refused."""
         currency = check_currency(currency)
         digits = MINOR_DIGITS[currency]
         raw = (text or "").strip()
@@ -112,10 +117,10 @@ class Money:
                     text=text, digits=digits, currency=currency
                 )
             )
-        if value.adjusted() > 15 or abs(value.scaleb(digits)) > LARGEST_MINOR:
+        if value.adjusted() > 15 or abs(value) > LARGEST_AMOUNT:
             raise ValidationError(
                 _("The amount {text!r} is too large; the largest is {largest}.").format(
-                    text=text, largest=money_json(LARGEST_MINOR, currency)
+                    text=text, largest=money_json(int(LARGEST_AMOUNT.scaleb(digits)), currency)
                 )
             )
         return cls.of(value, currency)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from hostctl.core.money import LARGEST_STORED_MINOR, SMALLEST_STORED_MINOR
+from hostctl.errors import ValidationError
+from hostctl.i18n import _
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -30,6 +35,83 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class MinorUnits(TypeDecorator[int]):
+    """A money column: integer minor units, 64-bit (BIGINT on PostgreSQL; SQLite's INTEGER
+    is 64-bit already). A value beyond 64 bits, which a sum in Python can reach, is refused
+    in one sentence before the driver sees it; a float is a bug, refused here and, on
+    SQLite, by the column's ``CHECK (typeof(…) = 'integer')`` (``money_checks``)."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.Integer())
+        return dialect.type_descriptor(sa.BigInteger())
+
+    def process_bind_param(self, value: int | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError(f"a money column takes integer minor units, not {value!r}")
+        if not SMALLEST_STORED_MINOR <= value <= LARGEST_STORED_MINOR:
+            raise too_large(value)
+        return value
+
+
+def too_large(minor: int) -> ValidationError:
+    """The refusal of an amount no money column keeps (beyond 64 bits)."""
+    return ValidationError(
+        _(
+            "An amount of {minor} minor units is too large to keep (the largest is "
+            "{largest}); nothing was changed."
+        ).format(minor=minor, largest=LARGEST_STORED_MINOR)
+    )
+
+
+def money_checked(
+    table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Iterable[Sequence[Any]]:
+    """``rows`` (in ``columns`` order) as they come, each money value checked as
+    ``MinorUnits`` checks it: for the bulk writes that bypass SQLAlchemy's processing."""
+    money = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, MinorUnits)]
+    if not money:
+        return rows
+    return _checked(rows, money)
+
+
+def _checked(rows: Iterable[Sequence[Any]], money: list[int]) -> Iterator[Sequence[Any]]:
+    low, high = SMALLEST_STORED_MINOR, LARGEST_STORED_MINOR
+    for row in rows:
+        for i in money:
+            value = row[i]
+            if value is not None and not low <= value <= high:
+                if isinstance(value, float):
+                    raise TypeError(f"a money column takes integer minor units, not {value!r}")
+                raise too_large(value)
+        yield row
+
+
+def money_field(default: int | None = None, *, nullable: bool = False) -> Any:
+    """A money column (``*_minor``); without ``default`` a value is required."""
+    if default is None and not nullable:
+        return Field(sa_type=MinorUnits, nullable=False)
+    return Field(default=default, sa_type=MinorUnits, nullable=nullable)
+
+
+def money_checks(*columns: str, nullable: tuple[str, ...] = ()) -> tuple[sa.CheckConstraint, ...]:
+    """SQLite: a money column holds an integer, never a real (an integer overflow in SQL
+    arithmetic gives a real there). Named ``ck_<table>_<column>_integer``; PostgreSQL's
+    BIGINT refuses anything else by itself."""
+    checks = [
+        sa.CheckConstraint(f"typeof({c}) = 'integer'", name=f"{c}_integer") for c in columns
+    ] + [
+        sa.CheckConstraint(f"typeof({c}) IN ('integer', 'null')", name=f"{c}_integer")
+        for c in nullable
+    ]
+    return tuple(check.ddl_if(dialect="sqlite") for check in checks)
 
 
 class Table(SQLModel):

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import Field
 
-from hostctl.models.base import Table, _ts
+from hostctl.models.base import Table, _ts, money_checks, money_field
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -30,6 +30,7 @@ class Product(Table, table=True):
 
 class ProductPrice(Table, table=True):
     __tablename__ = "product_prices"
+    __table_args__ = money_checks("monthly_minor")
     product_code: str = Field(foreign_key="products.code", primary_key=True, max_length=60)
     currency: str = Field(primary_key=True, max_length=3)
-    monthly_minor: int
+    monthly_minor: int = money_field()

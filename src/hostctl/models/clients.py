@@ -6,12 +6,13 @@ import datetime as dt
 
 from sqlmodel import Field
 
-from hostctl.models.base import Table, _ts
+from hostctl.models.base import Table, _ts, money_checks, money_field
 
 
 # --------------------------------------------------------------------------- clients
 class Client(Table, table=True):
     __tablename__ = "clients"
+    __table_args__ = money_checks("credit_minor")
     id: int | None = Field(default=None, primary_key=True)
     name: str
     company: str | None = None
@@ -23,7 +24,7 @@ class Client(Table, table=True):
     document: str | None = None
     document_key: str | None = Field(default=None, unique=True)
     support_plan: str = "standard"
-    credit_minor: int = 0
+    credit_minor: int = money_field(0)
     verified: bool = False
     verified_at: dt.datetime | None = _ts(nullable=True)
     verified_by: str | None = None

@@ -11,7 +11,7 @@ from hostctl.models import (
     catalogue,  # noqa: F401  (tables its foreign keys name)
     clients,  # noqa: F401  (tables its foreign keys name)
 )
-from hostctl.models.base import Table, _ts
+from hostctl.models.base import Table, _ts, money_checks, money_field
 
 
 # --------------------------------------------------------------------------- services & billing
@@ -55,6 +55,7 @@ class Service(Table, table=True):
 class Invoice(Table, table=True):
     __tablename__ = "invoices"
     __table_args__ = (
+        *money_checks("total_minor", "paid_minor"),
         sa.UniqueConstraint("year", "seq"),
         sa.Index("ix_invoices_status_due", "status", "due_date"),
     )
@@ -68,8 +69,8 @@ class Invoice(Table, table=True):
     issue_date: dt.date
     due_date: dt.date
     currency: str
-    total_minor: int
-    paid_minor: int = 0
+    total_minor: int = money_field()
+    paid_minor: int = money_field(0)
     reminders_sent: int = 0  # 0 none, 1 first, 2 second, 3 final
     paid_on: dt.date | None = None
     cancelled_on: dt.date | None = None
@@ -79,7 +80,10 @@ class Invoice(Table, table=True):
 
 class InvoiceLine(Table, table=True):
     __tablename__ = "invoice_lines"
-    __table_args__ = (sa.Index("ix_invoice_lines_service_period", "service_id", "period_start"),)
+    __table_args__ = (
+        *money_checks("amount_minor"),
+        sa.Index("ix_invoice_lines_service_period", "service_id", "period_start"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoices.id", index=True)
     position: int
@@ -89,7 +93,7 @@ class InvoiceLine(Table, table=True):
     service_id: int | None = Field(default=None, foreign_key="services.id")
     period_start: dt.date | None = None
     period_end: dt.date | None = None
-    amount_minor: int
+    amount_minor: int = money_field()
 
 
 class InvoiceCounter(Table, table=True):
@@ -114,15 +118,16 @@ class Payment(Table, table=True):
         ),
         # the look-up of any payment with a reference, deliberate duplicates included
         sa.Index("ix_payments_method_reference_key", "method", "reference_key"),
+        *money_checks("amount_minor", "discount_minor", "applied_minor", "credited_minor"),
     )
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoices.id", index=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
     currency: str
-    amount_minor: int  # what the client paid
-    discount_minor: int = 0  # payment-method discount granted (DSC-3)
-    applied_minor: int = 0  # what settled the invoice (amount + discount − credited)
-    credited_minor: int = 0  # excess moved to client credit (BIL-5)
+    amount_minor: int = money_field()  # what the client paid
+    discount_minor: int = money_field(0)  # payment-method discount granted (DSC-3)
+    applied_minor: int = money_field(0)  # what settled the invoice (amount + discount − credited)
+    credited_minor: int = money_field(0)  # excess moved to client credit (BIL-5)
     method: str
     reference: str | None = None
     reference_key: str | None = None  # the reference as compared: spaces and case aside
@@ -136,10 +141,11 @@ class Payment(Table, table=True):
 
 class CreditEntry(Table, table=True):
     __tablename__ = "credit_ledger"
+    __table_args__ = money_checks("amount_minor")
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
     currency: str
-    amount_minor: int  # + credit added, − credit used
+    amount_minor: int = money_field()  # + credit added, − credit used
     reason: str
     invoice_id: int | None = Field(default=None, foreign_key="invoices.id")
     payment_id: int | None = Field(default=None, foreign_key="payments.id")
@@ -151,13 +157,14 @@ class Upgrade(Table, table=True):
     """A plan change asked for a service (UPG-1…4): applied when its invoice is paid."""
 
     __tablename__ = "upgrades"
+    __table_args__ = money_checks("amount_minor")
     id: int | None = Field(default=None, primary_key=True)
     service_id: int = Field(foreign_key="services.id", index=True)
     invoice_id: int | None = Field(default=None, foreign_key="invoices.id", index=True)
     from_product: str
     to_product: str
     policy: str  # difference | prorated
-    amount_minor: int  # invoiced (positive) or credited (negative)
+    amount_minor: int = money_field()  # invoiced (positive) or credited (negative)
     currency: str
     status: str = "pending"  # pending | applied | cancelled
     forced: bool = False
@@ -173,13 +180,14 @@ class Refund(Table, table=True):
     document, by the method of the payment it returns."""
 
     __tablename__ = "refunds"
+    __table_args__ = money_checks("amount_minor")
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoices.id", index=True)
     payment_id: int = Field(foreign_key="payments.id", index=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
     service_id: int = Field(foreign_key="services.id")
     currency: str
-    amount_minor: int
+    amount_minor: int = money_field()
     method: str
     refunded_on: dt.date
     reason: str | None = None

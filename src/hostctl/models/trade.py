@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from hostctl.models import services  # noqa: F401  (tables its foreign keys name)
-from hostctl.models.base import Table, _ts
+from hostctl.models.base import Table, _ts, money_checks, money_field
 
 
 class ReferralReward(Table, table=True):
@@ -40,14 +40,16 @@ class Commission(Table, table=True):
     """AFF-2/AFF-4: an affiliate's share of a paid invoice of a referred client."""
 
     __tablename__ = "commissions"
+    __table_args__ = money_checks("base_minor", nullable=("amount_minor",))
     id: int | None = Field(default=None, primary_key=True)
     affiliate_id: int = Field(foreign_key="clients.id", index=True)
     invoice_id: int = Field(foreign_key="invoices.id", unique=True)
     referred_id: int = Field(foreign_key="clients.id")
     percent: str
-    base_minor: int  # what the invoice charged, in its own currency
+    base_minor: int = money_field()  # what the invoice charged, in its own currency
     base_currency: str
-    amount_minor: int | None = None  # in the affiliate's currency; None while waiting
+    # in the affiliate's currency; None while waiting
+    amount_minor: int | None = money_field(nullable=True)
     currency: str  # the affiliate's
     status: str = "earned"  # earned | waiting | reversed
     earned_on: dt.date
@@ -59,9 +61,10 @@ class Withdrawal(Table, table=True):
     """AFF-3: commissions taken out, as client credit or to a bank account."""
 
     __tablename__ = "withdrawals"
+    __table_args__ = money_checks("amount_minor")
     id: int | None = Field(default=None, primary_key=True)
     affiliate_id: int = Field(foreign_key="clients.id", index=True)
-    amount_minor: int
+    amount_minor: int = money_field()
     currency: str
     to: str  # credit | bank
     bank_account: str | None = None
@@ -74,11 +77,12 @@ class Quote(Table, table=True):
     """QUO-1/QUO-2: an offer to a client, accepted into an invoice."""
 
     __tablename__ = "quotes"
+    __table_args__ = money_checks("total_minor")
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="clients.id", index=True)
     status: str = Field(default="pending", index=True)  # pending|accepted|declined|expired
     currency: str
-    total_minor: int
+    total_minor: int = money_field()
     valid_until: dt.date
     invoice_id: int | None = Field(default=None, foreign_key="invoices.id")
     created_on: dt.date
@@ -89,6 +93,7 @@ class Quote(Table, table=True):
 
 class QuoteLine(Table, table=True):
     __tablename__ = "quote_lines"
+    __table_args__ = money_checks("amount_minor")
     id: int | None = Field(default=None, primary_key=True)
     quote_id: int = Field(foreign_key="quotes.id", index=True)
     position: int
@@ -98,7 +103,7 @@ class QuoteLine(Table, table=True):
     product_code: str | None = None
     cycle: str | None = None
     quantity: int | None = None
-    amount_minor: int
+    amount_minor: int = money_field()
 
 
 class Outage(Table, table=True):
@@ -118,13 +123,13 @@ class UptimeCredit(Table, table=True):
     """UPT-2: the credit given for a service's month below the uptime target (once)."""
 
     __tablename__ = "uptime_credits"
-    __table_args__ = (sa.UniqueConstraint("service_id", "month"),)
+    __table_args__ = (*money_checks("amount_minor"), sa.UniqueConstraint("service_id", "month"))
     id: int | None = Field(default=None, primary_key=True)
     service_id: int = Field(foreign_key="services.id", index=True)
     client_id: int = Field(foreign_key="clients.id")
     month: str  # YYYY-MM
     downtime_minutes: int
-    amount_minor: int
+    amount_minor: int = money_field()
     currency: str
     given_on: dt.date
     created_by: str
