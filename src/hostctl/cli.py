@@ -35,7 +35,7 @@ def _report(exc: HostctlError) -> None:
         return
     output.error(exc.message)
     for detail in exc.details:
-        sys.stderr.write(f"  {detail}\n")
+        sys.stderr.write(f"  {output.safe(detail)}\n")
 
 
 # Sub-commands, loaded only when invoked (or for their own --help): name → (module,
