@@ -314,11 +314,12 @@ class HostctlGroup(TyperGroup):
             raise
         except Exception as exc:
             from hostctl.db import lock_conflict
+            from hostctl.db_url import storage_full
 
-            busy = lock_conflict(exc)
-            if busy is not None:
-                _report(busy)
-                raise typer.Exit(int(busy.exit_status)) from None
+            known = lock_conflict(exc) or storage_full(exc)
+            if known is not None:  # busy (75), or the disk is full (1)
+                _report(known)
+                raise typer.Exit(int(known.exit_status)) from None
             if _is_database_unavailable(exc):
                 from hostctl import output
 
