@@ -139,3 +139,12 @@ def test_records_lines_and_messages_escape_control_characters(
     escaped = "a\\x1b[31mb\\x9bc\\u2067d"
     assert out.splitlines() == [f"name  {escaped}", escaped, f"name  {escaped}"]
     assert err == f"warning: {escaped}\n"
+
+
+def test_a_ticket_subject_is_at_most_200_characters(cli):
+    assert cli("client", "add", "--name", "Ana", "--email", "ana@example.com").exit_code == 0
+    result = cli("ticket", "open", "--client", "1", "--subject", "S" * 201, "--category", "sla2")
+    assert result.exit_code == 1
+    assert result.stderr.endswith("…' is 201 characters long; the most allowed is 200.\n")
+    fits = cli("ticket", "open", "--client", "1", "--subject", "S" * 200, "--category", "sla2")
+    assert fits.exit_code == 0, fits.stderr
