@@ -66,3 +66,20 @@ def test_a_day_that_finds_the_database_full_is_said_in_words_and_not_kept(cli, c
         last = s.execute(text("SELECT max(day) FROM daily_runs")).scalar()
         invoices = s.execute(text("SELECT count(*) FROM invoices")).scalar()
     assert (str(last), invoices) == ("2027-01-13", 0)
+
+
+def test_postgresql_disk_full_is_said_in_words(monkeypatch):
+    """PostgreSQL's own error class for SQLSTATE 53100, as SQLAlchemy wraps it (a server's
+    disk cannot be filled from a test)."""
+    from psycopg import errors
+    from sqlalchemy.exc import OperationalError
+
+    from hostctl.db_url import storage_full
+
+    monkeypatch.setenv("HOSTCTL_DATABASE_URL", "postgresql+psycopg://h@db.example/hostctl")
+    wrapped = OperationalError("INSERT …", {}, errors.DiskFull("could not extend file"))
+    assert storage_full(wrapped, "2027-01-14").message == (
+        "The database cannot grow: the disk of the database server is full; nothing of "
+        "2027-01-14 was kept (the days before it were). Free some space and run daily again."
+    )
+    assert storage_full(OperationalError("SELECT 1", {}, errors.AdminShutdown())) is None

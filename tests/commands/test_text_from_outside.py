@@ -148,3 +148,9 @@ def test_a_ticket_subject_is_at_most_200_characters(cli):
     assert result.stderr.endswith("…' is 201 characters long; the most allowed is 200.\n")
     fits = cli("ticket", "open", "--client", "1", "--subject", "S" * 200, "--category", "sla2")
     assert fits.exit_code == 0, fits.stderr
+
+
+def test_an_import_from_standard_input_in_process(cli):
+    result = cli("client", "import", "-", input="name,email\nAna,ana@example.com\n")
+    assert (result.exit_code, result.stderr) == (0, "1 client imported from standard input.\n")
+    assert _names(Client) == ["Ana"]

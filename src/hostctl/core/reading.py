@@ -85,7 +85,7 @@ class _Bounded(io.RawIOBase):
 def _stdin_bytes(limit: int, name: str) -> bytes:
     """Standard input, read once, at most ``limit`` bytes: refused on a terminal."""
     stream = sys.stdin.buffer if sys.stdin is not None else None
-    if stream is None or os.isatty(stream.fileno()):
+    if stream is None or _is_terminal(stream):
         raise ValidationError(
             _(
                 "Standard input is a terminal, not a file; pipe the file in "
@@ -96,6 +96,13 @@ def _stdin_bytes(limit: int, name: str) -> bytes:
     if len(data) > limit:
         raise _too_large(name, limit)
     return data
+
+
+def _is_terminal(stream: BinaryIO) -> bool:
+    try:
+        return os.isatty(stream.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's in-memory stdin): no terminal
+        return False
 
 
 def open_bytes(path: Path | str, limit: int = IMPORT_BYTES) -> BinaryIO:
