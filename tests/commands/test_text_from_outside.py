@@ -154,3 +154,12 @@ def test_an_import_from_standard_input_in_process(cli):
     result = cli("client", "import", "-", input="name,email\nAna,ana@example.com\n")
     assert (result.exit_code, result.stderr) == (0, "1 client imported from standard input.\n")
     assert _names(Client) == ["Ana"]
+
+
+def test_a_company_is_at_most_200_characters_when_typed_too(cli):
+    result = cli(
+        "client", "add", "--name", "Ana", "--email", "a@example.com", "--company", "C" * 201
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: The company 'CCCC")
+    assert result.stderr.endswith("…' is 201 characters long; the most allowed is 200.\n")

@@ -19,7 +19,7 @@ from hostctl.core.bulk import BadRows, batched, chunks, db_value, insert_rows, r
 from hostctl.core.context import Context
 from hostctl.core.money import Money, check_currency, format_money
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
-from hostctl.i18n import _
+from hostctl.i18n import N_, _
 from hostctl.models import Client, Contact
 
 PAYPAL_REFUSED_CURRENCIES = ("UYU", "PYG", "VES")  # CLI-6
@@ -122,7 +122,11 @@ def _clean(
         currency=currency_value,
         document=document.strip() if document else None,
         document_key=_in_column("document", validate.document_key, document) if document else None,
-        company=" ".join(company.split()) if company and company.strip() else None,
+        company=(
+            _in_column("company", lambda v: validate.name(v, N_("company")), company)
+            if company and company.strip()
+            else None
+        ),
         support_plan=(
             _in_column("support_plan", validate.support_plan, support_plan)
             if support_plan
