@@ -35,7 +35,7 @@ def _report(exc: HostctlError) -> None:
         return
     output.error(output.people(exc.message, human=True))  # a lazy message: its amounts
     for detail in exc.details:
-        sys.stderr.write(f"  {detail}\n")
+        sys.stderr.write(f"  {output.safe(detail)}\n")
 
 
 # Sub-commands, loaded only when invoked (or for their own --help): name → (module,
@@ -314,15 +314,12 @@ class HostctlGroup(TyperGroup):
             raise
         except Exception as exc:
             from hostctl.db import lock_conflict, refusal_inside
+            from hostctl.db_url import storage_full
 
-            refused = refusal_inside(exc)
-            if refused is not None:
-                _report(refused)
-                raise typer.Exit(int(refused.exit_status)) from None
-            busy = lock_conflict(exc)
-            if busy is not None:
-                _report(busy)
-                raise typer.Exit(int(busy.exit_status)) from None
+            known = refusal_inside(exc) or lock_conflict(exc) or storage_full(exc)
+            if known is not None:  # out of range (1), busy (75), or the disk is full (1)
+                _report(known)
+                raise typer.Exit(int(known.exit_status)) from None
             if _is_database_unavailable(exc):
                 from hostctl import output
 

@@ -8,6 +8,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from hostctl.errors import HostctlError
+from hostctl.i18n import _
+
 SQLITE_BUSY_TIMEOUT_MS = 60_000  # HOSTCTL_SQLITE_BUSY_TIMEOUT_MS overrides it (tests)
 
 
@@ -69,3 +72,61 @@ def sqlite_file(url: Any) -> Path | None:
     if path.startswith("file:"):
         return None
     return Path(path)
+
+
+_SQLITE_FULL = 13  # "database or disk is full" (also a file at PRAGMA max_page_count)
+_SQLITE_IOERR = 10  # "disk I/O error": a -wal or -shm file that found no room, among others
+_PG_DISK_FULL = "53100"
+_ROOM = 1024 * 1024  # less free space than this on the database's disk is a full disk
+
+
+def _no_room(file: Path | None) -> bool:
+    """Whether the file system that holds ``file`` has (next to) no space left for it."""
+    if file is None:
+        return False
+    try:
+        found = os.statvfs(file.absolute().parent)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < _ROOM
+
+
+def storage_full(
+    exc: BaseException, day: Any = None, url: str | None = None
+) -> HostctlError | None:
+    """A database error that means "the disk that holds the database is full", as one
+    sentence naming the file (SQLite) or the server (PostgreSQL) and what was not kept:
+    ``day``'s work for ``daily``, else the command's; None for any other exception."""
+    seen: BaseException | None = exc
+    for _depth in range(5):  # the error itself, or what it was raised from
+        if seen is None:
+            return None
+        orig = getattr(seen, "orig", seen)
+        sqlite_code = getattr(orig, "sqlite_errorcode", None)
+        full = getattr(orig, "sqlstate", None) == _PG_DISK_FULL
+        if sqlite_code is not None:
+            primary = sqlite_code & 0xFF
+            full = primary == _SQLITE_FULL or (
+                primary == _SQLITE_IOERR and _no_room(sqlite_file(url or database_url()))
+            )
+        if full:
+            return HostctlError(_storage_full_message(day, url))
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _storage_full_message(day: Any, url: str | None) -> str:
+    file = sqlite_file(url or database_url())
+    if file is not None:
+        where = _("the disk that holds {path} is full").format(path=file.absolute())
+    else:
+        where = _("the disk of the database server is full")
+    if day is not None:
+        text = _(
+            "The database cannot grow: {where}; nothing of {day} was kept (the days "
+            "before it were). Free some space and run daily again."
+        )
+        return text.format(where=where, day=day)
+    return _(
+        "The database cannot grow: {where}; nothing was changed. Free some space and try again."
+    ).format(where=where)

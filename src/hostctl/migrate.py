@@ -89,7 +89,7 @@ def check(engine: Engine) -> str | None:
     from sqlalchemy import exc as sa_exc
     from sqlalchemy import inspect
 
-    from hostctl.db_url import shown_url
+    from hostctl.db_url import shown_url, storage_full
 
     url = shown_url(engine.url)
     known = _known_revisions()
@@ -103,6 +103,9 @@ def check(engine: Engine) -> str | None:
     except sa_exc.DBAPIError as exc:
         if "locked" in str(exc):
             raise
+        full = storage_full(exc, url=str(engine.url))
+        if full is not None:  # a -wal or -shm file that found no room
+            raise full from None
         reason = str(exc.orig).strip().splitlines()[0].rstrip(".") if exc.orig else str(exc)
         raise HostctlError(
             _("Cannot use the database {url}: {reason}.").format(url=url, reason=reason)

@@ -113,7 +113,22 @@ GREEN = frozenset(
 _TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LIST_COMMA = re.compile(r",(?=\S)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # not \t, \n: ESC, CR, bell …
+# What text from outside (a name from a CSV, a hook's output, a WhatsApp error) must never
+# send to a terminal as it is: the C0 controls but tab and line feed (ESC, CR, bell …), DEL,
+# the C1 controls, and the bidirectional embeddings, overrides and isolates.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe(text: str) -> str:
+    """``text`` with its control characters and direction overrides written as escapes
+    (``\\x1b``, ``\\u202e``): the one place every cell, record value, line and message passes
+    before it is printed (``--json`` is data, escaped by JSON itself)."""
+    return _UNSAFE.sub(_escaped, text) if _UNSAFE.search(text) else text
 
 
 class Col(NamedTuple):
@@ -257,13 +272,18 @@ def _text(value: Any) -> str:
         return ", ".join(_text(v) for v in value)
     if isinstance(value, Mapping):
         return ", ".join(f"{k}={_text(v)}" for k, v in value.items())
-    if isinstance(value, str):
-        return people(value)  # an N_ text in Spanish, its amounts formatted
-    return str(value)
+    if isinstance(value, str):  # an N_ text in Spanish, its amounts formatted
+        return safe(people(value))  # escaped before rich may drop a carriage return
+    return safe(str(value))
 
 
 def _plain(value: Any, kind: str) -> str:
-    """A cell for a pipe: amounts as ``38400.00`` (parseable), times to the minute."""
+    """A cell for a pipe: amounts as ``38400.00`` (parseable), times to the minute; control
+    characters escaped (``safe``)."""
+    return safe(_plain_text(value, kind))
+
+
+def _plain_text(value: Any, kind: str) -> str:
     if value is None:
         return ""
     if kind == "time":
@@ -331,9 +351,10 @@ def _shown_status(value: Any, row: Mapping[str, Any]) -> Any:
 
 def _human(value: Any, kind: str, row: Mapping[str, Any], currency: str | None) -> Text:
     """A cell for people: amounts formatted, times to the minute, statuses coloured; the
-    data's control characters (an escape sequence in a subject) never reach the terminal."""
+    data's control characters (an escape sequence in a subject) never reach the terminal:
+    they are shown escaped (``safe``)."""
     text = _human_text(value, kind, row, currency)
-    text.plain = _CONTROL.sub("", text.plain.replace("\t", " "))
+    text.plain = safe(text.plain.replace("\t", " "))
     return text
 
 
@@ -624,7 +645,9 @@ def print_record(
 def print_line(text: str = "", *, indent: int = 0, hang: int | None = None) -> None:
     """A sentence on stdout, ``indent`` spaces in. On a TTY it is wrapped at spaces to the
     terminal's width (never inside a word; a word longer than the line is left whole), its
-    further lines ``hang`` spaces in (default ``indent``); a pipe gets it on one line."""
+    further lines ``hang`` spaces in (default ``indent``); a pipe gets it on one line.
+    Control characters are shown escaped (``safe``)."""
+    text = safe(text)
     if not stdout_is_tty():
         sys.stdout.write(" " * indent + text + "\n")
         return
@@ -743,8 +766,9 @@ class Progress:
 
 
 def _message(text: str) -> None:
-    """A message on stderr, on one line (the terminal folds it; tests and people grep it)."""
-    sys.stderr.write(text + "\n")
+    """A message on stderr, on one line (the terminal folds it; tests and people grep it),
+    control characters escaped (``safe``)."""
+    sys.stderr.write(safe(text) + "\n")
 
 
 def info(message: str) -> None:

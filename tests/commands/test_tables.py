@@ -381,5 +381,5 @@ def test_what_the_data_says_is_printed_as_written_never_as_markup_or_escapes(
     subject = "[bold red]urgente[/] :smile: la web\x1b[2J no\r anda\tnada"
     output.print_table([{"subject": subject}], [("subject", "subject", "text")])
     assert capsys.readouterr().out.splitlines()[2].rstrip() == (
-        "[bold red]urgente[/] :smile: la web[2J no anda nada"
-    )
+        "[bold red]urgente[/] :smile: la web\\x1b[2J no\\x0d anda nada"
+    )  # the escape and the carriage return are shown, escaped, never obeyed

@@ -414,3 +414,49 @@ def test_an_unwritable_cache_dir_is_not_an_error(
     blocker.write_text("not a folder", encoding="utf-8")
     cache = HolidayCache(blocker / "cache")
     assert dt.date(2026, 1, 1) in cache.table("AR", 2026, None)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"2026-13-45": "Día imposible"},  # a day that is no date
+        {"2026-12-25": ["Navidad"]},  # a name that is no text
+        {"2026-12-25": None},
+        ["2026-12-25"],  # a list where a table goes
+    ],
+)
+def test_a_corrupt_holiday_cache_entry_is_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: object
+) -> None:
+    from hostctl.core.calendar import HolidayCache
+
+    path = HolidayCache(tmp_path).path
+    assert path is not None
+    path.write_text(
+        json.dumps({"countries": ["AR", 7], "tables": {"AR:2026:": entry}}), encoding="utf-8"
+    )
+    cache = HolidayCache(tmp_path)
+    christmas = cache.table("AR", 2026, None)[dt.date(2026, 12, 25)]
+    assert christmas and christmas != ["Navidad"]
+    assert "UY" in cache.countries()  # a list of countries with a number in it: asked again
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    assert kept["tables"]["AR:2026:"]["2026-12-25"] == christmas
+    assert "2026-13-45" not in kept["tables"]["AR:2026:"]
+
+
+def test_the_holiday_cache_file_is_its_owners_only_whatever_the_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from hostctl.core.calendar import HolidayCache
+
+    old = os.umask(0)
+    try:
+        cache = HolidayCache(tmp_path / "new")
+        cache.table("AR", 2026, None)
+    finally:
+        os.umask(old)
+    assert cache.path is not None
+    assert stat.S_IMODE(cache.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache.path.parent.stat().st_mode) == 0o700
+    assert [p.name for p in cache.path.parent.iterdir()] == [cache.path.name]  # no .tmp left

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -359,7 +358,9 @@ def set_password(
     from hostctl.core import clients
 
     if password_stdin:
-        password = sys.stdin.read().rstrip("\r\n")
+        from hostctl.core import reading
+
+        password = reading.read_secret_stdin()
     else:
         password = prompts.secret(_("New password:"), option="--password-stdin")
     with work() as (session, ctx):
@@ -377,7 +378,7 @@ def import_(
 ) -> None:
     """Import clients from the old panel, all or nothing.  Example: hostctl client import clients.csv"""
     from hostctl import output
-    from hostctl.core import clients
+    from hostctl.core import clients, reading
 
     with work() as (session, ctx):
         count = clients.import_clients(session, ctx, file)
@@ -389,7 +390,7 @@ def import_(
                 "{count} client imported from {file}.",
                 "{count} clients imported from {file}.",
                 count,
-            ).format(count=count, file=file.name)
+            ).format(count=count, file=reading.shown_name(file))
         )
 
 

@@ -190,7 +190,7 @@ def import_(
     Example: hostctl product import examples/catalogue.toml
     """
     from hostctl import output
-    from hostctl.core import catalogue
+    from hostctl.core import catalogue, reading
 
     with work() as (session, ctx):
         added, updated = catalogue.import_products(session, ctx, file)
@@ -199,6 +199,6 @@ def import_(
     else:
         output.info(
             _("{added} products added, {updated} updated from {file}.").format(
-                added=added, updated=updated, file=file.name
+                added=added, updated=updated, file=reading.shown_name(file)
             )
         )

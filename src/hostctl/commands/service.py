@@ -272,7 +272,7 @@ def import_(
 ) -> None:
     """Import services from the old panel, all or nothing.  Example: hostctl service import services.csv"""
     from hostctl import output
-    from hostctl.core import services
+    from hostctl.core import reading, services
 
     with work() as (session, ctx):
         count = services.import_services(session, ctx, file)
@@ -284,7 +284,7 @@ def import_(
                 "{count} service imported from {file}.",
                 "{count} services imported from {file}.",
                 count,
-            ).format(count=count, file=file.name)
+            ).format(count=count, file=reading.shown_name(file))
         )
 
 

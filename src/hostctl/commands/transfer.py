@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from hostctl.commands._common import JsonOpt, asking, work
-from hostctl.errors import UsageError, ValidationError
+from hostctl.errors import UsageError
 from hostctl.i18n import N_, _
 
 app = typer.Typer(help="Transfers of a service to another client (rules §7).", no_args_is_help=True)
@@ -61,20 +60,12 @@ def _read_message(message: str | None, message_file: Path | None) -> str:
         raise UsageError(
             _("Give the received text with exactly one of --message or --message-file.")
         )
-    if message is not None:
-        return message
-    assert message_file is not None
-    if str(message_file) == "-":
-        return sys.stdin.read()
-    try:
-        with message_file.open(encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            _("Cannot read {message_file} as UTF-8 text: {exc}.").format(
-                message_file=message_file, exc=exc
-            )
-        ) from None
+    from hostctl.core import reading, validate
+
+    if message is None:
+        assert message_file is not None
+        message = reading.read_text(message_file, reading.MESSAGE_BYTES)
+    return validate.text(message, N_("message"), validate.MESSAGE_MAX)
 
 
 @app.command("confirm", cls=asking("party"))

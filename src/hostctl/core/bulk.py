@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hostctl.core.validate import text_problem
-from hostctl.errors import ImportFileError, ValidationError
+from hostctl.core.validate import CELL_MAX, FIELD_MAX, text_problem
+from hostctl.errors import ImportFileError
 from hostctl.i18n import _, ngettext
 
 T = TypeVar("T")
@@ -104,35 +104,33 @@ def read_csv(
     be one is refused in one sentence (``ImportFileError``): empty, binary, not UTF-8,
     unknown or missing columns. A row with more values than the header goes to ``bad``
     and is not given. A generator: nothing is read before the first row is asked for."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise ValidationError(
-            _("Cannot read {path}: {exc_strerror}.").format(path=path, exc_strerror=exc.strerror)
-        ) from None
+    from hostctl.core import reading
+
+    name = reading.shown_name(path)
+    handle = reading.open_bytes(path, reading.IMPORT_BYTES)  # a FIFO, a device: refused
     with handle:
         if _BINARY.search(handle.read(SAMPLE_BYTES)):
             raise ImportFileError(
                 _(
                     "{file} is not a text CSV file; save the data from the spreadsheet as "
                     '"CSV UTF-8" and import that.'
-                ).format(file=path.name)
+                ).format(file=name)
             )
         handle.seek(0)
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
         try:
-            yield from _rows(path, text, columns, required, bad)
+            yield from _rows(name, text, columns, required, bad)
         except UnicodeDecodeError:
             raise ImportFileError(
                 _(
                     '{file} is not in UTF-8 (see line {line}); save it as "CSV UTF-8" and '
                     "import it again."
-                ).format(file=path.name, line=_first_not_utf8(path))
+                ).format(file=name, line=_first_not_utf8(handle))
             ) from None
 
 
 def _rows(
-    path: Path,
+    name: str,
     text: io.TextIOWrapper,
     columns: tuple[str, ...],
     required: tuple[str, ...],
@@ -148,7 +146,7 @@ def _rows(
     else:
         raise ImportFileError(
             _("{file} is empty; its first line must name the columns: {columns}.").format(
-                file=path.name, columns=",".join(columns)
+                file=name, columns=",".join(columns)
             )
         )
     separator = ","
@@ -160,15 +158,13 @@ def _rows(
     if unknown:
         raise ImportFileError(
             _("{file} has unknown column {unknown!r}; the columns are {columns}.").format(
-                file=path.name, unknown=unknown[0], columns=",".join(columns)
+                file=name, unknown=unknown[0], columns=",".join(columns)
             )
         )
     missing = [c for c in required if c not in header]
     if missing:
         raise ImportFileError(
-            _("{file} lacks the required column {missing!r}.").format(
-                file=path.name, missing=missing[0]
-            )
+            _("{file} lacks the required column {missing!r}.").format(file=name, missing=missing[0])
         )
     # csv.reader rather than DictReader (a third of the time on a large file), with
     # DictReader's meaning: blank lines skipped, missing values empty, the last of two
@@ -191,16 +187,21 @@ def _rows(
                 continue
             values = {k: row[i].strip() if i < size else "" for i, k in named}
             problem = next(
-                ((k, why) for k, v in values.items() if v and (why := text_problem(v))), None
+                (
+                    (k, why)
+                    for k, v in values.items()
+                    if v and (why := text_problem(v, FIELD_MAX.get(k, CELL_MAX)))
+                ),
+                None,
             )
-            if problem is not None:  # a NUL or another control character in a cell
+            if problem is not None:  # a control character, a direction override, too long
                 bad.add(line, problem[0], _("the value {problem}.").format(problem=problem[1]))
                 continue
             yield line, values
     except csv.Error as exc:
         raise ImportFileError(
             _("{file} cannot be read as CSV at line {line}: {exc}.").format(
-                file=path.name, line=skipped + reader.line_num, exc=exc
+                file=name, line=skipped + reader.line_num, exc=exc
             )
         ) from None
 
@@ -209,14 +210,15 @@ def _fields(line: str, separator: str) -> list[str]:
     return [field.strip() for field in next(csv.reader([line], delimiter=separator))]
 
 
-def _first_not_utf8(path: Path) -> int:
-    """The number of the first line of ``path`` that is not UTF-8 (the error path only)."""
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
+def _first_not_utf8(handle: Any) -> int:
+    """The number of the first line of the file ``handle`` reads that is not UTF-8 (the
+    error path only)."""
+    handle.seek(0)
+    for number, raw in enumerate(handle, 1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return number
     return 0  # pragma: no cover - the caller met such a line
 
 

@@ -214,10 +214,14 @@ class HolidayCache:
     (``HOSTCTL_CACHE_DIR``, or the platform's user cache dir for hostctl): the supported
     countries, and each (country, year, language) table asked for. The file is named after
     the installed ``holidays`` release (its modification time), so an upgrade starts a new
-    one. A cache that cannot be read or written is simply not used."""
+    one. A cache that cannot be read or written is simply not used, and an entry that is
+    not what it should be (a day that is no date, a name that is no text) is built anew.
+    The file is written whole (a new file renamed over it), readable by its owner only
+    (``CACHE_MODE``) whatever the umask."""
 
     _shared: HolidayCache | None = None
     _shared_from: str | None = None
+    CACHE_MODE = 0o600
 
     def __init__(self, folder: Path | None) -> None:
         self.path: Path | None = None
@@ -249,7 +253,7 @@ class HolidayCache:
 
     def countries(self) -> frozenset[str]:
         known = self.data.get("countries")
-        if not isinstance(known, list):
+        if not isinstance(known, list) or not all(isinstance(code, str) for code in known):
             import holidays  # lazy: CLI start-up time matters
 
             known = sorted(holidays.list_supported_countries())
@@ -259,8 +263,8 @@ class HolidayCache:
 
     def table(self, country: str, year: int, language: str | None) -> dict[dt.date, str]:
         key = f"{country}:{year}:{language or ''}"
-        stored = self.data["tables"].get(key)
-        if not isinstance(stored, dict):
+        table = _table(self.data["tables"].get(key))
+        if table is None:  # not cached, or not readable as a table: built again
             import holidays  # lazy: CLI start-up time matters
 
             source = holidays.country_holidays(country, years=year, language=language)
@@ -269,18 +273,37 @@ class HolidayCache:
             }
             self.data["tables"][key] = stored
             self._save()
-        return {dt.date.fromisoformat(day): name for day, name in stored.items()}
+            return {dt.date.fromisoformat(day): name for day, name in stored.items()}
+        return table
 
     def _save(self) -> None:
         if self.path is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            partial.write_text(json.dumps(self.data, ensure_ascii=False), encoding="utf-8")
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+            fd = os.open(partial, flags, self.CACHE_MODE)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(fd, self.CACHE_MODE)  # the mode whatever the umask or an old file
+                handle.write(json.dumps(self.data, ensure_ascii=False))
             os.replace(partial, self.path)  # readers see the old file or the new, whole
         except OSError:
             pass
+
+
+def _table(stored: Any) -> dict[dt.date, str] | None:
+    """A cached table as {day: name}, or None when it is missing or not such a table (a
+    day that is not a date, ``2026-13-45``; a name that is not text)."""
+    if not isinstance(stored, dict):
+        return None
+    try:
+        table = {dt.date.fromisoformat(day): name for day, name in stored.items()}
+    except (TypeError, ValueError):
+        return None
+    if not all(isinstance(name, str) for name in table.values()):
+        return None
+    return table
 
 
 def _holidays_stamp() -> str | None:

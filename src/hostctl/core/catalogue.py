@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from hostctl.core import audit
+from hostctl.core import audit, validate
 from hostctl.core.context import Context
 from hostctl.core.money import Money, check_currency
 from hostctl.core.validate import one_of
@@ -90,7 +90,7 @@ def validate_product(data: ProductInput) -> ProductInput:
     data.code = code
     if not data.name.strip():
         raise ValidationError(_("The product name cannot be empty."))
-    data.name = " ".join(data.name.split())
+    data.name = validate.name(data.name, N_("product name"))
     data.category = (data.category or "").strip().lower()
     data.activation = (data.activation or "").strip().lower()
     if data.category not in CATEGORIES:
@@ -132,6 +132,8 @@ def validate_product(data: ProductInput) -> ProductInput:
         data.refundable = False
     if data.requirement is not None:
         data.requirement = " ".join(data.requirement.split()) or None
+    if data.requirement is not None:
+        validate.text(data.requirement, N_("requirement"))
     data.upgrade_to = sorted({u.strip().lower() for u in data.upgrade_to if u.strip()})
     if code in data.upgrade_to:
         raise ValidationError(_("A product cannot be an upgrade of itself."))
@@ -368,19 +370,30 @@ def list_products(session: Session, *, category: str | None = None) -> list[Prod
 
 def import_products(session: Session, ctx: Context, path: Path) -> tuple[int, int]:
     """Add or update every product of a TOML file, all or nothing. Returns (added, updated)."""
+    from hostctl.core import reading
+
+    name = reading.shown_name(path)
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValidationError(
-            _("Cannot read {path}: {exc_strerror}.").format(path=path, exc_strerror=exc.strerror)
-        ) from None
+        document = tomllib.loads(reading.read_text(path, reading.IMPORT_BYTES))
     except tomllib.TOMLDecodeError as exc:
         raise ImportFileError(
-            _("{file} is not valid TOML: {exc}.").format(file=path.name, exc=exc)
+            _("{file} is not valid TOML: {exc}.").format(file=name, exc=exc)
         ) from None
+    # Every string of the file, whatever its key: no control character (a TOML "\u001b"
+    # is one), no direction override, not longer than its field.
+    refused = [f"{key}: {why}" for key, why in validate.document_strings(document)]
+    if refused:
+        raise ImportFileError(
+            ngettext(
+                "{file} was not imported: {count} problem(s).",
+                "{file} was not imported: {count} problem(s).",
+                len(refused),
+            ).format(file=name, count=len(refused)),
+            details=refused[:50],
+        )
     entries = document.get("product")
     if not isinstance(entries, list) or not entries:
-        raise ImportFileError(_("{file} has no [[product]] tables.").format(file=path.name))
+        raise ImportFileError(_("{file} has no [[product]] tables.").format(file=name))
     errors: list[str] = []
     parsed: list[ProductInput] = []
     for index, entry in enumerate(entries, start=1):
@@ -411,7 +424,7 @@ def import_products(session: Session, ctx: Context, path: Path) -> tuple[int, in
                 "{file} was not imported: {count} problem(s).",
                 "{file} was not imported: {count} problem(s).",
                 len(errors),
-            ).format(file=path.name, count=len(errors)),
+            ).format(file=name, count=len(errors)),
             details=errors,
         )
     added = updated = 0

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hostctl import words
-from hostctl.core import audit, bulk, outbox, validate
+from hostctl.core import audit, bulk, outbox, reading, validate
 from hostctl.core.bulk import BadRows, batched, chunks, db_value, insert_rows, read_csv
 from hostctl.core.context import Context
 from hostctl.core.money import Money, check_currency
@@ -123,7 +123,11 @@ def _clean(
         currency=currency_value,
         document=document.strip() if document else None,
         document_key=_in_column("document", validate.document_key, document) if document else None,
-        company=" ".join(company.split()) if company and company.strip() else None,
+        company=(
+            _in_column("company", lambda v: validate.name(v, N_("company")), company)
+            if company and company.strip()
+            else None
+        ),
         support_plan=(
             _in_column("support_plan", validate.support_plan, support_plan)
             if support_plan
@@ -689,7 +693,7 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
     rolls back what was written. What stays in memory between batches is the email and
     document of every row, to tell a repeated one. The audit entries follow the order of
     the file, which is the order of the ids."""
-    bad = BadRows(path.name)
+    bad = BadRows(reading.shown_name(path))
     seen_email: dict[str, int] = {}  # uniqueness key → the line that holds it
     seen_doc: dict[str, int] = {}
     check_email = _ImportEmailCheck()
@@ -746,7 +750,9 @@ def import_clients(session: Session, ctx: Context, path: Path) -> int:
             imported += len(cleaned)
     bad.check()
     if not imported:
-        raise ImportFileError(_("{file} has no rows to import.").format(file=path.name))
+        raise ImportFileError(
+            _("{file} has no rows to import.").format(file=reading.shown_name(path))
+        )
     return imported
 
 

@@ -465,38 +465,48 @@ def run_daily(
             session.commit()
 
         for day in days:
-            dctx = ctx.on(day, staff=DAILY_STAFF)
-            result = run_day(session, dctx, checkpoint, keep=keep_actions)
-            counts: dict[str, int] = {}
-            for kind, n in result.counts.items():
-                key = COUNTS[kind]
-                summary[key] += n
-                if n:
-                    counts[key] = counts.get(key, 0) + n
-            summary["days"].append(day.isoformat())
-            summary["problems"] += [f"{day}: {p}" for p in result.problems]
-            if keep_actions:
-                summary["actions"] += [
-                    {
-                        "day": a.day.isoformat(),
-                        "action": a.action,
-                        "client_id": a.client_id,
-                        "service_id": a.service_id,
-                        "detail": a.detail,
-                    }
-                    for a in result.actions
-                ]
-            session.add(
-                DailyRun(
-                    day=day,
-                    started_at=real_now_utc(),
-                    finished_at=real_now_utc(),
-                    summary=json.dumps(counts),
+            try:
+                dctx = ctx.on(day, staff=DAILY_STAFF)
+                result = run_day(session, dctx, checkpoint, keep=keep_actions)
+
+                counts: dict[str, int] = {}
+                for kind, n in result.counts.items():
+                    key = COUNTS[kind]
+                    summary[key] += n
+                    if n:
+                        counts[key] = counts.get(key, 0) + n
+                summary["days"].append(day.isoformat())
+                summary["problems"] += [f"{day}: {p}" for p in result.problems]
+                if keep_actions:
+                    summary["actions"] += [
+                        {
+                            "day": a.day.isoformat(),
+                            "action": a.action,
+                            "client_id": a.client_id,
+                            "service_id": a.service_id,
+                            "detail": a.detail,
+                        }
+                        for a in result.actions
+                    ]
+                session.add(
+                    DailyRun(
+                        day=day,
+                        started_at=real_now_utc(),
+                        finished_at=real_now_utc(),
+                        summary=json.dumps(counts),
+                    )
                 )
-            )
-            end_of_day()
-            if on_day:
-                on_day(result)
+                end_of_day()
+                if on_day:
+                    on_day(result)
+            except Exception as exc:
+                from hostctl.db_url import storage_full
+
+                full = storage_full(exc, day.isoformat(), url)
+                if full is None:
+                    raise
+                session.rollback()  # the day is undone, and said in words
+                raise full from None
     if send_alerts and not dry_run:
         from hostctl.core import delivery
 

@@ -17,6 +17,7 @@ from hostctl.core import (
     catalogue,
     invoices,
     payments,
+    reading,
     renewals,
     service_state,
     settings,
@@ -583,7 +584,7 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
     back what was written."""
     from hostctl.core import bulk
 
-    bad = bulk.BadRows(path.name)
+    bad = bulk.BadRows(reading.shown_name(path))
     rows = read_csv(path, IMPORT_COLUMNS, ("client_email", "product", "cycle", "status"), bad)
     conn = session.connection()
     table = Client.__table__  # type: ignore[attr-defined]
@@ -636,7 +637,9 @@ def import_services(session: Session, ctx: Context, path: Path) -> int:
             imported += insert_rows(session, written, _SERVICE_COLUMNS, payload)
     bad.check()
     if not imported:
-        raise ImportFileError(_("{file} has no rows to import.").format(file=path.name))
+        raise ImportFileError(
+            _("{file} has no rows to import.").format(file=reading.shown_name(path))
+        )
     audit.record(
         session, ctx, "service.import", "service", "*", {"file": path.name, "count": imported}
     )

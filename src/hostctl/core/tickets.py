@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from hostctl.core import audit, settings
+from hostctl.core import audit, settings, validate
 from hostctl.core.calendar import BusinessCalendar, calendar_for
 from hostctl.core.clients import get_client
 from hostctl.core.clock import COMPANY_TZ, to_local
@@ -143,6 +143,7 @@ def open_ticket(
         raise ValidationError(
             _("The subject is empty; say in a few words what the ticket is about.")
         )
+    validate.text(subject, N_("subject"), validate.SUBJECT_MAX)
     client = get_client(session, client_id)
     cal = business_calendar(session)
     fields: dict[str, Any] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -21,9 +22,34 @@ _NOT_ISO_3166 = frozenset(
 # What no text hostctl keeps may hold: C0 control characters (NUL included: PostgreSQL
 # refuses it) other than tab and line breaks, DEL, and the C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The bidirectional embeddings, overrides and isolates (LRE … RLO, LRI … PDI): invisible,
+# they reorder what a terminal, a PDF or a spreadsheet shows ("Trojan Source").
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # Python decodes bytes that are not UTF-8 (in argv, in the environment) to lone surrogates.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SHOWN = 60  # characters of a refused value quoted in a message
+
+# The most characters a text of each kind may have (docs/decisions.md, "Inputs"): a name
+# (of a client, contact, company, product) fits a line of an invoice, an email fits RFC
+# 5321, a subject a line of a list; a message, a reason or a note is a few pages at most.
+# Any argument is at most MESSAGE_MAX; a CSV cell at most CELL_MAX.
+NAME_MAX = 200
+EMAIL_MAX = 254
+SUBJECT_MAX = 200
+LINE_MAX = 1000  # a one-line text: a requirement, a domain, a document number, a CSV cell
+MESSAGE_MAX = 10_000
+CELL_MAX = LINE_MAX
+ARGUMENT_MAX = MESSAGE_MAX
+# What each named field may hold, where it is not LINE_MAX (CSV columns, TOML keys).
+FIELD_MAX = {
+    "name": NAME_MAX,
+    "company": NAME_MAX,
+    "email": EMAIL_MAX,
+    "client_email": EMAIL_MAX,
+    "subject": SUBJECT_MAX,
+    "message": MESSAGE_MAX,
+    "description": MESSAGE_MAX,
+}
 
 # Ids, counts and limits are integer columns (32-bit on PostgreSQL): beyond this no row is.
 LARGEST_ID = 2**31 - 1
@@ -44,8 +70,10 @@ def _shown(raw: str) -> str:
     return repr(clipped)
 
 
-def text_problem(raw: str) -> str | None:
-    """Why ``raw`` cannot be stored as text (as the end of a sentence), or None."""
+def text_problem(raw: str, limit: int | None = None) -> str | None:
+    """Why ``raw`` cannot be stored as text (as the end of a sentence), or None: not UTF-8,
+    a control character, a bidirectional override, or (with ``limit``) too long. The one
+    check of human text, whichever way it comes in (arguments, CSV, TOML)."""
     if _SURROGATE.search(raw):
         return _("is not valid UTF-8 text")
     found = _CONTROL.search(raw)
@@ -54,13 +82,56 @@ def text_problem(raw: str) -> str | None:
             "contains the control character U+{code:04X}; only tab and line breaks are "
             "allowed in text"
         ).format(code=ord(found.group()))
+    found = _BIDI.search(raw)
+    if found:
+        return _(
+            "contains the invisible direction control U+{code:04X}, which changes how text "
+            "is shown; remove it"
+        ).format(code=ord(found.group()))
+    if limit is not None and len(raw) > limit:
+        return _("is {length} characters long; the most allowed is {limit}").format(
+            length=len(raw), limit=limit
+        )
     return None
+
+
+def text(raw: str, what: str, limit: int = LINE_MAX) -> str:
+    """Free text from outside (a reason, a message, a note) as hostctl keeps it: refused
+    in one sentence if ``text_problem`` finds anything (``what`` names it: ``N_`` text)."""
+    problem = text_problem(raw, limit)
+    if problem:
+        raise ValidationError(
+            _("The {what} {value} {problem}.").format(
+                what=localize(what), value=_shown(raw), problem=problem
+            )
+        )
+    return raw
+
+
+def document_strings(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """Every string of a parsed document (TOML, JSON) with its dotted key, and the problem
+    ``text_problem`` finds in it, for a document read from a file: (key, problem)."""
+    if isinstance(value, str):
+        key = where.rsplit(".", 1)[-1]
+        problem = text_problem(value, FIELD_MAX.get(key, LINE_MAX))
+        if problem:
+            yield where, problem
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            problem = text_problem(str(key), LINE_MAX)
+            if problem:
+                yield (f"{where}.{key}" if where else str(key)), problem
+            yield from document_strings(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value, 1):
+            yield from document_strings(item, f"{where}[{index}]")
 
 
 def argument(raw: str, what: str = N_("argument")) -> str:
     """A command-line argument (or environment value): valid UTF-8 without control
-    characters (``cli.py`` checks every argument with this before any command runs)."""
-    problem = text_problem(raw)
+    characters or direction overrides, at most ``ARGUMENT_MAX`` characters (``cli.py``
+    checks every argument with this before any command runs)."""
+    problem = text_problem(raw, ARGUMENT_MAX)
     if problem:
         raise ValidationError(
             _("The {what} {value} {problem}.").format(
@@ -279,11 +350,11 @@ def document_key(raw: str) -> str:
     return key
 
 
-def name(raw: str, what: str = N_("name")) -> str:
+def name(raw: str, what: str = N_("name"), limit: int = NAME_MAX) -> str:
     value = " ".join((raw or "").split())
     if not value:
         raise ValidationError(_("The {what} cannot be empty.").format(what=localize(what)))
-    problem = text_problem(value)
+    problem = text_problem(value, limit)
     if problem:
         raise ValidationError(
             _("The {what} {value} {problem}.").format(
