@@ -29,6 +29,8 @@ Once the server said 250, nothing that follows (QUIT) can turn the send into a f
 
 from __future__ import annotations
 
+import base64
+import hmac
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -43,6 +45,7 @@ from hostctl.core.channels import (
     UnknownOutcome,
     clip,
 )
+from hostctl.core.secret import Secret
 from hostctl.core.templates import EmailContent
 
 TIMEOUT_SECONDS = 30
@@ -56,7 +59,7 @@ class SmtpConfig:
     port: int
     sender: str
     username: str | None
-    password: str | None
+    password: Secret | None  # never a plain string: a traceback's locals must not show it
     tls: str = "auto"  # "auto", "starttls" or "implicit" (the setting smtp.tls)
     ca_file: str | None = None
 
@@ -159,21 +162,52 @@ def send(config: SmtpConfig, outbox_id: int, to: str, cc: list[str], content: Em
         return _send(config, outbox_id, to, cc, content)
     except DeliveryError as exc:
         if config.password:
-            hidden = _hide(exc.reason, config.password)
+            hidden = config.password.hide(exc.reason, "[password]")
             if hidden != exc.reason:
                 raise type(exc)(hidden, retry_after=exc.retry_after) from None
         raise
 
 
-def _hide(reason: str, password: str) -> str:
-    """``reason`` without the password, also where ``clip`` cut the text inside it."""
-    hidden = reason.replace(password, "[password]")
-    if hidden.endswith("…"):
-        body = hidden[:-1]
-        for size in range(len(password) - 1, 2, -1):
-            if body.endswith(password[:size]):
-                return body[:-size] + "[password]…"
-    return hidden
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _login(client: smtplib.SMTP, host: str, username: str, password: Secret) -> None:
+    """Log in with the user name and password as UTF-8 (smtplib's ``login`` encodes them
+    as ASCII, so a password such as ``contraseña`` could never be used): AUTH PLAIN, whose
+    RFC 4616 defines UTF-8, else LOGIN, else CRAM-MD5 (an HMAC of the UTF-8 bytes).
+
+    A refusal raises ``SMTPAuthenticationError`` (the server's reply, e.g. 535); a server
+    that offers no login, or none of these, is one sentence. Nothing is sent either way."""
+    if not client.has_extn("auth"):
+        raise TemporaryError(
+            f"{host} offers no login (AUTH), which smtp.username needs; nothing was sent"
+        )
+    offered = client.esmtp_features["auth"].upper().split()
+    user = username.encode("utf-8")
+    if "PLAIN" in offered:
+        code, reply = client.docmd(
+            "AUTH", "PLAIN " + _b64(b"\0" + user + b"\0" + password.reveal().encode("utf-8"))
+        )
+    elif "LOGIN" in offered:
+        code, reply = client.docmd("AUTH", "LOGIN " + _b64(user))
+        if code == 334:
+            code, reply = client.docmd(_b64(password.reveal().encode("utf-8")))
+    elif "CRAM-MD5" in offered:
+        code, reply = client.docmd("AUTH", "CRAM-MD5")
+        if code == 334:
+            digest = hmac.new(
+                password.reveal().encode("utf-8"), base64.b64decode(reply), "md5"
+            ).hexdigest()
+            code, reply = client.docmd(_b64(user + b" " + digest.encode("ascii")))
+    else:
+        mechanisms = " ".join(offered) or "-"
+        raise TemporaryError(
+            f"{host} offers no login hostctl can use (AUTH {mechanisms}; hostctl speaks "
+            "PLAIN, LOGIN and CRAM-MD5); nothing was sent"
+        )
+    if code not in (235, 503):  # 503: already logged in (as smtplib.login)
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _send(
@@ -205,7 +239,7 @@ def _send(
                     f"{config.host} does not offer STARTTLS; refusing to send the SMTP "
                     "password in clear text"
                 )
-            client.login(config.username, config.password or "")
+            _login(client, config.host, config.username, config.password or Secret(""))
         refused = client.send_message(msg)
     except (smtplib.SMTPException, OSError) as exc:  # OSError: timeouts, resets, TLS too
         raise _failure(exc, config.host, bool(client and client.final_dot_sent)) from None
