@@ -13,8 +13,10 @@ replies or faults used in order before the normal success; ``faults`` (a seeded
 lost with ``RESET_AFTER``/``TIMEOUT`` (a real provider may have delivered those) — so a
 test can count how many times each message may have reached its client.
 
-``SmtpServer(tls=..., cert=...)`` speaks TLS with a ``trustme`` certificate: ``"starttls"``
-(offered after EHLO; AUTH only after it) or ``"implicit"`` (SMTPS: TLS from the first byte).
+``SmtpServer(users=...)`` requires a login (passwords compared as UTF-8; ``mechanisms``:
+offer only some of aiosmtpd's PLAIN and LOGIN). ``SmtpServer(tls=..., cert=...)`` speaks
+TLS with a ``trustme`` certificate: ``"starttls"`` (offered after EHLO; AUTH only after it)
+or ``"implicit"`` (SMTPS: TLS from the first byte).
 """
 
 from __future__ import annotations
@@ -147,7 +149,12 @@ class SmtpServer:
     ``fail_next`` items: an SMTP reply for DATA (``"451 4.3.0 …"``) or a fault."""
 
     def __init__(
-        self, *, users: dict[str, str] | None = None, tls: str | None = None, cert: Any = None
+        self,
+        *,
+        users: dict[str, str] | None = None,
+        tls: str | None = None,
+        cert: Any = None,
+        mechanisms: Sequence[str] | None = None,
     ) -> None:
         self.received: list[Received] = []
         self.got: list[Received] = []
@@ -171,6 +178,8 @@ class SmtpServer:
                 # encrypted already; without TLS a client must refuse to log in by itself
                 "auth_require_tls": tls == "starttls",
             }
+            if mechanisms is not None:  # offer only these (aiosmtpd: PLAIN and LOGIN)
+                kwargs["auth_exclude_mechanism"] = {"PLAIN", "LOGIN"} - set(mechanisms)
         if tls is not None:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             cert.configure_cert(context)
