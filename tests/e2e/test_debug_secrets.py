@@ -5,7 +5,8 @@ database's password may show.
 A real ``hostctl notify send`` process, with a fault injected where a bug could strike: when
 the outcome is recorded, and inside each channel with the channels' safety net (an
 unexpected error becomes the message's outcome) taken away, so the traceback runs through
-every frame that holds the settings. The whole output is searched for the secrets.
+every frame that holds the settings. The whole output is searched for the secrets; so it
+is for a client's password (``client set-password``) and the database URL's password.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ elif fault in ("whatsapp", "email"):
         urllib.request.urlopen = boom
     else:
         smtplib.SMTP.connect = boom
+elif fault == "client":
+    import hostctl.core.clients
+
+    hostctl.core.clients.get_client = boom
 elif fault == "engine":
     import hostctl.migrate
 
@@ -63,7 +68,7 @@ main()
 """
 
 
-def run(tmp_path: Path, fault: str, database_url: str) -> str:
+def run(tmp_path: Path, fault: str, database_url: str, *args: str, stdin: str | None = None) -> str:
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
     env = os.environ | {
@@ -76,8 +81,9 @@ def run(tmp_path: Path, fault: str, database_url: str) -> str:
         "PYTHONIOENCODING": "utf-8",
     }
     done = subprocess.run(
-        [sys.executable, str(driver), "notify", "send"],
+        [sys.executable, str(driver), *(args or ("notify", "send"))],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -112,6 +118,14 @@ def test_a_traceback_with_locals_shows_no_secret(settings: str, tmp_path: Path, 
     assert "Secret('********')" in output  # the settings were shown, without their secrets
     for secret in (TOKEN, PASSWORD, "Pa55"):
         assert secret not in output
+
+
+def test_a_client_password_does_not_show(settings: str, tmp_path: Path) -> None:
+    client_id = add_client(settings)
+    args = ("client", "set-password", str(client_id), "--password-stdin")
+    output = run(tmp_path, "client", settings, *args, stdin="cl1ent-Pa55-word\n")
+    assert "Secret('********')" in output
+    assert "cl1ent-Pa55" not in output
 
 
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL: set HOSTCTL_TEST_DATABASE_URL")

@@ -88,6 +88,6 @@ def read(name: str, *, strip: bool = False) -> Secret | None:
         return None
     if bad_character(secret.reveal()):
         raise SecretError(
-            _("{name} has a line break or control character; set it again.").format(name=name)
+            _("{name} has a line break or control character; set it again").format(name=name)
         )
     return secret
