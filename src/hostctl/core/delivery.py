@@ -130,8 +130,9 @@ def load_config(session: Session) -> DeliveryConfig:
     smtp = None
     host = settings.get(session, "smtp.host")
     sender = settings.get(session, "smtp.from")
+    username = settings.get(session, "smtp.username")
     try:
-        password = secret.read("HOSTCTL_SMTP_PASSWORD")
+        password = secret.read("HOSTCTL_SMTP_PASSWORD") if username else None
     except secret.SecretError as exc:
         off["email"], password = str(exc), None
     if not host:
@@ -140,7 +141,7 @@ def load_config(session: Session) -> DeliveryConfig:
         off["email"] = _("{name} is not set").format(name="smtp.from")
     elif "email" in off:
         pass
-    elif settings.get(session, "smtp.username") and password is None:
+    elif username and password is None:
         # as WhatsApp without its token: the messages wait, no attempt is spent on a login
         # that cannot succeed
         off["email"] = _("{name} is not set").format(name="HOSTCTL_SMTP_PASSWORD")
@@ -149,7 +150,7 @@ def load_config(session: Session) -> DeliveryConfig:
             host=host,
             port=settings.get(session, "smtp.port"),
             sender=sender,
-            username=settings.get(session, "smtp.username"),
+            username=username,
             password=password,
             tls=settings.get(session, "smtp.tls"),
             # as stored: a file gone since `config set` fails each email with the reason
