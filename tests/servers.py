@@ -14,7 +14,7 @@ lost with ``RESET_AFTER``/``TIMEOUT`` (a real provider may have delivered those)
 test can count how many times each message may have reached its client.
 
 ``SmtpServer(users=...)`` requires a login (passwords compared as UTF-8; ``mechanisms``:
-offer only some of aiosmtpd's PLAIN and LOGIN). ``SmtpServer(tls=..., cert=...)`` speaks
+offer only some of PLAIN, LOGIN and CRAM-MD5, or none). ``SmtpServer(tls=..., cert=...)`` speaks
 TLS with a ``trustme`` certificate: ``"starttls"`` (offered after EHLO; AUTH only after it)
 or ``"implicit"`` (SMTPS: TLS from the first byte).
 """
@@ -22,6 +22,7 @@ or ``"implicit"`` (SMTPS: TLS from the first byte).
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import random
 import socket
@@ -135,6 +136,25 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+class _CramHandler(_Handler):
+    """``_Handler`` that also speaks AUTH CRAM-MD5 (an HMAC-MD5 of a challenge, keyed with
+    the UTF-8 password), which aiosmtpd does not have."""
+
+    async def auth_CRAM__MD5(self, server: Any, args: list[str]) -> AuthResult:
+        self.server.auth_attempts += 1
+        challenge = b"<20260110.4242@hosting.example>"
+        answer = await server.challenge_auth(challenge)
+        if not isinstance(answer, bytes) or b" " not in answer:
+            return AuthResult(success=False, handled=False)
+        user, digest = answer.decode().rsplit(" ", 1)
+        password = (self.server.users or {}).get(user)
+        expected = password and hmac.new(password.encode(), challenge, "md5").hexdigest()
+        if expected and hmac.compare_digest(expected, digest):
+            self.server.logins.append(user)
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+
 class _Controller(Controller):
     """aiosmtpd's Controller on an ephemeral port (it needs the port to self-check)."""
 
@@ -178,13 +198,14 @@ class SmtpServer:
                 # encrypted already; without TLS a client must refuse to log in by itself
                 "auth_require_tls": tls == "starttls",
             }
-            if mechanisms is not None:  # offer only these (aiosmtpd: PLAIN and LOGIN)
-                kwargs["auth_exclude_mechanism"] = {"PLAIN", "LOGIN"} - set(mechanisms)
+            if mechanisms is not None:  # offer only these of PLAIN, LOGIN and CRAM-MD5
+                kwargs["auth_exclude_mechanism"] = {"PLAIN", "LOGIN", "CRAM-MD5"} - set(mechanisms)
         if tls is not None:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             cert.configure_cert(context)
             kwargs["tls_context" if tls == "starttls" else "ssl_context"] = context
-        self.controller = _Controller(_Handler(self), hostname="127.0.0.1", port=0, **kwargs)
+        handler = _CramHandler(self) if "CRAM-MD5" in (mechanisms or ()) else _Handler(self)
+        self.controller = _Controller(handler, hostname="127.0.0.1", port=0, **kwargs)
 
     def _authenticate(
         self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any

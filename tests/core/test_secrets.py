@@ -33,14 +33,16 @@ def ca_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[trustme.
 @pytest.fixture(scope="module")
 def smtp_servers(ca_file: tuple[trustme.CA, str]) -> Iterator[dict[str, SmtpServer]]:
     """STARTTLS servers for user ``mailer`` with a UTF-8 password: one offering aiosmtpd's
-    PLAIN and LOGIN, one offering LOGIN only."""
+    PLAIN and LOGIN, one LOGIN only, one CRAM-MD5 only, one no login at all."""
     cert = ca_file[0].issue_cert("localhost")
     users = {"mailer": PASSWORD}
     with (
         SmtpServer(users=users, tls="starttls", cert=cert) as plain,
         SmtpServer(users=users, tls="starttls", cert=cert, mechanisms=["LOGIN"]) as login,
+        SmtpServer(users=users, tls="starttls", cert=cert, mechanisms=["CRAM-MD5"]) as cram,
+        SmtpServer(users=users, tls="starttls", cert=cert, mechanisms=[]) as none,
     ):
-        yield {"plain": plain, "login": login}
+        yield {"plain": plain, "login": login, "cram": cram, "none": none}
 
 
 @pytest.fixture
@@ -159,7 +161,7 @@ def test_a_good_token_still_sends(db_url: str, monkeypatch: pytest.MonkeyPatch) 
 
 
 # --------------------------------------------------------------------------- UTF-8 login
-@pytest.mark.parametrize("mechanism", ["plain", "login"])
+@pytest.mark.parametrize("mechanism", ["plain", "login", "cram"])
 def test_a_utf8_password_logs_in_and_the_mail_goes(
     db_url: str, monkeypatch: pytest.MonkeyPatch, servers: dict[str, SmtpServer],
     ca_file: tuple[trustme.CA, str], mechanism: str,
@@ -188,3 +190,17 @@ def test_a_refused_utf8_login_is_a_certain_failure_never_unknown(
     assert servers["plain"].received == [] and servers["plain"].auth_attempts == 1
     listed = cli("notify", "list", "--json")
     assert "equivocada" not in listed.stdout
+
+
+def test_a_server_that_offers_no_login_is_one_sentence(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, servers: dict[str, SmtpServer],
+    ca_file: tuple[trustme.CA, str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("HOSTCTL_SMTP_PASSWORD", PASSWORD)
+    use_smtp(db_url, servers["none"], ca_file[1])
+    assert send(db_url)["retried"] == 1
+    [row] = messages(db_url)
+    assert row.last_error == (
+        "attempt 1: localhost offers no login (AUTH), which smtp.username needs; nothing was sent"
+    )
+    assert servers["none"].received == []

@@ -179,11 +179,11 @@ def _login(client: smtplib.SMTP, host: str, username: str, password: Secret) -> 
 
     A refusal raises ``SMTPAuthenticationError`` (the server's reply, e.g. 535); a server
     that offers no login, or none of these, is one sentence. Nothing is sent either way."""
-    if not client.has_extn("auth"):
+    offered = client.esmtp_features.get("auth", "").upper().split()
+    if not offered:  # no AUTH, or AUTH without a mechanism
         raise TemporaryError(
             f"{host} offers no login (AUTH), which smtp.username needs; nothing was sent"
         )
-    offered = client.esmtp_features["auth"].upper().split()
     user = username.encode("utf-8")
     if "PLAIN" in offered:
         code, reply = client.docmd(
@@ -201,10 +201,9 @@ def _login(client: smtplib.SMTP, host: str, username: str, password: Secret) -> 
             ).hexdigest()
             code, reply = client.docmd(_b64(user + b" " + digest.encode("ascii")))
     else:
-        mechanisms = " ".join(offered) or "-"
         raise TemporaryError(
-            f"{host} offers no login hostctl can use (AUTH {mechanisms}; hostctl speaks "
-            "PLAIN, LOGIN and CRAM-MD5); nothing was sent"
+            f"{host} offers no login hostctl can use (AUTH {' '.join(offered)}; hostctl "
+            "speaks PLAIN, LOGIN and CRAM-MD5); nothing was sent"
         )
     if code not in (235, 503):  # 503: already logged in (as smtplib.login)
         raise smtplib.SMTPAuthenticationError(code, reply)
