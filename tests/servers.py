@@ -143,7 +143,8 @@ class _CramHandler(_Handler):
     async def auth_CRAM__MD5(self, server: Any, args: list[str]) -> AuthResult:
         self.server.auth_attempts += 1
         challenge = b"<20260110.4242@hosting.example>"
-        answer = await server.challenge_auth(challenge)
+        raw = self.server.cram_raw_challenge  # a server that forgets to encode it
+        answer = await server.challenge_auth(raw or challenge, encode_to_b64=raw is None)
         if not isinstance(answer, bytes) or b" " not in answer:
             return AuthResult(success=False, handled=False)
         user, digest = answer.decode().rsplit(" ", 1)
@@ -187,6 +188,7 @@ class SmtpServer:
         self.logins: list[str] = []
         self.auth_attempts = 0  # AUTH commands that reached the authenticator
         self.auth_failure_reply: str | None = None  # "535 … {password}": a server that echoes
+        self.cram_raw_challenge: bytes | None = None
         self.lock = threading.Lock()
         self.users = users
         kwargs: dict[str, Any] = {}

@@ -52,6 +52,7 @@ def servers(smtp_servers: dict[str, SmtpServer]) -> dict[str, SmtpServer]:
         server.got.clear()
         server.logins.clear()
         server.auth_attempts = 0
+        server.cram_raw_challenge = None
     return smtp_servers
 
 
@@ -204,3 +205,17 @@ def test_a_server_that_offers_no_login_is_one_sentence(
         "attempt 1: localhost offers no login (AUTH), which smtp.username needs; nothing was sent"
     )
     assert servers["none"].received == []
+
+
+def test_a_garbled_login_exchange_is_a_certain_failure(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, servers: dict[str, SmtpServer],
+    ca_file: tuple[trustme.CA, str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("HOSTCTL_SMTP_PASSWORD", PASSWORD)
+    servers["cram"].cram_raw_challenge = b"<not base64!>"
+    use_smtp(db_url, servers["cram"], ca_file[1])
+    assert send(db_url)["retried"] == 1
+    [row] = messages(db_url)
+    assert row.last_error == (
+        "attempt 1: localhost sent a CRAM-MD5 challenge that is not base64; nothing was sent"
+    )

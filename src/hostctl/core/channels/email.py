@@ -30,6 +30,7 @@ Once the server said 250, nothing that follows (QUIT) can turn the send into a f
 from __future__ import annotations
 
 import base64
+import binascii
 import hmac
 import smtplib
 import ssl
@@ -136,7 +137,9 @@ def _failure(exc: Exception, host: str, after_dot: bool) -> DeliveryError:
         return TemporaryError(
             clip(f"TLS with {host} failed ({exc.reason or exc}); check smtp.port and smtp.tls")
         )
-    return TemporaryError(clip(f"cannot deliver via {host}: {exc}"))
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        return TemporaryError(clip(f"cannot deliver via {host}: {exc}"))
+    return TemporaryError(clip(f"cannot deliver via {host}: {type(exc).__name__}: {exc}"))
 
 
 def _untrusted(host: str, exc: ssl.SSLCertVerificationError) -> str:
@@ -196,9 +199,13 @@ def _login(client: smtplib.SMTP, host: str, username: str, password: Secret) -> 
     elif "CRAM-MD5" in offered:
         code, reply = client.docmd("AUTH", "CRAM-MD5")
         if code == 334:
-            digest = hmac.new(
-                password.reveal().encode("utf-8"), base64.b64decode(reply), "md5"
-            ).hexdigest()
+            try:
+                challenge = base64.b64decode(reply, validate=True)
+            except binascii.Error:
+                raise TemporaryError(
+                    f"{host} sent a CRAM-MD5 challenge that is not base64; nothing was sent"
+                ) from None
+            digest = hmac.new(password.reveal().encode("utf-8"), challenge, "md5").hexdigest()
             code, reply = client.docmd(_b64(user + b" " + digest.encode("ascii")))
     else:
         raise TemporaryError(
@@ -240,7 +247,10 @@ def _send(
                 )
             _login(client, config.host, config.username, config.password or Secret(""))
         refused = client.send_message(msg)
-    except (smtplib.SMTPException, OSError) as exc:  # OSError: timeouts, resets, TLS too
+    except DeliveryError:
+        raise
+    except Exception as exc:  # OSError: timeouts, resets, TLS too; anything else: an odd reply
+        # or a bug, which cannot have sent the message before its final "." was written
         raise _failure(exc, config.host, bool(client and client.final_dot_sent)) from None
     finally:
         if client is not None:
