@@ -52,7 +52,10 @@ elif fault in ("whatsapp", "email"):
     if fault == "whatsapp":
         urllib.request.urlopen = boom
     else:
+        from hostctl.core.channels import email
+
         smtplib.SMTP.connect = boom
+        email._failure = boom  # what turns any error into the outcome
 elif fault == "client":
     import hostctl.core.clients
 
