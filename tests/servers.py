@@ -13,13 +13,16 @@ replies or faults used in order before the normal success; ``faults`` (a seeded
 lost with ``RESET_AFTER``/``TIMEOUT`` (a real provider may have delivered those) — so a
 test can count how many times each message may have reached its client.
 
-``SmtpServer(tls=..., cert=...)`` speaks TLS with a ``trustme`` certificate: ``"starttls"``
-(offered after EHLO; AUTH only after it) or ``"implicit"`` (SMTPS: TLS from the first byte).
+``SmtpServer(users=...)`` requires a login (passwords compared as UTF-8; ``mechanisms``:
+offer only some of PLAIN, LOGIN and CRAM-MD5, or none). ``SmtpServer(tls=..., cert=...)`` speaks
+TLS with a ``trustme`` certificate: ``"starttls"`` (offered after EHLO; AUTH only after it)
+or ``"implicit"`` (SMTPS: TLS from the first byte).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import random
 import socket
@@ -133,6 +136,26 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+class _CramHandler(_Handler):
+    """``_Handler`` that also speaks AUTH CRAM-MD5 (an HMAC-MD5 of a challenge, keyed with
+    the UTF-8 password), which aiosmtpd does not have."""
+
+    async def auth_CRAM__MD5(self, server: Any, args: list[str]) -> AuthResult:
+        self.server.auth_attempts += 1
+        challenge = b"<20260110.4242@hosting.example>"
+        raw = self.server.cram_raw_challenge  # a server that forgets to encode it
+        answer = await server.challenge_auth(raw or challenge, encode_to_b64=raw is None)
+        if not isinstance(answer, bytes) or b" " not in answer:
+            return AuthResult(success=False, handled=False)
+        user, digest = answer.decode().rsplit(" ", 1)
+        password = (self.server.users or {}).get(user)
+        expected = password and hmac.new(password.encode(), challenge, "md5").hexdigest()
+        if expected and hmac.compare_digest(expected, digest):
+            self.server.logins.append(user)
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+
 class _Controller(Controller):
     """aiosmtpd's Controller on an ephemeral port (it needs the port to self-check)."""
 
@@ -147,7 +170,12 @@ class SmtpServer:
     ``fail_next`` items: an SMTP reply for DATA (``"451 4.3.0 …"``) or a fault."""
 
     def __init__(
-        self, *, users: dict[str, str] | None = None, tls: str | None = None, cert: Any = None
+        self,
+        *,
+        users: dict[str, str] | None = None,
+        tls: str | None = None,
+        cert: Any = None,
+        mechanisms: Sequence[str] | None = None,
     ) -> None:
         self.received: list[Received] = []
         self.got: list[Received] = []
@@ -160,6 +188,7 @@ class SmtpServer:
         self.logins: list[str] = []
         self.auth_attempts = 0  # AUTH commands that reached the authenticator
         self.auth_failure_reply: str | None = None  # "535 … {password}": a server that echoes
+        self.cram_raw_challenge: bytes | None = None
         self.lock = threading.Lock()
         self.users = users
         kwargs: dict[str, Any] = {}
@@ -171,11 +200,14 @@ class SmtpServer:
                 # encrypted already; without TLS a client must refuse to log in by itself
                 "auth_require_tls": tls == "starttls",
             }
+            if mechanisms is not None:  # offer only these of PLAIN, LOGIN and CRAM-MD5
+                kwargs["auth_exclude_mechanism"] = {"PLAIN", "LOGIN", "CRAM-MD5"} - set(mechanisms)
         if tls is not None:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             cert.configure_cert(context)
             kwargs["tls_context" if tls == "starttls" else "ssl_context"] = context
-        self.controller = _Controller(_Handler(self), hostname="127.0.0.1", port=0, **kwargs)
+        handler = _CramHandler(self) if "CRAM-MD5" in (mechanisms or ()) else _Handler(self)
+        self.controller = _Controller(handler, hostname="127.0.0.1", port=0, **kwargs)
 
     def _authenticate(
         self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any

@@ -36,11 +36,13 @@ from hostctl.errors import BusyError, HostctlError, ValidationError
 from hostctl.i18n import N_, _, localize
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import URL, Engine
     from sqlmodel import Session
 
-_engines: dict[str, Engine] = {}
-_ready: set[str] = set()
+# Keyed by SQLAlchemy's URL, whose repr and str hide the password (a traceback's locals
+# with HOSTCTL_DEBUG show the keys and every frame's url, never the password).
+_engines: dict[URL, Engine] = {}
+_ready: set[URL] = set()
 _lock = threading.Lock()
 
 
@@ -129,7 +131,7 @@ def refusal_inside(exc: BaseException) -> HostctlError | None:
     return None
 
 
-def make_engine(url: str, *, create: bool = False) -> Engine:
+def make_engine(url: str | URL, *, create: bool = False) -> Engine:
     """A new engine for ``url``, not migrated and not kept (``hostctl db``, which migrates or
     reports the schema itself); everything else uses ``get_engine``.
 
@@ -138,9 +140,9 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
     become a new, empty database that answers "No clients."."""
     from sqlalchemy import event
 
-    parsed = _parse_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = parsed.database or ""
+    url = _parse_url(url)  # from here on a URL that never shows its password
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ""
         if path and path != ":memory:" and not path.startswith("file:"):
             file = Path(path)
             if not create and not file.exists():
@@ -188,7 +190,7 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
 _URL_FORMS = N_("sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE")
 
 
-def _parse_url(url: str) -> Any:
+def _parse_url(url: str | URL) -> URL:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -204,7 +206,7 @@ def _parse_url(url: str) -> Any:
         ) from None
 
 
-def _create_engine(url: str, **options: Any) -> Engine:
+def _create_engine(url: URL, **options: Any) -> Engine:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -252,14 +254,14 @@ def _end_bulk_writes(dbapi_conn: Any) -> None:
         cur.close()
 
 
-def get_engine(url: str | None = None, *, create: bool = False) -> Engine:
+def get_engine(url: str | URL | None = None, *, create: bool = False) -> Engine:
     """The engine for ``url`` (default: ``database_url()``), migrated to head on first use.
 
     A missing SQLite file is created only with ``create`` or when it is the default
     database (``HOSTCTL_DATABASE_URL`` unset): see ``make_engine``."""
     if not url:
         create = create or configured_url() is None
-        url = database_url()
+    url = _parse_url(url or database_url())  # a URL that never shows its password
     with _lock:
         engine = _engines.get(url)
         if engine is None:
@@ -362,22 +364,28 @@ def scratch_copy(url: str | None = None) -> Iterator[str]:
             conn.exec_driver_sql("BEGIN")
 
     else:
-        key = f"{source.url.render_as_string(hide_password=False)}#scratch-{uuid.uuid4().hex}"
+        # the copy's name holds no password: callers pass it around as ``url``
+        key = (
+            source.url.set(password=None)
+            .update_query_dict({"hostctl_scratch": uuid.uuid4().hex})
+            .render_as_string()
+        )
         engine = create_engine(
             source.url,
             poolclass=StaticPool,
             connect_args={"application_name": DRY_RUN_APPLICATION_NAME},
         )
         _shadow_tables(engine)
+    parsed = _parse_url(key)
     with _lock:
-        _engines[key] = engine
-        _ready.add(key)
+        _engines[parsed] = engine
+        _ready.add(parsed)
     try:
         yield key
     finally:
         with _lock:
-            _engines.pop(key, None)
-            _ready.discard(key)
+            _engines.pop(parsed, None)
+            _ready.discard(parsed)
         engine.dispose()
 
 

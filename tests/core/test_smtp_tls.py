@@ -174,11 +174,11 @@ def test_the_password_never_shows_even_when_the_server_echoes_it(
 
 def test_a_password_cut_by_the_length_limit_is_hidden_too() -> None:
     from hostctl.core.channels import clip
-    from hostctl.core.channels.email import _hide
+    from hostctl.core.secret import Secret
 
     password = "s3cret-Passw0rd"
     reason = clip("x" * 490 + " " + password, limit=500)
     assert password not in reason and reason.endswith("…")
-    hidden = _hide(reason, password)
+    hidden = Secret(password).hide(reason, "[password]")
     assert hidden.endswith("[password]…")
     assert password[:4] not in hidden

@@ -356,13 +356,15 @@ def set_password(
     """
     from hostctl import prompts
     from hostctl.core import clients
+    from hostctl.core.secret import Secret
 
+    # held as a Secret from here on: a traceback's locals (HOSTCTL_DEBUG) never show it
     if password_stdin:
         from hostctl.core import reading
 
-        password = reading.read_secret_stdin()
+        password = Secret(reading.read_secret_stdin())
     else:
-        password = prompts.secret(_("New password:"), option="--password-stdin")
+        password = Secret(prompts.secret(_("New password:"), option="--password-stdin"))
     with work() as (session, ctx):
         client = clients.set_password(session, ctx, client_id, password)
     _show(client, json_out)

@@ -168,9 +168,8 @@ def _check_keep(path: Path) -> None:
     from hostctl.db_url import configured_url, default_database_path, sqlite_file
     from hostctl.errors import HostctlError
 
-    configured = configured_url()
     used = [
-        (sqlite_file(configured) if configured else None, "HOSTCTL_DATABASE_URL"),
+        (sqlite_file(configured_url() or ""), "HOSTCTL_DATABASE_URL"),
         (default_database_path(), _("the default database")),
     ]
     for database, named in used:

@@ -19,6 +19,7 @@ from hostctl.core import audit, bulk, outbox, reading, validate
 from hostctl.core.bulk import BadRows, batched, chunks, db_value, insert_rows, read_csv
 from hostctl.core.context import Context
 from hostctl.core.money import Money, check_currency
+from hostctl.core.secret import Secret
 from hostctl.errors import BusinessRuleError, ImportFileError, NotFoundError, ValidationError
 from hostctl.i18n import N_, _
 from hostctl.models import Client, Contact
@@ -481,17 +482,20 @@ def verify_client(session: Session, ctx: Context, client_id: int) -> Client:
     return client
 
 
-def set_password(session: Session, ctx: Context, client_id: int, password: str) -> Client:
+def set_password(session: Session, ctx: Context, client_id: int, password: Secret | str) -> Client:
+    """``password`` is best a ``Secret`` (never shown, a traceback's locals included)."""
     from argon2 import PasswordHasher
 
+    if not isinstance(password, Secret):
+        password = Secret(password)
     client = get_client(session, client_id)
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if len(password.reveal()) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             _("The password must have at least {min_password_length} characters.").format(
                 min_password_length=MIN_PASSWORD_LENGTH
             )
         )
-    client.password_hash = PasswordHasher().hash(password)
+    client.password_hash = PasswordHasher().hash(password.reveal())
     client.updated_at = ctx.now
     session.add(client)
     audit.record(session, ctx, "client.set_password", "client", client.id, {"password": "changed"})

@@ -44,7 +44,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from hostctl.core import audit, settings, templates
+from hostctl.core import audit, secret, settings, templates
 from hostctl.core.channels import (
     STORED_LIMIT,
     DeliveryError,
@@ -106,13 +106,21 @@ class Claimed:
 
 
 def load_config(session: Session) -> DeliveryConfig:
+    """The channels' settings, and the secrets from the environment (as ``Secret``s, never
+    a plain string: see ``core/secret.py``). A channel without what it needs is off, with
+    the reason; so is one whose secret has a line break or control character."""
     off: dict[str, str] = {}
     wa = None
     phone_id = settings.get(session, "whatsapp.phone_number_id")
-    token = os.environ.get("HOSTCTL_WHATSAPP_TOKEN", "").strip()
+    try:
+        token = secret.read("HOSTCTL_WHATSAPP_TOKEN", strip=True)
+    except secret.SecretError as exc:
+        off["whatsapp"], token = str(exc), None
     if not phone_id:
         off["whatsapp"] = _("{name} is not set").format(name="whatsapp.phone_number_id")
-    elif not token:
+    elif "whatsapp" in off:
+        pass
+    elif token is None:
         off["whatsapp"] = _("{name} is not set").format(name="HOSTCTL_WHATSAPP_TOKEN")
     else:
         wa = whatsapp_channel.WhatsAppConfig(
@@ -124,11 +132,18 @@ def load_config(session: Session) -> DeliveryConfig:
     smtp = None
     host = settings.get(session, "smtp.host")
     sender = settings.get(session, "smtp.from")
+    username = settings.get(session, "smtp.username")
+    try:
+        password = secret.read("HOSTCTL_SMTP_PASSWORD") if username else None
+    except secret.SecretError as exc:
+        off["email"], password = str(exc), None
     if not host:
         off["email"] = _("{name} is not set").format(name="smtp.host")
     elif not sender:
         off["email"] = _("{name} is not set").format(name="smtp.from")
-    elif settings.get(session, "smtp.username") and not os.environ.get("HOSTCTL_SMTP_PASSWORD"):
+    elif "email" in off:
+        pass
+    elif username and password is None:
         # as WhatsApp without its token: the messages wait, no attempt is spent on a login
         # that cannot succeed
         off["email"] = _("{name} is not set").format(name="HOSTCTL_SMTP_PASSWORD")
@@ -137,8 +152,8 @@ def load_config(session: Session) -> DeliveryConfig:
             host=host,
             port=settings.get(session, "smtp.port"),
             sender=sender,
-            username=settings.get(session, "smtp.username"),
-            password=os.environ.get("HOSTCTL_SMTP_PASSWORD"),
+            username=username,
+            password=password,
             tls=settings.get(session, "smtp.tls"),
             # as stored: a file gone since `config set` fails each email with the reason
             # (email_channel.tls_context), not the whole run
@@ -422,11 +437,30 @@ def _hand_over(send: Callable[..., Sent], *args: Any) -> Sent:
 
 def _attempt(config: DeliveryConfig, message: Claimed) -> Sent | DeliveryError:
     try:
-        return deliver(config, message)
+        outcome: Sent | DeliveryError = deliver(config, message)
     except DeliveryError as exc:
-        return exc
+        outcome = exc
     except Exception as exc:  # a bug before sending (templates): kept as the reason, retried
-        return TemporaryError(clip(f"unexpected error: {type(exc).__name__}: {exc}"))
+        outcome = TemporaryError(clip(f"unexpected error: {type(exc).__name__}: {exc}"))
+    return _without_secrets(config, outcome)
+
+
+def _without_secrets(config: DeliveryConfig, outcome: Sent | DeliveryError) -> Sent | DeliveryError:
+    """The outcome with no secret in what ``last_error`` keeps: a provider may echo what it
+    got, and an exception's message may quote a value it refused."""
+    secrets = [s for s in (config.whatsapp and config.whatsapp.token,
+                           config.smtp and config.smtp.password) if s]  # fmt: skip
+    if isinstance(outcome, Sent):
+        note = outcome.note
+        for one in secrets:
+            note = one.hide(note) if note else note
+        return outcome if note == outcome.note else Sent(outcome.provider_id, note)
+    reason = outcome.reason
+    for one in secrets:
+        reason = one.hide(reason)
+    if reason == outcome.reason:
+        return outcome
+    return type(outcome)(reason, retry_after=outcome.retry_after)
 
 
 def waiting(session: Session, ctx: Context, channels: list[str]) -> int:

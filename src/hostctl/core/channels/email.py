@@ -29,6 +29,9 @@ Once the server said 250, nothing that follows (QUIT) can turn the send into a f
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -43,6 +46,7 @@ from hostctl.core.channels import (
     UnknownOutcome,
     clip,
 )
+from hostctl.core.secret import Secret
 from hostctl.core.templates import EmailContent
 
 TIMEOUT_SECONDS = 30
@@ -56,7 +60,7 @@ class SmtpConfig:
     port: int
     sender: str
     username: str | None
-    password: str | None
+    password: Secret | None  # never a plain string: a traceback's locals must not show it
     tls: str = "auto"  # "auto", "starttls" or "implicit" (the setting smtp.tls)
     ca_file: str | None = None
 
@@ -133,7 +137,9 @@ def _failure(exc: Exception, host: str, after_dot: bool) -> DeliveryError:
         return TemporaryError(
             clip(f"TLS with {host} failed ({exc.reason or exc}); check smtp.port and smtp.tls")
         )
-    return TemporaryError(clip(f"cannot deliver via {host}: {exc}"))
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        return TemporaryError(clip(f"cannot deliver via {host}: {exc}"))
+    return TemporaryError(clip(f"cannot deliver via {host}: {type(exc).__name__}: {exc}"))
 
 
 def _untrusted(host: str, exc: ssl.SSLCertVerificationError) -> str:
@@ -159,21 +165,55 @@ def send(config: SmtpConfig, outbox_id: int, to: str, cc: list[str], content: Em
         return _send(config, outbox_id, to, cc, content)
     except DeliveryError as exc:
         if config.password:
-            hidden = _hide(exc.reason, config.password)
+            hidden = config.password.hide(exc.reason, "[password]")
             if hidden != exc.reason:
                 raise type(exc)(hidden, retry_after=exc.retry_after) from None
         raise
 
 
-def _hide(reason: str, password: str) -> str:
-    """``reason`` without the password, also where ``clip`` cut the text inside it."""
-    hidden = reason.replace(password, "[password]")
-    if hidden.endswith("…"):
-        body = hidden[:-1]
-        for size in range(len(password) - 1, 2, -1):
-            if body.endswith(password[:size]):
-                return body[:-size] + "[password]…"
-    return hidden
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _login(client: smtplib.SMTP, host: str, username: str, password: Secret) -> None:
+    """Log in with the user name and password as UTF-8 (smtplib's ``login`` encodes them
+    as ASCII, so a password such as ``contraseña`` could never be used): AUTH PLAIN, whose
+    RFC 4616 defines UTF-8, else LOGIN, else CRAM-MD5 (an HMAC of the UTF-8 bytes).
+
+    A refusal raises ``SMTPAuthenticationError`` (the server's reply, e.g. 535); a server
+    that offers no login, or none of these, is one sentence. Nothing is sent either way."""
+    offered = client.esmtp_features.get("auth", "").upper().split()
+    if not offered:  # no AUTH, or AUTH without a mechanism
+        raise TemporaryError(
+            f"{host} offers no login (AUTH), which smtp.username needs; nothing was sent"
+        )
+    user = username.encode("utf-8")
+    if "PLAIN" in offered:
+        code, reply = client.docmd(
+            "AUTH", "PLAIN " + _b64(b"\0" + user + b"\0" + password.reveal().encode("utf-8"))
+        )
+    elif "LOGIN" in offered:
+        code, reply = client.docmd("AUTH", "LOGIN " + _b64(user))
+        if code == 334:
+            code, reply = client.docmd(_b64(password.reveal().encode("utf-8")))
+    elif "CRAM-MD5" in offered:
+        code, reply = client.docmd("AUTH", "CRAM-MD5")
+        if code == 334:
+            try:
+                challenge = base64.b64decode(reply, validate=True)
+            except binascii.Error:
+                raise TemporaryError(
+                    f"{host} sent a CRAM-MD5 challenge that is not base64; nothing was sent"
+                ) from None
+            digest = hmac.new(password.reveal().encode("utf-8"), challenge, "md5").hexdigest()
+            code, reply = client.docmd(_b64(user + b" " + digest.encode("ascii")))
+    else:
+        raise TemporaryError(
+            f"{host} offers no login hostctl can use (AUTH {' '.join(offered)}; hostctl "
+            "speaks PLAIN, LOGIN and CRAM-MD5); nothing was sent"
+        )
+    if code not in (235, 503):  # 503: already logged in (as smtplib.login)
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _send(
@@ -205,9 +245,12 @@ def _send(
                     f"{config.host} does not offer STARTTLS; refusing to send the SMTP "
                     "password in clear text"
                 )
-            client.login(config.username, config.password or "")
+            _login(client, config.host, config.username, config.password or Secret(""))
         refused = client.send_message(msg)
-    except (smtplib.SMTPException, OSError) as exc:  # OSError: timeouts, resets, TLS too
+    except DeliveryError:
+        raise
+    except Exception as exc:  # OSError: timeouts, resets, TLS too; anything else: an odd reply
+        # or a bug, which cannot have sent the message before its final "." was written
         raise _failure(exc, config.host, bool(client and client.final_dot_sent)) from None
     finally:
         if client is not None:

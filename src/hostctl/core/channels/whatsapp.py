@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hostctl.core.channels import PermanentError, Sent, TemporaryError, UnknownOutcome, clip
+from hostctl.core.secret import Secret, bad_character
 from hostctl.core.templates import WhatsAppContent
 
 TIMEOUT_SECONDS = 20
@@ -40,7 +41,7 @@ GATEWAY_LOST = {502, 504}
 class WhatsAppConfig:
     api_base: str
     phone_number_id: str
-    token: str
+    token: Secret  # never a plain string: a traceback's locals must not show it
     language: str
 
 
@@ -94,6 +95,11 @@ def send(config: WhatsAppConfig, phone: str, content: WhatsAppContent) -> Sent:
     to = to_digits(phone)
     if not to:
         raise PermanentError("the client has no WhatsApp phone number")
+    if not _header_safe(config.token):
+        # http.client would refuse the header with a message quoting its value: the token
+        raise PermanentError(
+            "HOSTCTL_WHATSAPP_TOKEN has a character an HTTP header cannot carry; nothing was sent"
+        )
     url = f"{config.api_base.rstrip('/')}/{config.phone_number_id}/messages"
     data = json.dumps(request_body(to, content, config.language), ensure_ascii=False)
     request = urllib.request.Request(
@@ -101,7 +107,7 @@ def send(config: WhatsAppConfig, phone: str, content: WhatsAppContent) -> Sent:
         data=data.encode("utf-8"),
         method="POST",
         headers={
-            "Authorization": f"Bearer {config.token}",
+            "Authorization": "Bearer " + config.token.reveal(),
             "Content-Type": "application/json",
             "Accept": "application/json",
         },
@@ -127,6 +133,16 @@ def send(config: WhatsAppConfig, phone: str, content: WhatsAppContent) -> Sent:
         # Accepted (2xx) but unreadable: it was most likely sent, so never resend it.
         return Sent(provider_id=None, note=clip(f"sent, but no message id in {raw[:200]!r}"))
     return Sent(provider_id=str(message_id))
+
+
+def _header_safe(token: Secret) -> bool:
+    """Whether the token can go in a header as http.client writes them (Latin-1, no
+    control character)."""
+    try:
+        token.reveal().encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return not bad_character(token.reveal())
 
 
 def _http_error(exc: urllib.error.HTTPError) -> TemporaryError | PermanentError | UnknownOutcome:
