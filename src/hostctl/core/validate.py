@@ -131,14 +131,7 @@ def argument(raw: str, what: str = N_("argument")) -> str:
     """A command-line argument (or environment value): valid UTF-8 without control
     characters or direction overrides, at most ``ARGUMENT_MAX`` characters (``cli.py``
     checks every argument with this before any command runs)."""
-    problem = text_problem(raw, ARGUMENT_MAX)
-    if problem:
-        raise ValidationError(
-            _("The {what} {value} {problem}.").format(
-                what=localize(what), value=_shown(raw), problem=problem
-            )
-        )
-    return raw
+    return text(raw, what, ARGUMENT_MAX)
 
 
 def email(raw: str) -> tuple[str, str]:
