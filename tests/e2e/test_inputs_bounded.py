@@ -159,13 +159,12 @@ def test_a_full_disk_is_said_in_words_in_english_and_spanish(small_disk, tmp_pat
     for args in (["db", "upgrade"], ["client", "add", "--name", "Ana", "--email", "a@example.com"]):
         result, _ = _run(args, env)
         assert result.returncode == 0, result.stderr
-    with open(small_disk / "filler", "wb") as filler:  # every byte that is left
-        try:
+    try:  # every byte that is left (unbuffered: closing the file has nothing left to write)
+        with open(small_disk / "filler", "wb", buffering=0) as filler:
             while True:
                 filler.write(b"\0" * 65536)
-                filler.flush()
-        except OSError:
-            pass
+    except OSError:
+        pass
     result, _ = _run(["client", "add", "--name", "Bea", "--email", "b@example.com"], env)
     _one_sentence(
         result,
