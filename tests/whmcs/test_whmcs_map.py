@@ -216,6 +216,22 @@ def test_the_reader_never_writes(scenario):
     assert codes == ["USD", "ARS"]
 
 
+def test_the_reader_reads_one_snapshot(scenario):
+    with whmcs.open_whmcs(scenario.url) as reader:
+        before = list(reader.rows("tblproductgroups"))
+        scenario.insert("tblproductgroups", {"id": 3, "name": "Nuevo"})  # committed meanwhile
+        assert list(reader.rows("tblproductgroups")) == before
+    scenario.run("DELETE FROM tblproductgroups WHERE id = 3")
+
+
+def test_a_database_that_is_not_whmcs_is_one_sentence(scenario, cli):
+    not_whmcs = scenario.url.rsplit("/", 1)[0] + "/information_schema"
+    result = cli("whmcs", "map", "--from", not_whmcs)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: Cannot read tblcurrencies of the WHMCS database: ")
+    assert "Unknown table 'tblcurrencies'" in result.stderr
+
+
 def test_secrets_are_never_selected():
     secret = {
         "password",

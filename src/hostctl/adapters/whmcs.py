@@ -161,13 +161,11 @@ class WhmcsReader:
 
     def rows(self, table: str) -> Iterator[dict[str, Any]]:
         """The rows of ``table`` (a key of ``TABLES``), cleaned, in id order, streamed."""
-        from sqlalchemy import text
-
         spec = TABLES[table]
         columns = ", ".join(f"`{c}`" for c in spec.columns)
         where = f" WHERE {spec.where}" if spec.where else ""
         sql = f"SELECT {columns} FROM `{table}`{where} ORDER BY `{spec.order_by}`"
-        result = self.connection.execution_options(stream_results=True).execute(text(sql))
+        result = self._execute(table, sql, stream=True)
         try:
             for row in result.mappings():
                 yield {key: clean(value) for key, value in row.items()}
@@ -177,12 +175,24 @@ class WhmcsReader:
     def counts(self, table: str, column: str) -> dict[Any, int]:
         """How many rows of ``table`` have each value of ``column`` (e.g. services per
         product)."""
-        from sqlalchemy import text
-
         if table not in TABLES or column not in TABLES[table].columns:
             raise KeyError((table, column))
         sql = f"SELECT `{column}`, COUNT(*) FROM `{table}` GROUP BY `{column}`"
-        return {clean(k): int(n) for k, n in self.connection.execute(text(sql))}
+        return {clean(k): int(n) for k, n in self._execute(table, sql)}
+
+    def _execute(self, table: str, sql: str, *, stream: bool = False) -> Any:
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
+        options = {"stream_results": True} if stream else {}
+        try:
+            return self.connection.execute(text(sql), execution_options=options)
+        except DBAPIError as exc:  # not a WHMCS database, or an unknown version of it
+            raise HostctlError(
+                _("Cannot read {table} of the WHMCS database: {why}.").format(
+                    table=table, why=_why(exc)
+                )
+            ) from None
 
 
 def _driver() -> None:
