@@ -88,6 +88,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("hostctl.commands.config", "app", "Company settings kept in the database."),
     "log": ("hostctl.commands.audit_log", "log", "The audit log: who changed what and when."),
     "db": ("hostctl.commands.db", "app", "Database schema migrations."),
+    "whmcs": ("hostctl.commands.whmcs", "app", "Moving over from WHMCS."),
     "demo": ("hostctl.commands.demo", "demo", "A sample company walked through 60 days of daily."),
     "completion": (
         "hostctl.commands.completion",

@@ -791,3 +791,9 @@ def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+
+
+def print_document(text: str) -> None:
+    """A document for a file (e.g. the TOML map of `whmcs map`), written as it is: its
+    maker keeps control characters out of it."""
+    sys.stdout.write(text)
