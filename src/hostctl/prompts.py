@@ -200,12 +200,40 @@ def _filter_every_letter(question: Any) -> None:
     if not controls:  # another questionary: its own filter as it is
         return
     control = controls[0]
+    fold_search(control)
 
     def typed(event: Any) -> None:
         if event.data.isprintable():
             control.add_search_character(event.data)
 
     app.key_bindings.add(Keys.Any)(typed)
+
+
+def _folded(text: object) -> str:
+    """``text`` without case or accents: "Básico" and "basico" are the same search."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def fold_search(control: Any) -> None:
+    """A questionary list whose typed filter ignores case and accents (questionary's own
+    compares lower-case text as it is, so "basico" missed "Hosting Básico"): the control
+    becomes an instance of a subclass of its own class with that one property changed."""
+    base = type(control)
+
+    class Folding(base):  # type: ignore[misc, valid-type]
+        @property
+        def filtered_choices(self) -> Any:
+            if not self.search_filter:
+                return self.choices
+            typed = _folded(self.search_filter)
+            found = [c for c in self.choices if typed in _folded(c.title)]
+            self.found_in_search = bool(found)
+            return found if found else self.choices
+
+    control.__class__ = Folding
 
 
 def choose_many(label: str, choices: Choices, *, option: str) -> list[str]:

@@ -93,3 +93,29 @@ def test_the_amount_checks_refuse_with_one_sentence(check, raw, message):
         check(raw, "USD")
     assert caught.value.message == message
     assert check("12.50", "USD") == Money.parse("12.50", "USD")
+
+
+def test_the_typed_filter_of_a_list_ignores_case_and_accents():
+    from questionary import Choice
+    from questionary.prompts.common import InquirerControl
+
+    from hostctl.prompts import fold_search
+
+    control = InquirerControl(
+        [
+            Choice("hosting-basic — Hosting Básico", value="hosting-basic"),
+            Choice("domain-com — Dominio .com", value="domain-com"),
+            Choice("radio — Radio Ñandú", value="radio"),
+        ]
+    )
+    fold_search(control)
+    for typed, expected in (
+        ("basico", ["hosting-basic"]),
+        ("BÁS", ["hosting-basic"]),
+        ("nandu", ["radio"]),
+        ("dominio", ["domain-com"]),
+    ):
+        control.search_filter = typed
+        assert [c.value for c in control.filtered_choices] == expected, typed
+    control.search_filter = "zzz"  # nothing matches: the whole list, as questionary does
+    assert len(control.filtered_choices) == 3 and control.found_in_search is False
