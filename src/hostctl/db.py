@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from hostctl.db_url import (
     SQLITE_BUSY_TIMEOUT_MS,
+    causes,
     configured_url,
     database_url,
     private_folder,
@@ -90,10 +91,7 @@ _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 def lock_conflict(exc: BaseException) -> BusyError | None:
     """A database error that only means "another process holds what this one needs",
     as a busy error (exit 75) in one sentence; None for any other exception."""
-    seen: BaseException | None = exc
-    for _depth in range(5):  # the error itself, or what it was raised from
-        if seen is None:
-            return None
+    for seen in causes(exc):
         orig = getattr(seen, "orig", seen)
         sqlite_code = getattr(orig, "sqlite_errorcode", None)
         if sqlite_code is not None and (sqlite_code & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED):
@@ -112,7 +110,6 @@ def lock_conflict(exc: BaseException) -> BusyError | None:
                     "({why}); try again."
                 ).format(why=localize(why))
             )
-        seen = seen.__cause__ or seen.__context__
     return None
 
 
@@ -120,14 +117,10 @@ def refusal_inside(exc: BaseException) -> HostctlError | None:
     """A refusal raised where SQLAlchemy wraps what it catches (a money column's bound,
     checked as a value is bound to a statement: ``models.base.MinorUnits``), unwrapped so
     that it is shown as the one sentence it is; None for any other exception."""
-    seen: BaseException | None = exc
-    for _depth in range(5):  # the error itself, or what it was raised from
-        if seen is None:
-            return None
+    for seen in causes(exc):
         orig = getattr(seen, "orig", None)
         if isinstance(orig, HostctlError):
             return orig
-        seen = seen.__cause__
     return None
 
 

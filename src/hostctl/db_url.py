@@ -5,6 +5,7 @@ it, and ``db`` on ``migrate``, one way down."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,16 +92,24 @@ def _no_room(file: Path | None) -> bool:
     return found.f_bavail * found.f_frsize < _ROOM
 
 
+def causes(exc: BaseException, depth: int = 5) -> Iterator[BaseException]:
+    """``exc`` and what it was raised from (or while handling), ``depth`` deep at most: where
+    a driver's error hides behind SQLAlchemy's and hostctl's own wrappers."""
+    seen: BaseException | None = exc
+    for _depth in range(depth):
+        if seen is None:
+            return
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
 def storage_full(
     exc: BaseException, day: Any = None, url: str | None = None
 ) -> HostctlError | None:
     """A database error that means "the disk that holds the database is full", as one
     sentence naming the file (SQLite) or the server (PostgreSQL) and what was not kept:
     ``day``'s work for ``daily``, else the command's; None for any other exception."""
-    seen: BaseException | None = exc
-    for _depth in range(5):  # the error itself, or what it was raised from
-        if seen is None:
-            return None
+    for seen in causes(exc):
         orig = getattr(seen, "orig", seen)
         sqlite_code = getattr(orig, "sqlite_errorcode", None)
         full = getattr(orig, "sqlstate", None) == _PG_DISK_FULL
@@ -111,7 +120,6 @@ def storage_full(
             )
         if full:
             return HostctlError(_storage_full_message(day, url))
-        seen = seen.__cause__ or seen.__context__
     return None
 
 
