@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from hostctl import db
 from hostctl.core.clock import COMPANY_TZ
 from hostctl.core.context import Context
+from whmcs_db import whmcs_db  # noqa: F401 (a fixture: a scratch WHMCS database on MariaDB)
 
 PG_URL = os.environ.get("HOSTCTL_TEST_DATABASE_URL")
 

@@ -1,7 +1,9 @@
 """A real MariaDB for the WHMCS tests: each test module gets a fresh database holding the
-schema of a real WHMCS 8.4 (``schema.sql``), fills it with its own rows, and drops it at the
+schema of a real WHMCS 8.4 (``whmcs/schema.sql``), fills it with its own rows, and drops it at the
 end. MariaDB answers at ``HOSTCTL_TEST_WHMCS_SERVER`` (default root@127.0.0.1:3306; `.ci/run`
-starts it); the tests are skipped, saying why, only when it does not answer."""
+starts it); the tests are skipped, saying why, only when it does not answer. A module of
+its own, not a conftest.py: a second ``conftest`` module would shadow ``tests/conftest.py``
+for the tests that import from it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 
 SERVER = os.environ.get("HOSTCTL_TEST_WHMCS_SERVER", "mysql+pymysql://root@127.0.0.1:3306")
-SCHEMA = Path(__file__).with_name("schema.sql")
+SCHEMA = Path(__file__).parent / "whmcs" / "schema.sql"
 
 
 class WhmcsDatabase:
