@@ -58,7 +58,7 @@ def demo(
 
     ctx = Context.from_env()
     if keep is not None:
-        _check_keep(keep)
+        core_demo.check_keep(keep)
     with _demo_database(ctx, keep=keep, clients=clients, seed=seed) as (path, url):
         if json_out:
             from hostctl import views
@@ -159,46 +159,11 @@ def _print_next_steps(
         output.print_line(f"  {prefix} {command}")
 
 
-def _check_keep(path: Path) -> None:
-    """Refuse a --keep path that is hostctl's own database, or any existing file the demo
-    did not make: the demo writes over nothing else."""
-    import os
-
-    from hostctl.core import demo as core_demo
-    from hostctl.db_url import configured_url, default_database_path, sqlite_file
-    from hostctl.errors import HostctlError
-
-    used = [
-        (sqlite_file(configured_url() or ""), "HOSTCTL_DATABASE_URL"),
-        (default_database_path(), _("the default database")),
-    ]
-    for database, named in used:
-        if database is None:
-            continue
-        same = path.absolute().resolve() == database.absolute().resolve()
-        if not same and path.exists() and database.exists():
-            same = os.path.samefile(path, database)
-        if same:
-            raise HostctlError(
-                _(
-                    "{path} is the database hostctl works on ({named}); hostctl demo never "
-                    "writes over it, choose another --keep path."
-                ).format(path=path, named=named)
-            )
-    if (path.exists() or path.is_symlink()) and not core_demo.is_demo_file(path):
-        raise HostctlError(
-            _(
-                "{path} already exists and was not made by hostctl demo, which writes only a "
-                "new file or over an earlier demo's; choose another --keep path."
-            ).format(path=path)
-        )
-
-
 @contextmanager
 def _demo_database(
     ctx: Context, *, keep: Path | None, clients: int, seed: int
 ) -> Iterator[tuple[Path, str]]:
-    """The sample company's new SQLite file (at ``keep``, checked by ``_check_keep``, or in
+    """The sample company's new SQLite file (at ``keep``, checked by ``core.demo.check_keep``, or in
     a temporary folder that goes when the walk ends) and its URL."""
     import tempfile
 

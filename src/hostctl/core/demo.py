@@ -29,6 +29,7 @@ from hostctl.core import catalogue, clients, cycles, invoices, lifecycle, paymen
 from hostctl.core.context import Context
 from hostctl.core.money import Money
 from hostctl.db import unit_of_work
+from hostctl.i18n import _
 from hostctl.models import Client, Invoice, Service
 
 # SQLite's application_id of a database made by `hostctl demo` ("hDMO").
@@ -189,7 +190,7 @@ def _phone(region: str, rng: random.Random) -> str:
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     assert example is not None  # the demo's regions all have an example mobile number
     national = str(example.national_number)
-    for _ in range(100):
+    for _attempt in range(100):
         candidate = phonenumbers.parse(
             f"+{example.country_code}{national[:-3]}{rng.randint(0, 999):03d}", None
         )
@@ -289,3 +290,35 @@ def _examples(session: Any) -> dict[str, int | None]:
     if chosen is None:
         return {"service": None, "client": None}
     return {"service": chosen.id, "client": chosen.client_id}
+
+
+def check_keep(path: Path) -> None:
+    """Refuse a --keep path that is hostctl's own database, or any existing file the demo
+    did not make: the demo writes over nothing else."""
+    from hostctl.db_url import configured_url, default_database_path, sqlite_file
+    from hostctl.errors import HostctlError
+
+    used = [
+        (sqlite_file(configured_url() or ""), "HOSTCTL_DATABASE_URL"),
+        (default_database_path(), _("the default database")),
+    ]
+    for database, named in used:
+        if database is None:
+            continue
+        same = path.absolute().resolve() == database.absolute().resolve()
+        if not same and path.exists() and database.exists():
+            same = os.path.samefile(path, database)
+        if same:
+            raise HostctlError(
+                _(
+                    "{path} is the database hostctl works on ({named}); hostctl demo never "
+                    "writes over it, choose another --keep path."
+                ).format(path=path, named=named)
+            )
+    if (path.exists() or path.is_symlink()) and not is_demo_file(path):
+        raise HostctlError(
+            _(
+                "{path} already exists and was not made by hostctl demo, which writes only a "
+                "new file or over an earlier demo's; choose another --keep path."
+            ).format(path=path)
+        )
