@@ -56,6 +56,7 @@ def client(c: Client) -> dict[str, Any]:
         "status": c.status,
         "referrer_id": c.referrer_id,
         "created_on": c.created_on.isoformat(),
+        "whmcs_id": c.whmcs_id,
     }
 
 
@@ -107,6 +108,7 @@ def service(s: Service) -> dict[str, Any]:
         "suspended_on": s.suspended_on.isoformat() if s.suspended_on else None,
         "ended_on": s.ended_on.isoformat() if s.ended_on else None,
         "server": s.server,
+        "whmcs_id": s.whmcs_id,
     }
 
 
@@ -138,6 +140,7 @@ def invoice(inv: Invoice, lines: list[InvoiceLine]) -> dict[str, Any]:
         "amount_due": _money(due, inv.currency),
         "paid_on": inv.paid_on.isoformat() if inv.paid_on else None,
         "lines": [invoice_line(line, inv.currency) for line in lines],
+        "whmcs_id": inv.whmcs_id,
     }
 
 

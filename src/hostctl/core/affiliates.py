@@ -165,7 +165,7 @@ def earn(session: Session, ctx: Context, invoice: Invoice) -> Commission | None:
     commission = Commission(
         affiliate_id=affiliate.id or 0,
         invoice_id=invoice.id or 0,
-        referred_id=client.id or 0,
+        referred_id=client.id,
         percent=f"{percent.normalize():f}",
         base_minor=share.minor,
         base_currency=share.currency,

@@ -35,6 +35,7 @@ class Client(Table, table=True):
     # What `client list --search` matches (``core.clients.search_key``): name, company and
     # email without case or accents, then the digits of the phone and the document number.
     search_key: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    whmcs_id: int | None = None  # tblclients.id of a client brought over from WHMCS
     created_on: dt.date
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()

@@ -47,6 +47,8 @@ class Service(Table, table=True):
     ended_on: dt.date | None = None
     deleted_on: dt.date | None = None  # an expired domain removed from the registry (CAN-4)
     server: str | None = None  # the server it runs on (UPT-1)
+    # brought over from WHMCS: tblhosting.id, or tbldomains.id for a domain
+    whmcs_id: int | None = None
     created_on: dt.date
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()
@@ -75,6 +77,7 @@ class Invoice(Table, table=True):
     paid_on: dt.date | None = None
     cancelled_on: dt.date | None = None
     note: str | None = None
+    whmcs_id: int | None = None  # tblinvoices.id of an invoice brought over from WHMCS
     created_at: dt.datetime = _ts()
 
 

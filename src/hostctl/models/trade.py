@@ -43,8 +43,9 @@ class Commission(Table, table=True):
     __table_args__ = money_checks("base_minor", nullable=("amount_minor",))
     id: int | None = Field(default=None, primary_key=True)
     affiliate_id: int = Field(foreign_key="clients.id", index=True)
-    invoice_id: int = Field(foreign_key="invoices.id", unique=True)
-    referred_id: int = Field(foreign_key="clients.id")
+    # None for an opening balance brought over from WHMCS (no invoice, no referred client)
+    invoice_id: int | None = Field(default=None, foreign_key="invoices.id", unique=True)
+    referred_id: int | None = Field(default=None, foreign_key="clients.id")
     percent: str
     base_minor: int = money_field()  # what the invoice charged, in its own currency
     base_currency: str
