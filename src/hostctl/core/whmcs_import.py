@@ -214,6 +214,7 @@ class _Import:
         self.whmcs_unpaid: dict[str, int] = {}
         self.whmcs_credit: dict[str, int] = {}
         self.counters: dict[int, int] = {}  # year → largest hostctl-shaped number imported
+        self.unbalanced: dict[str, list[int]] = {}  # currency → invoices hostctl sees otherwise
 
     def _rows(self, table: str) -> Iterator[dict[str, Any]]:
         count = 0
@@ -792,6 +793,8 @@ class _Import:
         if status == "unpaid":
             owed = total - net_paid
             self.whmcs_unpaid[currency] = self.whmcs_unpaid.get(currency, 0) + owed
+            if owed != total - paid:  # paid more than its total, or took out more than in
+                self.unbalanced.setdefault(currency, []).append(iid)
         kind = "renewal" if first_service else ("fee" if only_fees else "order")
         sent = 0
         if status == "unpaid" and kind == "renewal":
@@ -1044,6 +1047,7 @@ class _Import:
                             hostctl=money_json(hostctl, cur),
                             by=money_json(hostctl - whmcs, cur),
                         )
+                        + _where(self.unbalanced.get(cur, []) if what == _("unpaid") else [])
                     )
         if differ:
             raise BusinessRuleError(
@@ -1052,6 +1056,14 @@ class _Import:
                 ).format(where="; ".join(differ))
             )
         return money
+
+
+def _where(invoices: list[int]) -> str:
+    """The invoices behind a difference, when the import knows them."""
+    if not invoices:
+        return ""
+    shown = ", ".join(str(i) for i in invoices[:10]) + (", …" if len(invoices) > 10 else "")
+    return " " + _("(WHMCS invoices {ids}: paid more than their total)").format(ids=shown)
 
 
 _SERVICE_COLUMNS = (
