@@ -342,6 +342,7 @@ def import_affiliates(
         for account_id, _affiliate, _relid in accounts:
             skipped.add("tblaffiliatesaccounts", account_id, _("its affiliate was not imported"))
         return 0
+    service_clients = {s: c for s, c in service_clients.items() if c in clients}
     referred = {service_clients[relid] for _id, _aff, relid in accounts if relid in service_clients}
     facts = _client_facts(
         session,
