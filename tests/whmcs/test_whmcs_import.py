@@ -345,6 +345,44 @@ def whmcs(whmcs_db):
             "invoiceid": 104,
         },
     )
+    w.insert(
+        "tbltickets",
+        {
+            "id": 1,
+            "tid": "ABC-123",
+            "did": 1,
+            "userid": 1,
+            "title": "No anda el correo",
+            "message": "Desde ayer no recibo correos.",
+            "status": "Open",
+            "date": "2027-02-28 10:00:00",
+            "lastreply": "2027-02-28 10:00:00",
+            "urgency": "High",
+        },
+        {
+            "id": 2,
+            "tid": "ABC-124",
+            "did": 1,
+            "userid": 2,
+            "title": "Gracias",
+            "message": "Listo.",
+            "status": "Closed",
+            "date": "2027-01-05 10:00:00",
+        },
+    )
+    w.insert(
+        "tblticketreplies",
+        {
+            "id": 1,
+            "tid": 1,
+            "userid": 0,
+            "admin": "Laura",
+            "date": "2027-02-28 11:00:00",
+            "message": "Lo estamos revisando.",
+        },
+    )
+    w.insert("tblaffiliates", {"id": 1, "clientid": 1, "balance": "500.00"})
+    w.insert("tblaffiliatesaccounts", {"id": 1, "affiliateid": 1, "relid": 12})
     return w
 
 
@@ -386,8 +424,8 @@ def test_the_report_counts_reconciles_and_lists_what_was_left_out(imported):
         "domains": 2,
         "invoices": 8,
         "payments": 4,
-        "tickets": 0,
-        "affiliates": 0,
+        "tickets": 1,
+        "affiliates": 1,
     }
     assert imported["money"] == [
         {
@@ -410,19 +448,20 @@ def test_the_report_counts_reconciles_and_lists_what_was_left_out(imported):
         ("tblclients", 2): "phone left empty: The phone 'no tengo' is not a phone number",
         ("tblclients", 3): "another client has the same email JUAN@example.com",
         ("tblclients", 4): "its currency 'XBT' is not one hostctl knows",
-        ("tblcontacts", 2): "its client is not brought",
+        ("tblcontacts", 2): "its client was not imported",
         ("tblhosting", 13): "product 3 is mapped to nothing",
-        ("tblhosting", 14): "its client 77 is not brought",
+        ("tblhosting", 14): "its client 77 was not imported",
         ("tblhosting", 15): "hostctl has no 'Triennially' cycle",
         ("tblhosting", 16): "hostctl has no 'Free Account' cycle",
         ("tbldomains", 3): skipped[("tbldomains", 3)],
         ("tblinvoices", 105): "it is a draft",
-        ("tblinvoices", 106): "its client 77 is not brought",
+        ("tblinvoices", 106): "its client 77 was not imported",
         ("tblinvoices", 107): "its lines add up to 10.00, its total is 12.00",
         ("tblinvoiceitems", 500): "it belongs to no invoice",
         ("tblinvoiceitems", 501): "its invoice 999 does not exist",
-        ("tblaccounts", 6): "it is tied to no invoice brought",
+        ("tblaccounts", 6): "its invoice was not imported",
         ("tblaccounts", 7): "gateway bitpay is mapped to nothing",
+        ("tbltickets", 2): "the ticket is closed",
     }
     assert "mal_dominio" in skipped[("tbldomains", 3)]
 
@@ -512,6 +551,22 @@ def test_clients_services_and_invoices_come_over_as_whmcs_had_them(imported, hos
         109: ("fee", "unpaid"),
         110: ("renewal", "unpaid"),
     }
+
+
+def test_open_tickets_and_affiliates_come_over(imported, hostctl):
+    ticket = hostctl.json("ticket", "show", "ABC-123")
+    assert (ticket["subject"], ticket["status"], ticket["client_id"]) == (
+        "No anda el correo",
+        "open",
+        1,
+    )
+    affiliate = hostctl.json("affiliate", "show", "1")
+    assert (affiliate["balance"], affiliate["currency"], affiliate["referred"]) == (
+        "500.00",
+        "ARS",
+        [2],
+    )
+    assert hostctl.json("client", "show", "2")["referrer_id"] == 1
 
 
 def test_payments_refunds_and_duplicated_transaction_ids(imported, hostctl):

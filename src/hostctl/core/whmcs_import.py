@@ -21,7 +21,6 @@ written to hostctl; the import fails, saying where, if they differ by a cent.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -449,7 +448,7 @@ class _Import:
         def rows() -> Iterator[tuple[Any, ...]]:
             for row in self._rows("tblcontacts"):
                 if row["userid"] not in self.clients:
-                    self.skipped.add("tblcontacts", row["id"], _("its client is not brought"))
+                    self.skipped.add("tblcontacts", row["id"], _("its client was not imported"))
                     continue
                 try:
                     email, _key = check_email(row["email"] or "")
@@ -544,7 +543,7 @@ class _Import:
 
     def _service_problem(self, row: dict[str, Any]) -> str | None:
         if row["userid"] not in self.clients:
-            return _("its client {client} is not brought").format(client=row["userid"])
+            return _("its client {client} was not imported").format(client=row["userid"])
         code = self.map.products[row["packageid"]]
         if not code:
             return _("product {product} is mapped to nothing").format(product=row["packageid"])
@@ -617,7 +616,7 @@ class _Import:
 
     def _domain_problem(self, row: dict[str, Any], code: str) -> str | None:
         if row["userid"] not in self.clients:
-            return _("its client {client} is not brought").format(client=row["userid"])
+            return _("its client {client} was not imported").format(client=row["userid"])
         if not code:
             return _("its TLD is mapped to nothing")
         if row["status"] not in DOMAIN_STATUS:
@@ -722,7 +721,7 @@ class _Import:
         client = row["userid"]
         if client not in self.clients:
             self.skipped.add(
-                table, iid, _("its client {client} is not brought").format(client=client)
+                table, iid, _("its client {client} was not imported").format(client=client)
             )
             return None
         currency = self.clients[client]
@@ -855,7 +854,7 @@ class _Import:
                 if amount_in <= 0 and amount_out <= 0:
                     continue
                 if iid not in self.invoices:
-                    self.skipped.add("tblaccounts", aid, _("it is tied to no invoice brought"))
+                    self.skipped.add("tblaccounts", aid, _("its invoice was not imported"))
                     continue
                 client, currency, service = self.invoices[iid]
                 if amount_out > 0:
@@ -916,7 +915,7 @@ class _Import:
                 paid = row["refundid"]
                 if not paid or paid not in methods:
                     self.skipped.add(
-                        "tblaccounts", aid, _("money out that refunds no payment brought")
+                        "tblaccounts", aid, _("money out that refunds no imported payment")
                     )
                     continue
                 if service is None:
@@ -942,10 +941,7 @@ class _Import:
 
     # ------------------------------------------------------------------ support and trade
     def support(self) -> None:
-        try:  # TEMPORARY until the helper's module lands
-            whmcs_support: Any = importlib.import_module("hostctl.core.whmcs_support")
-        except ImportError:
-            return
+        from hostctl.core import whmcs_support
 
         clients = set(self.clients)
         self.report.imported["tickets"] = whmcs_support.import_tickets(
