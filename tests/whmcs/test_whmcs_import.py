@@ -445,7 +445,7 @@ def test_the_report_counts_reconciles_and_lists_what_was_left_out(imported):
     ]
     skipped = {(s["table"], s["id"]): s["why"] for s in imported["skipped"]}
     assert skipped == {
-        ("tblclients", 2): "phone left empty: The phone 'no tengo' is not a phone number",
+        ("tblclients", 2): "phone left empty: the phone 'no tengo' is not a phone number",
         ("tblclients", 3): "another client has the same email JUAN@example.com",
         ("tblclients", 4): "its currency 'XBT' is not one hostctl knows",
         ("tblcontacts", 2): "its client was not imported",
@@ -634,6 +634,37 @@ def test_a_dry_run_keeps_nothing_and_a_second_import_is_refused(hostctl, whmcs, 
     assert again.exit_code == 1
     assert "already has clients" in again.stderr
     assert len(hostctl.json("client", "list")) == 3
+
+
+def test_two_imports_at_the_same_moment_bring_everything_once(hostctl, whmcs, tmp_path):
+    import os
+    import subprocess
+
+    from tests.e2e.test_startup_and_concurrency import HOSTCTL
+
+    command = [
+        HOSTCTL,
+        "whmcs",
+        "import",
+        "--from",
+        whmcs.url,
+        "--map",
+        str(tmp_path / "map.toml"),
+        "--json",
+    ]
+    env = {**os.environ, "HOSTCTL_TODAY": TODAY}
+    procs = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = sorted((p.wait(timeout=120), p.communicate()[1]) for p in procs)
+    assert [code for code, _ in results] == [0, 1], results
+    assert "already has clients" in results[1][1]
+    assert "Traceback" not in results[1][1]
+    assert len(hostctl.json("client", "list")) == 3
+    assert len(hostctl.json("invoice", "list")) == 8
 
 
 def test_a_map_that_forgets_a_product_or_a_gateway_is_refused(hostctl, whmcs, tmp_path):

@@ -162,6 +162,12 @@ def minor(amount: Any, currency: str) -> int:
     return Money.of(Decimal(amount or 0), currency).minor
 
 
+def _said(exc: ValidationError) -> str:
+    """A refusal's sentence as a reason inside the report: no capital, no full stop."""
+    text = exc.message.rstrip(".")
+    return text[:1].lower() + text[1:]
+
+
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -359,7 +365,7 @@ class _Import:
         try:
             email, email_key = check_email(row["email"] or "")
         except ValidationError as exc:
-            self.skipped.add(table, cid, exc.message.rstrip("."))
+            self.skipped.add(table, cid, _said(exc))
             return None
         if email_key in seen_emails:
             self.skipped.add(
@@ -373,7 +379,7 @@ class _Import:
             name = validate.name(name)
             company = validate.name(company) if company else None
         except ValidationError as exc:
-            self.skipped.add(table, cid, exc.message.rstrip("."))
+            self.skipped.add(table, cid, _said(exc))
             return None
         country = None
         if row["country"]:
@@ -387,7 +393,7 @@ class _Import:
                 phone = check_phone(str(row["phonenumber"]), country)
             except ValidationError as exc:
                 self.skipped.add(
-                    table, cid, _("phone left empty: {why}").format(why=exc.message.rstrip("."))
+                    table, cid, _("phone left empty: {why}").format(why=_said(exc))
                 )
         document = doc_key = None
         if row["tax_id"] and str(row["tax_id"]).strip():
@@ -457,7 +463,7 @@ class _Import:
                         or email
                     )
                 except ValidationError as exc:
-                    self.skipped.add("tblcontacts", row["id"], exc.message.rstrip("."))
+                    self.skipped.add("tblcontacts", row["id"], _said(exc))
                     continue
                 phone = None
                 if row["phonenumber"]:
@@ -626,7 +632,7 @@ class _Import:
         try:
             validate.domain(str(row["domain"] or ""))
         except ValidationError as exc:
-            return exc.message.rstrip(".")
+            return _said(exc)
         if DOMAIN_STATUS[row["status"]] == "active" and not _date(row["nextduedate"]):
             return _("it has no next due date")
         return None
@@ -1136,7 +1142,13 @@ def import_whmcs(
     """Bring WHMCS into this (empty) database in the caller's transaction; the report of
     what came, what was left out and the money reconciled. Refused (``BusinessRuleError``)
     when the database is not empty, the map lacks an entry WHMCS needs, or the money does
-    not reconcile: the caller rolls back."""
+    not reconcile: the caller rolls back. Two imports at the same moment: on PostgreSQL the
+    second waits for the first's transaction (an advisory lock), on SQLite for its write lock
+    (``BEGIN IMMEDIATE``); then it finds the database filled, and is refused."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(
+            "SELECT pg_advisory_xact_lock(hashtext('hostctl whmcs import'))"
+        )
     check_empty(session)
     job = _Import(session, ctx, source, mapping, progress)
     job.clients_and_credit()
