@@ -553,6 +553,14 @@ def test_clients_services_and_invoices_come_over_as_whmcs_had_them(imported, hos
     }
 
 
+def test_the_statement_and_the_credit_ledger_add_up(imported, hostctl):
+    # owed 4 000.00 + 59 900.00, less 150.00 of credit; WHMCS's 100.00 of credit applied to
+    # invoice 101 counts once
+    statement = hostctl.json("client", "statement", "1")
+    assert statement["closing_balance"] == "63750.00"
+    assert hostctl.json("client", "show", "1")["credit_balance"] == "150.00"
+
+
 def test_open_tickets_and_affiliates_come_over(imported, hostctl):
     ticket = hostctl.json("ticket", "show", "ABC-123")
     assert (ticket["subject"], ticket["status"], ticket["client_id"]) == (

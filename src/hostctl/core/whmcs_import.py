@@ -219,6 +219,9 @@ class _Import:
         self.whmcs_unpaid: dict[str, int] = {}
         self.whmcs_credit: dict[str, int] = {}
         self.counters: dict[int, int] = {}  # year → largest hostctl-shaped number imported
+        self.balances: dict[int, tuple[str, int]] = {}  # client → WHMCS credit balance
+        # credit entries of the invoices: client, currency, amount, reason, invoice, day
+        self.ledger: list[tuple[int, str, int, str, int | None, dt.date]] = []
         self.unbalanced: dict[str, list[int]] = {}  # currency → invoices hostctl sees otherwise
 
     def _rows(self, table: str) -> Iterator[dict[str, Any]]:
@@ -334,12 +337,44 @@ class _Import:
                 )
 
         self.report.imported["clients"] = self._write(Client, columns, full_rows())
+        self.balances = {cid: (cur, amount) for cid, cur, amount in credits}
+
+    def credit_ledger(self) -> None:
+        """The credit ledger of each client adds up to its WHMCS balance: the credit WHMCS
+        applied to the invoices brought (and gave back on the cancelled ones), as hostctl
+        records its own, then the opening balance that makes the sum."""
+        c = self.convert
+        net: dict[int, int] = {}
+        for client, _cur, amount, _reason, _iid, _day in self.ledger:
+            net[client] = net.get(client, 0) + amount
+        opening = []
+        for client in sorted({*self.balances, *net}):
+            currency, balance = self.balances.get(client, (self.clients[client], 0))
+            if balance - net.get(client, 0):
+                opening.append(
+                    (
+                        client,
+                        currency,
+                        balance - net.get(client, 0),
+                        "opening balance from WHMCS",
+                        None,
+                        self.today,
+                    )
+                )
         self._write(
             CreditEntry,
-            ("client_id", "currency", "amount_minor", "reason", "effective_date", "created_at"),
             (
-                (cid, cur, amount, "opening balance from WHMCS", c(self.today), self.now)
-                for cid, cur, amount in credits
+                "client_id",
+                "currency",
+                "amount_minor",
+                "reason",
+                "invoice_id",
+                "effective_date",
+                "created_at",
+            ),
+            (
+                (client, cur, amount, reason, iid, c(day), self.now)
+                for client, cur, amount, reason, iid, day in [*self.ledger, *opening]
             ),
         )
 
@@ -392,9 +427,7 @@ class _Import:
             try:
                 phone = check_phone(str(row["phonenumber"]), country)
             except ValidationError as exc:
-                self.skipped.add(
-                    table, cid, _("phone left empty: {why}").format(why=_said(exc))
-                )
+                self.skipped.add(table, cid, _("phone left empty: {why}").format(why=_said(exc)))
         document = doc_key = None
         if row["tax_id"] and str(row["tax_id"]).strip():
             try:
@@ -818,9 +851,14 @@ class _Import:
         year, _dash, seq = number.partition("-")
         if len(year) == 4 and year.isdigit() and len(seq) == 6 and seq.isdigit():
             self.counters[int(year)] = max(self.counters.get(int(year), 0), int(seq))
-        self.invoices[iid] = (client, currency, first_service)
         paid_on = _date(row["datepaid"]) if status in ("paid", "refunded") else None
         cancelled_on = _date(row["date_cancelled"]) if status == "cancelled" else None
+        self.invoices[iid] = (client, currency, first_service)
+        if credit:
+            self.ledger.append((client, currency, -credit, "applied to invoice", iid, issue))
+            if status == "cancelled":
+                back = cancelled_on or issue
+                self.ledger.append((client, currency, credit, "cancelled invoice", iid, back))
         return (
             (
                 iid,
@@ -1156,6 +1194,7 @@ def import_whmcs(
     job.hosting()
     job.domain_services()
     job.invoices_and_lines()
+    job.credit_ledger()
     job.payments_and_refunds()
     job.support()
     job.finish()
