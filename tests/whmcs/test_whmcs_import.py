@@ -521,7 +521,7 @@ def test_clients_services_and_invoices_come_over_as_whmcs_had_them(imported, hos
     assert renewal["lines"] == [
         {
             "kind": "item",
-            "code": "period",
+            "code": None,
             "description": "Hosting Básico - juan.com.ar (10/03/2027 - 09/04/2027)",
             "service_id": 10,
             "period_start": "2027-03-10",
@@ -536,7 +536,7 @@ def test_clients_services_and_invoices_come_over_as_whmcs_had_them(imported, hos
     ]
     taxed = hostctl.json("invoice", "show", "103")
     assert [(x["code"], x["service_id"], x["amount"]) for x in taxed["lines"]] == [
-        ("period", 21, "25.00"),
+        (None, 21, "25.00"),
         ("tax", None, "5.25"),
     ]
     assert hostctl.json("invoice", "show", "102")["number"] == "2026-000042"

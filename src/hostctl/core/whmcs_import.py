@@ -789,12 +789,11 @@ class _Import:
                 start = _date(item["duedate"]) or due
                 end = period_end(start, self.services[service][1])
             kind = "discount" if amount < 0 else "item"
-            code = "period" if service is not None and amount >= 0 else None
             description = " ".join(str(item["description"] or "").split()) or "-"
-            made.append([iid, position, kind, code, description, service, c(start), c(end), amount])
+            made.append([iid, position, kind, None, description, service, c(start), c(end), amount])
         tax = minor(row["tax"], currency) + minor(row["tax2"], currency)
         if tax:
-            made.append([iid, len(made) + 1, "item", "tax", "Impuestos", None, None, None, tax])
+            made.append([iid, len(made) + 1, "fee", "tax", "Impuestos", None, None, None, tax])
         credit = minor(row["credit"], currency)
         if credit:
             made.append(
