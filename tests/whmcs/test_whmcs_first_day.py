@@ -1,7 +1,9 @@
-"""The first `daily` after a WHMCS import is an ordinary day: a client whose service WHMCS
+"""The first `daily` after a WHMCS import is an ordinary day. A client whose service WHMCS
 suspended long ago (more than 25 days overdue) and who has another active service sees that
-service terminated and its invoice cancelled — and nothing else: the other service is not
-suspended (the debt ended the same morning) and so not reactivated either."""
+service terminated and its invoice cancelled, and nothing else: the other service is not
+suspended (the debt ended the same morning) and so not reactivated either. A domain that
+expired long before the switch was removed from the registry back then (CAN-4): the first
+day neither removes nor announces it; one that expired recently waits for its own day."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import pytest
 MAP = """
 [products]
 "1" = "hosting-basic"
+[domains]
+"*" = "domain-com"
 [gateways]
 banktransfer = "bank-transfer"
 """
@@ -56,6 +60,27 @@ def whmcs(whmcs_db):
         },
     )
     w.insert(
+        "tbldomains",
+        {
+            "id": 1,
+            "userid": 1,
+            "domain": "vieja.com",
+            "status": "Expired",
+            "expirydate": "2026-12-01",
+            "nextduedate": "2026-12-01",
+            "registrationperiod": 1,
+        },
+        {
+            "id": 2,
+            "userid": 1,
+            "domain": "reciente.com",
+            "status": "Expired",
+            "expirydate": "2027-02-10",
+            "nextduedate": "2027-02-10",
+            "registrationperiod": 1,
+        },
+    )
+    w.insert(
         "tblinvoices",
         {
             "id": 1,
@@ -91,7 +116,11 @@ def test_a_debt_that_ends_on_the_first_day_suspends_nothing(cli, whmcs, tmp_path
     day = cli.json("daily", "--verbose", "--no-send", today=TODAY)
     assert [(a["action"], a["service_id"]) for a in day["actions"]] == [("terminate", 1)]
     statuses = {s["id"]: s["status"] for s in cli.json("service", "list")}
-    assert statuses == {1: "terminated", 2: "active"}
+    assert statuses == {1: "terminated", 2: "active", 3: "expired", 4: "expired"}
+    # a domain that expired long before the switch was removed from the registry then
+    # (CAN-4, 30 days after): nobody is told of it on the first day
+    old, recent = cli.json("service", "show", "3"), cli.json("service", "show", "4")
+    assert (old["ended_on"], recent["ended_on"]) == ("2026-12-01", "2027-02-10")
     assert cli.json("invoice", "show", "1")["status"] == "cancelled"
     events = sorted((m["event"], m["service_id"]) for m in cli.json("notify", "list"))
     assert ("service.suspended", 2) not in events

@@ -33,6 +33,7 @@ from sqlmodel import Session
 from hostctl.core import audit, validate
 from hostctl.core.bulk import batched, db_value, dumps, insert_rows
 from hostctl.core.context import Context
+from hostctl.core.cancellations import DOMAIN_DELETE_AFTER_DAYS
 from hostctl.core.cycles import period_end
 from hostctl.core.money import MINOR_DIGITS, Money, money_json
 from hostctl.core.payments import reference_key
@@ -564,6 +565,7 @@ class _Import:
                     c(regdate),
                     c(regdate if status != "pending" else None),
                     c(ended),
+                    None,
                     c(regdate or self.today),
                     self.now,
                     self.now,
@@ -623,7 +625,13 @@ class _Import:
                 self.domains[did] = sid
                 self.services[sid] = (client, cycle, due)
                 regdate = _date(row["registrationdate"])
-                ended = _date(row["expirydate"]) if status == "expired" else None
+                ended = deleted = None
+                if status == "expired":
+                    ended = _date(row["expirydate"]) or due or self.today
+                    # CAN-4's removal from the registry, when its day was before the import:
+                    # done then, never announced on the first day
+                    removal = ended + dt.timedelta(days=DOMAIN_DELETE_AFTER_DAYS)
+                    deleted = removal if removal < self.today else None
                 yield (
                     sid,
                     did,
@@ -639,6 +647,7 @@ class _Import:
                     c(regdate),
                     c(regdate if status != "pending" else None),
                     c(ended),
+                    c(deleted),
                     c(regdate or self.today),
                     self.now,
                     self.now,
@@ -1120,6 +1129,7 @@ _SERVICE_COLUMNS = (
     "requirements_met_on",
     "activated_on",
     "ended_on",
+    "deleted_on",
     "created_on",
     "created_at",
     "updated_at",
