@@ -765,6 +765,31 @@ class Progress:
         self._bar.stop()
 
 
+class Counter:
+    """A transient bar on stderr counting rows of a job whose total is not known (the WHMCS
+    import, table by table); the caller shows it only when stderr is a TTY."""
+
+    def __init__(self, description: str) -> None:
+        from rich.console import Console
+        from rich.progress import Progress as RichProgress
+        from rich.progress import SpinnerColumn, TextColumn
+
+        self._bar = RichProgress(
+            SpinnerColumn(),
+            TextColumn("{task.description} {task.completed:,}"),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task(safe(description), total=None)
+
+    def update(self, count: int) -> None:
+        self._bar.update(self._task, completed=count)
+
+    def stop(self) -> None:
+        self._bar.stop()
+
+
 def _message(text: str) -> None:
     """A message on stderr, on one line (the terminal folds it; tests and people grep it),
     control characters escaped (``safe``)."""

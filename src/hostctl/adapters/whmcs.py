@@ -172,6 +172,61 @@ class WhmcsReader:
         finally:
             result.close()
 
+    def invoices(self) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Each invoice (``tblinvoices``, in id order) with its lines (``tblinvoiceitems``)
+        and what its transactions brought in and took out (``paid_in``, ``paid_out``):
+        one streamed join, so neither the invoices nor their lines are held in memory."""
+        invoice_cols = TABLES["tblinvoices"].columns
+        item_cols = TABLES["tblinvoiceitems"].columns
+        columns = ", ".join(
+            [f"i.`{c}` AS `i_{c}`" for c in invoice_cols]
+            + [f"t.`{c}` AS `t_{c}`" for c in item_cols]
+            + ["a.paid_in AS a_paid_in", "a.paid_out AS a_paid_out"]
+        )
+        sql = (
+            f"SELECT {columns} FROM `tblinvoices` i "
+            "LEFT JOIN `tblinvoiceitems` t ON t.`invoiceid` = i.`id` "
+            "LEFT JOIN (SELECT `invoiceid`, SUM(`amountin`) AS paid_in, "
+            "SUM(`amountout`) AS paid_out FROM `tblaccounts` WHERE `invoiceid` > 0 "
+            "GROUP BY `invoiceid`) a ON a.`invoiceid` = i.`id` "
+            "ORDER BY i.`id`, t.`id`"
+        )
+        result = self._execute("tblinvoices", sql, stream=True)
+        current: dict[str, Any] | None = None
+        items: list[dict[str, Any]] = []
+        try:
+            for row in result:
+                values = row._mapping
+                if current is None or values["i_id"] != current["id"]:
+                    if current is not None:
+                        yield current, items
+                    current = {c: clean(values[f"i_{c}"]) for c in invoice_cols}
+                    current["paid_in"] = values["a_paid_in"] or Decimal(0)
+                    current["paid_out"] = values["a_paid_out"] or Decimal(0)
+                    items = []
+                if values["t_id"] is not None:
+                    items.append({c: clean(values[f"t_{c}"]) for c in item_cols})
+            if current is not None:
+                yield current, items
+        finally:
+            result.close()
+
+    def orphans(self, table: str, column: str, parent: str) -> Iterator[tuple[int, Any]]:
+        """(id, ``column``) of the rows of ``table`` whose ``column`` names no row of
+        ``parent`` (an invoice line of invoice 0, or of an invoice that is gone)."""
+        if table not in TABLES or column not in TABLES[table].columns or parent not in TABLES:
+            raise KeyError((table, column, parent))
+        sql = (
+            f"SELECT t.`id`, t.`{column}` FROM `{table}` t LEFT JOIN `{parent}` p "
+            f"ON p.`id` = t.`{column}` WHERE p.`id` IS NULL ORDER BY t.`id`"
+        )
+        result = self._execute(table, sql, stream=True)
+        try:
+            for row_id, value in result:
+                yield int(row_id), value
+        finally:
+            result.close()
+
     def counts(self, table: str, column: str) -> dict[Any, int]:
         """How many rows of ``table`` have each value of ``column`` (e.g. services per
         product)."""

@@ -208,3 +208,113 @@ def render(drafted: dict[str, Any]) -> str:
         lines.append(_comment("# " + about))
         lines.append(f"{_quoted(g['module'])} = {_quoted(g['guess'])}")
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- the filled map
+@dataclass(frozen=True)
+class WhmcsMap:
+    """The map staff filled in: WHMCS product id → hostctl product code (``""``: leave its
+    services out), TLD (with its dot, or ``*``) → domain product code, gateway module → payment
+    method."""
+
+    products: dict[int, str]
+    domains: dict[str, str]
+    gateways: dict[str, str]
+
+    def domain_product(self, domain: str) -> str | None:
+        """The domain product for ``domain`` by its longest mapped TLD, else ``*``'s; None
+        when neither is in the map."""
+        name = domain.strip().strip(".").lower()
+        labels = name.split(".")
+        for start in range(1, len(labels)):
+            tld = "." + ".".join(labels[start:])
+            if tld in self.domains:
+                return self.domains[tld]
+        return self.domains.get(REST)
+
+
+def read_map(text: str, name: str, catalogue: list[CatalogueEntry], methods: list[str]) -> WhmcsMap:
+    """The map file's text, checked against hostctl's catalogue and payment methods: a code
+    that is not a product (or not a domain product under [domains]), a method hostctl does
+    not accept, a product id that is not a number, are refused in one sentence naming the
+    entry (``ImportFileError``)."""
+    import tomllib
+
+    from hostctl.errors import ImportFileError
+
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ImportFileError(
+            _("{file} is not valid TOML: {exc}.").format(file=name, exc=exc)
+        ) from None
+    unknown = sorted(set(document) - {"products", "domains", "gateways"})
+    if unknown:
+        raise ImportFileError(
+            _(
+                "{file} has an unknown section [{section}]; the sections are [products], "
+                "[domains] and [gateways]."
+            ).format(file=name, section=unknown[0])
+        )
+    sections: dict[str, dict[str, str]] = {}
+    for section in ("products", "domains", "gateways"):
+        entries = document.get(section, {})
+        if not isinstance(entries, dict):
+            raise ImportFileError(
+                _("{file}: [{section}] must be a table of names and values.").format(
+                    file=name, section=section
+                )
+            )
+        for key, value in entries.items():
+            if not isinstance(value, str):
+                raise ImportFileError(
+                    _(
+                        '{file}: [{section}] "{key}" must be a text value ("" leaves it out).'
+                    ).format(file=name, section=section, key=key)
+                )
+        sections[section] = {str(k).strip(): v.strip() for k, v in entries.items()}
+    codes = {p.code: p for p in catalogue}
+    products: dict[int, str] = {}
+    for key, code in sections["products"].items():
+        if not key.isdigit():
+            raise ImportFileError(
+                _('{file}: [products] "{key}" is not a WHMCS product id (a number).').format(
+                    file=name, key=key
+                )
+            )
+        if code and code not in codes:
+            raise ImportFileError(
+                _(
+                    '{file}: [products] "{key}" = "{code}", but hostctl has no product {code}.'
+                ).format(file=name, key=key, code=code)
+            )
+        if code and codes[code].category == DOMAIN_CATEGORY:
+            raise ImportFileError(
+                _(
+                    '{file}: [products] "{key}" = "{code}" is a domain product; map domains under '
+                    "[domains]."
+                ).format(file=name, key=key, code=code)
+            )
+        products[int(key)] = code
+    domains: dict[str, str] = {}
+    for key, code in sections["domains"].items():
+        tld = REST if key == REST else "." + key.strip(".").lower()
+        if code and (code not in codes or codes[code].category != DOMAIN_CATEGORY):
+            raise ImportFileError(
+                _(
+                    '{file}: [domains] "{key}" = "{code}", but hostctl has no domain product '
+                    "{code}."
+                ).format(file=name, key=key, code=code)
+            )
+        domains[tld] = code
+    gateways: dict[str, str] = {}
+    for key, method in sections["gateways"].items():
+        if method and method not in methods:
+            raise ImportFileError(
+                _(
+                    '{file}: [gateways] "{key}" = "{method}", but hostctl does not accept the '
+                    "method {method} (payment.methods)."
+                ).format(file=name, key=key, method=method)
+            )
+        gateways[key.lower()] = method
+    return WhmcsMap(products, domains, gateways)
