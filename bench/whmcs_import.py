@@ -12,12 +12,17 @@ products, N domains, 10N invoices with their lines, 12.5N transactions. Then, ea
 * ``import``: ``whmcs import --from URL --map FILE --json`` — the figure of the issue;
 * ``daily_first``: the first ``daily`` after the import, on the import day;
 * ``daily_next_day``: the day after, on the imported database (an ordinary day of it);
-* ``ref_*``: the reference, a database of the same size made by hostctl itself (bench/daily.py's
-  CSV import of N clients and 4N services), its first day (the import's backlog) and then
-  ``ref_daily_one_day``, its next, ordinary day.
+* ``ref_*``: the reference, the same business made by hostctl itself: the same clients and
+  live services and domains (product, cycle, status, due date) through ``client import`` and
+  ``service import`` the day before the import day, its ``daily`` that day (the CSV import's
+  backlog), then ``ref_daily_one_day``: ``daily`` on the import day, an ordinary day of a
+  database of the same size, on the same calendar day and due dates as ``daily_first``.
 
 ``first_daily_ratio`` is ``daily_first`` / ``ref_daily_one_day`` (target ≤ 1.5: the first day
 after the switch is an ordinary day); ``daily_first`` / ``daily_next_day`` is shown beside it.
+Wall time and peak RSS are those of each ``hostctl`` process (``os.wait4``); the WHMCS rows
+are made in a process of their own, since a child's peak RSS on Linux starts at the RSS of
+the process that started it.
 
 What the WHMCS holds (fixed seed): WHMCS ran with hostctl's calendar (invoices 15 days before
 the due date, suspension 2 days after, termination 25 days after) and its cron last ran the day
@@ -49,6 +54,8 @@ import datetime as dt
 import json
 import os
 import random
+import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -172,6 +179,8 @@ class Billable:
     description: str
     periods: int = 0  # paid periods before ``due``
     current: str = ""  # status of the invoice for the period starting at ``due``, "" = none
+    product: str = ""  # the hostctl product it maps to
+    domain: str = ""
 
 
 @dataclass(slots=True)
@@ -261,7 +270,7 @@ class Generator:
             phone = {
                 "AR": f"11 {rng.randint(4000, 6999)}-{rng.randint(0, 9999):04d}",
                 "UY": f"09{rng.randint(1, 9)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
-                "CL": f"+56 9 {rng.randint(5000, 9999)} {rng.randint(1000, 9999)}",
+                "CL": f"+56 9 {rng.randint(8000, 9999)} {rng.randint(1000, 9999)}",
                 "MX": f"+52 55 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
                 "ES": f"+34 6{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
                 "US": f"+1 212 {rng.randint(200, 999)} {rng.randint(1000, 9999)}",
@@ -335,6 +344,7 @@ class Generator:
             billable = Billable(
                 "Hosting", sid, client.id, months, amount, status, due, label, current=current
             )
+            billable.product, billable.domain = code, domain
             self.billables.append(billable)
             yield (
                 sid,
@@ -391,7 +401,7 @@ class Generator:
             billable = Billable(
                 "Domain", did, client.id, 12, amount, status, due, f"Renovaci&oacute;n {name}"
             )
-            billable.current = current
+            billable.current, billable.product, billable.domain = current, DOMAIN_PRODUCT, name
             self.billables.append(billable)
             if host is not None:
                 self.groups.append([host, billable])
@@ -769,8 +779,11 @@ class Loader:
             self.cur.executemany(statement, rows)
 
 
-def build_whmcs(server: str, name: str, clients: int, today: dt.date, seed: int) -> Counts:
-    """The scratch WHMCS database ``name``, schema and rows."""
+def build_whmcs(
+    server: str, name: str, clients: int, today: dt.date, seed: int, csv_dir: Path | None = None
+) -> Counts:
+    """The scratch WHMCS database ``name``, schema and rows; with ``csv_dir``, the same
+    business as hostctl's CSV import files there (the reference)."""
     admin = _connect(server)
     with admin.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
@@ -816,6 +829,8 @@ def build_whmcs(server: str, name: str, clients: int, today: dt.date, seed: int)
         ),
     )  # fmt: skip
     load.many("tblcredit", _credit_rows(gen))
+    if csv_dir is not None:
+        write_reference_csv(gen, csv_dir)
     for table, row in [*gen.make_tickets(), *gen.make_affiliates()]:
         load.add(table, row)
     load.flush()
@@ -893,6 +908,46 @@ def _credit_rows(gen: Generator) -> Iterator[tuple[Any, ...]]:
         yield (client.id, first, "Overpayment", money(client.credit + applied), 0)
         for invoice, cents, day in client.applied:
             yield (client.id, day, f"Credit Applied to Invoice #{invoice}", money(-cents), invoice)
+
+
+HOSTCTL_STATUS = {"Active": "active", "Suspended": "suspended", "Pending": "pending"}
+HOSTCTL_CYCLE = {1: "monthly", 3: "quarterly", 6: "semiannual", 12: "annual", 24: "biennial"}
+
+
+def write_reference_csv(gen: Generator, folder: Path) -> None:
+    """The same business for ``client import`` and ``service import``: the same clients
+    (currency, country) and every live service and domain with its product, cycle, status
+    and due date (terminated, cancelled and expired ones do nothing a day; no history)."""
+    import csv
+
+    with (folder / "clients.csv").open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(
+            ["name", "email", "phone", "country", "currency", "document", "company", "support_plan"]
+        )
+        for c in gen.clients:
+            email = f"client{c.id:07d}@example.com"
+            code = gen.codes[c.currency]
+            out.writerow([f"Cliente {c.id}", email, "", c.country, code, "", "", "standard"])
+    with (folder / "services.csv").open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["client_email", "product", "cycle", "status", "next_due_date", "domain"])
+        for b in gen.billables:
+            if b.status in HOSTCTL_STATUS:
+                out.writerow(
+                    [f"client{b.client:07d}@example.com", b.product, HOSTCTL_CYCLE[b.months],
+                     HOSTCTL_STATUS[b.status], b.due.isoformat(), b.domain]
+                )  # fmt: skip
+
+
+def build_and_check(
+    server: str, name: str, clients: int, today: dt.date, seed: int, csv_dir: Path | None
+) -> tuple[Counts, dict[str, int], float]:
+    """Build and check the WHMCS database (in a process of its own: see ``bench``)."""
+    began = time.perf_counter()
+    counts = build_whmcs(server, name, clients, today, seed, csv_dir)
+    seconds = time.perf_counter() - began
+    return counts, check_whmcs(server, name), seconds
 
 
 def drop_whmcs(server: str, name: str) -> None:
@@ -1033,10 +1088,16 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "python": sys.version.split()[0],
     }
     print(f"building the WHMCS database {name} …", file=sys.stderr)
-    began = time.perf_counter()
-    counts = build_whmcs(server, name, opts.clients, today, opts.seed)
-    result["whmcs"] = asdict(counts) | {"build_seconds": round(time.perf_counter() - began, 2)}
-    result["whmcs_consistency"] = check_whmcs(server, name)
+    # The rows are made in a process of its own: Linux counts the RSS of the process that
+    # starts a child in the child's peak (ru_maxrss survives exec), so this one stays small.
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        counts, consistency, seconds = pool.apply(
+            build_and_check, (server, name, opts.clients, today, opts.seed, workdir)
+        )
+    result["whmcs"] = asdict(counts) | {"build_seconds": round(seconds, 2)}
+    result["whmcs_consistency"] = consistency
     steps: list[daily_bench.Step] = []
     pg_names: list[str] = []
     try:
@@ -1101,16 +1162,20 @@ def reference(
     env: dict[str, str],
     pg_names: list[str],
 ) -> list[daily_bench.Step]:
-    """A database of the same size made by hostctl (bench/daily.py's import: N clients and
-    as many services as the WHMCS has services and domains), its first day (the import's
-    backlog) and its next, ordinary, day."""
+    """The same business made by hostctl: the same clients and live services and domains
+    (product, cycle, status, due date) through ``client import`` and ``service import`` the
+    day before the import day, ``daily`` that day (the CSV import's backlog: it has no
+    invoices yet), then ``daily`` on the import day itself — an ordinary day of it, the same
+    calendar day and due dates as the first ``daily`` after the WHMCS import."""
     run = daily_bench.run
-    rng = random.Random(opts.seed)
     today = dt.date.fromisoformat(opts.today)
-    emails = daily_bench.write_clients(workdir / "clients.csv", opts.clients, rng)
-    daily_bench.write_services(workdir / "services.csv", 4 * opts.clients, emails, today, rng)
+    eve = (today - dt.timedelta(days=1)).isoformat()
     pg_names.append(f"hostctl_bench_{os.getpid()}_ref")
-    env = {**env, "HOSTCTL_DATABASE_URL": hostctl_database(opts, workdir, pg_names[-1])}
+    env = {
+        **env,
+        "HOSTCTL_DATABASE_URL": hostctl_database(opts, workdir, pg_names[-1]),
+        "HOSTCTL_TODAY": eve,
+    }
     steps = []
     for name, args in [
         ("ref_catalogue", [exe, "product", "import", str(workdir / "catalogue.toml")]),
@@ -1120,8 +1185,7 @@ def reference(
         steps.append(run(name, args, env, workdir))
         if steps[-1].exit_code:
             return steps
-    next_day = (today + dt.timedelta(days=1)).isoformat()
-    for name, day in (("ref_daily_first_day", opts.today), ("ref_daily_one_day", next_day)):
+    for name, day in (("ref_daily_first_day", eve), ("ref_daily_one_day", opts.today)):
         args = [exe, "daily", "--date", day, "--no-send", "--json"]
         steps.append(run(name, args, {**env, "HOSTCTL_TODAY": day}, workdir))
         if steps[-1].exit_code:
@@ -1133,7 +1197,8 @@ def _skipped(rows: list[dict[str, Any]]) -> dict[str, int]:
     """The import's skipped rows counted by table and reason."""
     counted: dict[str, int] = {}
     for row in rows:
-        key = f"{row.get('table')}: {row.get('why')}"
+        why = re.sub(r"'[^']*'", "'…'", str(row.get("why")))  # one line per kind of reason
+        key = f"{row.get('table')}: {why}"
         counted[key] = counted.get(key, 0) + 1
     return dict(sorted(counted.items(), key=lambda kv: -kv[1]))
 
@@ -1166,6 +1231,10 @@ def report(result: dict[str, Any], steps: list[daily_bench.Step]) -> dict[str, A
         for k, v in figures.items()
     }
     result["failed"] = [s.name for s in steps if s.exit_code != 0]
+    # The floor of every step's peak (see ``bench``): this process's own peak.
+    result["bench_process_peak_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
     return result
 
 
@@ -1205,6 +1274,8 @@ def print_table(result: dict[str, Any]) -> None:
     for name, work in result["work"].items():
         if work:
             print(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in work.items()))
+    print(f"(peak RSS of the bench process itself, a floor of each figure: "
+          f"{result['bench_process_peak_mb']} MB)")  # fmt: skip
     if result["first_daily_vs_next_day"] is not None:
         print(f"first daily / next day's daily on the import: {result['first_daily_vs_next_day']}")
     print()
