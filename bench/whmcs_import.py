@@ -202,6 +202,7 @@ class Client:
     gateways: tuple[tuple[str, int], ...]
     tax: int
     gateway: str = ""
+    phone: str = ""
     credit: int = 0
     applied: list[tuple[int, int, dt.date]] = field(default_factory=list)  # invoice, cents, day
 
@@ -277,6 +278,7 @@ class Generator:
             }[country]
             if rng.random() < 0.02:
                 phone = "n/a"  # what people type: not a phone
+            client.phone = phone
             created = self.today - dt.timedelta(days=rng.randint(30, 3650))
             status = "Active" if rng.random() < 0.9 else rng.choice(("Inactive", "Closed"))
             yield (
@@ -916,9 +918,21 @@ HOSTCTL_CYCLE = {1: "monthly", 3: "quarterly", 6: "semiannual", 12: "annual", 24
 
 def write_reference_csv(gen: Generator, folder: Path) -> None:
     """The same business for ``client import`` and ``service import``: the same clients
-    (currency, country) and every live service and domain with its product, cycle, status
-    and due date (terminated, cancelled and expired ones do nothing a day; no history)."""
+    (currency, country, phone: alerts go by email and WhatsApp) and every live service and
+    domain with its product, cycle, status and due date (terminated, cancelled and expired
+    ones do nothing a day; no history)."""
     import csv
+
+    import phonenumbers
+
+    def e164(phone: str, country: str) -> str:  # as the import stores it; else none
+        try:
+            number = phonenumbers.parse(phone, country)
+        except phonenumbers.NumberParseException:
+            return ""
+        if not phonenumbers.is_valid_number(number):
+            return ""
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     with (folder / "clients.csv").open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
@@ -928,7 +942,8 @@ def write_reference_csv(gen: Generator, folder: Path) -> None:
         for c in gen.clients:
             email = f"client{c.id:07d}@example.com"
             code = gen.codes[c.currency]
-            out.writerow([f"Cliente {c.id}", email, "", c.country, code, "", "", "standard"])
+            phone = e164(c.phone, c.country)
+            out.writerow([f"Cliente {c.id}", email, phone, c.country, code, "", "", "standard"])
     with (folder / "services.csv").open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(["client_email", "product", "cycle", "status", "next_due_date", "domain"])
@@ -1294,7 +1309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--clients", type=int, default=20_000, help="scales everything (default 20 000)"
     )
-    parser.add_argument("--today", default="2027-01-15", help="the import day (YYYY-MM-DD)")
+    parser.add_argument("--today", default="2027-01-13", help="the import day (YYYY-MM-DD)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--whmcs-server",
