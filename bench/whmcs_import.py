@@ -555,7 +555,7 @@ class Generator:
         extra -= len(split)
         for iid in rng.sample(splittable, min(max(extra, 0), len(splittable))):
             split[iid] = 3
-        transid = 0
+        transid = paid_numbers = 0
         for inv in self.invoices:
             client = self.clients[inv.client - 1]
             gateway = _weighted(rng, client.gateways)
@@ -581,8 +581,8 @@ class Generator:
                 status = "Payment Pending"
             number = ""
             if inv.status in ("Paid", "Refunded"):
-                self.paid_numbers = getattr(self, "paid_numbers", 0) + 1
-                number = f"FC-{self.paid_numbers:06d}"
+                paid_numbers += 1  # WHMCS's sequential paid invoice numbering, "FC-{NUMBER}"
+                number = f"FC-{paid_numbers:06d}"
             refunded_on = None
             if inv.status == "Refunded" and paid_on:
                 refunded_on = min(paid_on + dt.timedelta(days=rng.randint(1, 20)), today)
@@ -1298,7 +1298,8 @@ def print_table(result: dict[str, Any]) -> None:
     for name, t in result["targets"].items():
         value = "-" if t["value"] is None else f"{t['value']:.2f}"
         unit = {"import_seconds": " s", "import_peak_mb": " MB"}.get(name, " ×")
-        print(f"{name:<20}{value:>9}{t['target']:>9.1f}{unit}  {'yes' if t['met'] else 'NO'}")
+        met = "-" if t["value"] is None else "yes" if t["met"] else "NO"
+        print(f"{name:<20}{value:>9}{t['target']:>9.1f}{unit}  {met}")
     for s in result["steps"]:
         if s["exit_code"]:
             print(f"\n{s['name']} failed:\n{s['output']}")
