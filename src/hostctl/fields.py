@@ -122,6 +122,7 @@ LABELS = {
     "referral_code": N_("referral code"),
     "referred": N_("referred"),
     "referrer_id": N_("referrer id"),
+    "whmcs_id": N_("WHMCS id"),
     "refundable": N_("refundable"),
     "requested_by": N_("requested by"),
     "requested_on": N_("requested on"),

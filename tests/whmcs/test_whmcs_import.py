@@ -345,6 +345,44 @@ def whmcs(whmcs_db):
             "invoiceid": 104,
         },
     )
+    w.insert(
+        "tbltickets",
+        {
+            "id": 1,
+            "tid": "ABC-123",
+            "did": 1,
+            "userid": 1,
+            "title": "No anda el correo",
+            "message": "Desde ayer no recibo correos.",
+            "status": "Open",
+            "date": "2027-02-28 10:00:00",
+            "lastreply": "2027-02-28 10:00:00",
+            "urgency": "High",
+        },
+        {
+            "id": 2,
+            "tid": "ABC-124",
+            "did": 1,
+            "userid": 2,
+            "title": "Gracias",
+            "message": "Listo.",
+            "status": "Closed",
+            "date": "2027-01-05 10:00:00",
+        },
+    )
+    w.insert(
+        "tblticketreplies",
+        {
+            "id": 1,
+            "tid": 1,
+            "userid": 0,
+            "admin": "Laura",
+            "date": "2027-02-28 11:00:00",
+            "message": "Lo estamos revisando.",
+        },
+    )
+    w.insert("tblaffiliates", {"id": 1, "clientid": 1, "balance": "500.00"})
+    w.insert("tblaffiliatesaccounts", {"id": 1, "affiliateid": 1, "relid": 12})
     return w
 
 
@@ -386,8 +424,8 @@ def test_the_report_counts_reconciles_and_lists_what_was_left_out(imported):
         "domains": 2,
         "invoices": 8,
         "payments": 4,
-        "tickets": 0,
-        "affiliates": 0,
+        "tickets": 1,
+        "affiliates": 1,
     }
     assert imported["money"] == [
         {
@@ -407,22 +445,23 @@ def test_the_report_counts_reconciles_and_lists_what_was_left_out(imported):
     ]
     skipped = {(s["table"], s["id"]): s["why"] for s in imported["skipped"]}
     assert skipped == {
-        ("tblclients", 2): "phone left empty: The phone 'no tengo' is not a phone number",
+        ("tblclients", 2): "phone left empty: the phone 'no tengo' is not a phone number",
         ("tblclients", 3): "another client has the same email JUAN@example.com",
         ("tblclients", 4): "its currency 'XBT' is not one hostctl knows",
-        ("tblcontacts", 2): "its client is not brought",
+        ("tblcontacts", 2): "its client was not imported",
         ("tblhosting", 13): "product 3 is mapped to nothing",
-        ("tblhosting", 14): "its client 77 is not brought",
+        ("tblhosting", 14): "its client 77 was not imported",
         ("tblhosting", 15): "hostctl has no 'Triennially' cycle",
         ("tblhosting", 16): "hostctl has no 'Free Account' cycle",
         ("tbldomains", 3): skipped[("tbldomains", 3)],
         ("tblinvoices", 105): "it is a draft",
-        ("tblinvoices", 106): "its client 77 is not brought",
+        ("tblinvoices", 106): "its client 77 was not imported",
         ("tblinvoices", 107): "its lines add up to 10.00, its total is 12.00",
         ("tblinvoiceitems", 500): "it belongs to no invoice",
         ("tblinvoiceitems", 501): "its invoice 999 does not exist",
-        ("tblaccounts", 6): "it is tied to no invoice brought",
+        ("tblaccounts", 6): "its invoice was not imported",
         ("tblaccounts", 7): "gateway bitpay is mapped to nothing",
+        ("tbltickets", 2): "the ticket is closed",
     }
     assert "mal_dominio" in skipped[("tbldomains", 3)]
 
@@ -482,7 +521,7 @@ def test_clients_services_and_invoices_come_over_as_whmcs_had_them(imported, hos
     assert renewal["lines"] == [
         {
             "kind": "item",
-            "code": "period",
+            "code": None,
             "description": "Hosting Básico - juan.com.ar (10/03/2027 - 09/04/2027)",
             "service_id": 10,
             "period_start": "2027-03-10",
@@ -497,7 +536,7 @@ def test_clients_services_and_invoices_come_over_as_whmcs_had_them(imported, hos
     ]
     taxed = hostctl.json("invoice", "show", "103")
     assert [(x["code"], x["service_id"], x["amount"]) for x in taxed["lines"]] == [
-        ("period", 21, "25.00"),
+        (None, 21, "25.00"),
         ("tax", None, "5.25"),
     ]
     assert hostctl.json("invoice", "show", "102")["number"] == "2026-000042"
@@ -512,6 +551,30 @@ def test_clients_services_and_invoices_come_over_as_whmcs_had_them(imported, hos
         109: ("fee", "unpaid"),
         110: ("renewal", "unpaid"),
     }
+
+
+def test_the_statement_and_the_credit_ledger_add_up(imported, hostctl):
+    # owed 4 000.00 + 59 900.00, less 150.00 of credit; WHMCS's 100.00 of credit applied to
+    # invoice 101 counts once
+    statement = hostctl.json("client", "statement", "1")
+    assert statement["closing_balance"] == "63750.00"
+    assert hostctl.json("client", "show", "1")["credit_balance"] == "150.00"
+
+
+def test_open_tickets_and_affiliates_come_over(imported, hostctl):
+    ticket = hostctl.json("ticket", "show", "ABC-123")
+    assert (ticket["subject"], ticket["status"], ticket["client_id"]) == (
+        "No anda el correo",
+        "open",
+        1,
+    )
+    affiliate = hostctl.json("affiliate", "show", "1")
+    assert (affiliate["balance"], affiliate["currency"], affiliate["referred"]) == (
+        "500.00",
+        "ARS",
+        [2],
+    )
+    assert hostctl.json("client", "show", "2")["referrer_id"] == 1
 
 
 def test_payments_refunds_and_duplicated_transaction_ids(imported, hostctl):
@@ -579,6 +642,37 @@ def test_a_dry_run_keeps_nothing_and_a_second_import_is_refused(hostctl, whmcs, 
     assert again.exit_code == 1
     assert "already has clients" in again.stderr
     assert len(hostctl.json("client", "list")) == 3
+
+
+def test_two_imports_at_the_same_moment_bring_everything_once(hostctl, whmcs, tmp_path):
+    import os
+    import subprocess
+
+    from tests.e2e.test_startup_and_concurrency import HOSTCTL
+
+    command = [
+        HOSTCTL,
+        "whmcs",
+        "import",
+        "--from",
+        whmcs.url,
+        "--map",
+        str(tmp_path / "map.toml"),
+        "--json",
+    ]
+    env = {**os.environ, "HOSTCTL_TODAY": TODAY}
+    procs = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = sorted((p.wait(timeout=120), p.communicate()[1]) for p in procs)
+    assert [code for code, _ in results] == [0, 1], results
+    assert "already has clients" in results[1][1]
+    assert "Traceback" not in results[1][1]
+    assert len(hostctl.json("client", "list")) == 3
+    assert len(hostctl.json("invoice", "list")) == 8
 
 
 def test_a_map_that_forgets_a_product_or_a_gateway_is_refused(hostctl, whmcs, tmp_path):

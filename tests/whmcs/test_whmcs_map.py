@@ -287,3 +287,14 @@ def test_without_the_driver_it_says_what_to_install(db_url, tmp_path):
         "pip install 'hostctl[whmcs]'."
     )
     assert result.stdout == ""
+    (tmp_path / "map.toml").write_text("[products]\n", encoding="utf-8")
+    imported = _run(
+        "whmcs",
+        "import",
+        "--from",
+        "mysql+pymysql://reader@127.0.0.1/whmcs",
+        "--map",
+        str(tmp_path / "map.toml"),
+        env=env,
+    )
+    assert (imported.returncode, imported.stderr) == (1, result.stderr)

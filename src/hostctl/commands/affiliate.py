@@ -23,11 +23,17 @@ def _show(data: dict[str, Any], json_out: bool) -> None:
         return
     output.print_record({k: v for k, v in data.items() if k not in ("commissions", "withdrawals")})
     for c in data["commissions"]:
+        amount = output.amount_text(c["amount"], data["currency"])
+        if c["invoice_id"] is None:  # the balance an affiliate had in WHMCS
+            output.print_line(
+                _("balance brought over from WHMCS on {date}: {amount} ({status})").format(
+                    date=c["date"], amount=amount, status=say("status", c["status"])
+                )
+            )
+            continue
         output.print_line(
             _("commission on invoice {invoice_id}: {amount} ({status})").format(
-                invoice_id=c["invoice_id"],
-                amount=output.amount_text(c["amount"], data["currency"]),
-                status=say("status", c["status"]),
+                invoice_id=c["invoice_id"], amount=amount, status=say("status", c["status"])
             )
         )
     for w in data["withdrawals"]:

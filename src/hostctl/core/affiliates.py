@@ -40,7 +40,8 @@ COMMISSION_KINDS = ("order", "renewal")  # AFF-4: not fees, restorations, upgrad
 WITHDRAW_TO = ("credit", "bank")  # AFF-3: client credit now, or the client's own account
 
 
-def _code() -> str:
+def new_code() -> str:
+    """A referral code (AFF-1): six characters easy to dictate, not checked for use."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
@@ -58,9 +59,9 @@ def enroll(session: Session, ctx: Context, client_id: int) -> Client:
                 client_id=client.id, client_status=say("client", client.status)
             )
         )
-    code = _code()
+    code = new_code()
     while session.exec(select(Client).where(Client.referral_code == code)).first():
-        code = _code()  # pragma: no cover - 31^6 codes
+        code = new_code()  # pragma: no cover - 31^6 codes
     client.referral_code = code
     client.updated_at = ctx.now
     session.add(client)

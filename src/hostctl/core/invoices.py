@@ -104,6 +104,7 @@ class NewInvoice:
     paid_on: dt.date | None = None  # the issue date of an invoice paid by credit
     cancelled_on: dt.date | None = None
     note: str | None = None
+    whmcs_id: int | None = None  # made by hostctl: never a WHMCS invoice
 
 
 _INVOICE_COLUMNS = (

@@ -361,11 +361,15 @@ def run_day(
     del invoices
     result.add(send_reminders(session, ctx, day))
     checkpoint()
+    # D+25 before D+2 and the 5th business day: a debt that ends today (its service
+    # terminated, its invoice cancelled) suspends nothing first, so no client is told of a
+    # suspension and its reactivation on one morning (after a WHMCS import, or a day that
+    # holds both rules for one client)
+    result.add(terminate_overdue(session, ctx, day, termination_days(session)))
+    checkpoint()
     result.add(suspend_overdue(session, ctx, day, keep=keep))
     checkpoint()
     result.add(suspend_debtors(session, ctx, day, cal, keep=keep))
-    checkpoint()
-    result.add(terminate_overdue(session, ctx, day, termination_days(session)))
     checkpoint()
     deleted = cancellations.delete_expired_domains(session, ctx, day)
     result.add(Actions(day, "delete-domain", deleted, lambda s: (s.client_id, s.id, s.domain)))

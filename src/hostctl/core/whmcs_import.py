@@ -21,7 +21,6 @@ written to hostctl; the import fails, saying where, if they differ by a cent.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -163,6 +162,12 @@ def minor(amount: Any, currency: str) -> int:
     return Money.of(Decimal(amount or 0), currency).minor
 
 
+def _said(exc: ValidationError) -> str:
+    """A refusal's sentence as a reason inside the report: no capital, no full stop."""
+    text = exc.message.rstrip(".")
+    return text[:1].lower() + text[1:]
+
+
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -214,6 +219,10 @@ class _Import:
         self.whmcs_unpaid: dict[str, int] = {}
         self.whmcs_credit: dict[str, int] = {}
         self.counters: dict[int, int] = {}  # year → largest hostctl-shaped number imported
+        self.balances: dict[int, tuple[str, int]] = {}  # client → WHMCS credit balance
+        # credit entries of the invoices: client, currency, amount, reason, invoice, day
+        self.ledger: list[tuple[int, str, int, str, int | None, dt.date]] = []
+        self.unbalanced: dict[str, list[int]] = {}  # currency → invoices hostctl sees otherwise
 
     def _rows(self, table: str) -> Iterator[dict[str, Any]]:
         count = 0
@@ -328,12 +337,44 @@ class _Import:
                 )
 
         self.report.imported["clients"] = self._write(Client, columns, full_rows())
+        self.balances = {cid: (cur, amount) for cid, cur, amount in credits}
+
+    def credit_ledger(self) -> None:
+        """The credit ledger of each client adds up to its WHMCS balance: the credit WHMCS
+        applied to the invoices brought (and gave back on the cancelled ones), as hostctl
+        records its own, then the opening balance that makes the sum."""
+        c = self.convert
+        net: dict[int, int] = {}
+        for client, _cur, amount, _reason, _iid, _day in self.ledger:
+            net[client] = net.get(client, 0) + amount
+        opening = []
+        for client in sorted({*self.balances, *net}):
+            currency, balance = self.balances.get(client, (self.clients[client], 0))
+            if balance - net.get(client, 0):
+                opening.append(
+                    (
+                        client,
+                        currency,
+                        balance - net.get(client, 0),
+                        "opening balance from WHMCS",
+                        None,
+                        self.today,
+                    )
+                )
         self._write(
             CreditEntry,
-            ("client_id", "currency", "amount_minor", "reason", "effective_date", "created_at"),
             (
-                (cid, cur, amount, "opening balance from WHMCS", c(self.today), self.now)
-                for cid, cur, amount in credits
+                "client_id",
+                "currency",
+                "amount_minor",
+                "reason",
+                "invoice_id",
+                "effective_date",
+                "created_at",
+            ),
+            (
+                (client, cur, amount, reason, iid, c(day), self.now)
+                for client, cur, amount, reason, iid, day in [*self.ledger, *opening]
             ),
         )
 
@@ -359,7 +400,7 @@ class _Import:
         try:
             email, email_key = check_email(row["email"] or "")
         except ValidationError as exc:
-            self.skipped.add(table, cid, exc.message.rstrip("."))
+            self.skipped.add(table, cid, _said(exc))
             return None
         if email_key in seen_emails:
             self.skipped.add(
@@ -373,7 +414,7 @@ class _Import:
             name = validate.name(name)
             company = validate.name(company) if company else None
         except ValidationError as exc:
-            self.skipped.add(table, cid, exc.message.rstrip("."))
+            self.skipped.add(table, cid, _said(exc))
             return None
         country = None
         if row["country"]:
@@ -386,9 +427,7 @@ class _Import:
             try:
                 phone = check_phone(str(row["phonenumber"]), country)
             except ValidationError as exc:
-                self.skipped.add(
-                    table, cid, _("phone left empty: {why}").format(why=exc.message.rstrip("."))
-                )
+                self.skipped.add(table, cid, _("phone left empty: {why}").format(why=_said(exc)))
         document = doc_key = None
         if row["tax_id"] and str(row["tax_id"]).strip():
             try:
@@ -448,7 +487,7 @@ class _Import:
         def rows() -> Iterator[tuple[Any, ...]]:
             for row in self._rows("tblcontacts"):
                 if row["userid"] not in self.clients:
-                    self.skipped.add("tblcontacts", row["id"], _("its client is not brought"))
+                    self.skipped.add("tblcontacts", row["id"], _("its client was not imported"))
                     continue
                 try:
                     email, _key = check_email(row["email"] or "")
@@ -457,7 +496,7 @@ class _Import:
                         or email
                     )
                 except ValidationError as exc:
-                    self.skipped.add("tblcontacts", row["id"], exc.message.rstrip("."))
+                    self.skipped.add("tblcontacts", row["id"], _said(exc))
                     continue
                 phone = None
                 if row["phonenumber"]:
@@ -543,7 +582,7 @@ class _Import:
 
     def _service_problem(self, row: dict[str, Any]) -> str | None:
         if row["userid"] not in self.clients:
-            return _("its client {client} is not brought").format(client=row["userid"])
+            return _("its client {client} was not imported").format(client=row["userid"])
         code = self.map.products[row["packageid"]]
         if not code:
             return _("product {product} is mapped to nothing").format(product=row["packageid"])
@@ -616,7 +655,7 @@ class _Import:
 
     def _domain_problem(self, row: dict[str, Any], code: str) -> str | None:
         if row["userid"] not in self.clients:
-            return _("its client {client} is not brought").format(client=row["userid"])
+            return _("its client {client} was not imported").format(client=row["userid"])
         if not code:
             return _("its TLD is mapped to nothing")
         if row["status"] not in DOMAIN_STATUS:
@@ -626,7 +665,7 @@ class _Import:
         try:
             validate.domain(str(row["domain"] or ""))
         except ValidationError as exc:
-            return exc.message.rstrip(".")
+            return _said(exc)
         if DOMAIN_STATUS[row["status"]] == "active" and not _date(row["nextduedate"]):
             return _("it has no next due date")
         return None
@@ -721,7 +760,7 @@ class _Import:
         client = row["userid"]
         if client not in self.clients:
             self.skipped.add(
-                table, iid, _("its client {client} is not brought").format(client=client)
+                table, iid, _("its client {client} was not imported").format(client=client)
             )
             return None
         currency = self.clients[client]
@@ -750,12 +789,11 @@ class _Import:
                 start = _date(item["duedate"]) or due
                 end = period_end(start, self.services[service][1])
             kind = "discount" if amount < 0 else "item"
-            code = "period" if service is not None and amount >= 0 else None
             description = " ".join(str(item["description"] or "").split()) or "-"
-            made.append([iid, position, kind, code, description, service, c(start), c(end), amount])
+            made.append([iid, position, kind, None, description, service, c(start), c(end), amount])
         tax = minor(row["tax"], currency) + minor(row["tax2"], currency)
         if tax:
-            made.append([iid, len(made) + 1, "item", "tax", "Impuestos", None, None, None, tax])
+            made.append([iid, len(made) + 1, "fee", "tax", "Impuestos", None, None, None, tax])
         credit = minor(row["credit"], currency)
         if credit:
             made.append(
@@ -792,6 +830,8 @@ class _Import:
         if status == "unpaid":
             owed = total - net_paid
             self.whmcs_unpaid[currency] = self.whmcs_unpaid.get(currency, 0) + owed
+            if owed != total - paid:  # paid more than its total, or took out more than in
+                self.unbalanced.setdefault(currency, []).append(iid)
         kind = "renewal" if first_service else ("fee" if only_fees else "order")
         sent = 0
         if status == "unpaid" and kind == "renewal":
@@ -810,9 +850,14 @@ class _Import:
         year, _dash, seq = number.partition("-")
         if len(year) == 4 and year.isdigit() and len(seq) == 6 and seq.isdigit():
             self.counters[int(year)] = max(self.counters.get(int(year), 0), int(seq))
-        self.invoices[iid] = (client, currency, first_service)
         paid_on = _date(row["datepaid"]) if status in ("paid", "refunded") else None
         cancelled_on = _date(row["date_cancelled"]) if status == "cancelled" else None
+        self.invoices[iid] = (client, currency, first_service)
+        if credit:
+            self.ledger.append((client, currency, -credit, "applied to invoice", iid, issue))
+            if status == "cancelled":
+                back = cancelled_on or issue
+                self.ledger.append((client, currency, credit, "cancelled invoice", iid, back))
         return (
             (
                 iid,
@@ -852,7 +897,7 @@ class _Import:
                 if amount_in <= 0 and amount_out <= 0:
                     continue
                 if iid not in self.invoices:
-                    self.skipped.add("tblaccounts", aid, _("it is tied to no invoice brought"))
+                    self.skipped.add("tblaccounts", aid, _("its invoice was not imported"))
                     continue
                 client, currency, service = self.invoices[iid]
                 if amount_out > 0:
@@ -913,7 +958,7 @@ class _Import:
                 paid = row["refundid"]
                 if not paid or paid not in methods:
                     self.skipped.add(
-                        "tblaccounts", aid, _("money out that refunds no payment brought")
+                        "tblaccounts", aid, _("money out that refunds no imported payment")
                     )
                     continue
                 if service is None:
@@ -939,10 +984,7 @@ class _Import:
 
     # ------------------------------------------------------------------ support and trade
     def support(self) -> None:
-        try:  # TEMPORARY until the helper's module lands
-            whmcs_support: Any = importlib.import_module("hostctl.core.whmcs_support")
-        except ImportError:
-            return
+        from hostctl.core import whmcs_support
 
         clients = set(self.clients)
         self.report.imported["tickets"] = whmcs_support.import_tickets(
@@ -1044,6 +1086,7 @@ class _Import:
                             hostctl=money_json(hostctl, cur),
                             by=money_json(hostctl - whmcs, cur),
                         )
+                        + _where(self.unbalanced.get(cur, []) if what == _("unpaid") else [])
                     )
         if differ:
             raise BusinessRuleError(
@@ -1052,6 +1095,14 @@ class _Import:
                 ).format(where="; ".join(differ))
             )
         return money
+
+
+def _where(invoices: list[int]) -> str:
+    """The invoices behind a difference, when the import knows them."""
+    if not invoices:
+        return ""
+    shown = ", ".join(str(i) for i in invoices[:10]) + (", …" if len(invoices) > 10 else "")
+    return " " + _("(WHMCS invoices {ids}: paid more than their total)").format(ids=shown)
 
 
 _SERVICE_COLUMNS = (
@@ -1128,7 +1179,13 @@ def import_whmcs(
     """Bring WHMCS into this (empty) database in the caller's transaction; the report of
     what came, what was left out and the money reconciled. Refused (``BusinessRuleError``)
     when the database is not empty, the map lacks an entry WHMCS needs, or the money does
-    not reconcile: the caller rolls back."""
+    not reconcile: the caller rolls back. Two imports at the same moment: on PostgreSQL the
+    second waits for the first's transaction (an advisory lock), on SQLite for its write lock
+    (``BEGIN IMMEDIATE``); then it finds the database filled, and is refused."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(
+            "SELECT pg_advisory_xact_lock(hashtext('hostctl whmcs import'))"
+        )
     check_empty(session)
     job = _Import(session, ctx, source, mapping, progress)
     job.clients_and_credit()
@@ -1136,6 +1193,7 @@ def import_whmcs(
     job.hosting()
     job.domain_services()
     job.invoices_and_lines()
+    job.credit_ledger()
     job.payments_and_refunds()
     job.support()
     job.finish()
