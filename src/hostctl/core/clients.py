@@ -666,7 +666,7 @@ def paypal_allowed(client: Client) -> bool:
 
 # --------------------------------------------------------------------------- import
 IN_CHUNK = 500  # values per IN list of the lookups (well under every driver's limit)
-_CLIENT_COLUMNS = (
+CLIENT_COLUMNS = (
     "name",
     "company",
     "email",
@@ -801,7 +801,7 @@ def _insert_clients(
     insert_rows(
         session,
         table,
-        _CLIENT_COLUMNS,
+        CLIENT_COLUMNS,
         (
             (
                 c.name,

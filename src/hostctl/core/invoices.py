@@ -107,7 +107,7 @@ class NewInvoice:
     whmcs_id: int | None = None  # made by hostctl: never a WHMCS invoice
 
 
-_INVOICE_COLUMNS = (
+INVOICE_COLUMNS = (
     "number",
     "year",
     "seq",
@@ -125,7 +125,7 @@ _INVOICE_COLUMNS = (
     "note",
     "created_at",
 )
-_LINE_COLUMNS = (
+LINE_COLUMNS = (
     "invoice_id",
     "position",
     "kind",
@@ -203,7 +203,7 @@ def create_invoices(
     insert_rows(
         session,
         invoice_table,
-        _INVOICE_COLUMNS,
+        INVOICE_COLUMNS,
         (
             (
                 r.number,
@@ -241,7 +241,7 @@ def create_invoices(
     insert_rows(
         session,
         InvoiceLine.__table__,  # type: ignore[attr-defined]
-        _LINE_COLUMNS,
+        LINE_COLUMNS,
         (
             (
                 r.id,

@@ -32,9 +32,11 @@ from sqlmodel import Session
 
 from hostctl.core import audit, validate
 from hostctl.core.bulk import batched, db_value, dumps, insert_rows
-from hostctl.core.context import Context
 from hostctl.core.cancellations import DOMAIN_DELETE_AFTER_DAYS
+from hostctl.core.clients import CLIENT_COLUMNS
+from hostctl.core.context import Context
 from hostctl.core.cycles import period_end
+from hostctl.core.invoices import INVOICE_COLUMNS, LINE_COLUMNS
 from hostctl.core.money import MINOR_DIGITS, Money, money_json
 from hostctl.core.payments import reference_key
 from hostctl.core.rows import CLIENTS, INVOICES, LINES, SERVICES
@@ -276,27 +278,7 @@ class _Import:
                     credits.append((row["id"], values[8], credit))
                 yield values
 
-        columns = (
-            "id",
-            "whmcs_id",
-            "name",
-            "company",
-            "email",
-            "email_key",
-            "phone",
-            "country",
-            "currency",
-            "document",
-            "document_key",
-            "support_plan",
-            "credit_minor",
-            "verified",
-            "status",
-            "search_key",
-            "created_on",
-            "created_at",
-            "updated_at",
-        )
+        columns = ("id", "whmcs_id", *CLIENT_COLUMNS)
 
         def full_rows() -> Iterator[tuple[Any, ...]]:
             for v in rows():
@@ -702,26 +684,7 @@ class _Import:
                 yield values
             self.progress("tblinvoices", count)
 
-        columns = (
-            "id",
-            "whmcs_id",
-            "number",
-            "year",
-            "seq",
-            "client_id",
-            "kind",
-            "status",
-            "issue_date",
-            "due_date",
-            "currency",
-            "total_minor",
-            "paid_minor",
-            "reminders_sent",
-            "paid_on",
-            "cancelled_on",
-            "note",
-            "created_at",
-        )
+        columns = ("id", "whmcs_id", *INVOICE_COLUMNS)
         written = 0
         for batch in batched(rows(), BATCH):
             written += insert_rows(
@@ -733,7 +696,7 @@ class _Import:
                     for v in batch
                 ],
             )
-            insert_rows(self.session, LINES, _LINE_COLUMNS, lines)
+            insert_rows(self.session, LINES, LINE_COLUMNS, lines)
             lines = []
         self.report.imported["invoices"] = written
         for item_id, invoice_id in self.source.orphans(
@@ -1133,17 +1096,6 @@ _SERVICE_COLUMNS = (
     "created_on",
     "created_at",
     "updated_at",
-)
-_LINE_COLUMNS = (
-    "invoice_id",
-    "position",
-    "kind",
-    "code",
-    "description",
-    "service_id",
-    "period_start",
-    "period_end",
-    "amount_minor",
 )
 _PAYMENT_COLUMNS = (
     "id",
