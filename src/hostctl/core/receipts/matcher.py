@@ -349,11 +349,14 @@ def _by_payer(probe: _Probe, clients: list[int], look: _Lookups) -> Result | Non
 
 
 def _merge(*groups: Iterable[tuple[int, int | None]]) -> tuple[tuple[int, int | None], ...]:
+    """The candidates of several groups, each once; a client with an invoice among them is
+    not offered again without one."""
     seen: dict[tuple[int, int | None], None] = {}
     for group in groups:
         for item in group:
             seen[item] = None
-    return tuple(seen)
+    with_invoice = {client_id for client_id, invoice_id in seen if invoice_id is not None}
+    return tuple(c for c in seen if c[1] is not None or c[0] not in with_invoice)
 
 
 def _candidates_of(result: Result | None) -> tuple[tuple[int, int | None], ...]:
