@@ -246,7 +246,9 @@ class _Lookups:
             rows = execute(
                 sa.select(*_INV_COLUMNS).where(
                     _INVOICES.c.client_id.in_(ids),
-                    _INVOICES.c.status == "unpaid",
+                    # ``status || ''``: so that SQLite looks up by client (a few rows each)
+                    # rather than through the index on status (every unpaid invoice).
+                    _INVOICES.c.status.concat("") == "unpaid",
                 )
             )
             for row in rows:
