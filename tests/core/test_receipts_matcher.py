@@ -191,7 +191,22 @@ def test_several_invoices_of_one_client_named_in_one_line(session: Any) -> None:
     paid = invoice(session, ana, "2026-000009", "5.00", status="paid")
     text = "Facturas 2026-000010 y 2026-000011 (la 2026-000009 ya la pagué)"
     assert one(session, line("35.00", description=text)) == Match((older, later), "invoice-number")
-    assert paid
+    assert one(session, line("70.01", description=text)) == Review(
+        "the amount is more than twice the amount due of invoices 2026-000011, 2026-000010",
+        ((ana, older), (ana, paid), (ana, later)),
+    )
+
+
+def test_why_in_spanish(session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOSTCTL_LANG", "es")
+    ana = client(session, "ana@example.com")
+    inv = invoice(session, ana, "2026-000123", "10.00", currency="ARS")
+    assert one(session, line("10.00", reference="2026-000123")) == Review(
+        "la factura 2026-000123 está en ARS y la línea en USD", ((ana, inv),)
+    )
+    assert one(session, line("10.00")) == Review(
+        "no coincidió ningún número de factura ni pagador", ()
+    )
 
 
 def test_invoice_numbers_of_several_clients_go_to_review(session: Any) -> None:

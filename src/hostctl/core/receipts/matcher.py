@@ -41,7 +41,7 @@ from sqlmodel import Session
 from hostctl.core.bulk import chunks
 from hostctl.core.money import MINOR_DIGITS, Money
 from hostctl.core.receipts.lines import ParsedLine
-from hostctl.i18n import _
+from hostctl.i18n import _, ngettext
 from hostctl.models import Client, Invoice, StatementLine
 
 INVOICE_NUMBER, PAYER_AMOUNT = "invoice-number", "payer-amount"
@@ -303,9 +303,11 @@ def _by_number(probe: _Probe, found: list[_Inv]) -> Result | None:
     if probe.amount_minor > 2 * due:
         numbers = ", ".join(i.number for i in usable)
         return Review(
-            _("the amount is more than twice the amount due of invoice {number}").format(
-                number=numbers
-            ),
+            ngettext(
+                "the amount is more than twice the amount due of invoice {number}",
+                "the amount is more than twice the amount due of invoices {number}",
+                len(usable),
+            ).format(number=numbers),
             named,
         )
     return Match(tuple(i.id for i in usable), INVOICE_NUMBER)
