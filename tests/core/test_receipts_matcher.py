@@ -381,3 +381,26 @@ def test_candidates_of_a_stored_line(session: Any) -> None:
     stored.currency = "USD"
     assert candidates(session, stored) == ((ana, a),)  # matched: the invoice it pays
     assert candidates(session, line("10.00", email="ana@example.com")) == ((ana, a),)
+
+
+def test_a_batch_is_matched_as_if_recorded_line_after_line(session: Any) -> None:
+    ana = client(session, "ana@example.com")
+    a = invoice(session, ana, "2026-000001", "30.00")
+    b = invoice(session, ana, "2026-000002", "8.00", due="2026-12-09")
+    results = match_lines(
+        session,
+        [
+            line("10.00", reference="2026-000001"),  # 20.00 left due on A
+            line("20.00", email="ana@example.com"),  # A's amount due now
+            line("20.00", reference="2026-000001"),  # A is paid by then
+            line("8.00", email="ana@example.com"),
+            line("8.00", email="ana@example.com"),
+        ],
+    )
+    assert results == [
+        Match((a,), "invoice-number"),
+        Match((a,), "payer-amount"),
+        Review("invoice 2026-000001 is already paid", ((ana, a),)),
+        Match((b,), "payer-amount"),
+        Review("the payer has no unpaid invoice in USD", ((ana, None),)),
+    ]

@@ -88,8 +88,11 @@ class _Probe:
     document_keys: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Inv:
+    """An invoice as the rules see it; ``due_minor`` and ``status`` follow what earlier lines
+    of the same batch pay (``_Lookups.pay``)."""
+
     id: int
     number: str
     client_id: int
@@ -145,6 +148,8 @@ def _probe(
                 amount_text = str(abs(minor) // scale)
     tokens: dict[str, None] = {}
     for text in texts:
+        if not text or not _DIGIT.search(text):
+            continue
         for token in invoice_tokens(text, amount_text):
             tokens[token] = None
     email_key = (email or "").strip().lower() or None
@@ -197,7 +202,7 @@ _INV_COLUMNS = tuple(
 
 
 def _inv(row: Any) -> _Inv:
-    return _Inv(
+    return _Inv(  # a new one each time: ``_Lookups.keep`` makes each invoice one object
         id=row[0],
         number=row[1],
         client_id=row[2],
@@ -216,12 +221,13 @@ class _Lookups:
         self.by_email: dict[str, int] = {}
         self.by_document: dict[str, list[int]] = {}
         self.unpaid: dict[int, list[_Inv]] = {}  # client → unpaid invoices, oldest first
+        self.by_id: dict[int, _Inv] = {}
         execute = session.connection().execute
         numbers = sorted({t for p in probes if p.amount_minor is not None for t in p.tokens})
         for part in chunks(numbers, IN_SIZE):
             rows = execute(sa.select(*_INV_COLUMNS).where(Invoice.number.in_(part)))  # type: ignore[attr-defined]
             for row in rows:
-                invoice = _inv(row)
+                invoice = self.keep(_inv(row))
                 self.by_number[invoice.number] = invoice
         emails = sorted({p.email_key for p in probes if p.email_key})
         for part in chunks(emails, IN_SIZE):
@@ -252,10 +258,25 @@ class _Lookups:
                 )
             )
             for row in rows:
-                invoice = _inv(row)
+                invoice = self.keep(_inv(row))
                 self.unpaid.setdefault(invoice.client_id, []).append(invoice)
         for invoices in self.unpaid.values():
             invoices.sort(key=lambda i: i.order)
+
+    def keep(self, invoice: _Inv) -> _Inv:
+        return self.by_id.setdefault(invoice.id, invoice)
+
+    def pay(self, amount_minor: int, invoice_ids: Sequence[int]) -> None:
+        """What a matched line pays, oldest first, as the next lines of the batch see it: the
+        batch is matched as if its lines were recorded one after the other."""
+        left = amount_minor
+        for invoice_id in invoice_ids:
+            invoice = self.by_id[invoice_id]
+            paid = min(left, invoice.due_minor)
+            invoice.due_minor -= paid
+            left -= paid
+            if invoice.due_minor <= 0:
+                invoice.status = "paid"
 
     def payer_clients(self, probe: _Probe) -> list[int]:
         found: dict[int, None] = {}
@@ -269,7 +290,9 @@ class _Lookups:
     def owed(self, client_id: int, currency: str) -> list[_Inv]:
         """The client's unpaid invoices in ``currency`` with something due, oldest first."""
         return [
-            i for i in self.unpaid.get(client_id, ()) if i.currency == currency and i.due_minor > 0
+            i
+            for i in self.unpaid.get(client_id, ())
+            if i.status == "unpaid" and i.currency == currency and i.due_minor > 0
         ]
 
 
@@ -286,11 +309,14 @@ def _by_number(probe: _Probe, found: list[_Inv]) -> Result | None:
     if not usable:
         first = found[0]
         if first.status != "unpaid":
-            why = {
-                "paid": _("invoice {number} is already paid"),
-                "cancelled": _("invoice {number} is cancelled"),
-                "refunded": _("invoice {number} was refunded"),
-            }.get(first.status, _("invoice {number} is not waiting for a payment"))
+            if first.status == "paid":
+                why = _("invoice {number} is already paid")
+            elif first.status == "cancelled":
+                why = _("invoice {number} is cancelled")
+            elif first.status == "refunded":
+                why = _("invoice {number} was refunded")
+            else:
+                why = _("invoice {number} is not waiting for a payment")
             return Review(why.format(number=first.number), named)
         return Review(
             _("invoice {number} is in {currency}, the line in {line_currency}").format(
@@ -407,10 +433,20 @@ def _decide(probe: _Probe, look: _Lookups) -> Result:
 def match_lines(session: Session, lines: Sequence[ParsedLine]) -> list[Result]:
     """One ``Match`` or ``Review`` per line, in the order of ``lines``. The caller leaves out
     the lines that are not payments (``not_payment``) and passes batches of up to a few
-    thousand lines: the look-ups are a few IN queries per batch."""
+    thousand lines: the look-ups are a few IN queries per batch. The lines of a batch are
+    matched as if recorded one after the other: a line sees the invoices that earlier lines
+    of the batch pay as paid (or with less due); the caller records a batch's payments before
+    it matches the next batch."""
     probes = [_of_parsed(line) for line in lines]
     look = _Lookups(session, probes)
-    return [_decide(probe, look) for probe in probes]
+    results: list[Result] = []
+    for probe in probes:
+        result = _decide(probe, look)
+        if isinstance(result, Match):
+            assert probe.amount_minor is not None
+            look.pay(probe.amount_minor, result.invoice_ids)
+        results.append(result)
+    return results
 
 
 def candidates(
