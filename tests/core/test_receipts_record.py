@@ -45,7 +45,7 @@ def _setup(session):
 
 
 def test_a_statement_pays_what_it_names_and_keeps_the_rest(session):
-    ana, bruno, service, owed, small = _setup(session)
+    _ana, _bruno, service, owed, small = _setup(session)
     ctx = make_ctx("2026-12-20", staff="laura")
     lines = [
         _line("PP-1", "2026-12-18", "120.00", reference=f"Factura {owed.number}"),
@@ -87,7 +87,7 @@ def test_a_statement_pays_what_it_names_and_keeps_the_rest(session):
 
 
 def test_staff_decide_the_lines_in_review(session):
-    ana, bruno, service, owed, small = _setup(session)
+    _ana, bruno, service, owed, small = _setup(session)
     ctx = make_ctx("2026-12-20", staff="laura")
     record.import_statement(
         session,
@@ -119,8 +119,8 @@ def test_staff_decide_the_lines_in_review(session):
         record.match_to_invoice(session, ctx, ids["PP-7"], small.number)
 
 
-def test_a_payment_before_its_invoice_or_in_another_currency_waits(session):
-    ana, bruno, service, owed, small = _setup(session)
+def test_a_payment_dated_before_its_invoice_waits(session):
+    _ana, _bruno, _service, owed, _small = _setup(session)
     ctx = make_ctx("2026-12-20")
     report = record.import_statement(
         session,
