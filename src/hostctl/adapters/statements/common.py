@@ -91,18 +91,24 @@ def not_utf8(name: str, line: int, kind: str) -> ImportFileError:
     )
 
 
-def bad_amount(name: str, where: str, value: str) -> ImportFileError:
+def place(where: int | str) -> str:
+    """Where a bad value is: a line number (an int, put in words only when refused) or a
+    place already in words ("entry 3")."""
+    return line_of(where) if isinstance(where, int) else where
+
+
+def bad_amount(name: str, where: int | str, value: str) -> ImportFileError:
     return ImportFileError(
         _("{file}, {where}: {value!r} is not an amount.").format(
-            file=name, where=where, value=value
+            file=name, where=place(where), value=value
         )
     )
 
 
-def bad_date(name: str, where: str, value: str) -> ImportFileError:
+def bad_date(name: str, where: int | str, value: str) -> ImportFileError:
     return ImportFileError(
         _("{file}, {where}: {value!r} is not a date that can be read.").format(
-            file=name, where=where, value=value
+            file=name, where=place(where), value=value
         )
     )
 
@@ -112,6 +118,7 @@ def line_of(number: int) -> str:
 
 
 # --------------------------------------------------------------------------- values
+_PLAIN_AMOUNT = re.compile(r"-?\d+(\.\d+)?")
 _AMOUNT = re.compile(r"[+-]?(\d+|\d{1,3}([.,'\u00a0 ]\d{3})+)([.,]\d+)?")
 
 
@@ -121,6 +128,8 @@ def parse_amount(text: str) -> Decimal:
     unless only one kind is used and every group after it has three digits: then they
     group thousands (``1,000`` and ``1.000.000``; PayPal writes a zero-decimal currency
     so). ``ValueError`` if it is not an amount."""
+    if _PLAIN_AMOUNT.fullmatch(text):  # the usual case, fast: 1234.56
+        return Decimal(text)
     value = text.strip().replace("\u00a0", "").replace(" ", "")
     negative = False
     if value.startswith("(") and value.endswith(")"):

@@ -25,7 +25,6 @@ from hostctl.adapters.statements.common import (
     bad_amount,
     bad_date,
     csv_rows,
-    line_of,
     local_date,
     parse_amount,
 )
@@ -57,17 +56,18 @@ def looks_like(columns: set[str]) -> bool:
 
 def lines(source: Source, header: Header, tz: dt.tzinfo) -> Iterator[ParsedLine]:
     index = header.index()
+    name = source.name
     for number, values in csv_rows(source, header, KIND):
         row = Row(index, number, values)
         record_type = row.get("record_type").casefold()
         source_id = row.get("source_id")
         if record_type in NOT_LINES or not source_id:
             continue
-        yield _line(source.name, row, record_type, source_id, tz)
+        yield _line(name, row, record_type, source_id, tz)
 
 
 def _line(name: str, row: Row, record_type: str, source_id: str, tz: dt.tzinfo) -> ParsedLine:
-    where = line_of(row.line)
+    where = row.line
     description = row.text("description")
     kind = (description or record_type).casefold() if record_type == "release" else record_type
     gross = _amount(name, where, row.get("gross_amount"))
@@ -106,18 +106,18 @@ def _not_payment(kind: str, amount: Decimal) -> str | None:
     return kind  # a reserve, a dispute, a block: kept with MercadoPago's own word
 
 
-def _amount(name: str, where: str, value: str) -> Decimal:
+def _amount(name: str, where: int, value: str) -> Decimal:
     try:
         return parse_amount(value)
     except ValueError:
         raise bad_amount(name, where, value) from None
 
 
-def _optional(name: str, where: str, value: str) -> Decimal | None:
+def _optional(name: str, where: int, value: str) -> Decimal | None:
     return _amount(name, where, value) if value else None
 
 
-def _date(name: str, where: str, value: str, tz: dt.tzinfo) -> dt.date:
+def _date(name: str, where: int, value: str, tz: dt.tzinfo) -> dt.date:
     """``DATE`` is ISO 8601 with the offset (``2024-03-01T10:15:00.000-04:00``,
     ``…-0400``, ``…Z``): the day in the company's time zone. A bare date is that day."""
     try:

@@ -31,8 +31,8 @@ from hostctl.adapters.statements.common import (
     bad_amount,
     bad_date,
     csv_rows,
-    line_of,
     parse_amount,
+    place,
 )
 from hostctl.core.receipts.lines import DEBIT, FEE, PAYOUT, REFUND, ParsedLine
 from hostctl.errors import ImportFileError
@@ -72,12 +72,14 @@ def looks_like(columns: set[str]) -> bool:
 
 def lines(source: Source, header: Header, tz: dt.tzinfo, date_format: str) -> Iterator[ParsedLine]:
     index = header.index()
+    name = source.name
     zones: dict[str, dt.tzinfo | None] = {}
+    days: dict[str, dt.date] = {}
     for number, values in csv_rows(source, header, KIND):
         row = Row(index, number, values)
         if row.get("status").casefold() != COMPLETED:
             continue
-        yield _line(source.name, row, tz, date_format, zones)
+        yield _line(name, row, tz, date_format, zones, days)
 
 
 def _line(
@@ -86,8 +88,9 @@ def _line(
     tz: dt.tzinfo,
     date_format: str,
     zones: dict[str, dt.tzinfo | None],
+    days: dict[str, dt.date],
 ) -> ParsedLine:
-    where = line_of(row.line)
+    where = row.line
     amount = _amount(name, where, row.get("gross"))
     fee_text = row.get("fee")
     fee = abs(_amount(name, where, fee_text)) if fee_text else None
@@ -96,7 +99,7 @@ def _line(
     texts = [t for t in (row.get("subject"), row.get("itemtitle"), row.get("note")) if t]
     return ParsedLine(
         transaction_id=row.get("transactionid"),
-        date=_date(name, row, tz, date_format, zones),
+        date=_date(name, row, tz, date_format, zones, days),
         amount=amount,
         currency=row.get("currency").upper(),
         fee=fee,
@@ -126,7 +129,7 @@ def _not_payment(kind: str, amount: Decimal) -> str | None:
     return None
 
 
-def _amount(name: str, where: str, value: str) -> Decimal:
+def _amount(name: str, where: int, value: str) -> Decimal:
     try:
         return parse_amount(value)
     except ValueError:
@@ -134,18 +137,23 @@ def _amount(name: str, where: str, value: str) -> Decimal:
 
 
 def _date(
-    name: str, row: Row, tz: dt.tzinfo, date_format: str, zones: dict[str, dt.tzinfo | None]
+    name: str,
+    row: Row,
+    tz: dt.tzinfo,
+    date_format: str,
+    zones: dict[str, dt.tzinfo | None],
+    days: dict[str, dt.date],
 ) -> dt.date:
-    where = line_of(row.line)
+    where = row.line
     written = row.get("date")
     try:
-        day = dt.datetime.strptime(written, date_format).date()
+        day = days[written] if written in days else _day(written, date_format, days)
     except ValueError:
         raise ImportFileError(
             _(
                 "{file}, {where}: the date {value!r} is not written as {format} "
                 "(payment.paypal_date_format)."
-            ).format(file=name, where=where, value=written, format=date_format)
+            ).format(file=name, where=place(where), value=written, format=date_format)
         ) from None
     time_text, zone_text = row.get("time"), row.get("timezone")
     if not time_text or not zone_text:
@@ -156,7 +164,7 @@ def _date(
     if zone_info is None:
         raise ImportFileError(
             _("{file}, {where}: {value!r} is not a time zone hostctl knows.").format(
-                file=name, where=where, value=zone_text
+                file=name, where=place(where), value=zone_text
             )
         )
     try:
@@ -165,6 +173,13 @@ def _date(
         raise bad_date(name, where, f"{written} {time_text}") from None
     moment = dt.datetime.combine(day, clock, tzinfo=zone_info)
     return moment.astimezone(tz).date()
+
+
+def _day(written: str, date_format: str, days: dict[str, dt.date]) -> dt.date:
+    """``written`` read with ``date_format``, kept: a day's report has a few dates only, and
+    ``strptime`` is the slowest step of a line."""
+    day = days[written] = dt.datetime.strptime(written, date_format).date()
+    return day
 
 
 def zone(text: str) -> dt.tzinfo | None:

@@ -25,7 +25,6 @@ from hostctl.adapters.statements.common import (
     bad_date,
     csv_rows,
     key,
-    line_of,
     local_date,
     parse_amount,
 )
@@ -76,16 +75,18 @@ def missing(mapping: dict[str, str], header: Header) -> list[str]:
 def lines(
     source: Source, header: Header, mapping: dict[str, str], tz: dt.tzinfo
 ) -> Iterator[ParsedLine]:
-    index = {field: header.index()[key(column)] for field, column in mapping.items()}
+    positions = header.index()
+    index = {field: positions[key(column)] for field, column in mapping.items()}
+    name = source.name
     for number, values in csv_rows(source, header, KIND):
         row = Row(index, number, values)
         if not row.get("transaction_id"):
             continue  # a row without a transaction id (a total, a note) is not a line
-        yield _line(source.name, row, tz)
+        yield _line(name, row, tz)
 
 
 def _line(name: str, row: Row, tz: dt.tzinfo) -> ParsedLine:
-    where = line_of(row.line)
+    where = row.line
     amount = _amount(name, where, row.get("amount"))
     fee_text = row.get("fee")
     return ParsedLine(
@@ -103,14 +104,14 @@ def _line(name: str, row: Row, tz: dt.tzinfo) -> ParsedLine:
     )
 
 
-def _amount(name: str, where: str, value: str) -> Decimal:
+def _amount(name: str, where: int, value: str) -> Decimal:
     try:
         return parse_amount(value)
     except ValueError:
         raise bad_amount(name, where, value) from None
 
 
-def _date(name: str, where: str, value: str, tz: dt.tzinfo) -> dt.date:
+def _date(name: str, where: int, value: str, tz: dt.tzinfo) -> dt.date:
     try:
         return local_date(dt.datetime.fromisoformat(value), tz)
     except ValueError:
