@@ -767,3 +767,32 @@ def test_two_accounts_in_one_bank_file_are_refused(tmp_path):
         "two.xml holds the statements of two accounts (camt053:DE89370400440532013000 and "
         "camt053:DE02120300000000202051); import the statement of each account on its own."
     )
+
+
+def test_standard_input_is_read_once(monkeypatch):
+    """``-``: the start that tells the format and the lines come from one read."""
+    import io
+    import sys
+
+    data = (PAYPAL_HEADER + PAYPAL_ROWS[0]).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    statement = read_statement("-")
+    assert statement.format == "paypal"
+    assert [line.transaction_id for line in statement.lines] == ["8AB12345CD6789012"]
+
+
+def test_a_format_named_that_the_file_is_not(tmp_path):
+    pp = write(tmp_path, "pp.csv", PAYPAL_HEADER + PAYPAL_ROWS[0])
+    assert refusal(pp, format="ofx") == (
+        "pp.csv is not an OFX bank statement; check the file or the format named."
+    )
+    # PayPal's Date and Currency are DATE and CURRENCY: names are compared without case
+    assert refusal(pp, format="mercadopago") == (
+        "pp.csv is a MercadoPago release report without the columns SOURCE_ID, "
+        "RECORD_TYPE, GROSS_AMOUNT; include them in the download and import it again."
+    )
+    with pytest.raises(ValidationError) as caught:
+        read_statement(pp, format="qif")
+    assert caught.value.message == (
+        "'qif' is not a statement format; the formats are mercadopago, paypal, camt053, ofx, csv."
+    )
