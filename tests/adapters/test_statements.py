@@ -796,3 +796,20 @@ def test_a_format_named_that_the_file_is_not(tmp_path):
     assert caught.value.message == (
         "'qif' is not a statement format; the formats are mercadopago, paypal, camt053, ofx, csv."
     )
+
+
+def test_texts_are_made_showable_and_ids_and_currencies_checked(tmp_path):
+    """A payer writes their own name: control characters and direction overrides become
+    spaces (one odd name does not stop a day's payments); a currency that is not a code,
+    or a transaction id longer than a line keeps, is refused."""
+    row = PAYPAL_ROWS[0].replace("Juan Carlos Gómez", "Juan\x1b[31m \u202eGómez\u202c\n")
+    path = write(tmp_path, "pp.csv", PAYPAL_HEADER + row)
+    assert next(read_statement(path).lines).payer == "Juan [31m Gómez"
+    row = PAYPAL_ROWS[0].replace('"USD"', '"US$"')
+    assert refusal(write(tmp_path, "pp.csv", PAYPAL_HEADER + row)) == (
+        "pp.csv, line 2: 'US$' is not a currency code (three letters, as ARS)."
+    )
+    row = PAYPAL_ROWS[0].replace("8AB12345CD6789012", "X" * 201)
+    assert refusal(write(tmp_path, "pp.csv", PAYPAL_HEADER + row)) == (
+        "pp.csv, line 2: the transaction id is longer than 200 characters."
+    )

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -35,10 +34,13 @@ from hostctl.adapters.statements.common import (
     Source,
     bad_amount,
     bad_date,
+    clean,
+    currency,
     local_date,
     not_this_format,
     parse_amount,
 )
+from hostctl.adapters.statements.common import transaction_id as checked_id
 from hostctl.core.receipts.lines import DEBIT, ParsedLine
 from hostctl.errors import ImportFileError
 from hostctl.i18n import N_, _
@@ -105,8 +107,9 @@ class _Paths:
             return None
         for path in paths:
             found = element.find(self.path(path))
-            if found is not None and found.text and found.text.strip():
-                return found.text.strip()
+            text = clean(found.text) if found is not None else None
+            if text:
+                return text
         return None
 
 
@@ -187,10 +190,12 @@ def _entry(
     credit = paths.text(entry, "CdtDbtInd") == "CRDT"
     reversal = (paths.text(entry, "RvslInd") or "").lower() == "true"
     return ParsedLine(
-        transaction_id=transaction_id,
+        transaction_id=checked_id(name, where, transaction_id),
         date=_date(name, where, paths, entry, tz),
         amount=abs(amount) if credit else -abs(amount),
-        currency=_currency(amount_element),
+        currency=currency(
+            name, where, amount_element.get("Ccy", "") if amount_element is not None else ""
+        ),
         payer=paths.text(details, "RltdPties/Dbtr/Nm", "RltdPties/Dbtr/Pty/Nm"),
         payer_document=paths.text(
             details,
@@ -205,19 +210,15 @@ def _entry(
     )
 
 
-def _currency(amount: Any) -> str:
-    return str(amount.get("Ccy", "")).upper() if amount is not None else ""
-
-
 def _remittance(paths: _Paths, details: Element | None) -> str | None:
     if details is None:
         return None
     info = paths.find(details, "RmtInf")
     if info is None:
         return None
-    texts = [u.text.strip() for u in info.findall(paths.path("Ustrd")) if u.text and u.text.strip()]
+    texts = [u.text for u in info.findall(paths.path("Ustrd")) if u.text]
     if texts:
-        return " ".join(texts)
+        return clean(" ".join(texts))
     return paths.text(info, "Strd/CdtrRefInf/Ref")
 
 

@@ -22,6 +22,9 @@ SAMPLE_BYTES = 64 * 1024  # the start of a file, looked at to tell its format
 # Bytes that a text file never holds (C0 controls but tab, LF, FF, CR and Ctrl-Z): an
 # image, an archive (an .xlsx is a zip), a PDF, UTF-16 text all have some in their start.
 _BINARY = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
+# A few control characters are a payer's odd name (cleaned line by line); more, or a NUL,
+# are a binary file.
+BINARY_CONTROLS = 16
 SEPARATORS = (",", ";", "\t")
 
 
@@ -157,6 +160,54 @@ def parse_amount(text: str) -> Decimal:
     return -amount if negative else amount
 
 
+TEXT_MAX = 1000  # characters kept of a payer's name, a reference, a description
+ID_MAX = 200  # characters of a transaction id (the statement_lines column)
+_UNSHOWABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def clean(text: str | None) -> str | None:
+    """A text of the statement as one line that can be shown: control characters,
+    direction overrides and zero-width marks become spaces, runs of spaces one, at most
+    ``TEXT_MAX`` characters; empty is None. Not refused: a payer writes their own name,
+    and one odd name must not stop the import of a day's payments."""
+    if not text:
+        return None
+    if text.isprintable() and len(text) <= TEXT_MAX:
+        return text.strip() or None
+    flat = " ".join(_UNSHOWABLE.sub(" ", text).split())
+    if len(flat) > TEXT_MAX:
+        flat = flat[: TEXT_MAX - 1] + "…"
+    return flat or None
+
+
+def transaction_id(name: str, where: int | str, text: str) -> str:
+    """A transaction id as the line keeps it: cleaned, never cut (two ids cut alike would
+    become one), refused if longer than the column holds."""
+    found = clean(text) or ""
+    if len(found) > ID_MAX:
+        raise ImportFileError(
+            _("{file}, {where}: the transaction id is longer than {limit} characters.").format(
+                file=name, where=place(where), limit=ID_MAX
+            )
+        )
+    return found
+
+
+def currency(name: str, where: int | str, text: str) -> str:
+    """A currency code: three letters (``ars`` is ``ARS``); anything else refused."""
+    code = text.strip().upper()
+    if not _CURRENCY.fullmatch(code):
+        raise ImportFileError(
+            _("{file}, {where}: {value!r} is not a currency code (three letters, as ARS).").format(
+                file=name, where=place(where), value=text
+            )
+        )
+    return code
+
+
 def local_date(moment: dt.datetime, tz: dt.tzinfo) -> dt.date:
     """The day ``moment`` falls on in ``tz`` (a naive moment is already in ``tz``)."""
     if moment.tzinfo is None:
@@ -198,7 +249,7 @@ def csv_header(sample: bytes) -> Header | None:
     if sample.startswith(UTF16_BOMS):
         text = sample.decode("utf-16", errors="replace")
         return _header(text.splitlines(), utf8=False)
-    if _BINARY.search(sample):
+    if b"\x00" in sample or len(_BINARY.findall(sample)) > BINARY_CONTROLS:
         return None
     try:
         text = sample.decode("utf-8-sig")
@@ -281,4 +332,5 @@ class Row:
         return self._values[position].strip()
 
     def text(self, column: str) -> str | None:
-        return self.get(column) or None
+        """The value as a line keeps it (``clean``); empty is None."""
+        return clean(self.get(column))

@@ -25,8 +25,10 @@ from hostctl.adapters.statements.common import (
     bad_amount,
     bad_date,
     csv_rows,
+    currency,
     local_date,
     parse_amount,
+    transaction_id,
 )
 from hostctl.core.receipts.lines import DEBIT, FEE, PAYOUT, REFUND, ParsedLine
 from hostctl.i18n import N_
@@ -78,10 +80,12 @@ def _line(name: str, row: Row, record_type: str, source_id: str, tz: dt.tzinfo) 
     fee = _optional(name, where, row.get("mp_fee_amount"))
     not_payment = _not_payment(kind, amount)
     return ParsedLine(
-        transaction_id=source_id if not_payment is None else f"{source_id}:{kind}",
+        transaction_id=transaction_id(
+            name, where, source_id if not_payment is None else f"{source_id}:{kind}"
+        ),
         date=_date(name, where, row.get("date"), tz),
         amount=amount,
-        currency=row.get("currency").upper(),
+        currency=currency(name, where, row.get("currency")),
         fee=abs(fee) if fee is not None else None,
         payer=row.text("payer_name"),
         payer_email=row.text("payer_email"),

@@ -24,7 +24,15 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from hostctl.adapters.statements.common import Source, bad_amount, bad_date, not_this_format
+from hostctl.adapters.statements.common import (
+    Source,
+    bad_amount,
+    bad_date,
+    clean,
+    currency,
+    not_this_format,
+    transaction_id,
+)
 from hostctl.core.receipts.lines import DEBIT, FEE, ParsedLine
 from hostctl.errors import ImportFileError
 from hostctl.i18n import N_, _
@@ -124,8 +132,9 @@ def _lines(
 
 
 def _line(
-    name: str, trn: Any, currency: str, raw_date: str, number: int, tz: dt.tzinfo
+    name: str, trn: Any, default: str, raw_date: str, number: int, tz: dt.tzinfo
 ) -> ParsedLine:
+    where = _("transaction {number}").format(number=number)
     amount = Decimal(trn.trnamt)
     kind = str(trn.trntype).upper()
     if amount <= 0:
@@ -134,12 +143,12 @@ def _line(
         not_payment = "interest" if kind in INCOME_TYPES else None
     payer = trn.name or (trn.payee.name if trn.payee is not None else None)
     return ParsedLine(
-        transaction_id=str(trn.fitid).strip(),
+        transaction_id=transaction_id(name, where, str(trn.fitid)),
         date=_day(name, raw_date, trn.dtposted, number, tz),
         amount=amount,
-        currency=str(trn.currency.cursym) if trn.currency is not None else currency,
-        payer=str(payer).strip() if payer else None,
-        reference=str(trn.memo).strip() if trn.memo else None,
+        currency=currency(name, where, str(trn.currency.cursym) if trn.currency else default),
+        payer=clean(str(payer)) if payer else None,
+        reference=clean(str(trn.memo)) if trn.memo else None,
         not_payment=not_payment,
     )
 

@@ -30,9 +30,12 @@ from hostctl.adapters.statements.common import (
     Source,
     bad_amount,
     bad_date,
+    clean,
     csv_rows,
+    currency,
     parse_amount,
     place,
+    transaction_id,
 )
 from hostctl.core.receipts.lines import DEBIT, FEE, PAYOUT, REFUND, ParsedLine
 from hostctl.errors import ImportFileError
@@ -77,7 +80,7 @@ def lines(source: Source, header: Header, tz: dt.tzinfo, date_format: str) -> It
     days: dict[str, dt.date] = {}
     for number, values in csv_rows(source, header, KIND):
         row = Row(index, number, values)
-        if row.get("status").casefold() != COMPLETED:
+        if row.get("status").casefold() != COMPLETED or not row.get("transactionid"):
             continue
         yield _line(name, row, tz, date_format, zones, days)
 
@@ -98,15 +101,15 @@ def _line(
     memo = row.get("balanceimpact").casefold() == "memo"
     texts = [t for t in (row.get("subject"), row.get("itemtitle"), row.get("note")) if t]
     return ParsedLine(
-        transaction_id=row.get("transactionid"),
+        transaction_id=transaction_id(name, where, row.get("transactionid")),
         date=_date(name, row, tz, date_format, zones, days),
         amount=amount,
-        currency=row.get("currency").upper(),
+        currency=currency(name, where, row.get("currency")),
         fee=fee,
         payer=row.text("name"),
         payer_email=row.text("fromemailaddress"),
         reference=row.text("invoicenumber"),
-        description=" / ".join(dict.fromkeys(texts)) or None,
+        description=clean(" / ".join(dict.fromkeys(texts))),
         not_payment="memo" if memo else _not_payment(kind.casefold(), amount),
     )
 

@@ -24,9 +24,11 @@ from hostctl.adapters.statements.common import (
     bad_amount,
     bad_date,
     csv_rows,
+    currency,
     key,
     local_date,
     parse_amount,
+    transaction_id,
 )
 from hostctl.core.receipts.lines import DEBIT, ParsedLine
 from hostctl.errors import ValidationError
@@ -90,10 +92,10 @@ def _line(name: str, row: Row, tz: dt.tzinfo) -> ParsedLine:
     amount = _amount(name, where, row.get("amount"))
     fee_text = row.get("fee")
     return ParsedLine(
-        transaction_id=row.get("transaction_id"),
+        transaction_id=transaction_id(name, where, row.get("transaction_id")),
         date=_date(name, where, row.get("date"), tz),
         amount=amount,
-        currency=row.get("currency").upper(),
+        currency=currency(name, where, row.get("currency")),
         fee=abs(_amount(name, where, fee_text)) if fee_text else None,
         payer=row.text("payer"),
         payer_email=row.text("payer_email"),
