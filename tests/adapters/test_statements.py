@@ -579,27 +579,42 @@ def test_the_format_is_told_from_the_file(tmp_path):
     assert read_statement(mp, csv_columns=CSV_COLUMNS).format == "mercadopago"
 
 
+def _peak(path: Path, count: int) -> int:
+    """The most memory held while the lines of ``path`` are read (``count`` of them)."""
+    statement = read_statement(path)
+    tracemalloc.start()
+    try:
+        assert sum(1 for _line in statement.lines) == count
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_lines_are_read_lazily_in_flat_memory(tmp_path):
     """Ten times the lines, the same memory: a line is read, given and forgotten."""
     header = PAYPAL_HEADER.split(',"Reference Txn ID"')[0] + "\n"
 
-    def peak(count: int) -> int:
+    def paypal(count: int) -> Path:
         rows = "".join(
             f'"01/03/2024","10:00:00","PDT","Cliente {n}","Website Payment","Completed",'
             f'"USD","{n}.00","-1.00","{n - 1}.00","c{n}@example.com","p@example.com",'
             f'"TX{n:012d}"\n'
             for n in range(1, count + 1)
         )
-        path = write(tmp_path, f"{count}.csv", header + rows)
-        statement = read_statement(path)
-        tracemalloc.start()
-        try:
-            assert sum(1 for _line in statement.lines) == count
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        return write(tmp_path, f"{count}.csv", header + rows)
 
-    small, large = peak(2_000), peak(20_000)  # 0.3 MB and 3 MB of file
+    small, large = _peak(paypal(1_000), 1_000), _peak(paypal(10_000), 10_000)  # 0.15, 1.5 MB
+    assert large < small + 64 * 1024, (small, large)
+
+    start, end = CAMT053.index("<Ntry>"), CAMT053.index("</Ntry>") + len("</Ntry>")
+    entry = CAMT053[start:end]
+
+    def camt(count: int) -> Path:
+        entries = "".join(entry.replace("2024030100001", f"R{n:08d}") for n in range(count))
+        text = CAMT053[:start] + entries + CAMT053[CAMT053.rindex("</Ntry>") + 7 :]
+        return write(tmp_path, f"{count}.xml", text)
+
+    small, large = _peak(camt(200), 200), _peak(camt(2_000), 2_000)  # 0.2, 2 MB
     assert large < small + 64 * 1024, (small, large)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import suppress
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -136,15 +137,17 @@ def _account_id(paths: _Paths, acct: Element) -> str | None:
 
 
 def lines(source: Source, statement_source: str, tz: dt.tzinfo) -> Iterator[ParsedLine]:
-    paths: _Paths | None = None
+    paths = _Paths("")
+    statement: Element | None = None  # the Stmt being read: its entries are removed once read
     number = 0
     for event, element in _events(source):
-        if event != "end":
-            if paths is None:
-                paths = _Paths(_split(element.tag)[0])
+        namespace, local = _split(element.tag)
+        if event == "start":
+            if not paths.prefix and namespace:
+                paths = _Paths(namespace)
+            if local == "Stmt":
+                statement = element
             continue
-        local = _split(element.tag)[1]
-        assert paths is not None  # the start of the root came first
         if local == "Acct":
             other = _account_id(paths, element)
             if other and other != statement_source:
@@ -158,6 +161,9 @@ def lines(source: Source, statement_source: str, tz: dt.tzinfo) -> Iterator[Pars
             number += 1
             line = _entry(source.name, paths, element, number, tz)
             element.clear()
+            if statement is not None:  # flat memory: nothing of a read entry is kept (the
+                with suppress(ValueError):  # read entries go first: found at once)
+                    statement.remove(element)
             if line is not None:
                 yield line
 
