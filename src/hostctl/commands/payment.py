@@ -225,7 +225,7 @@ def import_(
     Example: hostctl payment import liquidaciones-2026-11.csv --dry-run
     """
     from hostctl import output
-    from hostctl.adapters import statements
+    from hostctl.adapters.statements import read_statement
     from hostctl.core import reading, settings
     from hostctl.core.receipts import record
 
@@ -234,7 +234,7 @@ def import_(
     report = None
     try:
         with work() as (session, ctx):
-            statement = statements.read_statement(
+            statement = read_statement(
                 file,
                 format=format_,
                 method=method,
