@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 # The newest revision in migrations/versions; a test checks it matches alembic's head.
-HEAD = "0009_whmcs"
+HEAD = "0010_statement_lines"
 _PG_LOCK_KEY = 727_001
 
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         Upgrade,
     )
     from hostctl.models.settings import Setting
+    from hostctl.models.statement_lines import StatementLine
     from hostctl.models.support import Ticket, TicketMessage, Transfer
     from hostctl.models.trade import (
         Commission,
@@ -84,6 +85,7 @@ WHERE = {
     "QuoteLine": "trade",
     "Outage": "trade",
     "UptimeCredit": "trade",
+    "StatementLine": "statement_lines",
 }
 MODULES = sorted(set(WHERE.values()))
 
@@ -110,6 +112,7 @@ __all__ = [
     "Refund",
     "Service",
     "Setting",
+    "StatementLine",
     "Table",
     "Ticket",
     "TicketMessage",

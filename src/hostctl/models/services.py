@@ -138,6 +138,9 @@ class Payment(Table, table=True):
     paid_on: dt.date
     status: str = "received"  # received | reversed
     reversed_on: dt.date | None = None
+    # the statement line it was recorded from (rules §14); no foreign key: statement_lines
+    # is written after payments in a flush
+    statement_line_id: int | None = Field(default=None, index=True)
     created_by: str
     created_at: dt.datetime = _ts()
 
