@@ -123,7 +123,7 @@ def test_staff_match_or_ignore_what_waits(desk):
 
 
 def test_a_file_that_is_not_a_statement_changes_nothing(desk, tmp_path):
-    cli, path = desk
+    cli, _path = desk
     bad = tmp_path / "broken.csv"
     bad.write_text(HEADER + ROWS[0] + "\n" + ROWS[1].replace('"38.40"', '"38,4O"') + "\n")
     result = cli("payment", "import", str(bad), today="2026-12-05")
