@@ -28,7 +28,7 @@ from hostctl.core.receipts import matcher
 from hostctl.core.receipts.lines import DEBIT, FEE, PAYOUT, REFUND, ParsedLine, Statement
 from hostctl.core.rows import INVOICES
 from hostctl.errors import BusinessRuleError, HostctlError, NotFoundError, ValidationError
-from hostctl.i18n import N_, _
+from hostctl.i18n import N_, _, localize
 from hostctl.models import StatementLine
 from hostctl.words import say
 
@@ -227,9 +227,9 @@ def _decide(
 def _not_payable(line: ParsedLine) -> str | None:
     if line.not_payment:
         text = NOT_PAYMENT.get(line.not_payment)
-        return _(text) if text else line.not_payment
+        return localize(text) if text else line.not_payment
     if line.amount <= 0:
-        return _(NOT_PAYMENT[DEBIT])
+        return localize(NOT_PAYMENT[DEBIT])
     return None
 
 
