@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hostctl.commands._common import JsonOpt, YesOpt, asking, work
+from hostctl.commands._common import JsonOpt, YesOpt, asking, work, work_or_dry_run
 from hostctl.i18n import N_, _
 from hostctl.words import say
 
@@ -70,6 +70,13 @@ def add(
     if json_out:
         output.print_json(data)
         return
+    _show_paid(data)
+
+
+def _show_paid(data: dict[str, Any]) -> None:
+    """What `payment add` and `payment match` print of a payment recorded."""
+    from hostctl import output
+
     inv = data["invoice"]
     output.print_record(data["payment"])
     output.print_line(
@@ -233,7 +240,7 @@ def import_(
     progress = output.Counter(name) if output.stderr_is_tty() and not json_out else None
     report = None
     try:
-        with work() as (session, ctx):
+        with work_or_dry_run(dry_run=dry_run) as (session, ctx):
             statement = read_statement(
                 file,
                 format=format_,
@@ -249,11 +256,7 @@ def import_(
                 method=method,
                 progress=progress.update if progress else None,
             )
-            if dry_run:
-                report.dry_run = True
-                raise _RollBack
-    except _RollBack:
-        pass
+            report.dry_run = dry_run
     finally:
         if progress:
             progress.stop()
@@ -262,10 +265,6 @@ def import_(
         output.print_json(report.to_json())
         return
     _show_import(report)
-
-
-class _RollBack(Exception):
-    """Leaves ``work()`` by its rollback: the dry run keeps nothing."""
 
 
 def _show_import(report: Any) -> None:
@@ -409,15 +408,7 @@ def match(
             )
         )
         return
-    output.print_record(data["payment"])
-    inv = data["invoice"]
-    output.print_line(
-        _("invoice {number} is {status}; due {amount_due}").format(
-            number=inv["number"],
-            status=say("invoice", inv["status"]),
-            amount_due=output.amount_text(inv["amount_due"], inv["currency"]),
-        )
-    )
+    _show_paid(data)
 
 
 @app.command("ignore")
