@@ -314,11 +314,14 @@ def _word(key: str, value: Any, row: Mapping[str, Any]) -> Any:
         "support_plan": "support plan",
         "first_response_state": "status",
         "resolution_state": "status",
+        "by": "matched by",
     }.get(key)
     if key == "cycles":
         return ", ".join(word("cycle", v) for v in value.split(","))
     if key == "status":
-        if "amount_due" in row:
+        if "transaction_id" in row:
+            context = "statement line"
+        elif "amount_due" in row:
             context = "invoice"
         elif "next_due_date" in row:
             context = "service"

@@ -99,6 +99,9 @@ _WORDS = (
     NC_("statement line", "review"),
     NC_("statement line", "applied"),
     NC_("statement line", "ignored"),
+    NC_("matched by", "invoice-number"),
+    NC_("matched by", "payer-amount"),
+    NC_("matched by", "staff"),
 )
 WORDS: dict[tuple[str, str], LazyText] = {(w.context or "", str(w)): w for w in _WORDS}
 

@@ -292,7 +292,7 @@ def _show_import(report: Any) -> None:
     )
     if report.applied:
         output.print_table(
-            report.applied,
+            [{**a, "currency": report.currency[a["line_id"]]} for a in report.applied],
             [
                 output.Col("line_id", N_("line"), "id"),
                 output.Col("transaction_id", N_("transaction"), "code"),

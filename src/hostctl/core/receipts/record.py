@@ -54,6 +54,7 @@ class ImportReport:
     applied: list[dict[str, Any]] = field(default_factory=list)
     review: list[dict[str, Any]] = field(default_factory=list)
     ignored: list[dict[str, Any]] = field(default_factory=list)
+    currency: dict[int, str] = field(default_factory=dict)  # line → currency (tables only)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -209,6 +210,7 @@ def _decide(
                     invoice_id=applied[0][0],
                     client_id=applied[0][1],
                 )
+                report.currency[line_id] = line.currency.upper()
                 report.applied += [
                     {
                         "line_id": line_id,
