@@ -353,9 +353,7 @@ def review(json_out: JsonOpt = False) -> None:
 
 @app.command("match")
 def match(
-    line: Annotated[
-        int, typer.Argument(help="The statement line (payment review).", metavar="LINE")
-    ],
+    line: Annotated[int, typer.Argument(help="The statement line (payment review).")],
     invoice: Annotated[str | None, Opt(help="The invoice it pays: id or number.")] = None,
     credit: Annotated[
         int | None, Opt(help="The client whose credit it is.", metavar="CLIENT_ID")
@@ -413,9 +411,7 @@ def match(
 
 @app.command("ignore")
 def ignore(
-    line: Annotated[
-        int, typer.Argument(help="The statement line (payment review).", metavar="LINE")
-    ],
+    line: Annotated[int, typer.Argument(help="The statement line (payment review).")],
     reason: Annotated[str, Opt(help="Why it is not a payment to record.")],
     json_out: JsonOpt = False,
 ) -> None:
