@@ -283,7 +283,7 @@ def plan_rows(
     currency = CURRENCY[fmt]
     other = next(c for c in invoices if c != currency) if len(invoices) > 1 else None
     mix = MIX[fmt]
-    exp = Expected(rows=rows)
+    exp = Expected()
     days = [start + dt.timedelta(days=d) for d in range(STATEMENT_DAYS)]
     mine = list(invoices.get(currency, []))
     by_client: dict[int, list[Inv]] = {}
@@ -436,11 +436,12 @@ def plan_rows(
         row.type = rng.choice(("eCheck Received", "Express Checkout Payment"))
         out.append(row)
 
+    exp.rows = len(out)  # fewer than asked when there are too few invoices or documents
     exp.pending_rows = n_pending
-    exp.lines = rows - n_pending
+    exp.lines = len(out) - n_pending
     exp.applied_invoice_number = n_in
-    exp.applied_payer_amount = n_pa
-    exp.applied_lines = n_in + n_pa
+    exp.applied_payer_amount = taken
+    exp.applied_lines = n_in + taken
     exp.review = n_review
     exp.ignored = n_out
     exp.kinds = dict(Counter(r.kind for r in out)) | {
@@ -604,8 +605,16 @@ def write_mercadopago(path: Path, rows: list[Row], start: dt.date, rng: random.R
                 "BALANCE_AMOUNT": _money(opening),
             }
         )
+        paid: list[tuple[int, str]] = []  # the payments so far: SOURCE_ID, reference
         for (day, second, r), (fee, taxes) in zip(stamped, amounts, strict=True):
             source += rng.randint(1, 40_000)
+            source_id, reference = source, r.reference
+            if r.type in ("refund", "chargeback", "mediation") and paid and rng.random() < 0.3:
+                # The refund of a payment of these days: that payment's SOURCE_ID and
+                # reference (an invoice number), once.
+                source_id, reference = paid.pop(rng.randrange(len(paid)))
+            elif r.cents > 0:
+                paid.append((source, r.reference))
             gross = r.cents
             net = gross + fee + taxes
             balance += net
@@ -620,8 +629,8 @@ def write_mercadopago(path: Path, rows: list[Row], start: dt.date, rng: random.R
                 blank
                 | {
                     "DATE": when(day, second),
-                    "SOURCE_ID": str(source),
-                    "EXTERNAL_REFERENCE": r.reference,
+                    "SOURCE_ID": str(source_id),
+                    "EXTERNAL_REFERENCE": reference,
                     "RECORD_TYPE": "release",
                     "DESCRIPTION": r.type or "payment",
                     "NET_CREDIT_AMOUNT": _money(max(net, 0)),
