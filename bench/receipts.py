@@ -44,7 +44,8 @@ too): Linux counts the RSS of the process that starts a child in the child's pea
     python bench/receipts.py --clients 2000 --lines 5000   # a quick run
     python bench/receipts.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python bench/receipts.py --json           # machine-readable figures
-    python bench/receipts.py --keep           # keep the work directory (files, database)
+    python bench/receipts.py --keep           # keep the work directory: the files, the
+                                              # database, and invoiced.db (before the imports)
 
 With ``--database-url`` a scratch database ``hostctl_bench_<pid>`` is created on that server
 and dropped at the end (unless ``--keep``). It is a report: the exit status is 0 whatever
@@ -773,6 +774,9 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             )
         result |= made
         result["statements_generation_seconds"] = round(seconds, 2)
+        if opts.keep and not opts.database_url:  # the database before any import, to profile
+            daily_bench._checkpoint(workdir / "bench.db")
+            shutil.copy(workdir / "bench.db", workdir / "invoiced.db")
         env["HOSTCTL_TODAY"] = import_day
         for fmt in FILES:
             print(f"payment import {fmt}.csv …", file=sys.stderr)
