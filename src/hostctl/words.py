@@ -96,6 +96,9 @@ _WORDS = (
     NC_("daily action", "expire"),
     NC_("daily action", "delete-domain"),
     NC_("daily action", "expire-quote"),
+    NC_("statement line", "review"),
+    NC_("statement line", "applied"),
+    NC_("statement line", "ignored"),
 )
 WORDS: dict[tuple[str, str], LazyText] = {(w.context or "", str(w)): w for w in _WORDS}
 

@@ -43,6 +43,7 @@ def test_add_prints_client_json_and_alerts(cli):
         "status": "active",
         "referrer_id": None,
         "created_on": "2026-03-02",
+        "whmcs_id": None,  # made in hostctl
     }
     alerts = cli.json("notify", "list")
     assert [(a["event"], a["channel"], a["client_id"], a["status"]) for a in alerts] == [

@@ -48,3 +48,20 @@ def work(*, readonly: bool = False) -> Iterator[tuple[Session, Context]]:
     ctx = Context.from_env()
     with unit_of_work(readonly=readonly) as session:
         yield session, ctx
+
+
+class _DryRunEnd(Exception):
+    """Leaves ``work()`` by its rollback at the end of a dry run."""
+
+
+@contextmanager
+def work_or_dry_run(*, dry_run: bool) -> Iterator[tuple[Session, Context]]:
+    """``work()``, whose transaction a dry run rolls back when the block ends: the same code
+    runs and reports, nothing is kept (``whmcs import``, ``payment import``)."""
+    try:
+        with work() as (session, ctx):
+            yield session, ctx
+            if dry_run:
+                raise _DryRunEnd
+    except _DryRunEnd:
+        pass

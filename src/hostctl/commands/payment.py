@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from hostctl.commands._common import JsonOpt, YesOpt, asking, work
+from hostctl.commands._common import JsonOpt, YesOpt, asking, work, work_or_dry_run
 from hostctl.i18n import N_, _
 from hostctl.words import say
 
@@ -69,6 +70,13 @@ def add(
     if json_out:
         output.print_json(data)
         return
+    _show_paid(data)
+
+
+def _show_paid(data: dict[str, Any]) -> None:
+    """What `payment add` and `payment match` print of a payment recorded."""
+    from hostctl import output
+
     inv = data["invoice"]
     output.print_record(data["payment"])
     output.print_line(
@@ -193,3 +201,234 @@ def list_(
         ],
         empty=N_("No payments."),
     )
+
+
+# --------------------------------------------------------------------------- statements
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="The statement: MercadoPago, PayPal, camt.053, OFX or CSV.")
+    ],
+    format_: Annotated[
+        str | None,
+        Opt(
+            "--format",
+            help="mercadopago, paypal, camt053, ofx or csv (default: told from the file).",
+        ),
+    ] = None,
+    method: Annotated[
+        str,
+        Opt(help="The payment method of camt.053, OFX and CSV lines (default bank-transfer)."),
+    ] = "bank-transfer",
+    dry_run: Annotated[
+        bool, Opt("--dry-run", help="Read, match and report everything; keep nothing.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record the payments of a statement: each line once, ever; a line whose invoice number
+    or payer and amount say which invoice it pays becomes that payment, dated the day the
+    money came; the others wait in `payment review`.
+
+    Example: hostctl payment import liquidaciones-2026-11.csv --dry-run
+    """
+    from hostctl import output
+    from hostctl.adapters.statements import read_statement
+    from hostctl.core import reading, settings
+    from hostctl.core.receipts import record
+
+    name = reading.shown_name(file)
+    progress = output.Counter(name) if output.stderr_is_tty() and not json_out else None
+    report = None
+    try:
+        with work_or_dry_run(dry_run=dry_run) as (session, ctx):
+            statement = read_statement(
+                file,
+                format=format_,
+                method=method,
+                csv_columns=settings.get(session, "payment.csv_columns"),
+                paypal_date_format=settings.get(session, "payment.paypal_date_format"),
+            )
+            report = record.import_statement(
+                session,
+                ctx,
+                statement,
+                file_name=name,
+                method=method,
+                progress=progress.update if progress else None,
+            )
+            report.dry_run = dry_run
+    finally:
+        if progress:
+            progress.stop()
+    assert report is not None
+    if json_out:
+        output.print_json(report.to_json())
+        return
+    _show_import(report)
+
+
+def _show_import(report: Any) -> None:
+    from hostctl import output
+
+    output.print_line(
+        (
+            _("{file} ({format}), dry run: nothing was kept.")
+            if report.dry_run
+            else _("{file} ({format}).")
+        ).format(file=report.file, format=report.format)
+    )
+    output.print_line(
+        _(
+            "{lines} lines: {new} new, {already} already imported; {applied} paid, {review} "
+            "to review, {ignored} ignored."
+        ).format(
+            lines=report.lines,
+            new=report.new,
+            already=report.already_imported,
+            applied=len({a["line_id"] for a in report.applied}),
+            review=len(report.review),
+            ignored=len(report.ignored),
+        )
+    )
+    if report.applied:
+        output.print_table(
+            report.applied,
+            [
+                output.Col("line_id", N_("line"), "id"),
+                output.Col("transaction_id", N_("transaction"), "code"),
+                output.Col("invoice", N_("invoice"), "code"),
+                output.Col("amount", N_("amount"), "money"),
+                output.Col("by", N_("matched by"), "code"),
+            ],
+        )
+    if report.review:
+        _show_lines(report.review)
+
+
+def _show_lines(lines: list[dict[str, Any]]) -> None:
+    from hostctl import output
+
+    rows = [
+        {
+            **line,
+            "candidates": ", ".join(
+                f"{c['client_id']}:{c['invoice']}" if c["invoice"] else str(c["client_id"])
+                for c in line["candidates"]
+            ),
+        }
+        for line in lines
+    ]
+    output.print_table(
+        rows,
+        [
+            output.Col("line_id", N_("line"), "id"),
+            output.Col("date", N_("date"), "date"),
+            output.Col("amount", N_("amount"), "money"),
+            output.Col("payer", N_("payer"), "text"),
+            output.Col("reference", N_("reference"), "text"),
+            output.Col("candidates", N_("candidates"), "list"),
+            output.Col("why", N_("why"), "text"),
+        ],
+        empty=N_("No statement lines wait for review."),
+    )
+
+
+@app.command("review")
+def review(json_out: JsonOpt = False) -> None:
+    """The statement lines waiting for a person, with their candidates (the payer's clients,
+    the invoices whose amount due equals the line's).
+
+    Example: hostctl payment review
+    """
+    from hostctl import output
+    from hostctl.core.receipts import record
+
+    with work(readonly=True) as (session, _ctx):
+        lines = record.waiting(session)
+    if json_out:
+        output.print_json(lines)
+        return
+    _show_lines(lines)
+
+
+@app.command("match")
+def match(
+    line: Annotated[
+        int, typer.Argument(help="The statement line (payment review).", metavar="LINE")
+    ],
+    invoice: Annotated[str | None, Opt(help="The invoice it pays: id or number.")] = None,
+    credit: Annotated[
+        int | None, Opt(help="The client whose credit it is.", metavar="CLIENT_ID")
+    ] = None,
+    allow_excess: Annotated[
+        bool,
+        Opt("--allow-excess", help="Accept more than twice the amount due (the rest is credit)."),
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a statement line in review as the payment of an invoice, or as credit of a
+    client; dated the day the money came.
+
+    Example: hostctl payment match 12 --invoice 2026-000042
+    """
+    from hostctl import output, views
+    from hostctl.core import invoices, payments
+    from hostctl.core.receipts import record
+    from hostctl.errors import UsageError
+
+    if (invoice is None) == (credit is None):
+        raise UsageError(_("Say what the line pays: --invoice N or --credit CLIENT_ID."))
+    with work() as (session, ctx):
+        if credit is not None:
+            amount = record.match_to_credit(session, ctx, line, credit)
+            data: dict[str, Any] = {
+                "line_id": line,
+                "client_id": credit,
+                "credit": amount.to_json(),
+            }
+        else:
+            assert invoice is not None
+            payment, paid = record.match_to_invoice(
+                session, ctx, line, invoice, allow_excess=allow_excess
+            )
+            data = {
+                "payment": views.payment(payment),
+                "invoice": views.invoice(paid, invoices.lines_of(session, paid.id or 0)),
+                "changes": payments.cycle_changes(session, ctx, paid),
+            }
+    if json_out:
+        output.print_json(data)
+        return
+    if credit is not None:
+        output.print_line(
+            _("line {line_id}: {amount} is now credit of client {client_id}").format(
+                line_id=line,
+                amount=output.amount_text(data["credit"], amount.currency),
+                client_id=credit,
+            )
+        )
+        return
+    _show_paid(data)
+
+
+@app.command("ignore")
+def ignore(
+    line: Annotated[
+        int, typer.Argument(help="The statement line (payment review).", metavar="LINE")
+    ],
+    reason: Annotated[str, Opt(help="Why it is not a payment to record.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Put a statement line in review aside, with the reason.
+
+    Example: hostctl payment ignore 12 --reason "transferencia entre cuentas propias"
+    """
+    from hostctl import output
+    from hostctl.core.receipts import record
+
+    with work() as (session, ctx):
+        data = record.ignore(session, ctx, line, reason)
+    if json_out:
+        output.print_json(data)
+        return
+    output.print_line(_("line {line_id} ignored: {why}").format(line_id=line, why=data["why"]))

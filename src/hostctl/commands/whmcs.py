@@ -74,7 +74,7 @@ def import_(
     """
     from hostctl import output
     from hostctl.adapters import whmcs
-    from hostctl.commands._common import work
+    from hostctl.commands._common import work_or_dry_run
     from hostctl.core import catalogue, reading, settings, whmcs_import, whmcs_map
 
     url = whmcs.whmcs_url(from_)
@@ -82,7 +82,7 @@ def import_(
     progress = _TableProgress() if output.stderr_is_tty() and not json_out else None
     report: whmcs_import.Report | None = None
     try:
-        with work() as (session, ctx):
+        with work_or_dry_run(dry_run=dry_run) as (session, ctx):
             entries = [
                 whmcs_map.CatalogueEntry(p.code, p.name, p.category)
                 for p in catalogue.list_products(session)
@@ -95,11 +95,7 @@ def import_(
                 report = whmcs_import.import_whmcs(
                     session, ctx, reader, mapping, progress=progress.advance if progress else None
                 )
-            if dry_run:
-                report.dry_run = True
-                raise _RollBack
-    except _RollBack:
-        pass
+            report.dry_run = dry_run
     finally:
         if progress:
             progress.stop()
@@ -108,10 +104,6 @@ def import_(
         output.print_json(report.to_json())
         return
     _show(report)
-
-
-class _RollBack(Exception):
-    """Leaves ``work()`` by its rollback: the dry run keeps nothing."""
 
 
 class _TableProgress:

@@ -114,6 +114,35 @@ def add_payment(
     ``Money.parse``). Refused when dated before the invoice was issued, and when more than
     twice the amount due (a decimal point left out) unless ``allow_excess``."""
     invoice = locked_invoice(session, invoice_id)
+    amount = check_amount(amount_text, invoice.currency, language=language)
+    return receive(
+        session,
+        ctx,
+        invoice,
+        amount,
+        method,
+        reference,
+        duplicate_ok=duplicate_ok,
+        allow_excess=allow_excess,
+    )
+
+
+def receive(
+    session: Session,
+    ctx: Context,
+    invoice: Invoice,
+    amount: Money,
+    method: str,
+    reference: str | None = None,
+    *,
+    duplicate_ok: bool = False,
+    allow_excess: bool = False,
+    statement_line_id: int | None = None,
+) -> tuple[Payment, Invoice]:
+    """The one path of a payment received, typed at the desk (``add_payment``) or read from
+    a statement (``receipts``): ``invoice`` read under its row lock (``locked_invoice``),
+    dated ``ctx.today``. Method discount (DSC-3), the excess to credit (BIL-5), the invoice
+    paid and what that sets in motion (``settle``: BIL-6, BIL-7 …), audit and alert."""
     client = get_client(session, invoice.client_id)
     method = (method or "").strip().lower()
     methods = settings.payment_methods(session)
@@ -136,7 +165,12 @@ def add_payment(
                 "Invoice {invoice_number} is {invoice_status}; only unpaid invoices take payments."
             ).format(invoice_number=invoice.number, invoice_status=say("invoice", invoice.status))
         )
-    amount = check_amount(amount_text, invoice.currency, language=language)
+    if amount.currency != invoice.currency:
+        raise BusinessRuleError(
+            _("Invoice {invoice_number} is in {currency}, not {other}.").format(
+                invoice_number=invoice.number, currency=invoice.currency, other=amount.currency
+            )
+        )
     if ctx.today < invoice.issue_date:
         raise BusinessRuleError(
             _(
@@ -189,6 +223,7 @@ def add_payment(
         method=method,
         reference=reference,
         paid_on=ctx.today,
+        statement_line_id=statement_line_id,
         created_by=ctx.staff,
         created_at=ctx.now,
     )

@@ -217,6 +217,43 @@ def _country(raw: str) -> str:
     return code
 
 
+CSV_FIELDS = ("date", "amount", "currency", "transaction_id", "reference", "payer")
+CSV_NEEDED = ("date", "amount", "transaction_id")
+
+
+def _csv_columns(raw: str) -> str:
+    """``field=Column,…``: which column of a plain bank CSV holds each field (rules §14)."""
+    fields: dict[str, str] = {}
+    for part in raw.split(","):
+        key, eq, column = part.partition("=")
+        key = key.strip().lower()
+        if not eq or key not in CSV_FIELDS or not column.strip():
+            raise ValueError(
+                _(
+                    "expected field=Column pairs separated by commas; the fields are {fields}"
+                ).format(fields=", ".join(CSV_FIELDS))
+            )
+        fields[key] = column.strip()
+    missing = [f for f in CSV_NEEDED if f not in fields]
+    if missing:
+        raise ValueError(_("the columns of {fields} are needed").format(fields=", ".join(missing)))
+    return ",".join(f"{k}={v}" for k, v in fields.items())
+
+
+def _date_format(raw: str) -> str:
+    import datetime as dt
+
+    text = raw.strip()
+    try:
+        shown = dt.date(2026, 12, 31).strftime(text)
+        parsed = dt.datetime.strptime(shown, text).date()
+    except ValueError:
+        parsed = None
+    if "%" not in text or parsed != dt.date(2026, 12, 31):
+        raise ValueError(_("expected a date format such as %d/%m/%Y"))
+    return text
+
+
 def _methods(raw: str) -> list[str]:
     items = [m.strip().lower() for m in raw.split(",") if m.strip()]
     if not items or any(not re.match(r"^[a-z0-9][a-z0-9-]*$", m) for m in items):
@@ -257,6 +294,15 @@ KNOWN: dict[str, SettingKind] = {
     "billing.termination_days_after": SettingKind("25", _int(3, 365), N_("termination at D+N")),
     "calendar.holidays_country": SettingKind("AR", _country, N_("business days and hours")),
     "payment.methods": SettingKind(DEFAULT_PAYMENT_METHODS, _methods, N_("accepted methods")),
+    "payment.csv_columns": SettingKind(
+        "date=Fecha,amount=Importe,currency=Moneda,transaction_id=Id,reference=Concepto,"
+        "payer=Ordenante",
+        _csv_columns,
+        N_("the columns of a plain bank CSV for payment import"),
+    ),
+    "payment.paypal_date_format": SettingKind(
+        "%d/%m/%Y", _date_format, N_("how PayPal's activity download writes dates")
+    ),
     "whatsapp.api_base": SettingKind(
         "https://graph.facebook.com/v21.0", _api_url, N_("WhatsApp Cloud API base URL")
     ),
