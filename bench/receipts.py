@@ -711,15 +711,16 @@ def counts(data: dict[str, Any]) -> dict[str, Any]:
     """The figures of a ``payment import --json`` report."""
     if not data:
         return {}
-    applied = data.get("applied") or []
+    applied = data.get("applied") or []  # one entry per invoice a line paid
     ignored = data.get("ignored") or []
+    by_line = {a.get("line_id") or a.get("transaction_id"): a.get("by") for a in applied}
     return {
         "lines": data.get("lines"),
         "new": data.get("new"),
         "already_imported": data.get("already_imported"),
-        "applied": len({a.get("line_id") or a.get("transaction_id") for a in applied}),
+        "applied": len(by_line),
         "applied_entries": len(applied),
-        "applied_by": dict(Counter(a.get("by") for a in applied)),
+        "applied_by": dict(Counter(by_line.values())),
         "review": len(data.get("review") or []),
         "ignored": len(ignored),
         "ignored_why": dict(Counter(str(i.get("why")) for i in ignored).most_common(8)),
@@ -807,8 +808,11 @@ def report(result: dict[str, Any], steps: list[daily_bench.Step], workdir: Path)
         figures[f"{fmt}_peak_mb"] = first and first.peak_mb
         figures[f"{fmt}_again_seconds"] = again and again.seconds
     result["steps"] = [asdict(s) | {"output": s.output if s.exit_code else ""} for s in steps]
-    # Read after every step ran: the reports are large, and this process's peak is the floor
-    # of every later child's.
+    # The floor of every step's peak (see ``bench``): this process's own peak, before it reads
+    # the reports (large: they are read after every step ran).
+    result["bench_process_peak_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
     result["reported"] = {
         name: counts(_json(step, workdir)) for name, step in by.items() if name.startswith(FILES)
     }
@@ -823,9 +827,6 @@ def report(result: dict[str, Any], steps: list[daily_bench.Step], workdir: Path)
         for k, v in figures.items()
     }
     result["failed"] = [s.name for s in steps if s.exit_code != 0]
-    result["bench_process_peak_mb"] = round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-    )
     return result
 
 
@@ -894,8 +895,8 @@ def print_table(result: dict[str, Any]) -> None:
             print(
                 f"  applied by {got.get('applied_by')} (expected invoice-number "
                 f"{exp['applied_invoice_number']:,}, payer-amount "
-                f"{exp['applied_payer_amount']:,}; {got.get('applied_entries'):,} entries, "
-                f"{exp['invoices_paid']:,} invoices expected paid)"
+                f"{exp['applied_payer_amount']:,}); {got.get('applied_entries'):,} invoices paid "
+                f"(expected {exp['invoices_paid']:,})"
             )
             if got.get("ignored_why"):
                 print(f"  ignored: {got['ignored_why']}")
@@ -908,13 +909,13 @@ def print_table(result: dict[str, Any]) -> None:
         f"{result['bench_process_peak_mb']} MB)"
     )
     print()
-    print(f"{'target':<26}{'value':>9}{'limit':>9}{'ratio':>8}  met")
+    print(f"{'target':<26}{'value':>9}{'limit':>12}{'ratio':>8}  met")
     for name, t in result["targets"].items():
         value = "-" if t["value"] is None else f"{t['value']:.2f}"
         ratio = "-" if t["ratio"] is None else f"{t['ratio']:.2f}"
         unit = " MB" if name.endswith("_mb") else " s"
         met = "-" if t["value"] is None else "yes" if t["met"] else "NO"
-        print(f"{name:<26}{value:>9}{t['target']:>9.1f}{unit}{ratio:>5}  {met}")
+        print(f"{name:<26}{value:>9}{t['target']:>9.1f}{unit:<3}{ratio:>8}  {met}")
     for s in result["steps"]:
         if s["exit_code"]:
             print(f"\n{s['name']} failed:\n{s['output']}")
