@@ -694,6 +694,12 @@ def write_statements(
     return {"books": books, "expected": expected}, time.perf_counter() - began
 
 
+def snapshot(workdir: Path) -> None:
+    """In the helper process: invoiced.db, the database before any import (to profile one)."""
+    daily_bench._checkpoint(workdir / "bench.db")
+    shutil.copy(workdir / "bench.db", workdir / "invoiced.db")
+
+
 # --------------------------------------------------------------------------- running
 def _json(step: daily_bench.Step, workdir: Path) -> dict[str, Any]:
     """What the step printed as JSON (its whole output: ``Step.output`` is its tail)."""
@@ -773,11 +779,10 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             made, seconds = pool.apply(
                 write_statements, (url, workdir, opts.lines, start, opts.seed)
             )
+            if opts.keep and not opts.database_url:  # the database before any import
+                pool.apply(snapshot, (workdir,))
         result |= made
         result["statements_generation_seconds"] = round(seconds, 2)
-        if opts.keep and not opts.database_url:  # the database before any import, to profile
-            daily_bench._checkpoint(workdir / "bench.db")
-            shutil.copy(workdir / "bench.db", workdir / "invoiced.db")
         env["HOSTCTL_TODAY"] = import_day
         for fmt in FILES:
             print(f"payment import {fmt}.csv …", file=sys.stderr)
