@@ -791,12 +791,17 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 steps.append(run(name, args, env, workdir))
                 if steps[-1].exit_code:
                     break
+        result["bench_process_peak_mb"] = _own_peak()  # before dropping PostgreSQL's database
     finally:
         if pg_name and opts.database_url and not opts.keep:
             daily_bench.drop_pg(opts.database_url, pg_name)
         elif pg_name:
             result["kept_database"] = url
     return report(result, steps, workdir)
+
+
+def _own_peak() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def report(result: dict[str, Any], steps: list[daily_bench.Step], workdir: Path) -> dict[str, Any]:
@@ -815,9 +820,7 @@ def report(result: dict[str, Any], steps: list[daily_bench.Step], workdir: Path)
     result["steps"] = [asdict(s) | {"output": s.output if s.exit_code else ""} for s in steps]
     # The floor of every step's peak (see ``bench``): this process's own peak, before it reads
     # the reports (large: they are read after every step ran).
-    result["bench_process_peak_mb"] = round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-    )
+    result.setdefault("bench_process_peak_mb", _own_peak())
     result["reported"] = {
         name: counts(_json(step, workdir)) for name, step in by.items() if name.startswith(FILES)
     }
