@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import bindparam, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlmodel import Session
 
 from hostctl.core import audit, invoices, payments, settings
-from hostctl.core.bulk import batched
+from hostctl.core.bulk import batched, chunks
 from hostctl.core.context import Context
 from hostctl.core.money import MINOR_DIGITS, Money, money_json
 from hostctl.core.receipts import matcher
@@ -152,6 +152,18 @@ def _insert_new(
         }
         for line in first.values()
     ]
+    # the lines already recorded are left out by one indexed look-up (a file imported again
+    # costs a read, not a write); the unique key still decides for the others
+    known: set[str] = set()
+    for chunk in chunks(list(first), 500):
+        known.update(
+            session.execute(
+                sa_select(LINES.c.transaction_id).where(
+                    LINES.c.source == statement.source, LINES.c.transaction_id.in_(chunk)
+                )
+            ).scalars()
+        )
+    rows = [row for row in rows if row["transaction_id"] not in known]
     if not rows:
         return []
     dialect = session.get_bind().dialect.name
@@ -183,18 +195,21 @@ def _decide(
     new: list[tuple[int, ParsedLine]],
     report: ImportReport,
 ) -> None:
-    """Ignore the money out, match the rest, record the matches, leave the others to review."""
+    """Ignore the money out, match the rest, record the matches, leave the others to review;
+    the lines' new states written in one statement at the end."""
+    states: list[dict[str, Any]] = []
     to_match: list[tuple[int, ParsedLine]] = []
     for line_id, line in new:
         why = _not_payable(line)
         if why is None:
             to_match.append((line_id, line))
             continue
-        _set(session, line_id, status="ignored", why=why)
+        states.append(_state(line_id, "ignored", why=why))
         report.ignored.append(
             {"line_id": line_id, "transaction_id": line.transaction_id, "why": why}
         )
     results = matcher.match_lines(session, [line for _id, line in to_match])
+    reviews: dict[int, Any] = {}
     for (line_id, line), result in zip(to_match, results, strict=True):
         if isinstance(result, matcher.Match):
             try:
@@ -202,13 +217,14 @@ def _decide(
             except HostctlError as exc:  # a rule of payment add refused it: a person looks
                 result = matcher.Review(exc.message, ())
             else:
-                _set(
-                    session,
-                    line_id,
-                    status="applied",
-                    matched_by=result.by,
-                    invoice_id=applied[0][0],
-                    client_id=applied[0][1],
+                states.append(
+                    _state(
+                        line_id,
+                        "applied",
+                        matched_by=result.by,
+                        invoice_id=applied[0][0],
+                        client_id=applied[0][1],
+                    )
                 )
                 report.currency[line_id] = line.currency.upper()
                 report.applied += [
@@ -222,8 +238,37 @@ def _decide(
                     for _iid, _cid, number, minor, currency in applied
                 ]
                 continue
-        _set(session, line_id, status="review", why=result.why)
-        report.review.append(line_view(session, _stored(session, line_id), result))
+        states.append(_state(line_id, "review", why=result.why))
+        reviews[line_id] = result
+    if states:
+        session.execute(
+            update(LINES)
+            .where(LINES.c.id == bindparam("b_line_id"))
+            .values(
+                status=bindparam("b_status"),
+                why=bindparam("b_why"),
+                matched_by=bindparam("b_matched_by"),
+                invoice_id=bindparam("b_invoice_id"),
+                client_id=bindparam("b_client_id"),
+            ),
+            states,
+        )
+    if reviews:
+        rows = session.execute(sa_select(LINES).where(LINES.c.id.in_(list(reviews)))).all()
+        by_id = {row.id: row for row in rows}
+        report.review += [line_view(session, by_id[i], reviews[i]) for i in reviews]
+
+
+def _state(line_id: int, status: str, **values: Any) -> dict[str, Any]:
+    """A line's new state, as one parameter set of ``_decide``'s update."""
+    return {
+        "b_line_id": line_id,
+        "b_status": status,
+        "b_why": values.get("why"),
+        "b_matched_by": values.get("matched_by"),
+        "b_invoice_id": values.get("invoice_id"),
+        "b_client_id": values.get("client_id"),
+    }
 
 
 def _not_payable(line: ParsedLine) -> str | None:
