@@ -712,25 +712,28 @@ def test_cancelling_an_order_invoice_cancels_its_pending_services_and_says_so_in
 
 
 # --------------------------------------------------------------------------- references
-def _recorded(session, invoice, reference: str, day: str = "2026-01-12") -> Payment:
-    return Payment(
-        invoice_id=invoice.id,
-        client_id=invoice.client_id,
-        currency="USD",
-        amount_minor=9600,
-        applied_minor=9600,
-        method="mercadopago",
-        reference=reference,
-        paid_on=date(day),
-        created_by="import",
-        created_at=make_ctx(day).now,
-    )
+def _recorded(invoice, reference: str, *, method: str = "mercadopago", duplicate_ok=False):
+    """A payment row as ``receive_many`` writes it (through ``insert_payments``)."""
+    return {
+        "invoice_id": invoice.id,
+        "client_id": invoice.client_id,
+        "currency": "USD",
+        "amount_minor": 9600,
+        "applied_minor": 9600,
+        "method": method,
+        "reference": reference,
+        "reference_key": payments.reference_key(reference),
+        "duplicate_ok": duplicate_ok,
+        "paid_on": date("2026-01-12"),
+        "created_by": "import",
+        "created_at": make_ctx("2026-01-12").now,
+    }
 
 
 def test_the_database_keeps_a_method_and_reference_once_but_deliberate_duplicates(shop):
     """The rule is the payments table's unique key, not only the look-up of ``add_payment``:
     whatever records a payment (the statement import of SPEC §14 included) goes through
-    ``insert_payment``, which turns the key's refusal into the desk's sentence."""
+    ``insert_payments``, which turns the key's refusal into the desk's sentence."""
     from sqlalchemy.exc import IntegrityError
 
     session = shop
@@ -746,19 +749,15 @@ def test_the_database_keeps_a_method_and_reference_once_but_deliberate_duplicate
     )
     # as if another agent's look-up had run before the first was committed
     with pytest.raises(BusinessRuleError) as refused:
-        payments.insert_payment(session, _recorded(session, invoice, "mp 1318200001"))
+        payments.insert_payments(session, [_recorded(invoice, "mp 1318200001")])
     assert refused.value.message == (
         f"Payment {first.id} (mercadopago MP 1318200001, 2026-01-10, invoice {invoice.id}) "
         "already has this reference; if this is another payment, add --duplicate-ok."
     )
     # a deliberate duplicate, twice; another method; the session is still usable
     for _ in range(2):
-        payments.insert_payment(
-            session, _recorded(session, invoice, "MP 1318200001"), duplicate_ok=True
-        )
-    other = _recorded(session, invoice, "MP 1318200001")
-    other.method = "card"
-    payments.insert_payment(session, other)
+        payments.insert_payments(session, [_recorded(invoice, "MP 1318200001", duplicate_ok=True)])
+    payments.insert_payments(session, [_recorded(invoice, "MP 1318200001", method="card")])
     rows = session.exec(
         select(Payment.method, Payment.reference_key, Payment.duplicate_ok).order_by(Payment.id)
     ).all()
@@ -771,6 +770,5 @@ def test_the_database_keeps_a_method_and_reference_once_but_deliberate_duplicate
     # and below the core: the table itself refuses the second one (in a savepoint, so the
     # test's session goes on)
     with pytest.raises(IntegrityError), session.begin_nested():
-        row = _recorded(session, invoice, "x")
-        row.reference_key = "mp 1318200001"
-        session.add(row)
+        row = _recorded(invoice, "x")
+        session.add(Payment(**{**row, "reference_key": "mp 1318200001"}))

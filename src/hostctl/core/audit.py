@@ -156,7 +156,7 @@ def record_many(
     items: list[tuple[str, str, Any, dict[str, Any] | str]],
     *,
     note: str | None = None,
-    notes: Sequence[str] | None = None,
+    notes: Sequence[str | None] | None = None,
 ) -> None:
     """Bulk form of ``record`` for ``daily`` and the imports: (action, entity_type,
     entity_id, changes), each with the same ``note`` or with its own from ``notes``.

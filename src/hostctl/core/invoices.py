@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import and_, case, exists, func, update
+from sqlalchemy import and_, bindparam, case, exists, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -34,7 +34,16 @@ from hostctl.core.money import (
     money_json,
 )
 from hostctl.core.pricing import Line
-from hostctl.core.rows import CHUNK, INVOICES, LINES, SERVICES, contacts, expire, no_index
+from hostctl.core.rows import (
+    CHUNK,
+    CLIENTS,
+    INVOICES,
+    LINES,
+    SERVICES,
+    contacts,
+    expire,
+    no_index,
+)
 from hostctl.core.validate import one_of
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import N_, _
@@ -418,7 +427,15 @@ def list_invoices(
     return list(session.exec(stmt).all())
 
 
-def amount_due(invoice: Invoice) -> Money:
+class Owed(Protocol):
+    """What the amount due of an invoice is made of (an ``Invoice``, or a row of one)."""
+
+    total_minor: int
+    paid_minor: int
+    currency: str
+
+
+def amount_due(invoice: Owed) -> Money:
     return Money(invoice.total_minor - invoice.paid_minor, invoice.currency)
 
 
@@ -501,41 +518,92 @@ def add_credit(
     invoice_id: int | None = None,
     payment_id: int | None = None,
 ) -> None:
-    """Move the client's credit by ``amount`` (negative takes it back) in one ``UPDATE …
-    SET credit_minor = credit_minor + n``, with its ledger entry. A balance that would go
-    beyond what the column keeps (64 bits) is refused in one sentence: the sum is never
-    computed by the database (SQLite would make it a real, PostgreSQL would fail)."""
-    if amount.is_zero():
+    """``add_credits`` of one move."""
+    add_credits(session, ctx, [CreditMove(client_id, amount, reason, invoice_id, payment_id)])
+
+
+@dataclass(frozen=True)
+class CreditMove:
+    """A client's credit moved by ``amount`` (negative takes it back), and why."""
+
+    client_id: int
+    amount: Money
+    reason: str
+    invoice_id: int | None = None
+    payment_id: int | None = None
+
+
+def add_credits(session: Session, ctx: Context, moves: Sequence[CreditMove]) -> None:
+    """Move these clients' credit, each with its ledger entry: the balances read under a
+    row lock, each move checked against what the column keeps (64 bits) — a balance that
+    would go beyond it is refused in one sentence, and nothing moves (the sum is never
+    computed by the database: SQLite would make it a real, PostgreSQL would fail) — then
+    one ``UPDATE … SET credit_minor = credit_minor + n`` per move, in one statement."""
+    moves = [m for m in moves if not m.amount.is_zero()]
+    if not moves:
         return
     session.flush()
-    if amount.minor > 0:  # the bound is computed here, so the comparison cannot overflow
-        room = col(Client.credit_minor) <= LARGEST_STORED_MINOR - amount.minor
-    else:
-        room = col(Client.credit_minor) >= SMALLEST_STORED_MINOR - amount.minor
-    moved = session.execute(
-        update(Client)
-        .where(col(Client.id) == client_id, room)
-        .values(credit_minor=Client.credit_minor + amount.minor)
+    balance: dict[int, int] = {}
+    for chunk in chunks(sorted({m.client_id for m in moves}), CHUNK):
+        balance.update(
+            session.execute(
+                sa_select(CLIENTS.c.id, CLIENTS.c.credit_minor)
+                .where(CLIENTS.c.id.in_(chunk))
+                .with_for_update()
+            ).all()
+        )
+    for move in moves:
+        now = balance.get(move.client_id, 0)
+        if move.amount.minor > 0:  # the bound is computed here, so the comparison cannot overflow
+            fits = now <= LARGEST_STORED_MINOR - move.amount.minor
+        else:
+            fits = now >= SMALLEST_STORED_MINOR - move.amount.minor
+        if not fits:
+            raise BusinessRuleError(
+                _(
+                    "The credit of client {client_id} would go beyond the largest balance "
+                    "hostctl keeps ({largest}); nothing was changed."
+                ).format(
+                    client_id=move.client_id,
+                    largest=money_json(LARGEST_STORED_MINOR, move.amount.currency),
+                )
+            )
+        balance[move.client_id] = now + move.amount.minor
+    session.execute(
+        update(CLIENTS)
+        .where(CLIENTS.c.id == bindparam("b_id"))
+        .values(credit_minor=CLIENTS.c.credit_minor + bindparam("b_minor")),
+        [{"b_id": m.client_id, "b_minor": m.amount.minor} for m in moves],
     )
-    if not moved.rowcount:  # type: ignore[attr-defined]
-        raise BusinessRuleError(
-            _(
-                "The credit of client {client_id} would go beyond the largest balance "
-                "hostctl keeps ({largest}); nothing was changed."
-            ).format(client_id=client_id, largest=money_json(LARGEST_STORED_MINOR, amount.currency))
-        )
-    expire(session, Client, [client_id])
-    session.add(
-        CreditEntry(
-            client_id=client_id,
-            currency=amount.currency,
-            amount_minor=amount.minor,
-            reason=reason,
-            invoice_id=invoice_id,
-            payment_id=payment_id,
-            effective_date=ctx.today,
-            created_at=ctx.now,
-        )
+    expire(session, Client, [m.client_id for m in moves])
+    convert = db_value(session)
+    today, now_ts = convert(ctx.today), convert(ctx.now)
+    insert_rows(
+        session,
+        CreditEntry.__table__,  # type: ignore[attr-defined]
+        (
+            "client_id",
+            "currency",
+            "amount_minor",
+            "reason",
+            "invoice_id",
+            "payment_id",
+            "effective_date",
+            "created_at",
+        ),
+        (
+            (
+                m.client_id,
+                m.amount.currency,
+                m.amount.minor,
+                m.reason,
+                m.invoice_id,
+                m.payment_id,
+                today,
+                now_ts,
+            )
+            for m in moves
+        ),
     )
 
 

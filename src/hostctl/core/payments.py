@@ -10,42 +10,57 @@
 
 The invoice (and the payment) are read under a row lock before they change, so two payments
 of one invoice at the same moment are applied one after the other, never over each other.
+
+A payment is received by one path, ``receive_many``, for one payment typed at the desk
+(``add_payment``) as for the thousands of a statement (``receipts``): the invoices read once
+under their locks, each payment's rules applied in order against what the ones before it
+left, then everything written a few statements for all, and ``settle_many`` for the invoices
+it paid. Rows are read and written through Core statements (``core/rows.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, cast
 
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, outbox, renewals, service_state, settings
+from hostctl.core.bulk import chunks, update_ids
 from hostctl.core.clients import get_client, paypal_allowed
 from hostctl.core.context import Context
 from hostctl.core.invoices import (
+    CreditMove,
     InvoiceSpec,
+    Owed,
     add_credit,
+    add_credits,
     amount_due,
     cancel_invoices,
     create_invoices,
+    discount_facts,
     discounts_blocked,
     get_invoice,
     lines_of,
     load_invoices,
     unpaid_renewals,
 )
-from hostctl.core.money import Money
+from hostctl.core.money import Money, money_json
 from hostctl.core.pricing import Line, list_subtotal_of_paid
-from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
+from hostctl.core.rows import CHUNK, INVOICES, LINES, SERVICES, expire, rows_by_id
+from hostctl.core.validate import id_can_exist
+from hostctl.errors import BusinessRuleError, HostctlError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import (
     AuditEntry,
     Client,
     Invoice,
-    InvoiceLine,
     Pairing,
     Payment,
     Product,
@@ -68,8 +83,8 @@ def issue_invoices(
 
 def settle_ids(session: Session, ctx: Context, invoice_ids: Sequence[int]) -> None:
     """``settle`` each of these paid invoices (the ``settle`` that ``renewals`` is given)."""
-    for invoice in load_invoices(session, invoice_ids) if invoice_ids else []:
-        settle(session, ctx, invoice)
+    if invoice_ids:
+        settle_many(session, ctx, load_invoices(session, invoice_ids))
 
 
 def issue_invoice(session: Session, ctx: Context, spec: InvoiceSpec) -> Invoice:
@@ -127,6 +142,92 @@ def add_payment(
     )
 
 
+# --------------------------------------------------------------------------- receiving
+PAYMENTS = Payment.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One payment to record: what ``payment add`` is typed with, or what a statement line
+    pays. Receipts of one ``group`` (a line paying several invoices) are all recorded or
+    none."""
+
+    invoice_id: int
+    amount: Money
+    method: str
+    reference: str | None = None
+    duplicate_ok: bool = False
+    allow_excess: bool = False
+    statement_line_id: int | None = None
+    group: Any = None
+
+
+@dataclass(frozen=True)
+class Received:
+    """A receipt recorded: its payment, and its invoice as the payment left it."""
+
+    payment_id: int
+    invoice_id: int
+    client_id: int
+    number: str
+    amount: Money
+    status: str
+
+
+@dataclass
+class _InvoiceState:
+    """An invoice as the receipts before this one left it (read under its row lock)."""
+
+    id: int
+    number: str
+    client_id: int
+    kind: str
+    status: str
+    currency: str
+    issue_date: dt.date
+    total_minor: int
+    paid_minor: int
+    paid_on: dt.date | None
+
+
+_INVOICE_STATE_COLS = (
+    INVOICES.c.id,
+    INVOICES.c.number,
+    INVOICES.c.client_id,
+    INVOICES.c.kind,
+    INVOICES.c.status,
+    INVOICES.c.currency,
+    INVOICES.c.issue_date,
+    INVOICES.c.total_minor,
+    INVOICES.c.paid_minor,
+    INVOICES.c.paid_on,
+)
+_LINE_COLS = (
+    LINES.c.invoice_id,
+    LINES.c.position,
+    LINES.c.kind,
+    LINES.c.code,
+    LINES.c.description,
+    LINES.c.service_id,
+    LINES.c.period_end,
+    LINES.c.amount_minor,
+)
+
+
+@dataclass
+class _Batch:
+    """What ``receive_many`` read once for all its receipts."""
+
+    invoices: dict[int, _InvoiceState]
+    clients: dict[int, Any]
+    lines: dict[int, list[Any]]
+    methods: list[str]
+    discount_pct: dict[str, Decimal]
+    blocked: dict[int, bool]
+    known: dict[tuple[str, str], Payment]
+    seen: dict[tuple[str, str], _InvoiceState] = field(default_factory=dict)
+
+
 def receive(
     session: Session,
     ctx: Context,
@@ -139,17 +240,172 @@ def receive(
     allow_excess: bool = False,
     statement_line_id: int | None = None,
 ) -> tuple[Payment, Invoice]:
-    """The one path of a payment received, typed at the desk (``add_payment``) or read from
-    a statement (``receipts``): ``invoice`` read under its row lock (``locked_invoice``),
-    dated ``ctx.today``. Method discount (DSC-3), the excess to credit (BIL-5), the invoice
-    paid and what that sets in motion (``settle``: BIL-6, BIL-7 …), audit and alert."""
-    client = get_client(session, invoice.client_id)
-    method = (method or "").strip().lower()
+    """``receive_many`` of one payment (``payment add``, ``payment match``): its refusal
+    raised, else the payment and the invoice as it left them."""
+    [result] = receive_many(
+        session,
+        ctx,
+        [
+            Receipt(
+                invoice.id or 0,
+                amount,
+                method,
+                reference,
+                duplicate_ok=duplicate_ok,
+                allow_excess=allow_excess,
+                statement_line_id=statement_line_id,
+            )
+        ],
+    )
+    if isinstance(result, HostctlError):
+        raise result
+    payment = session.get(Payment, result.payment_id)
+    assert payment is not None
+    return payment, locked_invoice(session, result.invoice_id)
+
+
+def receive_many(
+    session: Session, ctx: Context, receipts: Sequence[Receipt]
+) -> list[Received | HostctlError]:
+    """The one path of a payment received, typed at the desk or read from a statement, for
+    any number of payments at once, dated ``ctx.today``: the invoices read under their row
+    locks, then each receipt in order against what the earlier ones left — the method
+    discount (DSC-3), the excess to credit (BIL-5), the invoice paid — and what the paid
+    invoices set in motion (``settle_many``: BIL-6, BIL-7 …), audit and alert, written a
+    few statements for all. Each receipt gives what it recorded or the refusal of the rule
+    it broke (nothing of its group recorded)."""
+    batch = _read_batch(session, ctx, receipts)
+    results: list[Received | HostctlError] = []
+    payments: list[dict[str, Any]] = []
+    discounts: list[dict[str, Any]] = []
+    for group in _groups(receipts):
+        touched = {r.invoice_id for r in group}
+        saved = {i: replace(batch.invoices[i]) for i in touched if i in batch.invoices}
+        saved_lines = {i: list(batch.lines.get(i, [])) for i in touched}
+        seen = dict(batch.seen)
+        made_p, made_d = len(payments), len(discounts)
+        try:
+            done = [_receive_one(ctx, batch, r, payments, discounts) for r in group]
+        except HostctlError as exc:  # nothing of the group: as it was before it
+            batch.invoices.update(saved)
+            batch.lines.update(saved_lines)
+            batch.seen = seen
+            del payments[made_p:], discounts[made_d:]
+            results += [exc] * len(group)
+        else:
+            results += done
+    if payments:
+        _write(session, ctx, batch, payments, discounts, results)
+    return results
+
+
+def _groups(receipts: Sequence[Receipt]) -> Iterator[list[Receipt]]:
+    group: list[Receipt] = []
+    for receipt in receipts:
+        if group and (receipt.group is None or receipt.group != group[0].group):
+            yield group
+            group = []
+        group.append(receipt)
+    if group:
+        yield group
+
+
+class _NewLine:
+    """A discount line a receipt adds, seen by the receipts after it (``_method_discount``)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.kind, self.code = values["kind"], values["code"]
+        self.description, self.amount_minor = values["description"], values["amount_minor"]
+
+
+def _read_batch(session: Session, ctx: Context, receipts: Sequence[Receipt]) -> _Batch:
+    from hostctl.core.rows import CLIENTS
+
+    session.flush()
+    ids = sorted({r.invoice_id for r in receipts if id_can_exist(r.invoice_id)})
+    invoices: dict[int, _InvoiceState] = {}
+    lines: dict[int, list[Any]] = {i: [] for i in ids}
+    for chunk in chunks(ids, CHUNK):
+        for row in session.execute(
+            sa_select(*_INVOICE_STATE_COLS)
+            .where(INVOICES.c.id.in_(chunk))
+            .order_by(INVOICES.c.id)
+            .with_for_update()
+        ).all():
+            invoices[row.id] = _InvoiceState(*row)
+        for line in session.execute(
+            sa_select(*_LINE_COLS)
+            .where(LINES.c.invoice_id.in_(chunk))
+            .order_by(LINES.c.invoice_id, LINES.c.position)
+        ).all():
+            lines[line.invoice_id].append(line)
+    client_ids = sorted({s.client_id for s in invoices.values()})
+    clients: dict[int, Any] = {}
+    for chunk in chunks(client_ids, CHUNK):
+        clients.update(
+            (c.id, c)
+            for c in session.execute(
+                sa_select(CLIENTS.c.id, CLIENTS.c.currency, CLIENTS.c.phone, CLIENTS.c.email).where(
+                    CLIENTS.c.id.in_(chunk)
+                )
+            ).all()
+        )
     methods = settings.payment_methods(session)
-    if method not in methods:
+    wanted = {(r.method or "").strip().lower() for r in receipts}
+    discount_pct = {m: settings.method_discount(session, m) for m in wanted if m in methods}
+    blocked = (
+        {cid: facts[1] for cid, facts in discount_facts(session, client_ids).items()}
+        if any(p > 0 for p in discount_pct.values())
+        else {}
+    )
+    return _Batch(
+        invoices, clients, lines, methods, discount_pct, blocked, _known(session, receipts)
+    )
+
+
+def _known(session: Session, receipts: Sequence[Receipt]) -> dict[tuple[str, str], Payment]:
+    """(method, reference key) → the first payment recorded with it, of these receipts'
+    references (one indexed look-up per method and chunk)."""
+    keys: dict[str, set[str]] = {}
+    for r in receipts:
+        key = reference_key(r.reference)
+        if key is not None and not r.duplicate_ok:
+            keys.setdefault((r.method or "").strip().lower(), set()).add(key)
+    known: dict[tuple[str, str], Payment] = {}
+    for method, method_keys in keys.items():
+        for chunk in chunks(sorted(method_keys), CHUNK):
+            for payment in session.exec(
+                select(Payment)
+                .where(Payment.method == method, col(Payment.reference_key).in_(chunk))
+                .order_by(col(Payment.id).desc())
+            ).all():
+                known[(method, payment.reference_key or "")] = payment  # the first one wins
+    return known
+
+
+def _receive_one(
+    ctx: Context,
+    batch: _Batch,
+    receipt: Receipt,
+    payments: list[dict[str, Any]],
+    discounts: list[dict[str, Any]],
+) -> Received:
+    """One receipt's rules, in ``add_payment``'s order, against what the receipts before it
+    left; what it records is added to ``payments`` and ``discounts``."""
+    invoice = batch.invoices.get(receipt.invoice_id)
+    if invoice is None:
+        raise NotFoundError(
+            _("There is no invoice {invoice_id}; `hostctl invoice list` shows them.").format(
+                invoice_id=receipt.invoice_id
+            )
+        )
+    client = batch.clients[invoice.client_id]
+    method = (receipt.method or "").strip().lower()
+    amount = receipt.amount
+    if method not in batch.methods:
         raise ValidationError(
             _("Unknown payment method {method!r}; use one of {methods}.").format(
-                method=method, methods=", ".join(methods)
+                method=method, methods=", ".join(batch.methods)
             )
         )
     if not usable(client, method):
@@ -179,7 +435,7 @@ def receive(
             ).format(today=ctx.today, invoice_number=invoice.number, issue_date=invoice.issue_date)
         )
     credit = excess_credit(invoice, amount)
-    if credit is not None and not allow_excess:
+    if credit is not None and not receipt.allow_excess:
         raise BusinessRuleError(
             _(
                 "{amount} is more than twice the {due} due on invoice {invoice_number} and "
@@ -191,91 +447,185 @@ def receive(
                 credit=credit,
             )
         )
-    reference = " ".join((reference or "").split()) or None
-    check_reference(session, method, reference, duplicate_ok=duplicate_ok)
-    lines = lines_of(session, invoice.id or 0)
-    discount = _method_discount(session, client, invoice, lines, method, amount)
+    reference = " ".join((receipt.reference or "").split()) or None
+    key = reference_key(reference)
+    if key is not None and not receipt.duplicate_ok:
+        same = batch.known.get((method, key))
+        if same is not None:
+            raise duplicate_reference(method, same)
+        earlier = batch.seen.get((method, key))
+        if earlier is not None:
+            raise BusinessRuleError(
+                _(
+                    "{method} {reference} pays invoice {invoice_number} a moment before in "
+                    "this same run; if this is another payment, add --duplicate-ok."
+                ).format(method=method, reference=reference, invoice_number=earlier.number)
+            )
+    lines = batch.lines.setdefault(invoice.id, [])
+    discount = _method_discount(
+        batch.discount_pct.get(method, Decimal(0)),
+        batch.blocked.get(invoice.client_id, False),
+        invoice,
+        lines,
+        amount,
+    )
     if discount is not None:
         pct, value = discount
-        session.add(
-            InvoiceLine(
-                invoice_id=invoice.id or 0,
-                position=len(lines) + 1,
-                kind="discount",
-                code="method",
-                description=f"Descuento por pago con {method} {pct.normalize():f} %",
-                amount_minor=-value.minor,
-            )
-        )
+        row = {
+            "invoice_id": invoice.id,
+            "position": len(lines) + 1,
+            "kind": "discount",
+            "code": "method",
+            "description": f"Descuento por pago con {method} {pct.normalize():f} %",
+            "service_id": None,
+            "period_start": None,
+            "period_end": None,
+            "amount_minor": -value.minor,
+        }
+        discounts.append(row)
+        lines.append(_NewLine(row))
         invoice.total_minor -= value.minor
     due = amount_due(invoice)
     applied = amount.min(due)
     credited = amount - applied
     invoice.paid_minor += applied.minor
-    payment = Payment(
-        invoice_id=invoice.id or 0,
-        client_id=client.id or 0,
-        currency=invoice.currency,
-        amount_minor=amount.minor,
-        discount_minor=discount[1].minor if discount else 0,
-        applied_minor=applied.minor,
-        credited_minor=credited.minor,
-        method=method,
-        reference=reference,
-        paid_on=ctx.today,
-        statement_line_id=statement_line_id,
-        created_by=ctx.staff,
-        created_at=ctx.now,
-    )
-    insert_payment(session, payment, duplicate_ok=duplicate_ok)
-    if credited.is_positive():
-        add_credit(
-            session,
-            ctx,
-            client.id or 0,
-            credited,
-            "payment above invoice total",
-            invoice_id=invoice.id,
-            payment_id=payment.id,
-        )
-    became_paid = invoice.paid_minor >= invoice.total_minor
-    if became_paid:
+    if invoice.paid_minor >= invoice.total_minor:
         invoice.status = "paid"
         invoice.paid_on = ctx.today
-    session.add(invoice)
-    session.flush()
-    audit.record(
-        session,
-        ctx,
-        "payment.add",
-        "invoice",
-        invoice.id,
+    if key is not None:
+        batch.seen[(method, key)] = invoice
+    payments.append(
         {
-            "payment_id": payment.id,
-            "amount": amount.to_json(),
+            "invoice_id": invoice.id,
+            "client_id": invoice.client_id,
+            "currency": invoice.currency,
+            "amount_minor": amount.minor,
+            "discount_minor": discount[1].minor if discount else 0,
+            "applied_minor": applied.minor,
+            "credited_minor": credited.minor,
             "method": method,
-            "discount": discount[1].to_json() if discount else "0.00",
-            "credited": credited.to_json(),
-            "status": invoice.status,
-        },
+            "reference": reference,
+            "reference_key": key,
+            "duplicate_ok": receipt.duplicate_ok,
+            "paid_on": ctx.today,
+            "status": "received",
+            "statement_line_id": receipt.statement_line_id,
+            "created_by": ctx.staff,
+            "created_at": ctx.now,
+            # not columns: what the audit, the alert and the result need
+            "_status": invoice.status,
+            "_number": invoice.number,
+        }
     )
-    outbox.emit(
+    return Received(0, invoice.id, invoice.client_id, invoice.number, amount, invoice.status)
+
+
+_NOT_COLUMNS = ("_status", "_number")
+
+
+def _write(
+    session: Session,
+    ctx: Context,
+    batch: _Batch,
+    payments: list[dict[str, Any]],
+    discounts: list[dict[str, Any]],
+    results: list[Received | HostctlError],
+) -> None:
+    """Write what ``_receive_one`` decided: payments, discount lines, the invoices' new
+    money and state, credit, audit and alerts; then settle the invoices paid."""
+    columns = [k for k in payments[0] if k not in _NOT_COLUMNS]
+    ids = insert_payments(session, [{k: p[k] for k in columns} for p in payments])
+    received = iter(ids)
+    for index, result in enumerate(results):
+        if isinstance(result, Received):
+            results[index] = replace(result, payment_id=next(received))
+    if discounts:
+        session.execute(insert(LINES), discounts)
+    touched = sorted({p["invoice_id"] for p in payments})
+    session.execute(
+        update(INVOICES)
+        .where(INVOICES.c.id == bindparam("b_id"))
+        .values(
+            total_minor=bindparam("b_total"),
+            paid_minor=bindparam("b_paid"),
+            status=bindparam("b_status"),
+            paid_on=bindparam("b_paid_on"),
+        ),
+        [
+            {
+                "b_id": i,
+                "b_total": batch.invoices[i].total_minor,
+                "b_paid": batch.invoices[i].paid_minor,
+                "b_status": batch.invoices[i].status,
+                "b_paid_on": batch.invoices[i].paid_on,
+            }
+            for i in touched
+        ],
+    )
+    expire(session, Invoice, touched)
+    add_credits(
         session,
         ctx,
-        "payment.received",
-        client,
-        invoice_id=invoice.id,
-        data={
-            "invoice_number": invoice.number,
-            "amount": amount.to_json(),
-            "currency": invoice.currency,
-            "method": method,
-            "invoice_status": invoice.status,
-        },
+        [
+            CreditMove(
+                p["client_id"],
+                Money(p["credited_minor"], p["currency"]),
+                "payment above invoice total",
+                p["invoice_id"],
+                payment_id,
+            )
+            for payment_id, p in zip(ids, payments, strict=True)
+            if p["credited_minor"] > 0
+        ],
     )
-    if became_paid:
-        settle(session, ctx, invoice)
-    return payment, invoice
+    audit.record_many(
+        session,
+        ctx,
+        [
+            (
+                "payment.add",
+                "invoice",
+                p["invoice_id"],
+                {
+                    "payment_id": payment_id,
+                    "amount": money_json(p["amount_minor"], p["currency"]),
+                    "method": p["method"],
+                    "discount": money_json(p["discount_minor"], p["currency"])
+                    if p["discount_minor"]
+                    else "0.00",
+                    "credited": money_json(p["credited_minor"], p["currency"]),
+                    "status": p["_status"],
+                },
+            )
+            for payment_id, p in zip(ids, payments, strict=True)
+        ],
+    )
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": "payment.received",
+                "client_id": p["client_id"],
+                "phone": batch.clients[p["client_id"]].phone,
+                "email": batch.clients[p["client_id"]].email,
+                "invoice_id": p["invoice_id"],
+                "data": {
+                    "invoice_number": p["_number"],
+                    "amount": money_json(p["amount_minor"], p["currency"]),
+                    "currency": p["currency"],
+                    "method": p["method"],
+                    "invoice_status": p["_status"],
+                },
+            }
+            for p in payments
+        ],
+    )
+    became_paid: dict[int, _InvoiceState] = {}
+    for p in payments:
+        if p["_status"] == "paid":
+            became_paid[p["invoice_id"]] = batch.invoices[p["invoice_id"]]
+    settle_many(session, ctx, list(became_paid.values()))
 
 
 def get_payment(session: Session, payment_id: int) -> Payment:
@@ -332,7 +682,7 @@ EXCESS_FACTOR = 2
 ``96.00``): refused unless the excess is allowed (CLI.md, "At the desk")."""
 
 
-def excess_credit(invoice: Invoice, amount: Money) -> Money | None:
+def excess_credit(invoice: Owed, amount: Money) -> Money | None:
     """The credit that ``amount`` would leave when it is more than ``EXCESS_FACTOR`` times
     the amount due on ``invoice``; ``None`` when it is not."""
     due = amount_due(invoice)
@@ -364,10 +714,14 @@ def methods_for(session: Session, invoice: Invoice) -> list[str]:
 def amount_due_with(session: Session, invoice: Invoice, method: str) -> Money:
     """What settles ``invoice`` paid now with ``method``: the amount due less the method's
     discount (DSC-3, Zelle 10 % of the list subtotal) when paying it in full would earn it."""
-    client = get_client(session, invoice.client_id)
     due = amount_due(invoice)
-    lines = lines_of(session, invoice.id or 0)
-    discount = _method_discount(session, client, invoice, lines, method, due)
+    discount = _method_discount(
+        settings.method_discount(session, method),
+        discounts_blocked(session, invoice.client_id),
+        invoice,
+        lines_of(session, invoice.id or 0),
+        due,
+    )
     return due - discount[1] if discount is not None else due
 
 
@@ -418,40 +772,34 @@ def duplicate_reference(method: str, same: Payment) -> BusinessRuleError:
     )
 
 
-def check_reference(
-    session: Session, method: str, reference: str | None, *, duplicate_ok: bool = False
-) -> None:
-    """Refuse a ``method`` and ``reference`` already recorded, unless ``duplicate_ok``: the
-    look-up, checked with the other rules before anything changes."""
-    if reference and not duplicate_ok:
-        same = find_by_reference(session, method, reference)
-        if same is not None:
-            raise duplicate_reference(method, same)
-
-
 UNIQUE_REFERENCE = "uq_payments_method_reference_key"
 
 
-def insert_payment(session: Session, payment: Payment, *, duplicate_ok: bool = False) -> None:
-    """Insert ``payment`` (flushed: its id is known), its ``reference_key`` set from its
-    reference and ``duplicate_ok`` kept. When the unique key refuses it (another agent
+def insert_payments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert these payments (column → value each, ``reference_key`` and ``duplicate_ok``
+    set) and return their ids in order. When the unique key refuses one (another agent
     recorded the same method and reference a moment ago, after this one's look-up), the
-    refusal of ``check_reference``: the caller's transaction is then rolled back whole."""
+    refusal the look-up gives; the caller's transaction is then rolled back whole."""
     from sqlalchemy.exc import IntegrityError
 
-    payment.reference_key = reference_key(payment.reference)
-    payment.duplicate_ok = duplicate_ok
     try:
         with session.begin_nested():  # the rest of the transaction stays usable
-            session.add(payment)
+            return list(
+                session.execute(
+                    insert(PAYMENTS).returning(PAYMENTS.c.id, sort_by_parameter_order=True),
+                    rows,
+                ).scalars()
+            )
     except IntegrityError as exc:
-        if not _is_reference_conflict(exc) or not payment.reference:
+        if not _is_reference_conflict(exc):
             raise
         # PostgreSQL reported it once the other transaction committed: its payment is seen
-        same = find_by_reference(session, payment.method, payment.reference)
-        if same is None:
-            raise
-        raise duplicate_reference(payment.method, same) from None
+        for row in rows:
+            if row.get("reference") and not row.get("duplicate_ok"):
+                same = find_by_reference(session, row["method"], row["reference"])
+                if same is not None:
+                    raise duplicate_reference(row["method"], same) from None
+        raise
 
 
 def _is_reference_conflict(exc: Exception) -> bool:
@@ -511,18 +859,16 @@ def list_refunds(session: Session, *, invoice_id: int) -> list[Refund]:
 
 
 def _method_discount(
-    session: Session,
-    client: Client,
-    invoice: Invoice,
-    lines: list[InvoiceLine],
-    method: str,
+    pct: Decimal,
+    blocked: bool,
+    invoice: Owed,
+    lines: Sequence[Any],
     amount: Money,
 ) -> tuple[Decimal, Money] | None:
-    """DSC-3: granted once, when this payment (with the discount) settles the invoice."""
-    pct = settings.method_discount(session, method)
-    if pct <= 0 or any(line.code == "method" for line in lines):
-        return None
-    if discounts_blocked(session, client.id or 0):
+    """DSC-3: ``pct`` of the list subtotal (the method's setting), granted once, when this
+    payment (with the discount) settles the invoice, and not while a service of the client
+    is suspended for non-payment (``blocked``, DSC-8). ``lines``: the invoice's lines."""
+    if pct <= 0 or blocked or any(line.code == "method" for line in lines):
         return None
     base = list_subtotal_of_paid(
         [
@@ -540,64 +886,182 @@ def _method_discount(
 
 # --------------------------------------------------------------------------- settlement
 def settle(session: Session, ctx: Context, invoice: Invoice) -> None:
-    """What a paid invoice sets in motion for its services (BIL-6, BIL-7, BIL-12, CAT-3)."""
-    client = get_client(session, invoice.client_id)
-    for line in lines_of(session, invoice.id or 0):
-        if line.kind != "item" or line.service_id is None:
+    """``settle_many`` of one paid invoice."""
+    settle_many(session, ctx, [invoice])
+
+
+def settle_many(session: Session, ctx: Context, invoices: Sequence[Any]) -> None:
+    """What paid invoices set in motion for their services (BIL-6, BIL-7, BIL-12, CAT-3),
+    a few statements for all of them: an order's instant services activated, a renewal's or
+    a restoration's services moved one period on, affiliates' commissions (AFF-2), the free
+    half of a 2×1 (DSC-7), upgrades applied, and the clients' services suspended for
+    non-payment or a chargeback back once nothing overdue is left. ``invoices`` (rows or
+    objects with ``id``, ``number``, ``client_id``, ``kind``) in the order they were paid."""
+    if not invoices:
+        return
+    from hostctl.core import affiliates  # models.trade only when a payment settles
+
+    session.flush()
+    by_id = {i.id: i for i in invoices}
+    items: list[Any] = []
+    for chunk in chunks(list(by_id), CHUNK):
+        items += session.execute(
+            sa_select(LINES.c.invoice_id, LINES.c.service_id, LINES.c.period_end)
+            .where(
+                LINES.c.invoice_id.in_(chunk),
+                LINES.c.kind == "item",
+                LINES.c.service_id.is_not(None),
+            )
+            .order_by(LINES.c.invoice_id, LINES.c.position)
+        ).all()
+    order = {invoice_id: n for n, invoice_id in enumerate(by_id)}
+    items.sort(key=lambda x: order[x.invoice_id])
+    services = {
+        s.id: s
+        for s in rows_by_id(
+            session,
+            (SERVICES.c.id, SERVICES.c.status, SERVICES.c.next_due_date, SERVICES.c.product_code),
+            sorted({x.service_id for x in items}),
+        )
+    }
+    _activate_paid_orders(session, ctx, by_id, items, services)
+    _renew_paid(session, ctx, by_id, items, services)
+    commission = [i for i in invoices if i.kind in affiliates.COMMISSION_KINDS]
+    for invoice_id in _of_referred_clients(session, commission):
+        paid = session.get(Invoice, invoice_id)
+        if paid is not None:
+            affiliates.earn(session, ctx, paid)
+    for chunk in chunks(list(by_id), CHUNK):
+        for pairing in session.exec(
+            select(Pairing).where(col(Pairing.paying_invoice_id).in_(chunk))
+        ).all():
+            _settle_paired(session, ctx, by_id[pairing.paying_invoice_id], pairing)
+    upgrades = [i.id for i in invoices if i.kind == "upgrade"]
+    for chunk in chunks(upgrades, CHUNK):
+        for upgrade in session.exec(
+            select(Upgrade)
+            .where(col(Upgrade.invoice_id).in_(chunk), Upgrade.status == "pending")
+            .order_by(col(Upgrade.id))
+        ).all():
+            apply_upgrade(session, ctx, upgrade)
+    causes = {i.client_id: {"invoice": i.number} for i in invoices}  # the last one paid
+    service_state.reactivate_clear(session, ctx, list(causes), causes=causes)
+    service_state.lift_chargeback(session, ctx, list(causes))
+
+
+def _of_referred_clients(session: Session, invoices: Sequence[Any]) -> list[int]:
+    """The ids of these invoices whose client was referred by an affiliate (AFF-2)."""
+    from hostctl.core.rows import CLIENTS
+
+    referred: set[int] = set()
+    for chunk in chunks(sorted({i.client_id for i in invoices}), CHUNK):
+        referred.update(
+            session.execute(
+                sa_select(CLIENTS.c.id).where(
+                    CLIENTS.c.id.in_(chunk), CLIENTS.c.referrer_id.is_not(None)
+                )
+            ).scalars()
+        )
+    return [i.id for i in invoices if i.client_id in referred]
+
+
+def _activate_paid_orders(
+    session: Session,
+    ctx: Context,
+    by_id: dict[int, Any],
+    items: list[Any],
+    services: dict[int, Any],
+) -> None:
+    """CAT-3: an order's (or an accepted quote's) pending services of instant activation
+    start when it is paid."""
+    pending = [
+        x.service_id
+        for x in items
+        if by_id[x.invoice_id].kind in ("order", "quote")
+        and x.service_id in services
+        and services[x.service_id].status == "pending"
+    ]
+    if not pending:
+        return
+    instant = {
+        code
+        for code, activation in session.execute(
+            sa_select(col(Product.code), col(Product.activation))
+        ).all()
+        if activation == "instant"
+    }
+    for service_id in dict.fromkeys(pending):
+        service = session.get(Service, service_id)
+        if service is not None and service.status == "pending" and service.product_code in instant:
+            service_state.activate(session, ctx, service, reason="first invoice paid")
+
+
+def _renew_paid(
+    session: Session,
+    ctx: Context,
+    by_id: dict[int, Any],
+    items: list[Any],
+    services: dict[int, Any],
+) -> None:
+    """BIL-6: a renewal's (or a restoration's) services move to the day after the period it
+    paid; a terminated service whose restoration is paid is back as a non-payment
+    suspension, which the reactivation then lifts (BIL-8)."""
+    due: dict[int, dt.date | None] = {}
+    restored: set[int] = set()
+    entries: list[tuple[str, str, Any, dict[str, Any] | str]] = []
+    notes: list[str | None] = []
+    for x in items:
+        invoice = by_id[x.invoice_id]
+        if invoice.kind not in ("renewal", "restoration") or x.period_end is None:
             continue
-        service = session.get(Service, line.service_id)
+        service = services.get(x.service_id)
         if service is None:
             continue
-        if invoice.kind == "upgrade":
-            continue  # applied below, once for the invoice
-        if invoice.kind in ("order", "quote") and service.status == "pending":
-            product = session.get(Product, service.product_code)
-            if product is not None and product.activation == "instant":
-                service_state.activate(session, ctx, service, reason="first invoice paid")
-        elif invoice.kind in ("renewal", "restoration") and line.period_end is not None:
-            before = service.next_due_date
-            if before is None or before <= line.period_end:
-                service.next_due_date = line.period_end + dt.timedelta(days=1)
-            if invoice.kind == "restoration" and service.status == "terminated":
-                # back as a non-payment suspension, which the reactivation below lifts
-                service.status = "suspended"
-                service.suspension_reason = "non-payment"
-                service.ended_on = None
-                audit.record(
-                    session,
-                    ctx,
+        before = due.get(service.id, service.next_due_date)
+        after = before
+        if before is None or before <= x.period_end:
+            after = x.period_end + dt.timedelta(days=1)
+        due[service.id] = after
+        status = "suspended" if service.id in restored else service.status
+        if invoice.kind == "restoration" and status == "terminated":
+            restored.add(service.id)
+            entries.append(
+                (
                     "service.restore",
                     "service",
                     service.id,
                     {"status": ["terminated", "suspended"], "suspension_reason": "non-payment"},
-                    note=f"restoration invoice {invoice.number} paid",
                 )
-            session.add(service)
-            audit.record(
-                session,
-                ctx,
+            )
+            notes.append(f"restoration invoice {invoice.number} paid")
+        entries.append(
+            (
                 "service.renewed",
                 "service",
                 service.id,
-                {
-                    "next_due_date": [str(before), str(service.next_due_date)],
-                    "invoice": invoice.number,
-                },
+                {"next_due_date": [str(before), str(after)], "invoice": invoice.number},
             )
-    session.flush()
-    from hostctl.core import affiliates  # models.trade only when a payment settles
-
-    affiliates.earn(session, ctx, invoice)
-    _settle_paired(session, ctx, invoice)
-    if invoice.kind == "upgrade":
-        for upgrade in session.exec(
-            select(Upgrade).where(Upgrade.invoice_id == invoice.id, Upgrade.status == "pending")
-        ).all():
-            apply_upgrade(session, ctx, upgrade)
-    service_state.reactivate_clear(
-        session, ctx, [client.id or 0], cause={"invoice": invoice.number}
+        )
+        notes.append(None)
+    if not due:
+        return
+    session.execute(
+        update(SERVICES)
+        .where(SERVICES.c.id == bindparam("b_id"))
+        .values(next_due_date=bindparam("b_due")),
+        [{"b_id": i, "b_due": d} for i, d in due.items()],
     )
-    service_state.lift_chargeback(session, ctx, [client.id or 0])
+    if restored:
+        update_ids(
+            session,
+            SERVICES,
+            sorted(restored),
+            status="suspended",
+            suspension_reason="non-payment",
+            ended_on=None,
+        )
+    audit.record_many(session, ctx, entries, notes=notes)
+    expire(session, Service, list(due))
 
 
 def cycle_changes(session: Session, ctx: Context, invoice: Invoice) -> list[dict[str, Any]]:
@@ -620,11 +1084,8 @@ def cycle_changes(session: Session, ctx: Context, invoice: Invoice) -> list[dict
     return found
 
 
-def _settle_paired(session: Session, ctx: Context, invoice: Invoice) -> None:
+def _settle_paired(session: Session, ctx: Context, invoice: Any, pairing: Any) -> None:
     """DSC-7: the free first invoice of a 2×1 is settled with the one that pays for both."""
-    pairing = session.exec(select(Pairing).where(Pairing.paying_invoice_id == invoice.id)).first()
-    if pairing is None:
-        return
     free = locked_invoice(session, pairing.free_invoice_id)
     if free.status != "unpaid":
         return

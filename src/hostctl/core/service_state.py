@@ -189,6 +189,7 @@ def reactivate(
     action: str = "service.reactivate",
     cycles: dict[int, str] | None = None,
     cause: dict[str, Any] | None = None,
+    causes: dict[int, dict[str, Any]] | None = None,
     clients: dict[int, Any] | None = None,
     names: dict[str, str] | None = None,
 ) -> None:
@@ -234,7 +235,11 @@ def reactivate(
                 "service.lengthen_cycle",
                 "service",
                 r.id,
-                {"cycle": [r.cycle, cycles[r.id]], "rule": "BIL-7", **(cause or {})},
+                {
+                    "cycle": [r.cycle, cycles[r.id]],
+                    "rule": "BIL-7",
+                    **((causes or {}).get(r.client_id) or cause or {}),
+                },
             )
             for r in rows
             if r.id in cycles
@@ -274,12 +279,14 @@ def reactivate_clear(
     *,
     lengthen: bool | None = None,
     cause: dict[str, Any] | None = None,
+    causes: dict[int, dict[str, Any]] | None = None,
     clients: dict[int, Any] | None = None,
     names: dict[str, str] | None = None,
 ) -> list[Any]:
     """BIL-6: the clients' services suspended for non-payment whose own period is paid
     come back when the client has no overdue debt left (``invoices.overdue_debt``);
-    ``lengthen`` (default: the BIL-7 setting) steps each one's cycle up one. One query per
+    ``lengthen`` (default: the BIL-7 setting) steps each one's cycle up one, recorded with
+    ``cause`` (or the client's own in ``causes``: the invoice paid). One query per
     chunk of clients, read through the client indexes (``no_index``: not the status
     index). Returns the rows reactivated."""
     found = _suspended_of(
@@ -302,7 +309,15 @@ def reactivate_clear(
             if longer != s.cycle:
                 cycles[s.id] = longer
     reactivate(
-        session, ctx, found, "payment", cycles=cycles, cause=cause, clients=clients, names=names
+        session,
+        ctx,
+        found,
+        "payment",
+        cycles=cycles,
+        cause=cause,
+        causes=causes,
+        clients=clients,
+        names=names,
     )
     return found
 

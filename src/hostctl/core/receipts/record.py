@@ -6,12 +6,15 @@ lines are new, so a file imported twice, two overlapping files or two staff impo
 the same moment record each line once (PostgreSQL makes the second insert of a key wait for
 the first transaction, then skips it; SQLite's writers take turns). Only the new lines go on:
 money out is kept as ``ignored`` with why (PAY-3), the rest is matched (``matcher``, PAY-4)
-and a match becomes payments through ``payments.receive`` — the path of ``payment add`` —
-dated the day the money came; what no rule matches waits in ``review`` (PAY-5).
+and the matches become payments through ``payments.receive_many`` — the path of ``payment
+add``, which is ``receive_many`` of one — a batch of lines at a time, each dated the day its
+money came; what no rule matches, or what a rule of ``payment add`` refuses, waits in
+``review`` (PAY-5).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -209,21 +212,26 @@ def _decide(
             {"line_id": line_id, "transaction_id": line.transaction_id, "why": why}
         )
     results = matcher.match_lines(session, [line for _id, line in to_match])
+    matched = [
+        (line_id, line, result)
+        for (line_id, line), result in zip(to_match, results, strict=True)
+        if isinstance(result, matcher.Match)
+    ]
+    recorded = _apply(session, ctx, method, matched)
     reviews: dict[int, Any] = {}
     for (line_id, line), result in zip(to_match, results, strict=True):
         if isinstance(result, matcher.Match):
-            try:
-                applied = _apply(session, ctx, line_id, line, method, list(result.invoice_ids))
-            except HostctlError as exc:  # a rule of payment add refused it: a person looks
-                result = matcher.Review(exc.message, ())
+            outcome = recorded[line_id]
+            if isinstance(outcome, HostctlError):  # a rule of payment add refused it
+                result = matcher.Review(outcome.message, ())
             else:
                 states.append(
                     _state(
                         line_id,
                         "applied",
                         matched_by=result.by,
-                        invoice_id=applied[0][0],
-                        client_id=applied[0][1],
+                        invoice_id=outcome[0].invoice_id,
+                        client_id=outcome[0].client_id,
                     )
                 )
                 report.currency[line_id] = line.currency.upper()
@@ -231,11 +239,11 @@ def _decide(
                     {
                         "line_id": line_id,
                         "transaction_id": line.transaction_id,
-                        "invoice": number,
-                        "amount": money_json(minor, currency),
+                        "invoice": paid.number,
+                        "amount": paid.amount.to_json(),
                         "by": result.by,
                     }
-                    for _iid, _cid, number, minor, currency in applied
+                    for paid in outcome
                 ]
                 continue
         states.append(_state(line_id, "review", why=result.why))
@@ -256,7 +264,8 @@ def _decide(
     if reviews:
         rows = session.execute(sa_select(LINES).where(LINES.c.id.in_(list(reviews)))).all()
         by_id = {row.id: row for row in rows}
-        report.review += [line_view(session, by_id[i], reviews[i]) for i in reviews]
+        numbers = _numbers(session, [i for r in reviews.values() for _c, i in r.candidates if i])
+        report.review += [line_view(session, by_id[i], reviews[i], numbers) for i in reviews]
 
 
 def _state(line_id: int, status: str, **values: Any) -> dict[str, Any]:
@@ -283,37 +292,60 @@ def _not_payable(line: ParsedLine) -> str | None:
 def _apply(
     session: Session,
     ctx: Context,
-    line_id: int,
-    line: ParsedLine,
     method: str,
-    invoice_ids: list[int],
-) -> list[tuple[int, int, str, int, str]]:
-    """The payments of one matched line, in a savepoint: all of them or none. Each invoice
-    but the last is paid its amount due, the last the rest (PAY-4's "all of them together"
-    pays each exactly). Returns (invoice id, client id, number, amount, currency) each."""
-    on_day = Context(staff=ctx.staff, today=line.date, now=ctx.now)
-    left = Money.of(line.amount, line.currency.upper())
-    done: list[tuple[int, int, str, int, str]] = []
-    with session.begin_nested():
-        for position, invoice_id in enumerate(invoice_ids):
-            invoice = payments.locked_invoice(session, invoice_id)
-            last = position == len(invoice_ids) - 1
-            amount = left if last else invoices.amount_due(invoice).min(left)
-            payments.receive(
-                session,
-                on_day,
-                invoice,
-                amount,
-                method,
-                line.transaction_id,
-                duplicate_ok=position > 0,  # one transaction paying several invoices
-                statement_line_id=line_id,
-            )
-            left = left - amount
-            done.append(
-                (invoice_id, invoice.client_id, invoice.number, amount.minor, amount.currency)
-            )
-    return done
+    matched: list[tuple[int, ParsedLine, matcher.Match]],
+) -> dict[int, list[payments.Received] | HostctlError]:
+    """The payments of the matched lines, through ``payments.receive_many`` (the path of
+    ``payment add``), each dated the day its money came: the lines in file order, a run of
+    lines of one day at a time. A line paying several invoices pays each but the last its
+    amount due and the last the rest (PAY-4's "all of them together" pays each exactly),
+    all of them or none. Line id → what it recorded, or the refusal."""
+    due = _amounts_due(session, [i for _l, _p, m in matched for i in m.invoice_ids[:-1]])
+    outcome: dict[int, list[payments.Received] | HostctlError] = {}
+    for day, run in itertools.groupby(matched, key=lambda item: item[1].date):
+        receipts: list[payments.Receipt] = []
+        for line_id, line, match in run:
+            left = Money.of(line.amount, line.currency.upper())
+            for position, invoice_id in enumerate(match.invoice_ids):
+                last = position == len(match.invoice_ids) - 1
+                amount = left if last else due.get(invoice_id, left).min(left)
+                receipts.append(
+                    payments.Receipt(
+                        invoice_id,
+                        amount,
+                        method,
+                        line.transaction_id,
+                        duplicate_ok=position > 0,  # one transaction paying several invoices
+                        statement_line_id=line_id,
+                        group=line_id,
+                    )
+                )
+                left = left - amount
+        on_day = Context(staff=ctx.staff, today=day, now=ctx.now)
+        for receipt, result in zip(
+            receipts, payments.receive_many(session, on_day, receipts), strict=True
+        ):
+            line_id = receipt.group
+            if isinstance(result, HostctlError):
+                outcome[line_id] = result
+            else:
+                done = outcome.setdefault(line_id, [])
+                assert isinstance(done, list)
+                done.append(result)
+    return outcome
+
+
+def _amounts_due(session: Session, invoice_ids: list[int]) -> dict[int, Money]:
+    """Invoice id → its amount due now, of these invoices (one look-up per chunk)."""
+    found: dict[int, Money] = {}
+    for chunk in chunks(sorted(set(invoice_ids)), 500):
+        for row in session.execute(
+            sa_select(
+                INVOICES.c.id, INVOICES.c.total_minor, INVOICES.c.paid_minor, INVOICES.c.currency
+            ).where(INVOICES.c.id.in_(chunk))
+        ).all():
+            found[row.id] = invoices.amount_due(row)
+    return found
 
 
 def _set(session: Session, line_id: int, **values: Any) -> None:
@@ -345,13 +377,20 @@ def as_parsed(row: Any) -> ParsedLine:
     )
 
 
-def line_view(session: Session, row: Any, review: Any | None = None) -> dict[str, Any]:
-    """A line as `payment review` and the import's report show it (CLI.md)."""
+def line_view(
+    session: Session,
+    row: Any,
+    review: Any | None = None,
+    numbers: dict[int, str] | None = None,
+) -> dict[str, Any]:
+    """A line as `payment review` and the import's report show it (CLI.md); ``numbers``:
+    the candidates' invoice numbers, when already read."""
     if review is None and row.status == "review":
         review = matcher.Review(row.why or "", matcher.candidates(session, as_parsed(row)))
     candidates = []
     if review is not None:
-        numbers = _numbers(session, [i for _c, i in review.candidates if i])
+        if numbers is None:
+            numbers = _numbers(session, [i for _c, i in review.candidates if i])
         candidates = [
             {"client_id": client_id, "invoice": numbers.get(invoice_id) if invoice_id else None}
             for client_id, invoice_id in review.candidates
@@ -375,14 +414,14 @@ def line_view(session: Session, row: Any, review: Any | None = None) -> dict[str
 
 
 def _numbers(session: Session, invoice_ids: list[int]) -> dict[int, str]:
-    if not invoice_ids:
-        return {}
-    table = INVOICES
-    return dict(
-        session.execute(
-            sa_select(table.c.id, table.c.number).where(table.c.id.in_(invoice_ids))
-        ).all()
-    )
+    found: dict[int, str] = {}
+    for chunk in chunks(sorted(set(invoice_ids)), 500):
+        found.update(
+            session.execute(
+                sa_select(INVOICES.c.id, INVOICES.c.number).where(INVOICES.c.id.in_(chunk))
+            ).tuples()
+        )
+    return found
 
 
 # --------------------------------------------------------------------------- review
