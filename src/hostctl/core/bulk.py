@@ -286,6 +286,45 @@ def insert_rows(
     return written
 
 
+def update_rows(
+    session: Any, table: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """``UPDATE table SET column = value, … WHERE id = ?`` for each row — ``(id, value …)``
+    in ``columns`` order, values converted here with ``db_value`` — in one ``executemany``
+    straight to the driver, like ``insert_rows``: each row its own values (``update_ids``
+    sets the same values on many rows)."""
+    session.flush()
+    conn = session.connection()
+    convert = db_value(session)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"UPDATE {table.name} SET {', '.join(f'{c} = {mark}' for c in columns)} WHERE id = {mark}"
+    for batch in batched(((*(convert(v) for v in row[1:]), row[0]) for row in rows), INSERT_CHUNK):
+        conn.exec_driver_sql(sql, batch)
+
+
+def reserve_ids(session: Any, table: Any, count: int) -> list[int]:
+    """Ids for ``count`` rows of ``table`` that this transaction will insert with their ids
+    given (``insert_rows``), for rows whose ids are needed before they are written and that
+    have no other key to read them back by. PostgreSQL draws them from the table's sequence
+    (another transaction draws others); SQLite's writers take turns (``BEGIN IMMEDIATE``),
+    so the ids after the largest one are this transaction's. (``INSERT … RETURNING`` in the
+    order of the rows would be one statement per row on SQLite.)"""
+    if count <= 0:
+        return []
+    session.flush()
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return list(
+            conn.exec_driver_sql(
+                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                "FROM generate_series(1, %s)",
+                (count,),
+            ).scalars()
+        )
+    start = int(conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar())
+    return list(range(start + 1, start + 1 + count))
+
+
 def _copy_rows(conn: Any, table: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """PostgreSQL: the rows through ``COPY … FROM STDIN`` on the session's own connection
     (so in its transaction): a stream instead of a statement per row, several times faster

@@ -27,12 +27,19 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hostctl.core import audit, outbox, renewals, service_state, settings
-from hostctl.core.bulk import chunks, update_ids
+from hostctl.core.bulk import (
+    chunks,
+    db_value,
+    insert_rows,
+    reserve_ids,
+    update_ids,
+    update_rows,
+)
 from hostctl.core.clients import get_client, paypal_allowed
 from hostctl.core.context import Context
 from hostctl.core.invoices import (
@@ -279,17 +286,24 @@ def receive_many(
     payments: list[dict[str, Any]] = []
     discounts: list[dict[str, Any]] = []
     for group in _groups(receipts):
+        if len(group) == 1:  # a receipt's rules refuse it before it changes anything
+            try:
+                results.append(_receive_one(ctx, batch, group[0], payments, discounts))
+            except HostctlError as exc:
+                results.append(exc)
+            continue
         touched = {r.invoice_id for r in group}
         saved = {i: replace(batch.invoices[i]) for i in touched if i in batch.invoices}
         saved_lines = {i: list(batch.lines.get(i, [])) for i in touched}
-        seen = dict(batch.seen)
+        seen_before = set(batch.seen)
         made_p, made_d = len(payments), len(discounts)
         try:
             done = [_receive_one(ctx, batch, r, payments, discounts) for r in group]
         except HostctlError as exc:  # nothing of the group: as it was before it
             batch.invoices.update(saved)
             batch.lines.update(saved_lines)
-            batch.seen = seen
+            for key in [k for k in batch.seen if k not in seen_before]:
+                del batch.seen[key]
             del payments[made_p:], discounts[made_d:]
             results += [exc] * len(group)
         else:
@@ -333,6 +347,11 @@ def _read_batch(session: Session, ctx: Context, receipts: Sequence[Receipt]) -> 
             .with_for_update()
         ).all():
             invoices[row.id] = _InvoiceState(*row)
+    methods = settings.payment_methods(session)
+    wanted = {(r.method or "").strip().lower() for r in receipts}
+    discount_pct = {m: settings.method_discount(session, m) for m in wanted if m in methods}
+    discounts = any(p > 0 for p in discount_pct.values())
+    for chunk in chunks(ids, CHUNK) if discounts else ():  # DSC-3 reads the invoice's lines
         for line in session.execute(
             sa_select(*_LINE_COLS)
             .where(LINES.c.invoice_id.in_(chunk))
@@ -350,12 +369,9 @@ def _read_batch(session: Session, ctx: Context, receipts: Sequence[Receipt]) -> 
                 )
             ).all()
         )
-    methods = settings.payment_methods(session)
-    wanted = {(r.method or "").strip().lower() for r in receipts}
-    discount_pct = {m: settings.method_discount(session, m) for m in wanted if m in methods}
     blocked = (
         {cid: facts[1] for cid, facts in discount_facts(session, client_ids).items()}
-        if any(p > 0 for p in discount_pct.values())
+        if discounts
         else {}
     )
     return _Batch(
@@ -391,7 +407,8 @@ def _receive_one(
     discounts: list[dict[str, Any]],
 ) -> Received:
     """One receipt's rules, in ``add_payment``'s order, against what the receipts before it
-    left; what it records is added to ``payments`` and ``discounts``."""
+    left; what it records is added to ``payments`` and ``discounts``. Every check comes
+    before the first change: a refusal leaves the batch as it was."""
     invoice = batch.invoices.get(receipt.invoice_id)
     if invoice is None:
         raise NotFoundError(
@@ -542,25 +559,15 @@ def _write(
     if discounts:
         session.execute(insert(LINES), discounts)
     touched = sorted({p["invoice_id"] for p in payments})
-    session.execute(
-        update(INVOICES)
-        .where(INVOICES.c.id == bindparam("b_id"))
-        .values(
-            total_minor=bindparam("b_total"),
-            paid_minor=bindparam("b_paid"),
-            status=bindparam("b_status"),
-            paid_on=bindparam("b_paid_on"),
-        ),
-        [
-            {
-                "b_id": i,
-                "b_total": batch.invoices[i].total_minor,
-                "b_paid": batch.invoices[i].paid_minor,
-                "b_status": batch.invoices[i].status,
-                "b_paid_on": batch.invoices[i].paid_on,
-            }
+    update_rows(
+        session,
+        INVOICES,
+        ("total_minor", "paid_minor", "status", "paid_on"),
+        (
+            (i, state.total_minor, state.paid_minor, state.status, state.paid_on)
             for i in touched
-        ],
+            for state in [batch.invoices[i]]
+        ),
     )
     expire(session, Invoice, touched)
     add_credits(
@@ -777,20 +784,27 @@ UNIQUE_REFERENCE = "uq_payments_method_reference_key"
 
 def insert_payments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert these payments (column → value each, ``reference_key`` and ``duplicate_ok``
-    set) and return their ids in order. When the unique key refuses one (another agent
-    recorded the same method and reference a moment ago, after this one's look-up), the
-    refusal the look-up gives; the caller's transaction is then rolled back whole."""
-    from sqlalchemy.exc import IntegrityError
-
+    set; the same columns in each) and return their ids in order. When the unique key
+    refuses one (another agent recorded the same method and reference a moment ago, after
+    this one's look-up), the refusal the look-up gives; the caller's transaction is then
+    rolled back whole."""
+    if not rows:
+        return []
+    ids = reserve_ids(session, PAYMENTS, len(rows))
+    columns = ("id", *rows[0])
+    convert = db_value(session)
     try:
         with session.begin_nested():  # the rest of the transaction stays usable
-            return list(
-                session.execute(
-                    insert(PAYMENTS).returning(PAYMENTS.c.id, sort_by_parameter_order=True),
-                    rows,
-                ).scalars()
+            insert_rows(
+                session,
+                PAYMENTS,
+                columns,
+                (
+                    (payment_id, *(convert(v) for v in row.values()))
+                    for payment_id, row in zip(ids, rows, strict=True)
+                ),
             )
-    except IntegrityError as exc:
+    except Exception as exc:  # the driver's own error when it came through COPY
         if not _is_reference_conflict(exc):
             raise
         # PostgreSQL reported it once the other transaction committed: its payment is seen
@@ -800,6 +814,7 @@ def insert_payments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
                 if same is not None:
                     raise duplicate_reference(row["method"], same) from None
         raise
+    return ids
 
 
 def _is_reference_conflict(exc: Exception) -> bool:
@@ -1045,12 +1060,7 @@ def _renew_paid(
         notes.append(None)
     if not due:
         return
-    session.execute(
-        update(SERVICES)
-        .where(SERVICES.c.id == bindparam("b_id"))
-        .values(next_due_date=bindparam("b_due")),
-        [{"b_id": i, "b_due": d} for i, d in due.items()],
-    )
+    update_rows(session, SERVICES, ("next_due_date",), due.items())
     if restored:
         update_ids(
             session,

@@ -19,12 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, update
 from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlmodel import Session
 
 from hostctl.core import audit, invoices, payments, settings
-from hostctl.core.bulk import batched, chunks
+from hostctl.core.bulk import batched, chunks, db_value, insert_rows, reserve_ids, update_rows
 from hostctl.core.context import Context
 from hostctl.core.money import MINOR_DIGITS, Money, money_json
 from hostctl.core.receipts import matcher
@@ -169,19 +169,29 @@ def _insert_new(
     rows = [row for row in rows if row["transaction_id"] not in known]
     if not rows:
         return []
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite's writers take turns and this transaction has held the write lock since
+        # its first statement: what the look-up did not find is new, and its ids are free
+        ids = reserve_ids(session, LINES, len(rows))
+        convert = db_value(session)
+        insert_rows(
+            session,
+            LINES,
+            ("id", *rows[0]),
+            ((i, *(convert(v) for v in row.values())) for i, row in zip(ids, rows, strict=True)),
+        )
+        new = dict(zip((row["transaction_id"] for row in rows), ids, strict=True))
+        return [(new[tid], line) for tid, line in first.items() if tid in new]
+    from sqlalchemy.dialects.postgresql import insert
+
     stmt = (
         insert(LINES)
         .on_conflict_do_nothing(index_elements=["source", "transaction_id"])
         .returning(LINES.c.id, LINES.c.transaction_id)
     )
     session.flush()
-    ids = {tid: line_id for line_id, tid in session.execute(stmt, rows).all()}
-    return [(ids[tid], line) for tid, line in first.items() if tid in ids]
+    inserted = {tid: line_id for line_id, tid in session.execute(stmt, rows).all()}
+    return [(inserted[tid], line) for tid, line in first.items() if tid in inserted]
 
 
 def _minor(amount: Any, currency: str) -> int:
@@ -200,7 +210,7 @@ def _decide(
 ) -> None:
     """Ignore the money out, match the rest, record the matches, leave the others to review;
     the lines' new states written in one statement at the end."""
-    states: list[dict[str, Any]] = []
+    states: list[tuple[Any, ...]] = []
     to_match: list[tuple[int, ParsedLine]] = []
     for line_id, line in new:
         why = _not_payable(line)
@@ -248,19 +258,7 @@ def _decide(
                 continue
         states.append(_state(line_id, "review", why=result.why))
         reviews[line_id] = result
-    if states:
-        session.execute(
-            update(LINES)
-            .where(LINES.c.id == bindparam("b_line_id"))
-            .values(
-                status=bindparam("b_status"),
-                why=bindparam("b_why"),
-                matched_by=bindparam("b_matched_by"),
-                invoice_id=bindparam("b_invoice_id"),
-                client_id=bindparam("b_client_id"),
-            ),
-            states,
-        )
+    update_rows(session, LINES, ("status", "why", "matched_by", "invoice_id", "client_id"), states)
     if reviews:
         rows = session.execute(sa_select(LINES).where(LINES.c.id.in_(list(reviews)))).all()
         by_id = {row.id: row for row in rows}
@@ -268,16 +266,16 @@ def _decide(
         report.review += [line_view(session, by_id[i], reviews[i], numbers) for i in reviews]
 
 
-def _state(line_id: int, status: str, **values: Any) -> dict[str, Any]:
-    """A line's new state, as one parameter set of ``_decide``'s update."""
-    return {
-        "b_line_id": line_id,
-        "b_status": status,
-        "b_why": values.get("why"),
-        "b_matched_by": values.get("matched_by"),
-        "b_invoice_id": values.get("invoice_id"),
-        "b_client_id": values.get("client_id"),
-    }
+def _state(line_id: int, status: str, **values: Any) -> tuple[Any, ...]:
+    """A line's new state, as one row of ``_decide``'s update."""
+    return (
+        line_id,
+        status,
+        values.get("why"),
+        values.get("matched_by"),
+        values.get("invoice_id"),
+        values.get("client_id"),
+    )
 
 
 def _not_payable(line: ParsedLine) -> str | None:
@@ -417,9 +415,10 @@ def _numbers(session: Session, invoice_ids: list[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for chunk in chunks(sorted(set(invoice_ids)), 500):
         found.update(
-            session.execute(
+            (row.id, row.number)
+            for row in session.execute(
                 sa_select(INVOICES.c.id, INVOICES.c.number).where(INVOICES.c.id.in_(chunk))
-            ).tuples()
+            ).all()
         )
     return found
 
