@@ -593,16 +593,18 @@ def _write(
                 "payment.add",
                 "invoice",
                 p["invoice_id"],
-                {
-                    "payment_id": payment_id,
-                    "amount": money_json(p["amount_minor"], p["currency"]),
-                    "method": p["method"],
-                    "discount": money_json(p["discount_minor"], p["currency"])
-                    if p["discount_minor"]
-                    else "0.00",
-                    "credited": money_json(p["credited_minor"], p["currency"]),
-                    "status": p["_status"],
-                },
+                audit.dumps(  # JSON values only: written as they are
+                    {
+                        "payment_id": payment_id,
+                        "amount": money_json(p["amount_minor"], p["currency"]),
+                        "method": p["method"],
+                        "discount": money_json(p["discount_minor"], p["currency"])
+                        if p["discount_minor"]
+                        else "0.00",
+                        "credited": money_json(p["credited_minor"], p["currency"]),
+                        "status": p["_status"],
+                    }
+                ),
             )
             for payment_id, p in zip(ids, payments, strict=True)
         ],
@@ -1054,7 +1056,9 @@ def _renew_paid(
                 "service.renewed",
                 "service",
                 service.id,
-                {"next_due_date": [str(before), str(after)], "invoice": invoice.number},
+                audit.dumps(
+                    {"next_due_date": [str(before), str(after)], "invoice": invoice.number}
+                ),
             )
         )
         notes.append(None)
