@@ -11,19 +11,32 @@ in its own ``hostctl`` process as cron runs it:
 * ``daily_30_days``: a 30-day catch-up (cron was off for a month);
 * ``daily_one_day``: the next ordinary day — what cron runs every morning.
 
+Beside the 30-day catch-up and the ordinary day runs ``bench/floor.py`` (SQLite): a
+plain-``sqlite3`` program that writes the same rows, on a copy of the same database, in
+the same run; every row of the tables ``daily`` writes is then compared between the two
+copies (ids included; only real-time stamps are left out, ``NOT_COMPARED``) and a
+difference fails the step loudly. Targets (issue #25): catch-up ≤ 1.3× the floor, an
+ordinary day ≤ 1.5× the floor's plus hostctl's start-up (``daily`` with nothing to do).
+
 Wall time and peak RSS are measured per process (``os.wait4`` gives the rusage of that
 one child). Nobody pays in this company, so every rule has the most work it can have.
 On a shared machine the figures move by ±20 % from run to run: ``--repeat N`` runs the
 daily steps N times on copies of the imported database (SQLite) and reports the median.
 
     python bench/daily.py                      # 20 000 clients, 60 000 services, SQLite
-    python bench/daily.py --services 300000    # the memory check
+    python bench/daily.py --services 300000    # growth: ratios against 60 000, same run
+    python bench/daily.py --postgres URL       # the catch-up on PostgreSQL too, its ratio
     python bench/daily.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python bench/daily.py --json               # machine-readable figures
     python bench/daily.py --repeat 3           # medians of three runs of the daily steps
 
-With ``--database-url`` a scratch database ``hostctl_bench_<pid>`` is created on that
-server and dropped at the end. It is a report: the exit status is 0 whatever the figures.
+``--services N`` above 60 000 runs the 60 000 bench too and reports an ordinary day
+(≤ 2×) and the catch-up (≤ 6×) as ratios to it, and the peak memory (≤ 150 MB).
+``--postgres URL`` runs the whole bench again on a scratch PostgreSQL database of that
+server and reports its 30-day catch-up ÷ SQLite's (≤ 1.5×). With ``--database-url`` a
+scratch database ``hostctl_bench_<pid>`` is created on that server and dropped at the
+end. It is a report: the exit status is 0 whatever the figures, 1 only when the floor's
+rows differ from hostctl's.
 """
 
 from __future__ import annotations
@@ -45,6 +58,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+FLOOR_TARGETS = {  # hostctl ÷ bench/floor.py (issue #25)
+    "daily_30_days": 1.3,
+    "daily_one_day": 1.5,  # (hostctl − its start-up) ÷ floor
+}
 TARGETS = {  # seconds, or MB for memory
     "import": 5.0,
     "daily_one_day": 1.0,  # an ordinary day
@@ -233,6 +250,7 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         db_file = workdir / "bench.db"
         snapshot = workdir / "imported.db"
         repeat = opts.repeat if not opts.database_url else 1
+        with_floor = not opts.database_url and not opts.no_floor
         if repeat > 1:
             _checkpoint(db_file)
             shutil.copy(db_file, snapshot)
@@ -243,11 +261,37 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     Path(f"{db_file}{suffix}").unlink(missing_ok=True)
                 shutil.copy(snapshot, db_file)
             taken: list[Step] = []
+            floor_db = workdir / "floor.db"
             for name, day in daily_plan:
                 args = [exe, "daily", "--date", day, "--no-send", "--json"]
-                taken.append(run(name, args, {**env, "HOSTCTL_TODAY": day}, workdir))
-                if taken[-1].exit_code != 0:
+                floored = with_floor and name in FLOORED
+                if floored and name == FLOORED[0]:  # the floor starts from the same state
+                    _copy_db(db_file, floor_db)
+                pair = [
+                    lambda name=name, args=args, day=day: run(
+                        name, args, {**env, "HOSTCTL_TODAY": day}, workdir
+                    )
+                ]
+                if floored:  # alternately first and second, so neither always runs warm
+                    floor_args = [sys.executable, str(FLOOR), str(floor_db), "--until", day]
+                    pair.append(
+                        lambda name=name, floor_args=floor_args: run(
+                            name.replace("daily", "floor"), floor_args, env, workdir
+                        )
+                    )
+                    if number % 2:
+                        pair.reverse()
+                for runner in pair:
+                    taken.append(runner())
+                if any(step.exit_code for step in taken):
                     break
+                if floored:
+                    differences = compare_databases(db_file, floor_db)
+                    if differences:
+                        taken.append(
+                            Step(name.replace("daily", "compare"), "rows", 0, 0, 0, 1, differences)
+                        )
+                        break
             rounds.append(taken)
             if any(step.exit_code for step in taken):
                 break
@@ -256,6 +300,66 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         if pg_name and opts.database_url:
             drop_pg(opts.database_url, pg_name)
     return report(opts, services, generated, steps, url)
+
+
+# --------------------------------------------------------------------------- the floor
+FLOOR = HERE / "floor.py"
+FLOORED = ("daily_30_days", "daily_one_day")  # the steps the floor runs beside hostctl
+# What cannot be equal between hostctl's copy and the floor's: the real time a row was
+# written (the audit's "when it was done", a run's start and end, the lease's times).
+# Everything else — ids included, so the order of the writes too — must be the same bytes.
+NOT_COMPARED = {
+    "audit_log": {"at"},
+    "daily_runs": {"started_at", "finished_at"},
+    "locks": {"acquired_at", "heartbeat_at"},
+}
+COMPARED_TABLES = (
+    "services",
+    "clients",
+    "invoices",
+    "invoice_lines",
+    "invoice_counters",
+    "credit_ledger",
+    "outbox",
+    "audit_log",
+    "daily_runs",
+    "quotes",
+    "transfers",
+    "locks",
+)
+
+
+def _copy_db(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (its WAL folded in first)."""
+    _checkpoint(source)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copy(source, target)
+
+
+def compare_databases(one: Path, other: Path) -> str:
+    """Every row of the tables ``daily`` writes, sorted by primary key, compared column by
+    column (but ``NOT_COMPARED``); a description of the first differences, or ""."""
+    import itertools
+    import sqlite3
+
+    problems = []
+    a, b = sqlite3.connect(one), sqlite3.connect(other)
+    try:
+        for table in COMPARED_TABLES:
+            info = a.execute(f"PRAGMA table_info({table})").fetchall()
+            columns = [row[1] for row in info if row[1] not in NOT_COMPARED.get(table, ())]
+            keys = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]] or columns
+            sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(keys)}"
+            for mine, theirs in itertools.zip_longest(a.execute(sql), b.execute(sql)):
+                if mine != theirs:
+                    problems.append(f"{table}: hostctl {mine!r}, floor {theirs!r}")
+                    if len(problems) >= 5:
+                        return "\n".join(problems)
+    finally:
+        a.close()
+        b.close()
+    return "\n".join(problems)
 
 
 def _checkpoint(path: Path) -> None:
@@ -267,13 +371,13 @@ def _checkpoint(path: Path) -> None:
 
 
 def _medians(rounds: list[list[Step]]) -> list[Step]:
-    """Each daily step with the median wall and CPU time (and the highest peak memory) of
-    the rounds that ran it; the output of the last round."""
+    """Each daily step (by name) with the median wall and CPU time (and the highest peak
+    memory) of the rounds that ran it; the output of the last round."""
     if len(rounds) == 1:
         return rounds[0]
     merged = []
-    for position, last in enumerate(rounds[-1]):
-        same = [r[position] for r in rounds if len(r) > position]
+    for last in rounds[-1]:
+        same = [s for r in rounds for s in r if s.name == last.name]
         merged.append(
             replace(
                 last,
@@ -310,6 +414,9 @@ def report(
             return None
         return round(sum(by[n].seconds for n in names), 3)
 
+    def cpu(name: str) -> float:
+        return by[name].cpu_seconds
+
     daily_peak = max((s.peak_mb for s in steps if s.name.startswith("daily")), default=None)
     figures = {
         "import": seconds("client_import", "service_import"),
@@ -321,6 +428,38 @@ def report(
         k: {"value": v, "target": TARGETS[k], "met": v is not None and v <= TARGETS[k]}
         for k, v in figures.items()
     }
+    floor: dict[str, Any] = {}
+    catch_up, catch_up_floor = seconds("daily_30_days"), seconds("floor_30_days")
+    if catch_up and catch_up_floor:
+        ratio = catch_up / catch_up_floor
+        floor["daily_30_days"] = {
+            "hostctl": catch_up,
+            "floor": catch_up_floor,
+            "ratio": round(ratio, 2),
+            "target": FLOOR_TARGETS["daily_30_days"],
+            "met": ratio <= FLOOR_TARGETS["daily_30_days"],
+            # CPU seconds move less than wall time on a shared machine: the same ratio in them
+            "cpu_ratio": round(cpu("daily_30_days") / max(cpu("floor_30_days"), 0.001), 2),
+        }
+    one_day, one_day_floor = seconds("daily_one_day"), seconds("floor_one_day")
+    startup = seconds("daily_rerun")
+    if one_day and one_day_floor and startup is not None:
+        # an ordinary day ≤ 1.5 × the floor's ordinary day + hostctl's start-up, the start-up
+        # being `daily` with nothing to do (imports, lock, checks: what any day pays)
+        ratio = (one_day - startup) / one_day_floor
+        floor["daily_one_day"] = {
+            "hostctl": one_day,
+            "floor": one_day_floor,
+            "startup": startup,
+            "limit": round(FLOOR_TARGETS["daily_one_day"] * one_day_floor + startup, 3),
+            "ratio": round(ratio, 2),
+            "plain_ratio": round(one_day / one_day_floor, 2),
+            "cpu_ratio": round(
+                (cpu("daily_one_day") - cpu("daily_rerun")) / max(cpu("floor_one_day"), 0.001), 2
+            ),
+            "target": FLOOR_TARGETS["daily_one_day"],
+            "met": ratio <= FLOOR_TARGETS["daily_one_day"],
+        }
     return {
         "database": url.split(":", 1)[0] if "sqlite" in url else "postgresql",
         "clients": opts.clients,
@@ -335,6 +474,7 @@ def report(
             for name in ("daily_first_day", "daily_30_days", "daily_one_day")
         },
         "targets": targets,
+        "floor": floor,
         "failed": [s.name for s in steps if s.exit_code != 0],
     }
 
@@ -360,6 +500,26 @@ def print_table(result: dict[str, Any]) -> None:
         value = "-" if t["value"] is None else f"{t['value']:.2f}"
         unit = " MB" if name.endswith("_mb") else " s"
         print(f"{name:<16}{value:>9}{t['target']:>9.1f}{unit}  {'yes' if t['met'] else 'NO'}")
+    if result.get("floor"):
+        print()
+        print(
+            f"{'against the floor':<20}{'hostctl':>9}{'floor':>9}{'ratio':>8}{'target':>8}  met"
+            f"{'cpu ratio':>12}"
+        )
+        for name, f in result["floor"].items():
+            print(
+                f"{name:<20}{f['hostctl']:>9.2f}{f['floor']:>9.2f}{f['ratio']:>7.2f}×"
+                f"{f['target']:>7.1f}×  {'yes' if f['met'] else 'NO ':<3}{f['cpu_ratio']:>11.2f}×"
+            )
+        if "daily_one_day" in result["floor"]:
+            f = result["floor"]["daily_one_day"]
+            print(
+                f"  ordinary day: ratio is (hostctl − start-up {f['startup']:.2f} s) ÷ floor; "
+                f"limit {f['limit']:.2f} s; plain ratio {f['plain_ratio']:.2f}×"
+            )
+        print("  cpu ratio: the same ratio in CPU seconds (they move less on a shared machine)")
+        if not any(s["name"].startswith("compare") for s in result["steps"]):
+            print("  rows written by hostctl and by the floor: identical")
     for s in result["steps"]:
         if s["exit_code"]:
             print(f"\n{s['name']} failed:\n{s['output']}")
@@ -383,9 +543,66 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=1, help="run the daily steps N times, report medians"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="do not run bench/floor.py beside hostctl"
+    )
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        metavar="URL",
+        help="also run the daily steps on a scratch PostgreSQL database of this server and "
+        "report its 30-day catch-up against SQLite's",
+    )
     opts = parser.parse_args(argv)
     if opts.clients is None:  # --services alone scales the base: three services a client
         opts.clients = opts.services // 3 if opts.services else 20_000
+    result = measure(opts)
+    services = result["services"]
+    if services > BASE_SERVICES and not opts.database_url:
+        # growth: the same bench at 60 000 services, in the same run, as the base
+        base = measure(opts, clients=BASE_SERVICES // 3, services=BASE_SERVICES, keep=False)
+        result["base"] = base
+        result["growth"] = growth(result, base)
+    if opts.postgres and not opts.database_url:
+        pg = measure(opts, database_url=opts.postgres, keep=False)
+        result["postgres"] = pg
+        result["postgres_ratio"] = postgres_ratio(pg, result)
+    if opts.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_table(result)
+        for extra in ("base", "postgres"):
+            if extra in result:
+                print()
+                print_table(result[extra])
+        print_ratios(result)
+    # the one failure that is not a figure: the floor did not write what hostctl wrote
+    mismatched = [
+        s["name"]
+        for r in (result, result.get("base") or {})
+        for s in r.get("steps", [])
+        if s["name"].startswith("compare")
+    ]
+    if mismatched:
+        print(
+            f"rows differ between hostctl and the floor: {', '.join(mismatched)}", file=sys.stderr
+        )
+        return 1
+    return 0
+
+
+BASE_SERVICES = 60_000
+GROWTH_TARGETS = {  # at --services N (300 000) against 60 000 services, same run
+    "daily_one_day": 2.0,  # the work of a day is the services due that day
+    "daily_30_days": 6.0,
+}
+GROWTH_PEAK_MB = 150.0
+POSTGRES_TARGET = 1.5  # PostgreSQL's 30-day catch-up ÷ SQLite's, same run
+
+
+def measure(opts: argparse.Namespace, **overrides: Any) -> dict[str, Any]:
+    """One whole bench (generate, import, the daily steps) in its own work directory."""
+    opts = argparse.Namespace(**(vars(opts) | overrides))
     workdir = Path(tempfile.mkdtemp(prefix="hostctl-bench-"))
     try:
         result = bench(opts, workdir)
@@ -394,11 +611,82 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     if opts.keep:
         result["workdir"] = str(workdir)
-    if opts.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print_table(result)
-    return 0
+    return result
+
+
+def _step_seconds(result: dict[str, Any], name: str) -> float | None:
+    for step in result["steps"]:
+        if step["name"] == name and step["exit_code"] == 0:
+            return float(step["seconds"])
+    return None
+
+
+def growth(big: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The daily steps at ``big``'s size ÷ the same at 60 000 services, and the peak."""
+    figures: dict[str, Any] = {}
+    for name, target in GROWTH_TARGETS.items():
+        now, then = _step_seconds(big, name), _step_seconds(base, name)
+        if now is None or then is None:
+            continue
+        ratio = now / then
+        figures[name] = {
+            "value": now,
+            "base": then,
+            "ratio": round(ratio, 2),
+            "target": target,
+            "met": ratio <= target,
+        }
+    peak = big["targets"]["daily_peak_mb"]["value"]
+    if peak is not None:
+        figures["daily_peak_mb"] = {
+            "value": peak,
+            "base": base["targets"]["daily_peak_mb"]["value"],
+            "ratio": round(peak / GROWTH_PEAK_MB, 2),  # of the limit
+            "target": GROWTH_PEAK_MB,
+            "met": peak <= GROWTH_PEAK_MB,
+        }
+    return figures
+
+
+def postgres_ratio(pg: dict[str, Any], sqlite: dict[str, Any]) -> dict[str, Any]:
+    now, then = _step_seconds(pg, "daily_30_days"), _step_seconds(sqlite, "daily_30_days")
+    if now is None or then is None:
+        return {}
+    counts_equal = pg["work"] == sqlite["work"]
+    return {
+        "postgresql": now,
+        "sqlite": then,
+        "ratio": round(now / then, 2),
+        "target": POSTGRES_TARGET,
+        "met": now / then <= POSTGRES_TARGET,
+        "same_counts": counts_equal,
+    }
+
+
+def print_ratios(result: dict[str, Any]) -> None:
+    if result.get("growth"):
+        print()
+        print(f"growth: {result['services']:,} services against {BASE_SERVICES:,} (same run)")
+        print(f"{'':<16}{'now':>9}{'60 000':>9}{'ratio':>8}{'target':>9}  met")
+        for name, g in result["growth"].items():
+            if name.endswith("_mb"):
+                print(
+                    f"{name:<16}{g['value']:>9.1f}{g['base']:>9.1f}{'':>8}"
+                    f"{g['target']:>6.0f} MB  {'yes' if g['met'] else 'NO'}"
+                )
+            else:
+                print(
+                    f"{name:<16}{g['value']:>9.2f}{g['base']:>9.2f}{g['ratio']:>7.2f}×"
+                    f"{g['target']:>8.1f}×  {'yes' if g['met'] else 'NO'}"
+                )
+    pg = result.get("postgres_ratio")
+    if pg:
+        print()
+        print(
+            f"PostgreSQL 30-day catch-up {pg['postgresql']:.2f} s ÷ SQLite {pg['sqlite']:.2f} s"
+            f" = {pg['ratio']:.2f}× (target ≤ {pg['target']}×: {'met' if pg['met'] else 'NO'});"
+            f" counts {'identical' if pg['same_counts'] else 'DIFFERENT'}"
+        )
 
 
 if __name__ == "__main__":
