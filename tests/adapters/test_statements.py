@@ -828,3 +828,79 @@ def test_texts_are_made_showable_and_ids_and_currencies_checked(tmp_path):
     assert refusal(write(tmp_path, "pp.csv", PAYPAL_HEADER + row)) == (
         "pp.csv, line 2: the transaction id is longer than 200 characters."
     )
+
+
+def test_paypal_activity_download_in_spanish(tmp_path):
+    """An account whose PayPal is in Spanish: Spanish headings (as PayPal's Spanish sites
+    write them), statuses and types, a decimal comma and day-first dates."""
+    path = write(
+        tmp_path,
+        "Descargar.csv",
+        "\ufeff"
+        '"Fecha","Hora","Zona horaria","Nombre","Tipo","Estado","Divisa","Bruto","Tarifa",'
+        '"Neto","De la dirección de correo electrónico","A la dirección de correo electrónico",'
+        '"Id. de transacción","Id. de referencia de trans.","Número de factura","Asunto",'
+        '"Nota","Efecto en el saldo"\n'
+        '"01/03/2024","14:05:10","GMT-03:00","Juan Carlos Gómez","Pago de sitio web",'
+        '"Completado","USD","1.234,56","-54,00","1.180,56","jcgomez@example.com",'
+        '"pagos@hosting.example","8AB12345CD6789012","","2024-0031","Hosting Pyme","",'
+        '"Crédito"\n'
+        '"02/03/2024","09:00:00","GMT-03:00","Ana Núñez","Pago de sitio web","Pendiente",'
+        '"USD","20,00","-1,10","18,90","ana@example.com","pagos@hosting.example",'
+        '"5PP00000AA1111111","","","","",""\n'
+        '"03/03/2024","10:00:00","GMT-03:00","","Retiro general - Cuenta bancaria",'
+        '"Completado","USD","-500,00","0,00","-500,00","","","7WD00000BB2222222","","","",'
+        '"","Débito"\n'
+        '"04/03/2024","11:00:00","GMT-03:00","Juan Carlos Gómez","Reembolso de pago",'
+        '"Completado","USD","-100,00","3,20","-96,80","pagos@hosting.example",'
+        '"jcgomez@example.com","9RF00000CC3333333","8AB12345CD6789012","2024-0031","","",'
+        '"Débito"\n',
+    )
+    statement = read_statement(path)
+    assert (statement.format, statement.source, statement.method) == ("paypal",) * 3
+    assert list(statement.lines) == [
+        ParsedLine(
+            transaction_id="8AB12345CD6789012",
+            date=dt.date(2024, 3, 1),
+            amount=D("1234.56"),
+            currency="USD",
+            fee=D("54.00"),
+            payer="Juan Carlos Gómez",
+            payer_email="jcgomez@example.com",
+            reference="2024-0031",
+            description="Hosting Pyme",
+        ),
+        ParsedLine(
+            transaction_id="7WD00000BB2222222",
+            date=dt.date(2024, 3, 3),
+            amount=D("-500.00"),
+            currency="USD",
+            fee=D("0.00"),
+            not_payment=PAYOUT,
+        ),
+        ParsedLine(
+            transaction_id="9RF00000CC3333333",
+            date=dt.date(2024, 3, 4),
+            amount=D("-100.00"),
+            currency="USD",
+            fee=D("3.20"),
+            payer="Juan Carlos Gómez",
+            payer_email="pagos@hosting.example",
+            reference="2024-0031",
+            not_payment=REFUND,
+        ),
+    ]
+    # a Spanish download without its transaction id: the missing column named in English,
+    # as the refusal of any PayPal download names it
+    bad = write(
+        tmp_path,
+        "sin-id.csv",
+        '"Fecha","Zona horaria","Tipo","Estado","Divisa","Bruto","Neto"\n'
+        '"01/03/2024","GMT-03:00","Pago de sitio web","Completado","USD","1,00","1,00"\n',
+    )
+    with pytest.raises(ImportFileError) as refused:
+        read_statement(bad)
+    assert refused.value.message == (
+        "sin-id.csv is a PayPal activity download without the columns Transaction ID; "
+        "include them in the download and import it again."
+    )

@@ -82,7 +82,7 @@ def read_statement(
             found, "mercadopago", "mercadopago", mercadopago.lines(source, header, timezone)
         )
     if found == "paypal":
-        header = _checked(source, header, paypal.KIND, paypal.REQUIRED)
+        header = _checked(source, paypal.in_english(header), paypal.KIND, paypal.REQUIRED)
         lines = paypal.lines(source, header, timezone, paypal_date_format)
         return Statement(found, "paypal", "paypal", lines)
     mapping = plain_csv.parse_columns(csv_columns or "")

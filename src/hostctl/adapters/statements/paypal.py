@@ -11,6 +11,12 @@ the bank, a refund) and what moves no client's money to the company (a currency
 conversion, a hold, a reversal, a deposit from the bank, ``Balance Impact`` ``Memo``) are
 lines that are not payments.
 
+An account whose PayPal is in Spanish downloads the same report with Spanish headings
+(``Fecha``, ``Hora``, ``Zona horaria``, ``Tipo``, ``Estado``, ``Divisa``, ``Bruto``,
+``Tarifa`` …, ``Id. de transacción``, ``Número de factura``), statuses (``Completado``)
+and types (``Reembolso de pago``, ``Retiro general``): ``in_english`` reads its headings as
+the English ones, and the statuses and types are compared in both languages.
+
 ``Date`` is written as the account's locale writes it (``payment.paypal_date_format``,
 ``%d/%m/%Y`` by default), ``Time`` as ``HH:MM:SS``, in the time zone ``TimeZone`` names
 (``PDT``, ``CEST``, ``GMT-03:00``, ``America/Buenos_Aires``): the day is the one in the
@@ -21,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +40,7 @@ from hostctl.adapters.statements.common import (
     clean,
     csv_rows,
     currency,
+    key,
     parse_amount,
     place,
     transaction_id,
@@ -55,7 +63,48 @@ SIGNATURE = frozenset(
     }
 )
 REQUIRED = ("Date", "Type", "Status", "Currency", "Gross", "Transaction ID")
-COMPLETED = "completed"
+COMPLETED = frozenset({"completed", "completado", "completada"})
+# The Spanish headings of the download (as PayPal writes them for an account in Spanish,
+# with the variants of its Latin American and Spanish sites), by key (``common.key``) →
+# the English heading.
+SPANISH = {
+    "fecha": "Date",
+    "hora": "Time",
+    "zonahoraria": "TimeZone",
+    "nombre": "Name",
+    "tipo": "Type",
+    "estado": "Status",
+    "divisa": "Currency",
+    "moneda": "Currency",
+    "bruto": "Gross",
+    "tarifa": "Fee",
+    "comisión": "Fee",
+    "neto": "Net",
+    "deladireccióndecorreoelectrónico": "From Email Address",
+    "correoelectrónicodelremitente": "From Email Address",
+    "aladireccióndecorreoelectrónico": "To Email Address",
+    "correoelectrónicodeldestinatario": "To Email Address",
+    "id.detransacción": "Transaction ID",
+    "iddetransacción": "Transaction ID",
+    "códigodetransacción": "Transaction ID",
+    "id.dereferenciadetrans.": "Reference Txn ID",
+    "id.dereferenciadetransacción": "Reference Txn ID",
+    "númerodefactura": "Invoice Number",
+    "asunto": "Subject",
+    "nota": "Note",
+    "títulodelartículo": "Item Title",
+    "efectoenelsaldo": "Balance Impact",
+    "impactoenelsaldo": "Balance Impact",
+}
+MEMO = frozenset({"memo", "memorándum", "nota informativa"})
+# What a type says, in English and in Spanish: the words looked for in it (casefolded).
+CONVERSION = ("conversion", "conversión")
+CHARGEBACK = ("chargeback", "contracargo", "devolución de cargo")
+REFUNDED = ("refund", "reembolso")
+FEES = ("fee", "tarifa", "comisión")
+PAYOUTS = ("withdraw", "bank", "retiro", "retirada", "banco", "bancaria")
+HOLDS = ("hold", "reversal", "retención", "cancelación")
+DEPOSITS = ("deposit", "bank", "depósito", "banco", "bancaria")
 # The abbreviations PayPal writes in TimeZone, as fixed offsets from UTC (hours): the
 # abbreviation already says whether summer time was on.
 ABBREVIATIONS = {
@@ -70,7 +119,14 @@ _OFFSET = re.compile(r"(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?")
 
 
 def looks_like(columns: set[str]) -> bool:
-    return len(columns & SIGNATURE) >= 2
+    return len({key(SPANISH.get(c, c)) for c in columns} & SIGNATURE) >= 2
+
+
+def in_english(header: Header | None) -> Header | None:
+    """``header`` with its Spanish headings read as the English ones (the others kept)."""
+    if header is None:
+        return None
+    return replace(header, columns=[SPANISH.get(key(c), c) for c in header.columns])
 
 
 def lines(source: Source, header: Header, tz: dt.tzinfo, date_format: str) -> Iterator[ParsedLine]:
@@ -80,7 +136,7 @@ def lines(source: Source, header: Header, tz: dt.tzinfo, date_format: str) -> It
     days: dict[str, dt.date] = {}
     for number, values in csv_rows(source, header, KIND):
         row = Row(index, number, values)
-        if row.get("status").casefold() != COMPLETED or not row.get("transactionid"):
+        if row.get("status").casefold() not in COMPLETED or not row.get("transactionid"):
             continue
         yield _line(name, row, tz, date_format, zones, days)
 
@@ -98,7 +154,7 @@ def _line(
     fee_text = row.get("fee")
     fee = abs(_amount(name, where, fee_text)) if fee_text else None
     kind = row.get("type")
-    memo = row.get("balanceimpact").casefold() == "memo"
+    memo = row.get("balanceimpact").casefold() in MEMO
     texts = [t for t in (row.get("subject"), row.get("itemtitle"), row.get("note")) if t]
     return ParsedLine(
         transaction_id=transaction_id(name, where, row.get("transactionid")),
@@ -115,19 +171,22 @@ def _line(
 
 
 def _not_payment(kind: str, amount: Decimal) -> str | None:
-    if "conversion" in kind:
+    def says(words: tuple[str, ...]) -> bool:
+        return any(word in kind for word in words)
+
+    if says(CONVERSION):
         return "currency conversion"
-    if "chargeback" in kind:
+    if says(CHARGEBACK):
         return "chargeback"
-    if "refund" in kind:
+    if says(REFUNDED):
         return REFUND
-    if "fee" in kind:
+    if says(FEES):
         return FEE
     if amount <= 0:
-        return PAYOUT if "withdraw" in kind or "bank" in kind else DEBIT
-    if "hold" in kind or "reversal" in kind:
+        return PAYOUT if says(PAYOUTS) else DEBIT
+    if says(HOLDS):
         return kind
-    if "deposit" in kind or "bank" in kind:
+    if says(DEPOSITS):
         return "deposit"
     return None
 
