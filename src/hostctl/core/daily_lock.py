@@ -101,7 +101,20 @@ class _SessionLock:
         return self.held
 
     def close(self) -> None:
-        self.conn.close()
+        """Release the lock, then end the session. The release is said out loud: a closed
+        connection's session ends when the server gets to it, a moment later, and a run
+        started in that moment (cron's next job, the next command of a script) would find
+        the lock still held and no lease: busy."""
+        from sqlalchemy import text
+
+        try:
+            if self.held:
+                self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
+                self.conn.commit()
+        except Exception:  # the connection is gone: so is its session's lock
+            pass
+        finally:
+            self.conn.close()
 
 
 def _busy(lock: Lock | None) -> BusyError:
