@@ -42,12 +42,17 @@ def print_json(data: Any) -> None:
     """``data`` as JSON indented by two, as ``json.dumps(indent=2, ensure_ascii=False)``
     writes it. orjson writes it (the standard library's indenting encoder is pure Python:
     seconds for the report of a 50 000-line statement); what orjson refuses (an integer
-    beyond 64 bits, a lone surrogate) is written by the standard library."""
+    beyond 64 bits) is written by the standard library."""
     import orjson
 
     try:
         text = orjson.dumps(
-            data, default=_default, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+            data,
+            default=_default,  # dataclasses (Money …) and datetimes as the standard library
+            option=orjson.OPT_INDENT_2
+            | orjson.OPT_NON_STR_KEYS
+            | orjson.OPT_PASSTHROUGH_DATACLASS
+            | orjson.OPT_PASSTHROUGH_DATETIME,
         ).decode()
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         text = json.dumps(data, default=_default, ensure_ascii=False, indent=2)
