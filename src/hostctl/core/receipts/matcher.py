@@ -454,12 +454,24 @@ def candidates(
 ) -> tuple[tuple[int, int | None], ...]:
     """The candidates of one line for ``payment review`` (PAY-5): those of its review, or,
     for a line the rules match, the invoices they match."""
-    probe = _of_parsed(line) if isinstance(line, ParsedLine) else _of_stored(line)
-    look = _Lookups(session, [probe])
-    result = _decide(probe, look)
-    if isinstance(result, Review):
-        return result.candidates
+    return candidates_many(session, [line])[0]
+
+
+def candidates_many(
+    session: Session, lines: Sequence[ParsedLine | StatementLine]
+) -> list[tuple[tuple[int, int | None], ...]]:
+    """``candidates`` of each of these lines, each decided on its own (none of them pays),
+    with the look-ups of all of them made together."""
+    probes = [_of_parsed(x) if isinstance(x, ParsedLine) else _of_stored(x) for x in lines]
+    look = _Lookups(session, probes)
     owners = {i.id: i.client_id for i in look.by_number.values()}
     for invoices in look.unpaid.values():
         owners.update((i.id, i.client_id) for i in invoices)
-    return tuple((owners[i], i) for i in result.invoice_ids)
+    found: list[tuple[tuple[int, int | None], ...]] = []
+    for probe in probes:
+        result = _decide(probe, look)
+        if isinstance(result, Review):
+            found.append(result.candidates)
+        else:
+            found.append(tuple((owners[i], i) for i in result.invoice_ids))
+    return found

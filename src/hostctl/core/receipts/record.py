@@ -425,11 +425,25 @@ def _numbers(session: Session, invoice_ids: list[int]) -> dict[int, str]:
 
 # --------------------------------------------------------------------------- review
 def waiting(session: Session) -> list[dict[str, Any]]:
-    """The lines waiting for a person (PAY-5), oldest first, each with its candidates."""
+    """The lines waiting for a person (PAY-5), oldest first, each with its candidates
+    (computed again: the data may have changed since the import), a batch at a time."""
     rows = session.execute(
         sa_select(LINES).where(LINES.c.status == "review").order_by(LINES.c.line_date, LINES.c.id)
     ).all()
-    return [line_view(session, row) for row in rows]
+    views: list[dict[str, Any]] = []
+    for batch in batched(rows, BATCH):
+        reviews = [
+            matcher.Review(row.why or "", found)
+            for row, found in zip(
+                batch, matcher.candidates_many(session, [as_parsed(r) for r in batch]), strict=True
+            )
+        ]
+        numbers = _numbers(session, [i for r in reviews for _c, i in r.candidates if i])
+        views += [
+            line_view(session, row, review, numbers)
+            for row, review in zip(batch, reviews, strict=True)
+        ]
+    return views
 
 
 def _claim(session: Session, ctx: Context, line_id: int, status: str, **values: Any) -> Any:
