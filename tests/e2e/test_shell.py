@@ -323,3 +323,78 @@ def test_lines_from_a_script_without_prompt(shop):
         [HOSTCTL, "shell"], input="client show 99\n", capture_output=True, text=True, timeout=120
     )
     assert failed.returncode == 3
+
+
+def test_daily_holding_its_lock_gets_the_one_shot_answer_then_runs_when_free(shop):
+    """This test process holds the daily lock (the real one: on PostgreSQL its advisory lock
+    too): a `daily` line answers what one-shot `daily` answers then, busy (75); once the lock
+    is free the same line in the same shell runs the day."""
+    from conftest import make_ctx
+    from hostctl.core.daily_lock import daily_lock
+
+    line = "daily --date 2026-03-01 --no-send --json"
+    shell = Shell(HOSTCTL_TODAY="2026-03-01")
+    with daily_lock(shop, make_ctx("2026-03-01")):
+        alone = one_shot(line, HOSTCTL_TODAY="2026-03-01")
+        in_shell = shell.run(line)
+    assert alone[0] == 75, alone
+    assert in_shell == alone
+    status, shown = shell.run(line)
+    assert status == 0, shown
+    assert json.loads(shown)["days"] == ["2026-03-01"]
+    assert shell.leave() == 0
+
+
+HOLD_SQLITE = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("holding", flush=True)
+sys.stdin.read()
+"""
+HOLD_POSTGRESQL = """
+import psycopg, sys
+conn = psycopg.connect(sys.argv[1])
+conn.execute("LOCK TABLE clients IN EXCLUSIVE MODE")
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_database_held_by_another_process_is_busy_as_one_shot_then_works(shop):
+    """Another process holds the SQLite write lock (PostgreSQL: a table lock) beyond the
+    wait allowed (shortened here): the shell's line gets one-shot's sentence and 75, changes
+    nothing, and the next line, on the same pooled connections, works once it is free."""
+    import sys
+
+    from sqlalchemy.engine import make_url
+
+    if shop.startswith("sqlite"):
+        script, target = HOLD_SQLITE, shop.split("///", 1)[1]
+    else:
+        script = HOLD_POSTGRESQL
+        target = make_url(shop).set(drivername="postgresql").render_as_string(False)
+    waits = {"HOSTCTL_SQLITE_BUSY_TIMEOUT_MS": "300", "PGOPTIONS": "-c lock_timeout=300"}
+    line = "client add --name Bruno --email bruno@example.com --currency USD --json"
+    shell = Shell(**waits)
+    assert shell.run("client show 1 --json")[0] == 0  # the engine made, a connection pooled
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script, target],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        alone = one_shot(line, **waits)
+        in_shell = shell.run(line)
+    finally:
+        holder.communicate("", timeout=60)  # end of stdin: the holder exits, lock released
+    assert alone[0] == 75, alone
+    assert in_shell == alone
+    assert "The database is busy" in alone[1]
+    status, shown = shell.run("client list --json")
+    assert [c["email"] for c in json.loads(shown)] == ["ana@example.com"]
+    status, shown = shell.run(line)
+    assert (status, json.loads(shown)["id"]) == (0, 2)
+    assert shell.leave() == 0
