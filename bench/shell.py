@@ -129,8 +129,8 @@ def main() -> int:
         one_env = environment(**base)
         one_env["HOSTCTL_DATABASE_URL"] = f"sqlite:///{tmp / 'one-shot.db'}"
         one_shot, one_statuses = _one_shot_times(lines, one_env)
-        in_shell, shell_statuses = _shell_times(lines, {k: v for k, v in base.items() if k.startswith(
-            ("HOSTCTL_", "XDG_"))})  # fmt: skip
+        ours = {k: v for k, v in base.items() if k.startswith(("HOSTCTL_", "XDG_"))}
+        in_shell, shell_statuses = _shell_times(lines, ours)
 
     shell_ms = statistics.median(in_shell) * 1000
     one_ms = statistics.median(one_shot) * 1000
