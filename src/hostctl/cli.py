@@ -90,6 +90,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "db": ("hostctl.commands.db", "app", "Database schema migrations."),
     "whmcs": ("hostctl.commands.whmcs", "app", "Moving over from WHMCS."),
     "demo": ("hostctl.commands.demo", "demo", "A sample company walked through 60 days of daily."),
+    "shell": (
+        "hostctl.commands.shell",
+        "shell",
+        "A session for the desk: one command a line, with Tab completion.",
+    ),
     "completion": (
         "hostctl.commands.completion",
         "completion",

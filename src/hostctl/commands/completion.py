@@ -121,21 +121,20 @@ class _Shell(ShellComplete):
         """Click's answer, except for the value of an option with a known set of values
         (``completion_values``): those values instead of nothing (and so file names)."""
         from typer._click.shell_completion import _resolve_context, _resolve_incomplete
-        from typer.core import TyperOption
+        from typer.core import TyperArgument, TyperOption
 
         ctx = _resolve_context(self.cli, self.ctx_args, self.prog_name, args)
         obj, incomplete = _resolve_incomplete(ctx, args, incomplete)
-        if isinstance(obj, TyperOption) and obj.name:
-            from hostctl.commands.completion_values import option_values
+        if isinstance(obj, TyperOption | TyperArgument) and obj.name:
+            from hostctl.commands import completion_values
 
             path = ctx.command_path.split(" ", 1)[1] if " " in ctx.command_path else ""
-            values = option_values(path, obj.name, dict(ctx.params))
-            if values is not None:
-                return [
-                    CompletionItem(value, help=help_text)
-                    for value, help_text in values
-                    if value.startswith(incomplete)
-                ]
+            if isinstance(obj, TyperOption) or completion_values.takes_client(path, obj.name):
+                values = completion_values.option_values(
+                    path, obj.name, dict(ctx.params), incomplete
+                )
+                if values is not None:
+                    return [CompletionItem(value, help=help_text) for value, help_text in values]
         return obj.shell_complete(ctx, incomplete)
 
     def source_vars(self) -> dict[str, Any]:

@@ -205,6 +205,53 @@ def _domain_products() -> Choices:
     return _products("domain")
 
 
+CLIENT_LIMIT = 50  # client ids offered at most for one Tab
+
+
+def _folded(text: str) -> str:
+    """``text`` as ``search_key`` holds it (``core.clients.fold``): no case, no accents."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _like(word: str) -> str:
+    """``word`` as a LIKE pattern's literal text (``!`` escapes)."""
+    return word.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def client_ids(incomplete: str = "") -> Choices:
+    """Client ids with the client's name beside each: those whose id starts with the digits
+    typed; for letters typed, the clients whose name, company or email has every word typed
+    as a prefix (``client list --search``'s rule, on its ``search_key``), so Tab turns "perez"
+    into the id. At most ``CLIENT_LIMIT``, lowest ids first."""
+    typed = incomplete.strip()
+    if not typed or typed.isdigit():
+        rows = _query(
+            "SELECT id, name FROM clients WHERE CAST(id AS VARCHAR(20)) LIKE :prefix "
+            "ORDER BY id LIMIT :limit",
+            prefix=f"{typed}%",
+            limit=CLIENT_LIMIT,
+        )
+    else:
+        words = [_like(word) for word in _folded(typed).split()]
+        where = " AND ".join(
+            f"(search_key LIKE :a{n} ESCAPE '!' OR search_key LIKE :b{n} ESCAPE '!' "
+            f"OR search_key LIKE :c{n} ESCAPE '!')"
+            for n in range(len(words))
+        )
+        params: dict[str, Any] = {}
+        for n, word in enumerate(words):  # at the start of the name, company, email; or a word
+            params.update({f"a{n}": f"{word}%", f"b{n}": f"% {word}%", f"c{n}": f"%\n{word}%"})
+        rows = _query(
+            f"SELECT id, name FROM clients WHERE {where} ORDER BY id LIMIT :limit",
+            limit=CLIENT_LIMIT,
+            **params,
+        )
+    return [(str(client_id), name) for client_id, name in rows]
+
+
 # (command path without "hostctl", option name) → its values; "*" for any command.
 VALUES: dict[tuple[str, str], Callable[[], Choices]] = {
     ("invoice list", "status"): _invoice_statuses,
@@ -241,13 +288,32 @@ VALUES: dict[tuple[str, str], Callable[[], Choices]] = {
 }
 
 
+# (command path, parameter name) of the options and arguments that take a client id.
+CLIENT_PARAMS = frozenset(
+    {
+        ("*", "client"),
+        ("*", "client_id"),
+        ("promo referral", "referrer"),
+        ("promo referral", "referred"),
+        ("transfer request", "to"),
+    }
+)
+
+
+def takes_client(command_path: str, name: str) -> bool:
+    return (command_path, name) in CLIENT_PARAMS or ("*", name) in CLIENT_PARAMS
+
+
 def option_values(
-    command_path: str, option: str, params: dict[str, Any] | None = None
+    command_path: str, option: str, params: dict[str, Any] | None = None, incomplete: str = ""
 ) -> Choices | None:
     """The values of ``option`` (its parameter name) of the command ``command_path``
-    ("invoice list"), given the options already on the line (``params``), or None when it
-    has no fixed set (a date, an amount, a file)."""
+    ("invoice list") that fit ``incomplete``, given the options already on the line
+    (``params``), or None when it has no fixed set (a date, an amount, a file)."""
+    if takes_client(command_path, option):
+        return client_ids(incomplete)
     values = VALUES.get((command_path, option)) or VALUES.get(("*", option))
     if values is None:
         return None
-    return _cycles(params) if values is _cycles else values()
+    found = _cycles(params) if values is _cycles else values()
+    return [(value, help_text) for value, help_text in found if value.startswith(incomplete)]
