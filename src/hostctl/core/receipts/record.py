@@ -149,11 +149,14 @@ def _insert_new(
             "payer_document": line.payer_document,
             "reference": line.reference,
             "description": line.description,
-            "status": "review",
+            # money out is ignored from the start (PAY-3); the others are decided next
+            "status": "review" if why is None else "ignored",
+            "why": why,
             "imported_by": ctx.staff,
             "imported_at": ctx.now,
         }
         for line in first.values()
+        for why in [_not_payable(line)]
     ]
     # the lines already recorded are left out by one indexed look-up (a file imported again
     # costs a read, not a write); the unique key still decides for the others
@@ -208,8 +211,8 @@ def _decide(
     new: list[tuple[int, ParsedLine]],
     report: ImportReport,
 ) -> None:
-    """Ignore the money out, match the rest, record the matches, leave the others to review;
-    the lines' new states written in one statement at the end."""
+    """Report the money out (recorded as ignored), match the rest, record the matches, leave
+    the others to review; the lines' new states written in one statement at the end."""
     states: list[tuple[Any, ...]] = []
     to_match: list[tuple[int, ParsedLine]] = []
     for line_id, line in new:
@@ -217,8 +220,7 @@ def _decide(
         if why is None:
             to_match.append((line_id, line))
             continue
-        states.append(_state(line_id, "ignored", why=why))
-        report.ignored.append(
+        report.ignored.append(  # recorded as ignored already (``_insert_new``)
             {"line_id": line_id, "transaction_id": line.transaction_id, "why": why}
         )
     results = matcher.match_lines(session, [line for _id, line in to_match])
