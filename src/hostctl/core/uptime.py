@@ -44,25 +44,6 @@ def check_server(name: str) -> str:
     return value
 
 
-def set_server(session: Session, ctx: Context, service_id: int, name: str) -> Service:
-    service = session.get(Service, service_id)
-    if service is None:
-        raise NotFoundError(
-            _("There is no service {service_id}; `hostctl service list` shows them.").format(
-                service_id=service_id
-            )
-        )
-    server = check_server(name)
-    before = service.server
-    service.server = server
-    service.updated_at = ctx.now
-    session.add(service)
-    audit.record(
-        session, ctx, "service.set_server", "service", service.id, {"server": [before, server]}
-    )
-    return service
-
-
 def add_outage(
     session: Session, ctx: Context, server: str, start: str, end: str, reason: str | None
 ) -> Outage:
