@@ -141,10 +141,23 @@ def validate_product(data: ProductInput) -> ProductInput:
     data.free_domain = (data.free_domain or "").strip().lower() or None
     if data.free_domain and data.category != "hosting":
         raise BusinessRuleError(_("Only a hosting plan includes a free domain (--free-domain)."))
-    from hostctl.core.servers import check_package
-
     data.panel_package = check_package(data.panel_package)
     return data
+
+
+PACKAGE_MAX = 200
+
+
+def check_package(raw: str | None) -> str | None:
+    """A panel package name (SRV-2; WHM packages may have spaces and a reseller prefix)."""
+    value = " ".join((raw or "").split())
+    if not value:
+        return None
+    if len(value) > PACKAGE_MAX or not value.isprintable():
+        raise ValidationError(
+            _("The panel package {package!r} is not a package name.").format(package=raw)
+        )
+    return value
 
 
 def parse_prices(

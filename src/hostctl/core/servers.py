@@ -37,14 +37,27 @@ from hostctl.i18n import _
 from hostctl.models import OutboxMessage, Product, Server, Service
 
 TOKEN_PREFIX = "HOSTCTL_PANEL_TOKEN_"
+SERVER_MAX = 80
 USERNAME_MAX = 64
-PACKAGE_MAX = 200
 _SERVERS = Server.__table__  # type: ignore[attr-defined]
 _PRODUCTS = Product.__table__  # type: ignore[attr-defined]
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 # What a service's state means on its panel (SRV-5): live, or down.
 LIVE_STATES = ("active", "pending")
 ENDED_STATES = ("suspended", "terminated", "cancelled", "expired")
+
+
+# --------------------------------------------------------------------------- names
+def check_server(name: str) -> str:
+    value = " ".join((name or "").split()).lower()
+    if not value or len(value) > SERVER_MAX or not all(c.isalnum() or c in "-_." for c in value):
+        raise ValidationError(
+            _(
+                "The server name {name!r} may use letters, digits, '-', '_' and '.' "
+                "({server_max} at most)."
+            ).format(name=name, server_max=SERVER_MAX)
+        )
+    return value
 
 
 # --------------------------------------------------------------------------- tokens
@@ -164,8 +177,6 @@ def add_server(
     ca_file: str | None,
 ) -> Server:
     """Record a server; with a panel it is driven from today (``panel_since``)."""
-    from hostctl.core.uptime import check_server
-
     name = check_server(name)
     if panel is not None:
         panel = panel.strip().lower()
@@ -288,25 +299,11 @@ def check_username(raw: str) -> str:
     return value
 
 
-def check_package(raw: str | None) -> str | None:
-    """A panel package name (WHM packages may have spaces and a reseller prefix)."""
-    value = " ".join((raw or "").split())
-    if not value:
-        return None
-    if len(value) > PACKAGE_MAX or not value.isprintable():
-        raise ValidationError(
-            _("The panel package {package!r} is not a package name.").format(package=raw)
-        )
-    return value
-
-
 def set_service_server(
     session: Session, ctx: Context, service_id: int, name: str, username: str | None
 ) -> Service:
     """The server a service runs on (any name, for uptime) and, with ``username``, its
     account there. A server row with a panel is needed for panel calls, not for the name."""
-    from hostctl.core.uptime import check_server
-
     service = session.get(Service, service_id, with_for_update=True)
     if service is None:
         raise NotFoundError(

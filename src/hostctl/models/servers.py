@@ -15,7 +15,7 @@ class Server(Table, table=True):
 
     __tablename__ = "servers"
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=80, unique=True)
     panel: str | None = None  # whm | cwp | None (a name only, as outages use)
     url: str | None = None
     api_user: str | None = None  # WHM's user (root, or a reseller)

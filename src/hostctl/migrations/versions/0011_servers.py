@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "servers",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("panel", sa.String(), nullable=True),
         sa.Column("url", sa.String(), nullable=True),
         sa.Column("api_user", sa.String(), nullable=True),
