@@ -74,6 +74,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Affiliates: referral codes, commissions, withdrawals (rules §10).",
     ),
     "quote": ("hostctl.commands.quote", "app", "Quotes (presupuestos) for clients (rules §11)."),
+    "server": (
+        "hostctl.commands.server",
+        "app",
+        "Servers and their panels: WHM, CWP (rules §15).",
+    ),
     "outage": ("hostctl.commands.uptime", "outage_app", "Outages of the servers (rules §11)."),
     "uptime": (
         "hostctl.commands.uptime",

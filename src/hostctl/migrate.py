@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 # The newest revision in migrations/versions; a test checks it matches alembic's head.
-HEAD = "0010_statement_lines"
+HEAD = "0011_servers"
 _PG_LOCK_KEY = 727_001
 
 

@@ -87,10 +87,12 @@ def product(p: Product, session: Session) -> dict[str, Any]:
         "refundable": p.refundable,
         "upgrade_to": [u for u in p.upgrade_to.split(",") if u],
         "free_domain": p.free_domain,
+        "panel_package": p.panel_package,
     }
 
 
-def service(s: Service) -> dict[str, Any]:
+def service(s: Service, panel: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A service; ``panel``: the last call on its server's panel (``servers.last_calls``)."""
     return {
         "id": s.id,
         "client_id": s.client_id,
@@ -108,6 +110,8 @@ def service(s: Service) -> dict[str, Any]:
         "suspended_on": s.suspended_on.isoformat() if s.suspended_on else None,
         "ended_on": s.ended_on.isoformat() if s.ended_on else None,
         "server": s.server,
+        "username": s.panel_username,
+        "panel": panel,
         "whmcs_id": s.whmcs_id,
     }
 
@@ -176,6 +180,8 @@ def refund(r: Any) -> dict[str, Any]:
 
 
 def outbox_message(m: OutboxMessage) -> dict[str, Any]:
+    data = json.loads(m.payload or "{}")
+    panel = {"server": data.get("server"), "action": data.get("action")}
     return {
         "id": m.id,
         "event": m.event,
@@ -189,7 +195,8 @@ def outbox_message(m: OutboxMessage) -> dict[str, Any]:
         "last_error": m.last_error,
         "created_at": _ts(m.created_at),
         "sent_at": _ts(m.sent_at),
-        "data": json.loads(m.payload or "{}"),
+        "data": data,
+        **(panel if m.channel == "panel" else {}),
     }
 
 

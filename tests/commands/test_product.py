@@ -37,6 +37,7 @@ def test_add_prints_product(cli):
         "refundable": True,
         "upgrade_to": [],
         "free_domain": None,
+        "panel_package": None,
     }
     human = cli("product", "show", "hosting-basic").stdout
     assert "monthly price    ARS 5000.00, USD 5.00\n" in human

@@ -34,6 +34,8 @@ def vals(payload: dict[str, object], event: str = "", stage: str | None = None) 
 def all_keys() -> list[str]:
     keys = []
     for event in outbox.EVENTS:
+        if event in outbox.SERVER_ONLY:  # never sent to a client: no template (SRV-3)
+            continue
         if event == "invoice.reminder":
             keys += [templates.template_key(event, s) for s in outbox.REMINDER_STAGES]
         else:

@@ -88,6 +88,6 @@ def confirm_cancel(service_id: int, yes: bool) -> None:
 
 
 def server(value: str | None, option: str = "--server") -> str:
-    from hostctl.core import uptime
+    from hostctl.core import servers
 
-    return text(value, option, _("Server:"), uptime.check_server)
+    return text(value, option, _("Server:"), servers.check_server)

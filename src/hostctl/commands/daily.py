@@ -61,6 +61,7 @@ def daily(
     Example (crontab): 15 6 * * * hostctl daily --json >> /var/log/hostctl-daily.json
     """
     from hostctl import output, prompts
+    from hostctl.adapters.panels import driver as panel_driver
     from hostctl.core import lifecycle, run_limits
     from hostctl.core.clock import parse_date
     from hostctl.core.context import Context
@@ -86,6 +87,7 @@ def daily(
         on_start=start,
         on_day=progress.advance if progress else None,
         keep_actions=dry_run or verbose,
+        panels=panel_driver,
     )
     if progress:
         progress.stop()

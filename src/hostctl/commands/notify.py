@@ -27,6 +27,9 @@ def list_(
     ] = None,
     client: Annotated[int | None, typer.Option(help="Only this client's messages.")] = None,
     event: Annotated[str | None, typer.Option(help="Only this event.")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Only this channel: whatsapp, email, hook or panel.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Newest N messages.")] = 200,
     json_out: JsonOpt = False,
 ) -> None:
@@ -45,7 +48,12 @@ def list_(
         rows = [
             views.outbox_message(m)
             for m in outbox.listing(
-                session, status=status, client_id=client, event=event, limit=limit
+                session,
+                status=status,
+                client_id=client,
+                event=event,
+                channel=channel,
+                limit=limit,
             )
         ]
     if json_out:
@@ -93,14 +101,19 @@ def send(
     Example: hostctl notify send --limit 100
     """
     from hostctl import output
+    from hostctl.adapters.panels import driver as panel_driver
     from hostctl.core import delivery
     from hostctl.core.context import Context
 
     counts = delivery.send_pending(
-        Context.from_env(), limit=limit, retry_failed=retry_failed, retry_unknown=retry_unknown
+        Context.from_env(),
+        limit=limit,
+        retry_failed=retry_failed,
+        retry_unknown=retry_unknown,
+        panels=panel_driver,
     )
     if counts["waiting"]:
-        for channel, state in delivery.channel_status().items():
+        for channel, state in delivery.channel_status(panels=panel_driver).items():
             if state != "on":
                 output.warn(
                     _("{channel} is off ({state}); its messages stay pending.").format(

@@ -73,6 +73,9 @@ def add(
     free_domain: Annotated[
         str | None, Opt(help="Domain product included free (deducted from a refund).")
     ] = None,
+    panel_package: Annotated[
+        str | None, Opt(help="The package its services have on the servers' panels.")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Add a product.
@@ -101,6 +104,7 @@ def add(
         refundable=not no_refund,
         upgrade_to=upgrade_to or [],
         free_domain=free_domain,
+        panel_package=panel_package,
     )
     with work() as (session, ctx):
         product = catalogue.add_product(session, ctx, data)
@@ -121,6 +125,9 @@ def edit(
     requirement: Annotated[str | None, Opt(help="Activation requirement.")] = None,
     upgrade_to: Annotated[list[str] | None, Opt(help="Replace the upgrade paths.")] = None,
     free_domain: Annotated[str | None, Opt(help="Domain product included free.")] = None,
+    panel_package: Annotated[
+        str | None, Opt(help='Its package on the panels ("" to clear).')
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Change a product; generated invoices keep their prices.
@@ -148,6 +155,7 @@ def edit(
             requirement=requirement,
             upgrade_to=upgrade_to,
             free_domain=free_domain,
+            panel_package=panel_package,
         )
         shown = views.product(product, session)
     _print([shown], json_out, single=True)

@@ -40,8 +40,11 @@ PENDING_COLUMNS = [
 
 def _print_service(service: Any, json_out: bool, invoice: dict[str, Any] | None = None) -> None:
     from hostctl import output, views
+    from hostctl.core import servers
 
-    data = views.service(service)
+    with work(readonly=True) as (session, _ctx):  # the last call on its panel, as it is now
+        panel = servers.last_calls(session, [service.id]).get(service.id)
+    data = views.service(service, panel)
     if json_out:
         output.print_json({"service": data, "invoice": invoice} if invoice else data)
         return
@@ -120,7 +123,7 @@ def list_(
 ) -> None:
     """List services.  Example: hostctl service list --pending"""
     from hostctl import output, views
-    from hostctl.core import clients, services
+    from hostctl.core import clients, servers, services
     from hostctl.i18n import N_
     from hostctl.words import read_code
 
@@ -140,12 +143,9 @@ def list_(
                 )
                 rows.append(row)
         else:
-            rows = [
-                views.service(s)
-                for s in services.list_services(
-                    session, client_id=client, status=status, limit=limit
-                )
-            ]
+            found = services.list_services(session, client_id=client, status=status, limit=limit)
+            calls = servers.last_calls(session, [s.id or 0 for s in found])
+            rows = [views.service(s, calls.get(s.id or 0)) for s in found]
     if json_out:
         output.print_json(rows)
     elif pending:
@@ -443,14 +443,20 @@ def revoke_cancel(service_id: ServiceId, json_out: JsonOpt = False) -> None:
 def set_server(
     service_id: ServiceId,
     name: Annotated[str | None, typer.Argument(help="The server it runs on, e.g. web3.")] = None,
+    username: Annotated[
+        str | None, Opt(help="The account's username on that server's panel (SRV-2).")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Record the server a service runs on (for uptime).  Example: hostctl service set-server 12 web3"""
+    """Record the server a service runs on (for uptime), and its account on the server's panel.
+
+    Example: hostctl service set-server 12 web3 --username acme
+    """
     from hostctl.ask import service as ask
-    from hostctl.core import services, uptime
+    from hostctl.core import servers, services
 
     ask.known(services.get_service, service_id, name)
     name = ask.server(name, "NAME")
     with work() as (session, ctx):
-        service = uptime.set_server(session, ctx, service_id, name)
+        service = servers.set_service_server(session, ctx, service_id, name, username)
     _print_service(service, json_out)

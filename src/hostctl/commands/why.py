@@ -33,6 +33,18 @@ def _why(entity: str, entity_id: int | str, json_out: bool) -> None:
         rule = f" [{localize(item['rule'])}]" if item["rule"] else ""
         line = f"{item['date']} {output.people(item['what'])}{rule} — {item['by']}"
         output.print_line(line, indent=2, hang=13)
+    panel = data.get("panel")
+    if panel:  # what the server was last told, and how it went (SRV-3)
+        line = _("panel of {server}: {action} {user}, {status} ({at})").format(
+            server=data["server"],
+            action=panel["action"],
+            user=data["username"],
+            status=say("status", panel["status"]),
+            at=panel["at"],
+        )
+        if panel["reason"]:
+            line += f" — {panel['reason']}"
+        output.print_line(line)
     if data["next"]:
         output.print_line(_("next:"))
     for item in data["next"]:

@@ -51,6 +51,7 @@ class ProductInput:
     refundable: bool = True
     upgrade_to: list[str] = field(default_factory=list)
     free_domain: str | None = None
+    panel_package: str | None = None  # the package on the servers' panels (SRV-2)
 
 
 def parse_cycles(raw: list[str] | str) -> list[str]:
@@ -140,7 +141,23 @@ def validate_product(data: ProductInput) -> ProductInput:
     data.free_domain = (data.free_domain or "").strip().lower() or None
     if data.free_domain and data.category != "hosting":
         raise BusinessRuleError(_("Only a hosting plan includes a free domain (--free-domain)."))
+    data.panel_package = check_package(data.panel_package)
     return data
+
+
+PACKAGE_MAX = 200
+
+
+def check_package(raw: str | None) -> str | None:
+    """A panel package name (SRV-2; WHM packages may have spaces and a reseller prefix)."""
+    value = " ".join((raw or "").split())
+    if not value:
+        return None
+    if len(value) > PACKAGE_MAX or not value.isprintable():
+        raise ValidationError(
+            _("The panel package {package!r} is not a package name.").format(package=raw)
+        )
+    return value
 
 
 def parse_prices(
@@ -256,6 +273,7 @@ def _write(session: Session, ctx: Context, data: ProductInput) -> tuple[Product,
     product.refundable = data.refundable
     product.upgrade_to = ",".join(data.upgrade_to)
     product.free_domain = data.free_domain
+    product.panel_package = data.panel_package
     product.updated_at = ctx.now
     session.add(product)
     session.flush()
@@ -284,7 +302,9 @@ def _write(session: Session, ctx: Context, data: ProductInput) -> tuple[Product,
 
 
 def product_fields(product: Product, prices: dict[str, Money]) -> dict[str, Any]:
+    package = {"panel_package": product.panel_package} if product.panel_package else {}
     return {
+        **package,
         "name": product.name,
         "category": product.category,
         "cycles": product.cycles,
@@ -330,6 +350,7 @@ def edit_product(session: Session, ctx: Context, code: str, **changes: Any) -> P
         refundable=product.refundable,
         upgrade_to=[u for u in product.upgrade_to.split(",") if u],
         free_domain=product.free_domain,
+        panel_package=product.panel_package,
     )
     for key, value in changes.items():
         if value is not None:
@@ -448,6 +469,7 @@ _TOML_KEYS = {
     "refundable",
     "upgrade_to",
     "free_domain",
+    "panel_package",
 }
 
 
@@ -482,6 +504,7 @@ def _from_toml(entry: dict[str, Any]) -> ProductInput:
         refundable=_typed(entry, "refundable", bool, N_("true or false"), True),
         upgrade_to=_string_list(entry, "upgrade_to") if "upgrade_to" in entry else [],
         free_domain=_typed(entry, "free_domain", str, N_("a product code"), None),
+        panel_package=_typed(entry, "panel_package", str, N_("a string"), None),
     )
     return validate_product(data)
 

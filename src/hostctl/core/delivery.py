@@ -56,13 +56,14 @@ from hostctl.core.channels import (
 )
 from hostctl.core.channels import email as email_channel
 from hostctl.core.channels import hooks as hook_channel
+from hostctl.core.channels import panel as panel_channel
 from hostctl.core.channels import whatsapp as whatsapp_channel
 from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
 from hostctl.i18n import _
 from hostctl.models import Client, Contact, OutboxMessage
 
-ALL_CHANNELS = ("whatsapp", "email", "hook")
+ALL_CHANNELS = ("whatsapp", "email", "hook", "panel")
 STALE_AFTER = dt.timedelta(minutes=10)
 PROVIDER_ID_LIMIT = 200
 BACKOFF_BASE = dt.timedelta(minutes=1)
@@ -81,6 +82,9 @@ class DeliveryConfig:
     max_attempts: int
     company: str
     off: dict[str, str] = field(default_factory=dict)  # channel → why it is off
+    # servers with a panel: what their driver needs, or why none can be made (no token)
+    panel_servers: dict[str, panel_channel.PanelServer | str] = field(default_factory=dict)
+    panel_driver: panel_channel.DriverFactory | None = None
 
     @property
     def enabled(self) -> list[str]:
@@ -105,10 +109,19 @@ class Claimed:
     cc: list[str] = field(default_factory=list)
 
 
-def load_config(session: Session) -> DeliveryConfig:
+def load_config(
+    session: Session, panels: panel_channel.DriverFactory | None = None
+) -> DeliveryConfig:
     """The channels' settings, and the secrets from the environment (as ``Secret``s, never
     a plain string: see ``core/secret.py``). A channel without what it needs is off, with
-    the reason; so is one whose secret has a line break or control character."""
+    the reason; so is one whose secret has a line break or control character.
+
+    ``panels`` makes the driver of a server's panel (``hostctl.adapters.panels.driver``,
+    passed in by the commands that send): without it the ``panel`` channel is off. A
+    server without its token is not: each of its messages fails with the sentence naming
+    the variable (SRV-1), and ``notify send --retry-failed`` sends them once it is set."""
+    from hostctl.core import servers
+
     off: dict[str, str] = {}
     wa = None
     phone_id = settings.get(session, "whatsapp.phone_number_id")
@@ -164,6 +177,8 @@ def load_config(session: Session) -> DeliveryConfig:
     hooks_dir = settings.get_raw(session, "hooks.dir")
     if not hooks_dir:
         off["hook"] = _("{name} is not set").format(name="hooks.dir")
+    if panels is None:
+        off["panel"] = _("this command does not drive the panels")
     return DeliveryConfig(
         whatsapp=wa,
         smtp=smtp,
@@ -171,6 +186,8 @@ def load_config(session: Session) -> DeliveryConfig:
         max_attempts=settings.get(session, "notify.max_attempts"),
         company=settings.get(session, "company.name"),
         off=off,
+        panel_servers=servers.panel_servers(session) if panels is not None else {},
+        panel_driver=panels,
     )
 
 
@@ -393,6 +410,8 @@ def hook_document(message: Claimed) -> dict[str, Any]:
 
 def deliver(config: DeliveryConfig, message: Claimed) -> Sent:
     """One send, no database. Raises ``DeliveryError``."""
+    if message.channel == "panel":
+        return _panel_call(config, message)
     if message.channel == "hook":
         assert config.hooks_dir is not None
         return _hand_over(hook_channel.run, config.hooks_dir, message.event, hook_document(message))
@@ -423,6 +442,19 @@ def deliver(config: DeliveryConfig, message: Claimed) -> Sent:
     raise PermanentError(f"unknown channel {message.channel!r}")
 
 
+def _panel_call(config: DeliveryConfig, message: Claimed) -> Sent:
+    """A call on the panel of the message's server (SRV-3, SRV-4)."""
+    name = str(message.payload.get("server") or "")
+    server = config.panel_servers.get(name)
+    if server is None:
+        raise PermanentError(clip(f"server {name} has no panel any more; nothing was sent"))
+    if isinstance(server, str):  # no token: the sentence naming the variable
+        raise PermanentError(clip(server))
+    assert config.panel_driver is not None
+    driver = config.panel_driver(server)
+    return _hand_over(panel_channel.call, driver, message.payload)
+
+
 def _hand_over(send: Callable[..., Sent], *args: Any) -> Sent:
     """A channel's send: a bug inside it may strike after the message went out."""
     try:
@@ -450,6 +482,7 @@ def _without_secrets(config: DeliveryConfig, outcome: Sent | DeliveryError) -> S
     got, and an exception's message may quote a value it refused."""
     secrets = [s for s in (config.whatsapp and config.whatsapp.token,
                            config.smtp and config.smtp.password) if s]  # fmt: skip
+    secrets += [one.token for one in config.panel_servers.values() if not isinstance(one, str)]
     if isinstance(outcome, Sent):
         note = outcome.note
         for one in secrets:
@@ -484,6 +517,7 @@ def send_pending(
     retry_failed: bool = False,
     retry_unknown: bool = False,
     url: str | None = None,
+    panels: panel_channel.DriverFactory | None = None,
 ) -> dict[str, int]:
     """Send what is pending and due, each message in its own short transactions.
 
@@ -491,7 +525,8 @@ def send_pending(
     ``unknown`` (the answer was lost: not retried), ``requeued`` (by ``retry_failed`` and
     ``retry_unknown``), ``reclaimed`` (claims of a sender that stopped mid-send, now
     ``unknown``) and ``waiting`` (pending on channels that are off). ``ctx`` is who acts
-    (the audit log of ``retry_unknown``); the time is always the real clock.
+    (the audit log of ``retry_unknown``); the time is always the real clock. ``panels``
+    makes the panel drivers (``load_config``).
     """
     from hostctl.db import unit_of_work
 
@@ -500,7 +535,7 @@ def send_pending(
         ("sent", "retried", "failed", "unknown", "requeued", "reclaimed", "waiting"), 0
     )
     with unit_of_work(url=url) as session:
-        config = load_config(session)
+        config = load_config(session, panels)
         if retry_failed:
             counts["requeued"] += requeue_failed(session, real_now_utc())
         if retry_unknown:
@@ -522,10 +557,12 @@ def send_pending(
     return counts
 
 
-def channel_status(url: str | None = None) -> dict[str, str]:
+def channel_status(
+    url: str | None = None, panels: panel_channel.DriverFactory | None = None
+) -> dict[str, str]:
     """Each channel: ``on`` or why it is off (for ``notify send`` warnings)."""
     from hostctl.db import unit_of_work
 
     with unit_of_work(url=url, readonly=True) as session:
-        config = load_config(session)
+        config = load_config(session, panels)
     return {c: config.off.get(c, "on") for c in ALL_CHANNELS}

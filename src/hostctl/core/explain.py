@@ -241,6 +241,8 @@ def explain(session: Session, ctx: Context, entity: str, entity_id: int) -> dict
         service = session.get(Service, entity_id)
         if service is None:
             raise NotFoundError(_("There is no service {entity_id}.").format(entity_id=entity_id))
+        from hostctl.core.servers import last_calls
+
         reason = service.suspension_reason
         return {
             "entity": f"service:{entity_id}",
@@ -248,6 +250,9 @@ def explain(session: Session, ctx: Context, entity: str, entity_id: int) -> dict
             "reason": reason if service.status in ("suspended", "terminated") else None,
             "because": _story(session, "service", entity_id),
             "next": service_next(session, ctx, service),
+            "server": service.server,
+            "username": service.panel_username,
+            "panel": last_calls(session, [entity_id]).get(entity_id),
         }
     if entity == "invoice":
         invoice = get_invoice(session, entity_id)

@@ -418,6 +418,7 @@ def run_daily(
     on_day: Callable[[DayResult], None] | None = None,
     on_start: Callable[[list[dt.date]], None] | None = None,
     keep_actions: bool = True,
+    panels: Callable[[Any], Any] | None = None,
 ) -> dict[str, Any]:
     """Run every day from the one after the last finished run up to ``until``.
 
@@ -426,7 +427,9 @@ def run_daily(
     the list (``daily`` without ``--verbose``/``--dry-run``: memory stays flat).
 
     ``dry_run``: the very same run, on a throw-away copy of the database (``db.scratch_copy``)
-    and without the daily lock; nothing of it reaches the database."""
+    and without the daily lock; nothing of it reaches the database. ``panels`` makes the
+    panel drivers for the sending that follows the days (``delivery.send_pending``): the
+    days are committed first, so the books never wait for a panel."""
     from hostctl.db import bulk_writes, scratch_copy, unit_of_work
 
     summary: dict[str, Any] = {
@@ -518,6 +521,6 @@ def run_daily(
         from hostctl.core.clock import COMPANY_TZ
 
         real = Context(staff=ctx.staff, today=ctx.today, now=real_now_utc().astimezone(COMPANY_TZ))
-        sent = delivery.send_pending(real, url=url)
+        sent = delivery.send_pending(real, url=url, panels=panels)
         summary["alerts_sent"] = int(sent.get("sent", 0))
     return summary

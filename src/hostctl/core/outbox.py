@@ -31,11 +31,15 @@ EVENTS = (
     "service.reactivated",
     "service.terminated",
     "service.transferred",
+    "service.upgraded",
     "quote.available",
     "domain.deleted",
     "uptime.credited",
 )
-CHANNELS = ("whatsapp", "email", "hook")
+CHANNELS = ("whatsapp", "email", "hook", "panel")
+# Events for the servers only (SRV-3): no WhatsApp or email to the client (NOT-1 does not
+# list them); a hook still runs where one exists.
+SERVER_ONLY = ("service.upgraded",)
 REMINDER_STAGES = ("first", "second", "final")
 
 
@@ -98,14 +102,26 @@ def emit(
 
 def emit_many(session: Session, ctx: Context, alerts: list[dict[str, Any]]) -> int:
     """Bulk form of ``emit`` for ``daily``: each dict has event, client_id, phone, email,
-    and optionally invoice_id, service_id, stage, data. Returns messages written."""
+    and optionally invoice_id, service_id, stage, data. Returns messages written.
+
+    A service event of a service on a server with a panel also queues the call on that
+    panel (channel ``panel``, SRV-3): one look-up for all of ``alerts``
+    (``servers.panel_targets``), never one per alert."""
     if not alerts:
         return 0
+    from hostctl.core.servers import panel_targets
+
     return insert_rows(
         session,
         OutboxMessage.__table__,  # type: ignore[attr-defined]
         _COLUMNS,
-        _rows(ctx, alerts, _hook_events(session), db_value(session)),
+        _rows(
+            ctx,
+            alerts,
+            _hook_events(session),
+            db_value(session),
+            panel_targets(session, ctx, alerts),
+        ),
     )
 
 
@@ -130,6 +146,7 @@ def _rows(
     alerts: list[dict[str, Any]],
     has_hook: Callable[[str], bool],
     convert: Callable[[Any], Any],
+    targets: dict[int, Any],
 ) -> Iterator[tuple[Any, ...]]:
     """One row per channel of each alert, in ``_COLUMNS`` order, made as they are written.
 
@@ -143,17 +160,19 @@ def _rows(
         stage = alert.get("stage")
         if event == "invoice.reminder" and stage not in REMINDER_STAGES:
             raise ValueError("invoice.reminder needs a stage")
-        channels = _channels(alert.get("phone"), alert.get("email"))
+        channels = [] if event in SERVER_ONLY else _channels(alert.get("phone"), alert.get("email"))
         if has_hook(event):
             channels.append("hook")  # <hooks.dir>/<event> runs for it (core/channels/hooks.py)
-        if not channels:
-            continue
-        payload = dumps(alert.get("data") or {})
         client_id, invoice_id, service_id = (
             alert["client_id"],
             alert.get("invoice_id"),
             alert.get("service_id"),
         )
+        target = targets.get(service_id) if service_id else None
+        if not channels and target is None:
+            continue
+        data = alert.get("data") or {}
+        payload = dumps(data)
         for channel in channels:
             yield (
                 event,
@@ -169,6 +188,23 @@ def _rows(
                 now,
                 None,
             )
+        if target is not None:
+            from hostctl.core.servers import panel_payload
+
+            yield (
+                event,
+                "panel",
+                client_id,
+                invoice_id,
+                service_id,
+                stage,
+                dumps(panel_payload(event, target, data)),
+                "pending",
+                0,
+                today,
+                now,
+                None,
+            )
 
 
 def listing(
@@ -177,11 +213,16 @@ def listing(
     status: str | None = None,
     client_id: int | None = None,
     event: str | None = None,
+    channel: str | None = None,
     limit: int = 200,
 ) -> list[OutboxMessage]:
     if event is not None:
         event = validate.one_of(event, EVENTS, N_("event"))
+    if channel is not None:
+        channel = validate.one_of(channel, CHANNELS, N_("channel"))
     stmt = select(OutboxMessage)
+    if channel:
+        stmt = stmt.where(OutboxMessage.channel == channel)
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
     if client_id:

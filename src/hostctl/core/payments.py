@@ -1140,6 +1140,26 @@ def apply_upgrade(session: Session, ctx: Context, upgrade: Upgrade) -> Service:
         note=upgrade.reason,
     )
     session.flush()
+    # the plan changes on the server too (SRV-3): a panel message, and the hook if any
+    outbox.emit_many(
+        session,
+        ctx,
+        [
+            {
+                "event": "service.upgraded",
+                "client_id": service.client_id,
+                "phone": None,
+                "email": None,
+                "service_id": service.id,
+                "data": {
+                    "service_id": service.id,
+                    "from": before,
+                    "product": upgrade.to_product,
+                    "domain": service.domain,
+                },
+            }
+        ],
+    )
     stale = [
         cast(int, i.id)  # read from the database
         for i in unpaid_renewals(session, service.id or 0, service.next_due_date)

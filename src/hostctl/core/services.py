@@ -699,7 +699,7 @@ def _import_row_problem(
         except ValidationError as exc:
             return "domain", exc.message
     if row.get("server"):
-        from hostctl.core.uptime import check_server
+        from hostctl.core.servers import check_server
 
         try:
             row["server"] = check_server(row["server"])

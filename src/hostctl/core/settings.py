@@ -209,6 +209,26 @@ def _pem_file(raw: str) -> str:
     return path
 
 
+pem_file = _pem_file  # ``server add --ca-file`` checks its file the same way
+
+
+def _private_file(raw: str) -> str:
+    """A file only its owner may read, as an absolute path (``~`` expanded): the panel
+    tokens (SRV-1). Checked again each time a token is read, since that can change."""
+    import os
+
+    path = os.path.normpath(os.path.abspath(os.path.expanduser(raw.strip())))
+    if not os.path.exists(path):
+        raise ValueError(_("there is no file {path}").format(path=path))
+    if not os.path.isfile(path):
+        raise ValueError(_("{path} is not a file").format(path=path))
+    if os.stat(path).st_mode & 0o077:
+        raise ValueError(
+            _("{path} may be read by others than its owner (chmod 600 {path})").format(path=path)
+        )
+    return path
+
+
 def _country(raw: str) -> str:
     from hostctl.core.calendar import BusinessCalendar
 
@@ -321,6 +341,9 @@ KNOWN: dict[str, SettingKind] = {
         None, _pem_file, N_("CA certificates (PEM) to trust for SMTP; unset: the system's")
     ),
     "hooks.dir": SettingKind(None, _folder, N_("folder of event hook executables")),
+    "panel.tokens_file": SettingKind(
+        None, _private_file, N_("file of panel API tokens (NAME = token lines), owner-only")
+    ),
     "notify.max_attempts": SettingKind("8", _int(1, 100), N_("attempts before a message fails")),
     "affiliate.commission_percent": SettingKind("10", _percent, N_("AFF-2 commission, per cent")),
     "quote.valid_days": SettingKind("30", _int(1, 365), N_("days a quote stays open")),

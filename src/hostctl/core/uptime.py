@@ -24,43 +24,11 @@ from hostctl.core.context import Context
 from hostctl.core.cycles import CYCLE_MONTHS
 from hostctl.core.invoices import add_credit
 from hostctl.core.money import Money
+from hostctl.core.servers import check_server
 from hostctl.core.upgrades import period_price
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import Outage, Service, UptimeCredit
-
-SERVER_MAX = 80
-
-
-def check_server(name: str) -> str:
-    value = " ".join((name or "").split()).lower()
-    if not value or len(value) > SERVER_MAX or not all(c.isalnum() or c in "-_." for c in value):
-        raise ValidationError(
-            _(
-                "The server name {name!r} may use letters, digits, '-', '_' and '.' "
-                "({server_max} at most)."
-            ).format(name=name, server_max=SERVER_MAX)
-        )
-    return value
-
-
-def set_server(session: Session, ctx: Context, service_id: int, name: str) -> Service:
-    service = session.get(Service, service_id)
-    if service is None:
-        raise NotFoundError(
-            _("There is no service {service_id}; `hostctl service list` shows them.").format(
-                service_id=service_id
-            )
-        )
-    server = check_server(name)
-    before = service.server
-    service.server = server
-    service.updated_at = ctx.now
-    session.add(service)
-    audit.record(
-        session, ctx, "service.set_server", "service", service.id, {"server": [before, server]}
-    )
-    return service
 
 
 def add_outage(

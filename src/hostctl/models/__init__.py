@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from hostctl.models.catalogue import Product, ProductPrice
     from hostctl.models.clients import Client, Contact
     from hostctl.models.outbox import OutboxMessage
+    from hostctl.models.servers import Server
     from hostctl.models.services import (
         CreditEntry,
         Invoice,
@@ -86,6 +87,7 @@ WHERE = {
     "Outage": "trade",
     "UptimeCredit": "trade",
     "StatementLine": "statement_lines",
+    "Server": "servers",
 }
 MODULES = sorted(set(WHERE.values()))
 
@@ -110,6 +112,7 @@ __all__ = [
     "QuoteLine",
     "ReferralReward",
     "Refund",
+    "Server",
     "Service",
     "Setting",
     "StatementLine",

@@ -23,6 +23,7 @@ class Product(Table, table=True):
     refundable: bool = True
     upgrade_to: str = ""  # comma-separated product codes
     free_domain: str | None = None  # a domain product included free (CAN-3, CAN-6)
+    panel_package: str | None = None  # the panel package of its services (SRV-2)
     active: bool = True
     created_at: dt.datetime = _ts()
     updated_at: dt.datetime = _ts()

@@ -47,6 +47,7 @@ class Service(Table, table=True):
     ended_on: dt.date | None = None
     deleted_on: dt.date | None = None  # an expired domain removed from the registry (CAN-4)
     server: str | None = None  # the server it runs on (UPT-1)
+    panel_username: str | None = None  # the account's username on that server's panel (SRV-2)
     # brought over from WHMCS: tblhosting.id, or tbldomains.id for a domain
     whmcs_id: int | None = None
     created_on: dt.date
