@@ -35,7 +35,7 @@ from hostctl.i18n import N_, _, localize
 from hostctl.models import StatementLine
 from hostctl.words import say
 
-BATCH = 1000  # lines written, matched and recorded at a time
+BATCH = 5000  # lines written, matched and recorded at a time (memory: ~170 MB at 50 000)
 LINES = StatementLine.__table__  # type: ignore[attr-defined]
 NOT_PAYMENT = {
     PAYOUT: N_("a payout of the account, not a client's payment"),
