@@ -353,7 +353,7 @@ class Generator:
                 client.id,
                 sid,
                 pid,
-                1,
+                1 + sid % len(SERVERS),  # tblservers id
                 domain,
                 client.gateway,
                 money(amount),
@@ -738,6 +738,8 @@ COLUMNS = {
     "tblaffiliatesaccounts": "affiliateid relid lastpaid",
 }
 BATCH = 2000
+# tblservers: the services are spread over them (tblhosting.server)
+SERVERS = (("web1", "cpanel"), ("web2", "cpanel"), ("cwp1", "cwp7"))
 
 
 class Loader:
@@ -873,9 +875,14 @@ def _catalogue(load: Loader, gen: Generator) -> None:
         list(GROUPS.items()),
     )
     load.raw(
-        "INSERT INTO tblproducts (id, type, gid, name, paytype, hidden, retired) "
-        "VALUES (%s, 'hostingaccount', %s, %s, 'recurring', 0, 0)",
-        [(pid, gid, name) for pid, gid, name, *_ in PRODUCTS],
+        "INSERT INTO tblproducts (id, type, gid, name, paytype, hidden, retired, servertype, "
+        "configoption1) VALUES (%s, 'hostingaccount', %s, %s, 'recurring', 0, 0, 'cpanel', %s)",
+        [(pid, gid, name, code) for pid, gid, name, code, *_ in PRODUCTS],
+    )
+    load.raw(
+        "INSERT INTO tblservers (id, name, hostname, type, username, accesshash, secure, "
+        "active, disabled) VALUES (%s, %s, %s, %s, 'root', 'WHM-API-TOKEN', 'on', 1, 0)",
+        [(sid, name, f"{name}.example.com", kind) for sid, (name, kind) in enumerate(SERVERS, 1)],
     )
     pricing = []
     columns = {M: "monthly", Q: "quarterly", S: "semiannually", A: "annually", B: "biennially"}

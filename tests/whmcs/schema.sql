@@ -1,11 +1,12 @@
 -- The schema of a real WHMCS 8.4 installation, for the tests of `hostctl whmcs`.
 -- Taken from the public dump src/database/whmcs_demo_2022-02-19_06-03-42.sql of the GitHub
 -- repository EvergeneIO/YTVVU (commit 9cafef7; MariaDB 10.3 mysqldump): only its CREATE TABLE
--- statements, verbatim, no rows. Of its 163 tables these 28 are kept, the ones the
+-- statements, verbatim, no rows. Of its 163 tables these 29 are kept, the ones the
 -- import reads:
 --   tblclients tblcontacts tblcurrencies tblproducts tblproductgroups tblpricing tbldomainpricing tblhosting tbldomains
 --   tblinvoices tblinvoiceitems tblaccounts tblcredit tbltickets tblticketreplies tblticketdepartments tblaffiliates tblaffiliatesaccounts
 --   tblaffiliatespending tblaffiliateshistory tblaffiliateswithdrawals tblpaymentgateways tblpromotions tblquotes tblquoteitems tblusers tblusers_clients tblconfiguration
+--   tblservers
 -- Tests insert their own rows.
 
 CREATE TABLE `tblaccounts` (
@@ -565,6 +566,37 @@ CREATE TABLE `tblquotes` (
   `lastmodified` date NOT NULL,
   `datesent` date NOT NULL,
   `dateaccepted` date NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci;
+
+CREATE TABLE `tblservers` (
+  `id` int(10) NOT NULL AUTO_INCREMENT,
+  `name` text COLLATE utf8_unicode_ci NOT NULL,
+  `ipaddress` text COLLATE utf8_unicode_ci NOT NULL,
+  `assignedips` text COLLATE utf8_unicode_ci NOT NULL,
+  `hostname` text COLLATE utf8_unicode_ci NOT NULL,
+  `monthlycost` decimal(16,2) NOT NULL DEFAULT 0.00,
+  `noc` text COLLATE utf8_unicode_ci NOT NULL,
+  `statusaddress` text COLLATE utf8_unicode_ci NOT NULL,
+  `nameserver1` text COLLATE utf8_unicode_ci NOT NULL,
+  `nameserver1ip` text COLLATE utf8_unicode_ci NOT NULL,
+  `nameserver2` text COLLATE utf8_unicode_ci NOT NULL,
+  `nameserver2ip` text COLLATE utf8_unicode_ci NOT NULL,
+  `nameserver3` text COLLATE utf8_unicode_ci NOT NULL,
+  `nameserver3ip` text COLLATE utf8_unicode_ci NOT NULL,
+  `nameserver4` text COLLATE utf8_unicode_ci NOT NULL,
+  `nameserver4ip` text COLLATE utf8_unicode_ci NOT NULL,
+  `nameserver5` text COLLATE utf8_unicode_ci NOT NULL,
+  `nameserver5ip` text COLLATE utf8_unicode_ci NOT NULL,
+  `maxaccounts` int(10) NOT NULL DEFAULT 0,
+  `type` text COLLATE utf8_unicode_ci NOT NULL,
+  `username` text COLLATE utf8_unicode_ci NOT NULL,
+  `password` text COLLATE utf8_unicode_ci NOT NULL,
+  `accesshash` text COLLATE utf8_unicode_ci NOT NULL,
+  `secure` text COLLATE utf8_unicode_ci NOT NULL,
+  `port` int(8) DEFAULT NULL,
+  `active` int(1) NOT NULL,
+  `disabled` int(1) NOT NULL,
   PRIMARY KEY (`id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci;
 

@@ -7,6 +7,11 @@ The import day is 2027-03-01. The money, by hand:
 ARS unpaid = invoice 100 (5 000.00 − 1 000.00 paid) + invoice 101 (60 000.00 − 100.00 of
 credit applied) = 63 900.00; ARS credit 150.00. USD unpaid = invoice 109 (a late fee, 5.00)
 + invoice 110 (9.00) = 14.00 (invoice 107 does not add up and is left out); no USD credit.
+
+The servers (SRV-1): web1 is cPanel at a loopback WHM (``whm``, the fake panel of the
+servers tests) holding services 10 (active), 11 and 19 (suspended), 17 (terminated) and 18
+(cancelled); web2 is CWP; dns1 has no module hostctl drives; "Servidor Viejo" is a name
+hostctl refuses and WEB1 a second web1.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+
+from panels import FakePanel, PanelAccount, PanelServer
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUE = REPO / "src" / "hostctl" / "data" / "catalogue.toml"
@@ -35,6 +42,7 @@ MAP = """
 "1" = "hosting-basic"
 "2" = "hosting-pro"
 "3" = ""
+"4" = "hosting-pro"
 [domains]
 ".com.ar" = "domain-ar"
 "*" = "domain-com"
@@ -45,7 +53,16 @@ paypal = "paypal"
 bitpay = ""
 """
 TODAY = "2027-03-01"
-SECRETS = ("$2y$10$HASHOFJUANSPASSWORD", "ENCRYPTEDHOSTINGPASSWORD", "4111111111111111")
+WHM_TOKEN = "WHMAPITOKEN7Q2ZXK"
+SECRETS = (
+    "$2y$10$HASHOFJUANSPASSWORD",
+    "ENCRYPTEDHOSTINGPASSWORD",
+    "4111111111111111",
+    WHM_TOKEN,  # tblservers.accesshash: the API token
+    "ENCRYPTEDSERVERPASSWORD",  # tblservers.password
+    "CWPAPIKEYINHASH",
+    "MODULEAPIKEYINCONFIG",  # another module's setting in configoption1
+)
 
 
 def _client(cid, first, last, email, currency, **extra):
@@ -106,8 +123,44 @@ def _item(invoice, kind, relid, amount, description, due="0000-00-00", **extra):
 
 
 @pytest.fixture(scope="module")
-def whmcs(whmcs_db):
+def whm(tmp_path_factory):
+    """web1's panel: a loopback WHM over TLS (its CA is given to hostctl as SSL_CERT_FILE)."""
+    panel = FakePanel("whm", WHM_TOKEN)
+    with PanelServer(panel, https=True, folder=tmp_path_factory.mktemp("whm")):
+        yield panel
+
+
+def _server(sid, name, kind, hostname="", **extra):
+    return {
+        "id": sid,
+        "name": name,
+        "type": kind,
+        "hostname": hostname,
+        "password": SECRETS[4],
+        "secure": "on",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def whmcs(whmcs_db, whm):
     w = whmcs_db
+    w.insert(
+        "tblservers",
+        _server(
+            1,
+            "web1",
+            "cpanel",
+            "127.0.0.1",
+            port=int(whm.url.rsplit(":", 1)[1]),
+            username="root",
+            accesshash=WHM_TOKEN,
+        ),
+        _server(2, "Web2", "cwp7", "https://cwp.example.com/", accesshash=SECRETS[5]),
+        _server(3, "Servidor Viejo", "plesk", "viejo.example.com"),
+        _server(4, "dns1", "", ipaddress="203.0.113.7"),
+        _server(5, "WEB1", "cpanel", "web1b.example.com"),
+    )
     w.insert(
         "tblcurrencies",
         {"id": 1, "code": "USD", "prefix": "$", "rate": 1, "default": 1},
@@ -148,24 +201,91 @@ def whmcs(whmcs_db):
     )
     w.insert(
         "tblproducts",
-        {"id": 1, "type": "hostingaccount", "gid": 1, "name": "Hosting B&aacute;sico"},
-        {"id": 2, "type": "hostingaccount", "gid": 1, "name": "Hosting Pro"},
-        {"id": 3, "type": "other", "gid": 1, "name": "Correo"},
+        {
+            "id": 1,
+            "type": "hostingaccount",
+            "gid": 1,
+            "name": "Hosting B&aacute;sico",
+            "servertype": "cpanel",
+            "configoption1": "basico",
+        },
+        {
+            "id": 2,
+            "type": "hostingaccount",
+            "gid": 1,
+            "name": "Hosting Pro",
+            "servertype": "cpanel",
+            "configoption1": "pro",
+        },
+        {
+            "id": 3,
+            "type": "other",
+            "gid": 1,
+            "name": "Correo",
+            "servertype": "mailer",
+            "configoption1": SECRETS[6],
+        },
+        {
+            "id": 4,
+            "type": "hostingaccount",
+            "gid": 1,
+            "name": "Hosting Pro CWP",
+            "servertype": "cwp7",
+            "configoption1": "3",
+        },
     )
     w.insert(
         "tblhosting",
-        _service(10, 1, 1, "Monthly", "Active", "2027-03-10", domain="juan.com.ar"),
         _service(
-            11, 1, 2, "Annually", "Suspended", "2027-02-10", suspendreason="Overdue on Payment"
+            10,
+            1,
+            1,
+            "Monthly",
+            "Active",
+            "2027-03-10",
+            domain="juan.com.ar",
+            server=1,
+            username="juan10",
         ),
-        _service(12, 2, 1, "Quarterly", "Active", "2027-04-15"),
+        _service(
+            11,
+            1,
+            2,
+            "Annually",
+            "Suspended",
+            "2027-02-10",
+            suspendreason="Overdue on Payment",
+            server=1,
+            username="juan11",
+        ),
+        _service(12, 2, 1, "Quarterly", "Active", "2027-04-15", server=2, username="ana12"),
         _service(13, 2, 3, "Monthly", "Active", "2027-03-20"),
         _service(14, 77, 1, "Monthly", "Active", "2027-03-20"),
         _service(15, 2, 1, "Triennially", "Active", "2027-03-20"),
         _service(16, 2, 1, "Free Account", "Active", "0000-00-00"),
-        _service(17, 5, 1, "Monthly", "Terminated", "2026-11-01", termination_date="2026-12-01"),
-        _service(18, 2, 1, "Monthly", "Fraud", "2027-03-05"),
-        _service(19, 2, 2, "Monthly", "Suspended", "2027-04-01", suspendreason="Spam"),
+        _service(
+            17,
+            5,
+            1,
+            "Monthly",
+            "Terminated",
+            "2026-11-01",
+            termination_date="2026-12-01",
+            server=1,
+            username="old user!",
+        ),
+        _service(18, 2, 1, "Monthly", "Fraud", "2027-03-05", server=1, username="ana18"),
+        _service(
+            19,
+            2,
+            2,
+            "Monthly",
+            "Suspended",
+            "2027-04-01",
+            suspendreason="Spam",
+            server=1,
+            username="ana19",
+        ),
     )
     w.insert(
         "tbldomains",
@@ -426,7 +546,26 @@ def test_the_report_counts_reconciles_and_lists_what_was_left_out(imported):
         "payments": 4,
         "tickets": 1,
         "affiliates": 1,
+        "servers": 3,  # web1, web2, dns1
     }
+    assert imported["servers"] == [
+        {
+            "name": "web1",
+            "panel": "whm",
+            "url": imported["servers"][0]["url"],
+            "user": "root",
+            "token_variable": "HOSTCTL_PANEL_TOKEN_WEB1",
+        },
+        {
+            "name": "web2",
+            "panel": "cwp",
+            "url": "https://cwp.example.com:2304",
+            "user": None,
+            "token_variable": "HOSTCTL_PANEL_TOKEN_WEB2",
+        },
+        {"name": "dns1", "panel": None, "url": None, "user": None, "token_variable": None},
+    ]
+    assert imported["servers"][0]["url"].startswith("https://127.0.0.1:")
     assert imported["money"] == [
         {
             "currency": "ARS",
@@ -462,6 +601,16 @@ def test_the_report_counts_reconciles_and_lists_what_was_left_out(imported):
         ("tblaccounts", 6): "its invoice was not imported",
         ("tblaccounts", 7): "gateway bitpay is mapped to nothing",
         ("tbltickets", 2): "the ticket is closed",
+        ("tblservers", 3): "the server name 'Servidor Viejo' may use letters, digits, '-', '_' "
+        "and '.' (80 at most); its services come without a server",
+        ("tblservers", 5): "another WHMCS server is also named web1; its services come without "
+        "a server",
+        ("tblhosting", 17): "username left empty: the username 'old user!' may use letters, "
+        "digits, '-', '_' and '.' (64 at most)",
+        ("tblproducts", 2): "its package pro was not given to hosting-pro: the WHMCS products "
+        "mapped to it use 3, pro",
+        ("tblproducts", 4): "its package 3 was not given to hosting-pro: the WHMCS products "
+        "mapped to it use 3, pro",
     }
     assert "mal_dominio" in skipped[("tbldomains", 3)]
 
@@ -598,6 +747,77 @@ def test_payments_refunds_and_duplicated_transaction_ids(imported, hostctl):
     ]
 
 
+def test_servers_services_accounts_and_packages_come_over(imported, hostctl):
+    accounts = {s["id"]: (s["server"], s["username"]) for s in hostctl.json("service", "list")}
+    assert accounts == {
+        10: ("web1", "juan10"),
+        11: ("web1", "juan11"),
+        12: ("web2", "ana12"),
+        17: ("web1", None),  # "old user!" is no username: left empty, in `skipped`
+        18: ("web1", "ana18"),
+        19: ("web1", "ana19"),
+        20: (None, None),  # domains run on no server
+        21: (None, None),
+    }
+    web1 = hostctl.json("server", "show", "web1")
+    assert (web1["panel"], web1["user"], web1["panel_since"], web1["services"]) == (
+        "whm",
+        "root",
+        TODAY,  # driven from the import day: nothing is sent for anything before
+        5,
+    )
+    assert hostctl.json("server", "show", "web2")["url"] == "https://cwp.example.com:2304"
+    assert hostctl.json("product", "show", "hosting-basic")["panel_package"] == "basico"
+    # WHMCS products 2 (pro) and 4 (3) both become hosting-pro: no guess, staff choose
+    assert hostctl.json("product", "show", "hosting-pro")["panel_package"] is None
+
+
+@pytest.fixture
+def web1(imported, hostctl, whm, monkeypatch):
+    """web1's token set as the report says, its CA trusted: the runbook's last step."""
+    monkeypatch.setenv(imported["servers"][0]["token_variable"], WHM_TOKEN)
+    monkeypatch.setenv("SSL_CERT_FILE", whm.ca_pem)
+    assert hostctl.json("server", "check", "web1")["answer"] == "WHM 11.118.0.5"
+    return whm
+
+
+def test_the_switch_over_day_ends_with_the_audit_clean(web1, hostctl):
+    web1.accounts = {
+        "juan10": PanelAccount("juan.com.ar"),
+        "juan11": PanelAccount("juan-pro.com.ar", suspended=True),
+        "ana19": PanelAccount("ana19.com", suspended=True),
+    }
+    assert hostctl.json("server", "audit", "web1") == {
+        "server": "web1",
+        "accounts": 3,
+        "services": 3,  # 10, 11, 19; 17 terminated and 18 cancelled have no account
+        "live_but_not_billed_as_live": [],
+        "down_but_active": [],
+        "accounts_without_service": [],
+        "services_without_account": [],
+    }
+
+
+def test_the_audit_finds_what_the_panel_and_the_books_disagree_on(web1, hostctl):
+    web1.accounts = {
+        "juan10": PanelAccount("juan.com.ar", suspended=True),  # its service is active
+        "juan11": PanelAccount("juan-pro.com.ar", suspended=True),
+        "ana18": PanelAccount("ana18.com"),  # its service is cancelled: hosting given away
+        "extra": PanelAccount("extra.com"),  # nobody is billed
+    }  # and ana19 is missing
+    assert hostctl.json("server", "audit", "web1") == {
+        "server": "web1",
+        "accounts": 4,
+        "services": 3,
+        "live_but_not_billed_as_live": [
+            {"user": "ana18", "service_id": 18, "service_status": "cancelled"}
+        ],
+        "down_but_active": [{"user": "juan10", "service_id": 10, "service_status": "active"}],
+        "accounts_without_service": [{"user": "extra", "domain": "extra.com"}],
+        "services_without_account": [{"service_id": 19, "username": "ana19"}],
+    }
+
+
 def test_nothing_secret_reaches_hostctl(imported, db_url):
     engine = create_engine(db_url)
     with engine.connect() as conn:
@@ -629,6 +849,12 @@ def test_the_first_daily_issues_no_second_invoice_and_sends_nothing_from_before(
     assert sorted({(m["event"], m["service_id"], m["stage"]) for m in sent}) == [
         ("service.suspended", 10, None),
         ("service.suspended", 20, None),
+    ]
+    # web1 has had its panel since the import day: the day's suspension reaches it, what
+    # WHMCS had suspended before (11, 19) does not
+    panel = hostctl.json("notify", "list", "--channel", "panel")
+    assert [(m["service_id"], m["server"], m["action"], m["data"]["user"]) for m in panel] == [
+        (10, "web1", "suspend", "juan10")
     ]
 
 

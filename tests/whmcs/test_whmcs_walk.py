@@ -329,6 +329,7 @@ def test_the_import_brings_every_situation_and_its_money(walk: Walk) -> None:
             "payments": 1,
             "tickets": 0,
             "affiliates": 0,
+            "servers": 0,  # this WHMCS has none
         },
         "skipped": [],
         "money": [
@@ -340,6 +341,7 @@ def test_the_import_brings_every_situation_and_its_money(walk: Walk) -> None:
                 "hostctl_credit": "12.50",
             }
         ],
+        "servers": [],
     }
     assert walk.dry_report == {"dry_run": True, **expected}
     assert walk.report == {"dry_run": False, **expected}

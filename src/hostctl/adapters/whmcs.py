@@ -12,7 +12,9 @@ The reader knows WHMCS's traps and undoes them here, where the format is known:
 * a price of ``-1.00`` in ``tblpricing`` is a cycle that is off: None.
 
 Only the columns the import needs are read (``TABLES``): passwords, hashes, card and bank
-data, security answers and gateway settings are never selected (MIG-3).
+data, security answers and gateway settings are never selected (MIG-3), nor a server's
+``password`` or ``accesshash`` (its API token), nor the module settings of a product other
+than the package of a cPanel or CWP product (another module may keep an API key there).
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ CYCLE_COLUMNS = {
     "biennially": ("biennially", "bsetupfee"),
     "triennially": ("triennially", "tsetupfee"),
 }
+# WHMCS server modules (tblservers.type, tblproducts.servertype) → hostctl's panel. cPanel's
+# module keeps the WHM package in configoption1 ("WHM Package Name"); so do the CWP modules
+# (CWP's own ``cwp7``, "PACKAGE-NUMBER", and the public ones that kept its name, "CWP
+# Package"). ``cwp`` is the name some installations gave it.
+PANEL_MODULES = {"cpanel": "whm", "cwp7": "cwp", "cwp": "cwp"}
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ TABLES: dict[str, Table] = {
         _cols(
             "id userid packageid regdate domain paymentmethod firstpaymentamount amount "
             "billingcycle nextduedate nextinvoicedate termination_date domainstatus username "
-            "suspendreason promoid"
+            "suspendreason promoid server"
         )
     ),
     "tbldomains": Table(
@@ -115,6 +122,8 @@ TABLES: dict[str, Table] = {
         _cols("id tid did userid name email date title message status urgency lastreply")
     ),
     "tblticketreplies": Table(_cols("id tid userid name email date message admin")),
+    # Never `password` nor `accesshash`: the server's API secret stays in WHMCS.
+    "tblservers": Table(_cols("id name hostname ipaddress type username port")),
     # Gateway modules by their display name only: their other settings hold API secrets.
     "tblpaymentgateways": Table(
         _cols("gateway value"), where="setting = 'name'", order_by="gateway"
@@ -171,6 +180,36 @@ class WhmcsReader:
                 yield {key: clean(value) for key, value in row.items()}
         finally:
             result.close()
+
+    def servers(self) -> Iterator[dict[str, Any]]:
+        """The rows of ``tblservers`` in hostctl's terms: ``id``, ``name``, ``panel`` (``whm``,
+        ``cwp``, or None for a module hostctl does not drive), ``host`` (the hostname, else
+        the IP address; None without either), ``port`` (None: the panel's own) and ``user``."""
+        for row in self.rows("tblservers"):
+            host, port = _address(str(row["hostname"] or "") or str(row["ipaddress"] or ""))
+            yield {
+                "id": row["id"],
+                "name": str(row["name"] or ""),
+                "panel": PANEL_MODULES.get(str(row["type"] or "").strip().lower()),
+                "host": host,
+                "port": int(row["port"] or 0) or port,
+                "user": str(row["username"] or "").strip() or None,
+            }
+
+    def packages(self) -> dict[int, str]:
+        """The panel package of each product of a cPanel or CWP module (its
+        ``configoption1``), by product id; no other module's settings are selected."""
+        modules = ", ".join(f"'{m}'" for m in PANEL_MODULES)
+        sql = (
+            "SELECT `id`, `configoption1` FROM `tblproducts` "
+            f"WHERE LOWER(`servertype`) IN ({modules}) ORDER BY `id`"
+        )
+        found: dict[int, str] = {}
+        for row_id, package in self._execute("tblproducts", sql):
+            text = " ".join(str(clean(package) or "").split())
+            if text:
+                found[int(row_id)] = text
+        return found
 
     def invoices(self) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
         """Each invoice (``tblinvoices``, in id order) with its lines (``tblinvoiceitems``)
@@ -369,6 +408,28 @@ def map_facts(reader: WhmcsReader) -> MapFacts:
         tlds=[WhmcsTld(tld, count) for tld, count in sorted(tlds.items())],
         gateways=[WhmcsGateway(m, names.get(m) or m, used.get(m, 0)) for m in modules],
     )
+
+
+def _address(text: str) -> tuple[str | None, int | None]:
+    """A tblservers hostname (or IP) as a host and a port: staff type ``web3.example.com``,
+    ``https://web3.example.com:2087/`` or an IPv6 address; None for what is no address."""
+    import urllib.parse
+
+    value = text.strip()
+    if not value:
+        return None, None
+    if "://" not in value:
+        if not value.startswith("[") and value.count(":") > 1:  # a bare IPv6 address
+            return f"[{value}]", None
+        value = "//" + value
+    try:
+        parts = urllib.parse.urlsplit(value)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None, None
+    if not host:
+        return None, None
+    return (f"[{host}]" if ":" in host else host), port
 
 
 def _tld(text: str) -> str:

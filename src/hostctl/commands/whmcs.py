@@ -66,8 +66,8 @@ def import_(
     json_out: JsonOpt = False,
 ) -> None:
     """Bring the WHMCS database into this empty hostctl database, in one transaction: clients,
-    contacts, services, domains, invoices, payments, refunds, credit, open tickets and
-    affiliates. Prints what came, what was left out and why, and the money reconciled per
+    contacts, services, domains, invoices, payments, refunds, credit, open tickets,
+    affiliates, and the servers with each service's account and each product's package. Prints what came, what was left out and why, and the money reconciled per
     currency. WHMCS is only read.
 
     Example: hostctl whmcs import --from mysql+pymysql://reader@127.0.0.1/whmcs --map whmcs-map.toml --dry-run
@@ -151,6 +151,20 @@ def _show(report: Any) -> None:
             output.Col("hostctl_credit", N_("hostctl credit"), "money"),
         ],
     )
+    if report.servers:
+        output.print_table(
+            report.servers,
+            [
+                output.Col("name", N_("server"), "code"),
+                output.Col("panel", N_("panel"), "code"),
+                output.Col("url", N_("address"), "text"),
+                output.Col("token_variable", N_("its token goes in"), "code"),
+            ],
+            title=_(
+                "Servers: set each token, then `hostctl server check NAME` and "
+                "`hostctl server audit NAME`:"
+            ),
+        )
     if report.skipped:
         output.print_table(
             _skipped_groups(report.skipped),

@@ -39,6 +39,8 @@ from hostctl.models import OutboxMessage, Product, Server, Service
 TOKEN_PREFIX = "HOSTCTL_PANEL_TOKEN_"
 SERVER_MAX = 80
 USERNAME_MAX = 64
+# The port each panel's API answers on when nothing else is said (WHM over TLS, CWP's API).
+DEFAULT_PORTS = {"whm": 2087, "cwp": 2304}
 _SERVERS = Server.__table__  # type: ignore[attr-defined]
 _PRODUCTS = Product.__table__  # type: ignore[attr-defined]
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]

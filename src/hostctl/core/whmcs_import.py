@@ -13,6 +13,11 @@ due date, which is the service's next due date while the period is unpaid), whic
 import day are marked sent; and the day before the import day is recorded as the last
 finished ``daily``, so the first run walks no earlier day.
 
+The servers come first (SRV-1): one hostctl server per WHMCS server, with its panel when
+its module is cPanel's or CWP's, given a panel from the import day (nothing is sent for
+anything before the switch-over); each service brings its server's name and its account's
+username there, each product the panel package its WHMCS products use (SRV-2).
+
 The money is reconciled at the end (MIG-5): per currency, WHMCS's unpaid total and credit,
 summed from WHMCS's own figures as they were read, against the same sums over what was
 written to hostctl; the import fails, saying where, if they differ by a cent.
@@ -50,7 +55,9 @@ from hostctl.models import (
     DailyRun,
     InvoiceCounter,
     Payment,
+    Product,
     Refund,
+    Server,
     Service,
 )
 
@@ -123,6 +130,10 @@ class Source(Protocol):
 
     def orphans(self, table: str, column: str, parent: str) -> Iterator[tuple[int, Any]]: ...
 
+    def servers(self) -> Iterator[dict[str, Any]]: ...
+
+    def packages(self) -> dict[int, str]: ...
+
 
 class Skipped:
     """What was left out, with its WHMCS table, id and why (MIG-2)."""
@@ -139,12 +150,23 @@ class Report:
     dry_run: bool = False
     imported: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("clients", "services", "domains", "invoices", "payments", "tickets", "affiliates"),
+            (
+                "clients",
+                "services",
+                "domains",
+                "invoices",
+                "payments",
+                "tickets",
+                "affiliates",
+                "servers",
+            ),
             0,
         )
     )
     skipped: list[dict[str, Any]] = field(default_factory=list)
     money: list[dict[str, Any]] = field(default_factory=list)
+    # each server brought: name, panel, url, user, and the variable its token goes in
+    servers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -152,6 +174,7 @@ class Report:
             "imported": self.imported,
             "skipped": self.skipped,
             "money": self.money,
+            "servers": self.servers,
         }
 
 
@@ -226,6 +249,8 @@ class _Import:
         # credit entries of the invoices: client, currency, amount, reason, invoice, day
         self.ledger: list[tuple[int, str, int, str, int | None, dt.date]] = []
         self.unbalanced: dict[str, list[int]] = {}  # currency → invoices hostctl sees otherwise
+        self.server_names: dict[int, str] = {}  # tblservers id → hostctl server name
+        self.accounts: dict[tuple[str, str], int] = {}  # (server, user) → its live service
 
     def _rows(self, table: str) -> Iterator[dict[str, Any]]:
         count = 0
@@ -493,6 +518,177 @@ class _Import:
             Contact, ("client_id", "name", "email", "phone", "rights", "created_at"), rows()
         )
 
+    # ------------------------------------------------------------------ servers
+    def servers(self) -> None:
+        """A hostctl server per WHMCS server (SRV-1), its name kept: with a panel for the
+        cPanel and CWP modules, driven from the import day; a name hostctl refuses, or one
+        another WHMCS server took, is left out (its services come without a server); a name
+        hostctl already has is that server (its services are put on it)."""
+        from hostctl.core.servers import DEFAULT_PORTS, check_server, check_url, token_variable
+
+        table = "tblservers"
+        taken = set(self.session.execute(sa_select(_SERVERS.c.name)).scalars())
+        brought: set[str] = set()
+        rows: list[tuple[Any, ...]] = []
+        for row in self.source.servers():
+            sid = row["id"]
+            try:
+                name = check_server(row["name"])
+            except ValidationError as exc:
+                self.skipped.add(
+                    table,
+                    sid,
+                    _("{why}; its services come without a server").format(why=_said(exc)),
+                )
+                continue
+            if name in brought:
+                self.skipped.add(
+                    table,
+                    sid,
+                    _(
+                        "another WHMCS server is also named {name}; its services come without "
+                        "a server"
+                    ).format(name=name),
+                )
+                continue
+            brought.add(name)
+            self.server_names[sid] = name
+            if name in taken:
+                self.skipped.add(
+                    table,
+                    sid,
+                    _("hostctl already has a server {name}; its services are put on it").format(
+                        name=name
+                    ),
+                )
+                continue
+            panel, url, user = row["panel"], None, None
+            if panel:
+                try:
+                    if not row["host"]:
+                        raise ValidationError(_("It has no hostname or IP address."))
+                    url = check_url(f"https://{row['host']}:{row['port'] or DEFAULT_PORTS[panel]}")
+                except ValidationError as exc:
+                    self.skipped.add(
+                        table, sid, _("its panel left out: {why}").format(why=_said(exc))
+                    )
+                    panel = None
+                else:
+                    user = (row["user"] or "root") if panel == "whm" else None
+            since = self.today if panel else None
+            rows.append((name, panel, url, user, self.convert(since), self.now))
+            self.report.servers.append(
+                {
+                    "name": name,
+                    "panel": panel,
+                    "url": url,
+                    "user": user,
+                    "token_variable": token_variable(name) if panel else None,
+                }
+            )
+        self.report.imported["servers"] = insert_rows(
+            self.session,
+            _SERVERS,
+            ("name", "panel", "url", "api_user", "panel_since", "created_at"),
+            rows,
+        )
+
+    def packages(self) -> None:
+        """Each hostctl product the panel package of the WHMCS products mapped to it (SRV-2),
+        when they agree and the product has no other one already."""
+        from hostctl.core.catalogue import check_package
+
+        table = "tblproducts"
+        by_code: dict[str, dict[str, list[int]]] = {}
+        for pid, raw in self.source.packages().items():
+            code = self.map.products.get(pid)
+            if not code:
+                continue  # its services are not brought
+            try:
+                package = check_package(raw)
+            except ValidationError as exc:
+                self.skipped.add(
+                    table, pid, _("its package left out: {why}").format(why=_said(exc))
+                )
+                continue
+            if package:
+                by_code.setdefault(code, {}).setdefault(package, []).append(pid)
+        if not by_code:
+            return
+        has = dict(
+            self.session.execute(
+                sa_select(_PRODUCTS.c.code, _PRODUCTS.c.panel_package).where(
+                    _PRODUCTS.c.code.in_(sorted(by_code))
+                )
+            ).all()
+        )
+        changes = []
+        for code, found in sorted(by_code.items()):
+            if len(found) > 1:
+                packages = ", ".join(sorted(found))
+                for package, pids in found.items():
+                    for pid in pids:
+                        self.skipped.add(
+                            table,
+                            pid,
+                            _(
+                                "its package {package} was not given to {code}: the WHMCS "
+                                "products mapped to it use {packages}"
+                            ).format(package=package, code=code, packages=packages),
+                        )
+                continue
+            ((package, pids),) = found.items()
+            current = has.get(code)
+            if current and current != package:
+                for pid in pids:
+                    self.skipped.add(
+                        table,
+                        pid,
+                        _(
+                            "its package {package} was not given to {code}, which has {current}"
+                        ).format(package=package, code=code, current=current),
+                    )
+            elif current is None:
+                changes.append({"key": code, "package": package})
+        if changes:
+            from sqlalchemy import bindparam
+
+            self.session.connection().execute(
+                _PRODUCTS.update()
+                .where(_PRODUCTS.c.code == bindparam("key"))
+                .values(panel_package=bindparam("package"), updated_at=self.ctx.now),
+                changes,
+            )
+
+    def _account(self, row: dict[str, Any], status: str) -> tuple[str | None, str | None]:
+        """A service's server (by name) and its account's username there (SRV-2); the
+        username is left empty, saying why, when hostctl refuses it or another live service
+        of the same server has it."""
+        from hostctl.core.servers import check_username
+
+        server = self.server_names.get(row["server"])
+        if server is None or not str(row["username"] or "").strip():
+            return server, None
+        try:
+            user = check_username(str(row["username"]))
+        except ValidationError as exc:
+            self.skipped.add(
+                "tblhosting", row["id"], _("username left empty: {why}").format(why=_said(exc))
+            )
+            return server, None
+        if status in ("pending", "active", "suspended"):
+            other = self.accounts.setdefault((server, user.lower()), row["id"])
+            if other != row["id"]:
+                self.skipped.add(
+                    "tblhosting",
+                    row["id"],
+                    _(
+                        "username left empty: account {username} on {server} is service {other}'s"
+                    ).format(username=user, server=server, other=other),
+                )
+                return server, None
+        return server, user
+
     # ------------------------------------------------------------------ services
     def hosting(self) -> None:
         missing: set[int] = set()
@@ -532,6 +728,7 @@ class _Import:
                     if status in ("terminated", "cancelled")
                     else None
                 )
+                server, username = self._account(row, status)
                 yield (
                     sid,
                     sid,
@@ -551,6 +748,8 @@ class _Import:
                     c(regdate or self.today),
                     self.now,
                     self.now,
+                    server,
+                    username,
                 )
 
         self.last_hosting = 0
@@ -633,6 +832,8 @@ class _Import:
                     c(regdate or self.today),
                     self.now,
                     self.now,
+                    None,
+                    None,
                 )
 
         self.report.imported["domains"] = self._write(Service, _SERVICE_COLUMNS, rows())
@@ -1096,7 +1297,11 @@ _SERVICE_COLUMNS = (
     "created_on",
     "created_at",
     "updated_at",
+    "server",
+    "panel_username",
 )
+_SERVERS = Server.__table__  # type: ignore[attr-defined]
+_PRODUCTS = Product.__table__  # type: ignore[attr-defined]
 _PAYMENT_COLUMNS = (
     "id",
     "invoice_id",
@@ -1152,6 +1357,8 @@ def import_whmcs(
     job = _Import(session, ctx, source, mapping, progress)
     job.clients_and_credit()
     job.contacts()
+    job.servers()
+    job.packages()
     job.hosting()
     job.domain_services()
     job.invoices_and_lines()
