@@ -10,8 +10,8 @@ credit applied) = 63 900.00; ARS credit 150.00. USD unpaid = invoice 109 (a late
 
 The servers (SRV-1): web1 is cPanel at a loopback WHM (``whm``, the fake panel of the
 servers tests) holding services 10 (active), 11 and 19 (suspended), 17 (terminated) and 18
-(cancelled); web2 is CWP; dns1 has no module hostctl drives; "Servidor Viejo" is a name
-hostctl refuses and WEB1 a second web1.
+(cancelled); web2 is CWP; dns1 has no module hostctl drives; "Servidor Viejo/1" is a name
+hostctl refuses, WEB1 a second web1, and "Nodo  Dos" comes as nodo-dos.
 """
 
 from __future__ import annotations
@@ -157,9 +157,10 @@ def whmcs(whmcs_db, whm):
             accesshash=WHM_TOKEN,
         ),
         _server(2, "Web2", "cwp7", "https://cwp.example.com/", accesshash=SECRETS[5]),
-        _server(3, "Servidor Viejo", "plesk", "viejo.example.com"),
+        _server(3, "Servidor Viejo/1", "plesk", "viejo.example.com"),
         _server(4, "dns1", "", ipaddress="203.0.113.7"),
         _server(5, "WEB1", "cpanel", "web1b.example.com"),
+        _server(6, "Nodo  Dos", "", ipaddress="203.0.113.8"),
     )
     w.insert(
         "tblcurrencies",
@@ -546,7 +547,7 @@ def test_the_report_counts_reconciles_and_lists_what_was_left_out(imported):
         "payments": 4,
         "tickets": 1,
         "affiliates": 1,
-        "servers": 3,  # web1, web2, dns1
+        "servers": 4,  # web1, web2, dns1, nodo-dos
     }
     assert imported["servers"] == [
         {
@@ -564,6 +565,7 @@ def test_the_report_counts_reconciles_and_lists_what_was_left_out(imported):
             "token_variable": "HOSTCTL_PANEL_TOKEN_WEB2",
         },
         {"name": "dns1", "panel": None, "url": None, "user": None, "token_variable": None},
+        {"name": "nodo-dos", "panel": None, "url": None, "user": None, "token_variable": None},
     ]
     assert imported["servers"][0]["url"].startswith("https://127.0.0.1:")
     assert imported["money"] == [
@@ -601,7 +603,7 @@ def test_the_report_counts_reconciles_and_lists_what_was_left_out(imported):
         ("tblaccounts", 6): "its invoice was not imported",
         ("tblaccounts", 7): "gateway bitpay is mapped to nothing",
         ("tbltickets", 2): "the ticket is closed",
-        ("tblservers", 3): "the server name 'Servidor Viejo' may use letters, digits, '-', '_' "
+        ("tblservers", 3): "the server name 'Servidor-Viejo/1' may use letters, digits, '-', '_' "
         "and '.' (80 at most); its services come without a server",
         ("tblservers", 5): "another WHMCS server is also named web1; its services come without "
         "a server",

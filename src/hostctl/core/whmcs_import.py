@@ -532,8 +532,8 @@ class _Import:
         rows: list[tuple[Any, ...]] = []
         for row in self.source.servers():
             sid = row["id"]
-            try:
-                name = check_server(row["name"])
+            try:  # WHMCS names often have spaces ("Server 1"): they become dashes
+                name = check_server("-".join(str(row["name"] or "").split()))
             except ValidationError as exc:
                 self.skipped.add(
                     table,
