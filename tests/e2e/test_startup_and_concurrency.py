@@ -46,6 +46,35 @@ def test_importing_the_cli_loads_no_heavy_module():
     assert json.loads(out.stdout) == []
 
 
+def test_client_show_builds_no_orm_class(tmp_path):
+    """One-shot ``client show`` reads through Core tables: no SQLModel class is mapped."""
+    env = _env(HOSTCTL_DATABASE_URL=f"sqlite:///{tmp_path / 'h.db'}")
+    (tmp_path / "h.db").touch()
+    added = _run("client", "add", "--name", "Ana", "--email", "ana@example.com", env=env)
+    assert added.returncode == 0, added.stderr
+    code = textwrap.dedent(
+        """
+        import atexit, json, sys
+        from hostctl.cli import main
+        def report():
+            from sqlmodel import SQLModel
+            mapped = sorted(m.class_.__name__ for m in SQLModel._sa_registry.mappers)
+            loaded = sorted(m for m in sys.modules if m.startswith("hostctl.core."))
+            print(json.dumps({"mapped": mapped, "core": loaded}), file=sys.stderr)
+        atexit.register(report)
+        sys.argv = ["hostctl", "client", "show", "1", "--json"]
+        main()
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(out.stdout)["email"] == "ana@example.com"
+    seen = json.loads(out.stderr.strip().splitlines()[-1])
+    assert seen["mapped"] == []
+    assert "hostctl.core.clients" not in seen["core"]
+
+
 def test_help_works_without_a_database(tmp_path):
     env = _env(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"))
     result = _run("--help", env=env)

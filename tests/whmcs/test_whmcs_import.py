@@ -917,3 +917,58 @@ def test_a_map_that_forgets_a_product_or_a_gateway_is_refused(hostctl, whmcs, tm
     assert result.exit_code == 1
     assert "hostctl has no product no-such" in result.stderr
     assert hostctl.json("client", "list") == []
+
+
+def test_client_show_reads_through_core_what_the_orm_reads(imported, db_url):
+    """``client show`` reads its eight tables through Core (``core/client_card``): for every
+    imported client (services, unpaid invoices with lines, payments, tickets) the view is
+    the one the ORM's list functions give."""
+    from sqlmodel import Session
+
+    from hostctl import views
+    from hostctl.core import client_card, clients, invoices, payments, services, tickets, transfers
+    from hostctl.core.context import Context
+
+    engine = create_engine(db_url)
+    ctx = Context.from_env()
+    compared = 0
+    with Session(engine) as session:
+        for client_id in [c.id for c in clients.list_clients(session)]:
+            row, rows = client_card.whole_client(session, client_id)
+            core = views.client(row) | {
+                "contacts": [views.contact(c) for c in rows["contacts"]],
+                "services": [views.service(s) for s in rows["services"]],
+                "unpaid_invoices": [views.invoice(i, ls) for i, ls in rows["unpaid_invoices"]],
+                "recent_payments": [views.payment(p) for p in rows["recent_payments"]],
+                "open_tickets": [views.ticket(t) for t in rows["open_tickets"]],
+                "pending_transfers": [views.transfer(t) for t in rows["pending_transfers"]],
+            }
+            orm = views.client(clients.get_client(session, client_id)) | {
+                "contacts": [views.contact(c) for c in clients.contacts(session, client_id)],
+                "services": [
+                    views.service(s) for s in services.list_services(session, client_id=client_id)
+                ],
+                "unpaid_invoices": [
+                    views.invoice(i, invoices.lines_of(session, i.id or 0))
+                    for i in invoices.list_invoices(session, client_id=client_id, status="unpaid")
+                ],
+                "recent_payments": [
+                    views.payment(p)
+                    for p in payments.list_payments(session, client_id=client_id)[-10:]
+                ],
+                "open_tickets": [
+                    views.ticket(t)
+                    for t in tickets.list_tickets(session, ctx, client_id=client_id)
+                    if t.status != "closed"
+                ],
+                "pending_transfers": [
+                    views.transfer(t)
+                    for t in transfers.list_transfers(
+                        session, client_id=client_id, status="pending"
+                    )
+                ],
+            }
+            assert core == orm
+            compared += bool(rows["services"] or rows["unpaid_invoices"] or rows["open_tickets"])
+    engine.dispose()
+    assert compared >= 2  # clients with something in their sections were compared

@@ -135,31 +135,18 @@ def _list(search: str | None, limit: int | None, json_out: bool) -> None:
 def show(client_id: ClientId, json_out: JsonOpt = False) -> None:
     """Show one client with its contacts.  Example: hostctl client show 7 --json"""
     from hostctl import output, views
-    from hostctl.core import clients, invoices, payments, services, tickets, transfers
+    from hostctl.core import client_card
 
-    with work(readonly=True) as (session, ctx):
-        client = clients.get_client(session, client_id)
+    # Read through Core tables, not the ORM: a one-shot start-up (docs/decisions.md).
+    with work(readonly=True) as (session, _ctx):
+        client, rows = client_card.whole_client(session, client_id)
         data = views.client(client)
-        data["contacts"] = [views.contact(c) for c in clients.contacts(session, client_id)]
-        data["services"] = [
-            views.service(s) for s in services.list_services(session, client_id=client_id)
-        ]
-        data["unpaid_invoices"] = [
-            views.invoice(i, invoices.lines_of(session, i.id or 0))
-            for i in invoices.list_invoices(session, client_id=client_id, status="unpaid")
-        ]
-        data["recent_payments"] = [
-            views.payment(p) for p in payments.list_payments(session, client_id=client_id)[-10:]
-        ]
-        data["open_tickets"] = [
-            views.ticket(t)
-            for t in tickets.list_tickets(session, ctx, client_id=client_id)
-            if t.status != "closed"
-        ]
-        data["pending_transfers"] = [
-            views.transfer(t)
-            for t in transfers.list_transfers(session, client_id=client_id, status="pending")
-        ]
+        data["contacts"] = [views.contact(c) for c in rows["contacts"]]
+        data["services"] = [views.service(s) for s in rows["services"]]
+        data["unpaid_invoices"] = [views.invoice(i, lines) for i, lines in rows["unpaid_invoices"]]
+        data["recent_payments"] = [views.payment(p) for p in rows["recent_payments"]]
+        data["open_tickets"] = [views.ticket(t) for t in rows["open_tickets"]]
+        data["pending_transfers"] = [views.transfer(t) for t in rows["pending_transfers"]]
     if json_out:
         output.print_json(data)
         return
