@@ -150,17 +150,7 @@ def show(client_id: ClientId, json_out: JsonOpt = False) -> None:
     if json_out:
         output.print_json(data)
         return
-    sections = {
-        k: data.pop(k)
-        for k in (
-            "contacts",
-            "services",
-            "unpaid_invoices",
-            "recent_payments",
-            "open_tickets",
-            "pending_transfers",
-        )
-    }
+    sections = {k: data.pop(k) for k in client_card.SECTIONS}
     output.print_record(data)
     for c in sections["contacts"]:
         output.print_line(
