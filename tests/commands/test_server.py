@@ -470,3 +470,70 @@ def test_the_token_is_never_stored_or_shown(cli, tmp_path, monkeypatch, db_url):
     assert all(TOKEN not in text for text in outputs), [t for t in outputs if TOKEN in t]
     assert any("web3" in text for text in outputs)
     json.dumps(outputs)  # every output was text
+
+
+def test_server_edit(cli, tmp_path, monkeypatch):
+    """A server gets its panel, address, CA file and user after it was added (an imported one
+    included); given a panel it did not have, it is driven from that day."""
+    monkeypatch.setenv(VAR, TOKEN)
+    _ok(cli("server", "add", "web3", today="2026-01-10"))
+    panel = FakePanel("whm", TOKEN)
+    with PanelServer(panel, https=True, folder=tmp_path):
+        data = cli.json(
+            "server", "edit", "web3", "--panel", "whm", "--url", panel.url,
+            "--ca-file", panel.ca_pem, today="2026-02-01",
+        )  # fmt: skip
+        assert data == {
+            "name": "web3",
+            "panel": "whm",
+            "url": panel.url,
+            "user": "root",
+            "ca_file": panel.ca_pem,
+            "panel_since": "2026-02-01",
+            "token_variable": VAR,
+            "services": 0,
+        }
+        assert cli.json("server", "check", "web3")["answer"] == "WHM 11.118.0.5"
+    # keeping its panel keeps its day; "" forgets the CA file; another WHM user
+    data = cli.json(
+        "server", "edit", "web3", "--ca-file", "", "--user", "reseller", today="2026-03-01"
+    )
+    assert (data["panel_since"], data["ca_file"], data["user"]) == ("2026-02-01", None, "reseller")
+    data = cli.json("server", "edit", "web3", "--panel", "none")
+    assert (data["panel"], data["url"], data["user"], data["panel_since"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert [e["action"] for e in cli.json("log", "--entity", "server:1")] == [
+        "server.add",
+        "server.edit",
+        "server.edit",
+        "server.edit",
+    ]
+
+
+NOT_FOUND = "There is no server nope; `hostctl server list` shows them.\n"
+NEEDS_PANEL = "--url, --user and --ca-file need --panel whm or cwp.\n"
+NO_CWP_USER = "--user is the WHM user; a CWP server has none.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "code"),
+    [
+        (("web3",), "Nothing to change: give --panel, --url, --user or --ca-file.\n", 1),
+        (("nope", "--url", "https://x"), NOT_FOUND, 3),
+        (("db1", "--url", "https://db1.example.com"), NEEDS_PANEL, 1),
+        (("web3", "--panel", "cwp", "--user", "root"), NO_CWP_USER, 1),
+        (("db1", "--panel", "whm"), "A server with a panel needs --url, its API address.\n", 1),
+        (("web3", "--panel", "plesk"), "--panel must be one of whm, cwp, none, not 'plesk'.\n", 1),
+    ],
+)
+def test_server_edit_refusals(cli, args, message, code):
+    _ok(cli("server", "add", "web3", "--panel", "whm", "--url", "https://web3.example.com:2087"))
+    _ok(cli("server", "add", "db1"))
+    before = cli.json("server", "list")
+    result = cli("server", "edit", *args)
+    assert (result.exit_code, result.stderr) == (code, "error: " + message)
+    assert cli.json("server", "list") == before

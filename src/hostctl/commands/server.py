@@ -73,6 +73,34 @@ def add(
     _print(data, json_out)
 
 
+@app.command("edit")
+def edit(
+    name: Name,
+    panel: Annotated[
+        str | None, Opt(help="whm, cwp, or none (the panel is no longer driven).")
+    ] = None,
+    url: Annotated[str | None, Opt(help="The new API address.")] = None,
+    user: Annotated[str | None, Opt(help="The WHM user the token belongs to.")] = None,
+    ca_file: Annotated[
+        str | None, Opt(help='PEM of the CA to trust; "" forgets the one set.')
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Change a server's panel, address, WHM user or CA file.
+
+    Given a panel it did not have, what happens to its services happens on it from today.
+    Example: hostctl server edit web3 --url https://web3.example.com:2087 --ca-file ca.pem
+    """
+    from hostctl.core import servers
+
+    with work() as (session, ctx):
+        server = servers.edit_server(
+            session, ctx, name, panel=panel, url=url, api_user=user, ca_file=ca_file
+        )
+        data = {**servers.view(server), "services": servers.services_on(session, server.name)}
+    _print(data, json_out)
+
+
 @app.command("list")
 def list_(json_out: JsonOpt = False) -> None:
     """List the servers.  Example: hostctl server list"""

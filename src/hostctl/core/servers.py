@@ -213,6 +213,66 @@ def add_server(
     return server
 
 
+NO_PANEL = "none"
+
+
+def edit_server(
+    session: Session,
+    ctx: Context,
+    name: str,
+    *,
+    panel: str | None = None,
+    url: str | None = None,
+    api_user: str | None = None,
+    ca_file: str | None = None,
+) -> Server:
+    """Change what hostctl knows of a server (read under a row lock): its panel (``none``
+    takes it away), API address, WHM user, CA file (``""`` forgets it). A server given a
+    panel it did not have is driven from today (``panel_since``), as one added today;
+    one keeping its panel keeps its day. Audited as ``server.edit``."""
+    if panel is None and url is None and api_user is None and ca_file is None:
+        raise ValidationError(_("Nothing to change: give --panel, --url, --user or --ca-file."))
+    found = get_server(session, name)
+    server = session.get(Server, found.id, with_for_update=True, populate_existing=True)
+    assert server is not None
+    before = view(server)
+    if panel is not None:
+        wanted = panel.strip().lower()
+        if wanted not in (*PANELS, NO_PANEL):
+            raise ValidationError(
+                _("--panel must be one of {choices}, not {panel!r}.").format(
+                    choices=", ".join((*PANELS, NO_PANEL)), panel=panel
+                )
+            )
+        if wanted == NO_PANEL:
+            server.panel, server.url, server.api_user = None, None, None
+            server.ca_file, server.panel_since = None, None
+        elif wanted != server.panel:
+            server.panel_since = server.panel_since if server.panel else ctx.today
+            server.panel = wanted
+    if server.panel is None and (url or api_user or ca_file):
+        raise ValidationError(_("--url, --user and --ca-file need --panel whm or cwp."))
+    if url is not None:
+        server.url = check_url(url)
+    if ca_file is not None:
+        server.ca_file = check_ca_file(ca_file) if ca_file.strip() else None
+    if server.panel == "whm":
+        if api_user is not None or server.api_user is None:
+            server.api_user = (api_user or "").strip() or server.api_user or "root"
+    elif api_user:
+        raise ValidationError(_("--user is the WHM user; a CWP server has none."))
+    else:
+        server.api_user = None
+    if server.panel is not None and not server.url:
+        raise ValidationError(_("A server with a panel needs --url, its API address."))
+    session.add(server)
+    session.flush()
+    changes = audit.diff(before, view(server))
+    if changes:
+        audit.record(session, ctx, "server.edit", "server", server.id, changes)
+    return server
+
+
 def get_server(session: Session, name: str) -> Server:
     key = " ".join((name or "").split()).lower()
     server = session.exec(select(Server).where(Server.name == key)).first()
