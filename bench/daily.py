@@ -53,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -523,6 +524,29 @@ def print_table(result: dict[str, Any]) -> None:
     for s in result["steps"]:
         if s["exit_code"]:
             print(f"\n{s['name']} failed:\n{s['output']}")
+
+
+def run_bench(
+    opts: Any,
+    prefix: str,
+    bench: Callable[[Any, Path], dict[str, Any]],
+    print_table: Callable[[dict[str, Any]], None],
+) -> int:
+    """Run ``bench(opts, workdir)`` in a fresh work directory (removed unless ``--keep``),
+    then print its figures: JSON with ``--json``, else ``print_table``. Always 0: a report."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        result = bench(opts, workdir)
+    finally:
+        if not opts.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if opts.keep:
+        result["workdir"] = str(workdir)
+    if opts.json:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        print_table(result)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

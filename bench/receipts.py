@@ -65,7 +65,6 @@ import resource
 import shutil
 import string
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -943,19 +942,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     opts = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="hostctl-receipts-bench-"))
-    try:
-        result = bench(opts, workdir)
-    finally:
-        if not opts.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-    if opts.keep:
-        result["workdir"] = str(workdir)
-    if opts.json:
-        print(json.dumps(result, indent=2, default=str))
-    else:
-        print_table(result)
-    return 0
+    return daily_bench.run_bench(opts, "hostctl-receipts-bench-", bench, print_table)
 
 
 if __name__ == "__main__":

@@ -56,9 +56,7 @@ import os
 import random
 import re
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -1341,19 +1339,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     opts = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="hostctl-whmcs-bench-"))
-    try:
-        result = bench(opts, workdir)
-    finally:
-        if not opts.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-    if opts.keep:
-        result["workdir"] = str(workdir)
-    if opts.json:
-        print(json.dumps(result, indent=2, default=str))
-    else:
-        print_table(result)
-    return 0
+    return daily_bench.run_bench(opts, "hostctl-whmcs-bench-", bench, print_table)
 
 
 if __name__ == "__main__":
