@@ -31,7 +31,7 @@ from hostctl.core import audit, secret, settings
 from hostctl.core.bulk import chunks
 from hostctl.core.channels.panel import ACTIONS, PANELS, Account, PanelServer
 from hostctl.core.context import Context
-from hostctl.core.rows import CHUNK, INVOICES, LINES, SERVICES
+from hostctl.core.rows import CHUNK, INVOICES, LINES, SERVICES, no_index
 from hostctl.errors import BusinessRuleError, NotFoundError, ValidationError
 from hostctl.i18n import _
 from hostctl.models import OutboxMessage, Product, Server, Service
@@ -470,7 +470,9 @@ def panel_targets(
     oldest_unpaid = (
         sa.select(INVOICES.c.number)
         .select_from(INVOICES.join(LINES, LINES.c.invoice_id == INVOICES.c.id))
-        .where(LINES.c.service_id == SERVICES.c.id, INVOICES.c.status == "unpaid")
+        # ``no_index``: through the service's own lines, not SQLite's walk of every unpaid
+        # invoice in due-date order (the status index), for each service
+        .where(LINES.c.service_id == SERVICES.c.id, no_index(INVOICES.c.status) == "unpaid")
         .order_by(INVOICES.c.due_date, INVOICES.c.id)
         .limit(1)
         .correlate(SERVICES)
