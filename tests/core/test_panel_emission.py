@@ -51,7 +51,10 @@ def test_one_look_up_for_all_the_services_of_a_suspension(session, on_panel):
         service_state.suspend(session, make_ctx("2026-02-01"), ids, "abuse")
     finally:
         stop()
-    assert sum("servers" in s for s in seen) == 1
+    # one look-up of the services on panels, whatever their number, after the one check
+    # whether any server is driven by a panel yet
+    assert sum("JOIN servers" in s for s in seen) == 1
+    assert sum("servers" in s for s in seen) == 2
     rows = session.exec(select(OutboxMessage).where(OutboxMessage.channel == "panel")).all()
     expected = [s for i, s in enumerate(on_panel) if i % 4 and i % 8]
     assert sorted(r.service_id for r in rows) == sorted(s.id for s in expected)
@@ -66,8 +69,15 @@ def test_one_look_up_for_all_the_services_of_a_suspension(session, on_panel):
 
 
 def test_events_before_the_panel_was_given_send_nothing(session, on_panel):
-    service_state.suspend(session, make_ctx("2026-01-09"), [s.id for s in on_panel], "abuse")
+    seen, stop = _statements(session)
+    try:
+        service_state.suspend(session, make_ctx("2026-01-09"), [s.id for s in on_panel], "abuse")
+    finally:
+        stop()
     assert session.exec(select(OutboxMessage).where(OutboxMessage.channel == "panel")).all() == []
+    # no server had a panel that day: the services were not looked up on any
+    assert sum("servers" in s for s in seen) == 1
+    assert not any("JOIN servers" in s for s in seen)
 
 
 def test_token_variable_and_tokens_file(tmp_path, monkeypatch):

@@ -456,6 +456,15 @@ class Target:
     invoice: str | None
 
 
+# Is any server driven by a panel on a day? One statement built once (``daily`` asks it for
+# every batch of alerts).
+_ANY_PANEL = (
+    sa.select(sa.literal(1))
+    .where(_SERVERS.c.panel.is_not(None), _SERVERS.c.panel_since <= sa.bindparam("today"))
+    .limit(1)
+)
+
+
 def panel_targets(
     session: Session, ctx: Context, alerts: Sequence[dict[str, Any]]
 ) -> dict[int, Target]:
@@ -465,8 +474,8 @@ def panel_targets(
     ids = sorted(
         {a["service_id"] for a in alerts if a.get("service_id") and a.get("event") in ACTIONS}
     )
-    if not ids:
-        return {}
+    if not ids or session.execute(_ANY_PANEL, {"today": ctx.today}).first() is None:
+        return {}  # no server driven by a panel yet: one cheap look-up, not one per chunk
     oldest_unpaid = (
         sa.select(INVOICES.c.number)
         .select_from(INVOICES.join(LINES, LINES.c.invoice_id == INVOICES.c.id))
