@@ -40,6 +40,7 @@ from hostctl.core.rows import (
     INVOICES,
     LINES,
     SERVICES,
+    by_ids,
     contacts,
     expire,
     no_index,
@@ -73,28 +74,44 @@ class InvoiceSpec:
 def allocate_numbers(session: Session, year: int, count: int) -> list[tuple[int, str]]:
     """Reserve ``count`` consecutive numbers of ``year`` in this transaction."""
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(
-            pg_insert(InvoiceCounter).values(year=year, last=0).on_conflict_do_nothing()
-        )
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        session.execute(
-            sqlite_insert(InvoiceCounter).values(year=year, last=0).on_conflict_do_nothing()
-        )
-    last = session.execute(
-        update(InvoiceCounter)
-        .where(col(InvoiceCounter.year) == year)
-        .values(last=InvoiceCounter.last + count)
-        .returning(col(InvoiceCounter.last))
-    ).scalar_one()
+    session.execute(_counter_row(dialect), {"of_year": year})
+    last = session.execute(_TAKE_NUMBERS, {"of_year": year, "count": count}).scalar_one()
     return [(seq, f"{year}-{seq:06d}") for seq in range(last - count + 1, last + 1)]
 
 
+# The statements of numbering, built once (``daily`` numbers a batch of invoices a day).
+_COUNTERS = InvoiceCounter.__table__  # type: ignore[attr-defined]
+_TAKE_NUMBERS = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.year == bindparam("of_year"))
+    .values(last=_COUNTERS.c.last + bindparam("count"))
+    .returning(_COUNTERS.c.last)
+)
+_COUNTER_ROW: dict[str, Any] = {}
+
+
+def _counter_row(dialect: str) -> Any:
+    """``INSERT`` the counter of ``:of_year`` at 0 unless it exists, in ``dialect``'s words."""
+    statement = _COUNTER_ROW.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        statement = (
+            insert(_COUNTERS).values(year=bindparam("of_year"), last=0).on_conflict_do_nothing()
+        )
+        _COUNTER_ROW[dialect] = statement
+    return statement
+
+
 # --------------------------------------------------------------------------- creation
+_IDS_OF_NUMBERS = sa_select(INVOICES.c.seq, INVOICES.c.id).where(
+    INVOICES.c.year == bindparam("year"),
+    INVOICES.c.seq.between(bindparam("low"), bindparam("high")),
+)
+
+
 @dataclass(slots=True)
 class NewInvoice:
     """What ``daily`` needs of an invoice it has just written (``create_invoices(...,
@@ -239,9 +256,7 @@ def create_invoices(
         seqs = [r.id for r in records if r.issue_date.year == year]
         id_of = dict(
             session.execute(
-                sa_select(invoice_table.c.seq, invoice_table.c.id).where(
-                    invoice_table.c.year == year, invoice_table.c.seq.between(min(seqs), max(seqs))
-                )
+                _IDS_OF_NUMBERS, {"year": year, "low": min(seqs), "high": max(seqs)}
             ).all()
         )
         for r in records:
@@ -451,10 +466,11 @@ def overdue_condition(today: dt.date) -> Any:
     return and_(col(Invoice.status) == OVERDUE_STATUS, col(Invoice.due_date) < today)
 
 
-def overdue_debt(client_id: Any, today: dt.date) -> Any:
+def overdue_debt(client_id: Any, today: dt.date | Any) -> Any:
     """The SQL condition "the client ``client_id`` (a column or a value) has an unpaid
     renewal or fee invoice past its due date" (BIL-6, §4): the one definition, used for one
-    client and for thousands."""
+    client and for thousands. ``today``: a date, or a bind parameter of a statement built
+    once."""
     return exists().where(
         INVOICES.c.client_id == client_id,
         no_index(INVOICES.c.status) == "unpaid",
@@ -473,28 +489,32 @@ def discount_facts(session: Session, client_ids: Iterable[int]) -> dict[int, tup
     status). Clients with no services are absent: (0, False)."""
     facts: dict[int, tuple[int, bool]] = {}
     for chunk in chunks(sorted(set(client_ids)), CHUNK):
-        for cid, n_active, n_blocked in session.execute(
-            sa_select(
-                SERVICES.c.client_id,
-                func.sum(case((SERVICES.c.status == "active", 1), else_=0)),
-                func.sum(
-                    case(
-                        (
-                            and_(
-                                SERVICES.c.status == "suspended",
-                                SERVICES.c.suspension_reason == "non-payment",
-                            ),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-            )
-            .where(SERVICES.c.client_id.in_(chunk))
-            .group_by(SERVICES.c.client_id)
-        ).all():
+        for cid, n_active, n_blocked in session.execute(_DISCOUNT_FACTS, {"ids": chunk}).all():
             facts[cid] = (int(n_active or 0), bool(n_blocked))
     return facts
+
+
+# built once: ``daily`` asks it for every batch of renewal invoices
+_DISCOUNT_FACTS = (
+    sa_select(
+        SERVICES.c.client_id,
+        func.sum(case((SERVICES.c.status == "active", 1), else_=0)),
+        func.sum(
+            case(
+                (
+                    and_(
+                        SERVICES.c.status == "suspended",
+                        SERVICES.c.suspension_reason == "non-payment",
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+    )
+    .where(SERVICES.c.client_id.in_(bindparam("ids", expanding=True)))
+    .group_by(SERVICES.c.client_id)
+)
 
 
 def discounts_blocked(session: Session, client_id: int) -> bool:
@@ -638,12 +658,11 @@ def cancel_invoices(
     the change). What cancelling an order invoice does to its services is the caller's."""
     ids = sorted(set(invoice_ids))
     invoices: list[Any] = []
+    locked = by_ids(_CANCEL_COLS, INVOICES, lock=True)
     for chunk in chunks(ids, CHUNK):  # by id alone, filtered here
         invoices += [
             i
-            for i in session.execute(
-                sa_select(*_CANCEL_COLS).where(INVOICES.c.id.in_(chunk)).with_for_update()
-            ).all()
+            for i in session.execute(locked, {"ids": chunk}).all()
             if i.status == "unpaid" and (kinds is None or i.kind in kinds)
         ]
     if not invoices:
@@ -653,11 +672,7 @@ def cancel_invoices(
     items: dict[int, list[str]] = {i: [] for i in ids}
     credit_used: dict[int, int] = dict.fromkeys(ids, 0)
     for chunk in chunks(ids, CHUNK):
-        for line in session.execute(
-            sa_select(LINES.c.invoice_id, LINES.c.kind, LINES.c.description, LINES.c.amount_minor)
-            .where(LINES.c.invoice_id.in_(chunk), LINES.c.kind.in_(("item", "credit")))
-            .order_by(LINES.c.invoice_id, LINES.c.position)
-        ).all():
+        for line in session.execute(_CANCELLED_LINES, {"ids": chunk}).all():
             if line.kind == "item":
                 items[line.invoice_id].append(line.description)
             else:
@@ -710,17 +725,28 @@ def cancel_invoices(
     return invoices
 
 
+# What cancelling an invoice reads of its lines (the items named in the alert, the credit
+# it used) and the invoices of some services' items: built once, asked every day.
+_CANCELLED_LINES = (
+    sa_select(LINES.c.invoice_id, LINES.c.kind, LINES.c.description, LINES.c.amount_minor)
+    .where(
+        LINES.c.invoice_id.in_(bindparam("ids", expanding=True)),
+        LINES.c.kind.in_(("item", "credit")),
+    )
+    .order_by(LINES.c.invoice_id, LINES.c.position)
+)
+_INVOICES_OF_ITEMS = (
+    sa_select(LINES.c.invoice_id)
+    .where(LINES.c.service_id.in_(bindparam("ids", expanding=True)), LINES.c.kind == "item")
+    .distinct()
+)
+
+
 def invoices_with_items_of(session: Session, service_ids: Sequence[int]) -> list[int]:
     """The ids of the invoices with an item line of these services."""
     found: set[int] = set()
     for chunk in chunks(list(service_ids), CHUNK):
-        found.update(
-            session.execute(
-                sa_select(LINES.c.invoice_id)
-                .where(LINES.c.service_id.in_(chunk), LINES.c.kind == "item")
-                .distinct()
-            ).scalars()
-        )
+        found.update(session.execute(_INVOICES_OF_ITEMS, {"ids": chunk}).scalars())
     return sorted(found)
 
 

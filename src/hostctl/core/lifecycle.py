@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -43,7 +43,7 @@ from hostctl.core.clock import real_now_utc
 from hostctl.core.context import Context
 from hostctl.core.daily_lock import daily_lock, heartbeat
 from hostctl.core.money import Money
-from hostctl.core.renewals import generate_renewals
+from hostctl.core.renewals import CatalogueCache, generate_renewals
 from hostctl.core.rows import (
     CLIENTS,
     INVOICES,
@@ -83,31 +83,36 @@ class DayResult:
 
 
 # --------------------------------------------------------------------------- reminders
+# The unpaid renewal invoices due on :due not yet reminded at :level, with their holder's
+# contacts: built once (three stages a day, every day of a catch-up).
+_REMINDER_DUE = (
+    sa_select(
+        INVOICES.c.id,
+        INVOICES.c.number,
+        INVOICES.c.total_minor,
+        INVOICES.c.paid_minor,
+        INVOICES.c.currency,
+        INVOICES.c.issue_date,
+        INVOICES.c.due_date,
+        CLIENTS.c.id.label("client_id"),
+        CLIENTS.c.phone,
+        CLIENTS.c.email,
+    )
+    .select_from(INVOICES.join(CLIENTS, CLIENTS.c.id == INVOICES.c.client_id))
+    .where(
+        INVOICES.c.status == "unpaid",
+        INVOICES.c.kind == "renewal",
+        INVOICES.c.due_date == bindparam("due"),
+        INVOICES.c.reminders_sent < bindparam("level"),
+    )
+)
+
+
 def send_reminders(session: Session, ctx: Context, day: dt.date) -> Actions:
     sent: list[tuple[Any, str]] = []
     for stage, days_before, level in REMINDERS:
         due = day + dt.timedelta(days=days_before)
-        rows = session.execute(
-            sa_select(
-                INVOICES.c.id,
-                INVOICES.c.number,
-                INVOICES.c.total_minor,
-                INVOICES.c.paid_minor,
-                INVOICES.c.currency,
-                INVOICES.c.issue_date,
-                INVOICES.c.due_date,
-                CLIENTS.c.id.label("client_id"),
-                CLIENTS.c.phone,
-                CLIENTS.c.email,
-            )
-            .select_from(INVOICES.join(CLIENTS, CLIENTS.c.id == INVOICES.c.client_id))
-            .where(
-                INVOICES.c.status == "unpaid",
-                INVOICES.c.kind == "renewal",
-                INVOICES.c.due_date == due,
-                INVOICES.c.reminders_sent < level,
-            )
-        ).all()
+        rows = session.execute(_REMINDER_DUE, {"due": due, "level": level}).all()
         if not rows:
             continue
         update_ids(session, INVOICES, [inv.id for inv in rows], reminders_sent=level)
@@ -178,16 +183,41 @@ def termination_day(session: Session, due: dt.date) -> dt.date:
 # --------------------------------------------------------------------------- D+2, 5th bd
 
 
-def suspend_overdue(session: Session, ctx: Context, day: dt.date, *, keep: bool = True) -> Actions:
-    ids = session.execute(
-        sa_select(SERVICES.c.id)
-        .where(
-            SERVICES.c.status == "active",
+# The rules' selections, built once with the day's cutoff as a parameter (every day of a
+# catch-up runs each of them).
+_OVERDUE_ACTIVE = (
+    sa_select(SERVICES.c.id)
+    .where(
+        SERVICES.c.status == "active",
+        service_state.renewing(),
+        SERVICES.c.next_due_date <= bindparam("cutoff"),
+    )
+    .order_by(SERVICES.c.next_due_date, SERVICES.c.id)
+)
+# The active services of the clients with a renewing service (active or already suspended)
+# due on or before the cutoff.
+_DEBTORS_ACTIVE = sa_select(SERVICES.c.id, SERVICES.c.next_due_date).where(
+    SERVICES.c.client_id.in_(
+        sa_select(SERVICES.c.client_id).where(
+            SERVICES.c.status.in_(("active", "suspended")),
             service_state.renewing(),
-            SERVICES.c.next_due_date <= suspension_cutoff(day),
+            SERVICES.c.next_due_date <= bindparam("cutoff"),
         )
-        .order_by(SERVICES.c.next_due_date, SERVICES.c.id)
-    ).scalars()
+    ),
+    no_index(SERVICES.c.status) == "active",
+)
+_TERMINABLE = sa_select(SERVICES.c.id).where(
+    SERVICES.c.status.in_(("active", "suspended")),
+    service_state.renewing(),
+    SERVICES.c.next_due_date <= bindparam("cutoff"),
+)
+_ENDING = sa_select(*SERVICE_COLS, SERVICES.c.cancellation).where(
+    service_state.ending_on(bindparam("day"))
+)
+
+
+def suspend_overdue(session: Session, ctx: Context, day: dt.date, *, keep: bool = True) -> Actions:
+    ids = session.execute(_OVERDUE_ACTIVE, {"cutoff": suspension_cutoff(day)}).scalars()
     return _suspend(session, ctx, day, list(ids), "suspend", "D+2", keep)
 
 
@@ -207,18 +237,8 @@ def suspend_debtors(
     One query: the active services of the clients that have a renewing service (active or
     already suspended) due on or before the cutoff. Read through the client index, so a day
     costs the debtors' few services, not a pass over every active one."""
-    cutoff = debtor_cutoff(cal, day)
-    debtors = sa_select(SERVICES.c.client_id).where(
-        SERVICES.c.status.in_(("active", "suspended")),
-        service_state.renewing(),
-        SERVICES.c.next_due_date <= cutoff,
-    )
     found = sorted(
-        session.execute(
-            sa_select(SERVICES.c.id, SERVICES.c.next_due_date).where(
-                SERVICES.c.client_id.in_(debtors), no_index(SERVICES.c.status) == "active"
-            )
-        ).all(),
+        session.execute(_DEBTORS_ACTIVE, {"cutoff": debtor_cutoff(cal, day)}).all(),
         key=lambda s: (s.next_due_date is not None, s.next_due_date, s.id),
     )
     return _suspend(
@@ -254,15 +274,7 @@ def terminate_overdue(session: Session, ctx: Context, day: dt.date, cal_days: in
     (what was paid on them, and credit used, goes back to credit), then reactivate the other
     suspended services of each client left with no overdue debt."""
     cutoff = day - dt.timedelta(days=cal_days)
-    ids = list(
-        session.execute(
-            sa_select(SERVICES.c.id).where(
-                SERVICES.c.status.in_(("active", "suspended")),
-                service_state.renewing(),
-                SERVICES.c.next_due_date <= cutoff,
-            )
-        ).scalars()
-    )
+    ids = list(session.execute(_TERMINABLE, {"cutoff": cutoff}).scalars())
     if not ids:
         return Actions(day, "terminate", [], _describe_service)
     names = product_names(session)
@@ -285,9 +297,7 @@ def terminate_overdue(session: Session, ctx: Context, day: dt.date, cal_days: in
 
 # --------------------------------------------------------------------------- not renewing
 def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> Actions:
-    services = session.execute(
-        sa_select(*SERVICE_COLS, SERVICES.c.cancellation).where(service_state.ending_on(day))
-    ).all()
+    services = session.execute(_ENDING, {"day": day}).all()
     if not services:
         return Actions.counted(day, "end", 0)
     categories = dict(session.execute(sa_select(col(Product.code), col(Product.category))).all())
@@ -323,10 +333,16 @@ def end_non_renewing(session: Session, ctx: Context, day: dt.date) -> Actions:
 
 # --------------------------------------------------------------------------- one day
 def run_day(
-    session: Session, ctx: Context, checkpoint: Callable[[], None], *, keep: bool = True
+    session: Session,
+    ctx: Context,
+    checkpoint: Callable[[], None],
+    *,
+    keep: bool = True,
+    catalogue_cache: CatalogueCache | None = None,
 ) -> DayResult:
     """Every rule for ``ctx.today``, each rule's work flushed at ``checkpoint``; the actions
-    are listed in the result only if ``keep`` (they are always counted)."""
+    are listed in the result only if ``keep`` (they are always counted). ``catalogue_cache``:
+    the products and prices of a run of several days, read once."""
     day = ctx.today
     result = DayResult(day, keep)
     cal = calendar_for(settings.get(session, "calendar.holidays_country"))
@@ -340,6 +356,7 @@ def run_day(
         problems=result.problems,
         checkpoint=checkpoint,
         keep=keep,
+        catalogue_cache=catalogue_cache,
     )
     result.add(
         Actions(
@@ -459,6 +476,7 @@ def run_daily(
             holder = stack.enter_context(daily_lock(url, ctx, wait=wait))
         session = stack.enter_context(unit_of_work(url=work_url, one_connection=True))
         bulk_writes(session)
+        catalogue = CatalogueCache(session)  # the products and prices, once for all the days
         days = days_to_run(session, until)
         if on_start:
             on_start(days)
@@ -474,7 +492,9 @@ def run_daily(
         for day in days:
             try:
                 dctx = ctx.on(day, staff=DAILY_STAFF)
-                result = run_day(session, dctx, checkpoint, keep=keep_actions)
+                result = run_day(
+                    session, dctx, checkpoint, keep=keep_actions, catalogue_cache=catalogue
+                )
 
                 counts: dict[str, int] = {}
                 for kind, n in result.counts.items():

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -20,7 +20,7 @@ from hostctl.core.context import Context
 from hostctl.core.invoices import InvoiceSpec, create_invoices, discount_facts
 from hostctl.core.money import Money
 from hostctl.core.pricing import Item, price_items
-from hostctl.core.rows import CHUNK, CLIENTS, INVOICES, LINES, SERVICES, rows_by_id
+from hostctl.core.rows import CHUNK, CLIENTS, INVOICES, LINES, SERVICES, by_ids, rows_by_id
 from hostctl.core.service_state import renewing
 from hostctl.errors import BusinessRuleError
 from hostctl.i18n import _
@@ -70,6 +70,25 @@ def renewal_day(session: Session, due: dt.date) -> dt.date:
     return due - dt.timedelta(days=notice_days(session))
 
 
+# The renewing services whose period starting on or before :horizon has no invoice yet
+# (an item line for that period on an invoice not cancelled): built once, asked every day.
+_INVOICED = exists().where(
+    LINES.c.service_id == SERVICES.c.id,
+    LINES.c.period_start == SERVICES.c.next_due_date,
+    LINES.c.kind == "item",
+    LINES.c.invoice_id == INVOICES.c.id,
+    INVOICES.c.status != "cancelled",
+)
+_DUE = sa_select(SERVICES.c.id, SERVICES.c.client_id, SERVICES.c.next_due_date).where(
+    SERVICES.c.status.in_(("active", "suspended")),
+    renewing(),
+    SERVICES.c.next_due_date.is_not(None),
+    SERVICES.c.next_due_date <= bindparam("horizon"),
+    ~_INVOICED,
+)
+_DUE_OF_CLIENT = _DUE.where(SERVICES.c.client_id == bindparam("client_id"))
+
+
 def generate_renewals(
     session: Session,
     ctx: Context,
@@ -80,40 +99,30 @@ def generate_renewals(
     settle: Settle,
     checkpoint: Callable[[], None] | None = None,
     keep: bool = True,
+    catalogue_cache: CatalogueCache | None = None,
 ) -> Sequence[Any]:
     """Renewal invoices for every period that starts within the notice window of ``day``:
     the ``NewInvoice`` records, or with ``keep=False`` only how many (``range(n)``, so a
     first day of tens of thousands of invoices does not hold them all)."""
     horizon = day + dt.timedelta(days=notice_days(session))
-    invoiced = exists().where(
-        LINES.c.service_id == SERVICES.c.id,
-        LINES.c.period_start == SERVICES.c.next_due_date,
-        LINES.c.kind == "item",
-        LINES.c.invoice_id == INVOICES.c.id,
-        INVOICES.c.status != "cancelled",
-    )
-    stmt = sa_select(SERVICES.c.id, SERVICES.c.client_id, SERVICES.c.next_due_date).where(
-        SERVICES.c.status.in_(("active", "suspended")),
-        renewing(),
-        SERVICES.c.next_due_date.is_not(None),
-        SERVICES.c.next_due_date <= horizon,
-        ~invoiced,
-    )
+    params: dict[str, Any] = {"horizon": horizon}
+    stmt = _DUE
     if client_id:
-        stmt = stmt.where(SERVICES.c.client_id == client_id)
+        stmt, params["client_id"] = _DUE_OF_CLIENT, client_id
     session.flush()
     # Streamed and grouped as the rows come, in no particular order (an ORDER BY would make
     # SQLite sort every candidate first); invoices are then made client by client, due date
     # by due date, which is the order of their numbers.
     groups: dict[tuple[int, dt.date], list[int]] = {}
-    for part in session.execute(stmt).partitions(CHUNK):  # fetchmany, not a row at a time
+    for part in session.execute(stmt, params).partitions(CHUNK):  # fetchmany, not one by one
         for service_id, owner, due in part:
             groups.setdefault((owner, due), []).append(service_id)
     if not groups:
         return []
     created: list[Any] = []
     count = 0
-    catalogue_cache = _CatalogueCache(session)
+    if catalogue_cache is None:
+        catalogue_cache = CatalogueCache(session)
     keys = sorted(groups)
     for start in range(0, len(keys), BATCH):
         batch = {k: sorted(groups.pop(k)) for k in keys[start : start + BATCH]}
@@ -152,8 +161,11 @@ class _ClientRef:
     email: str | None
 
 
-class _CatalogueCache:
-    """Products and monthly prices read once per run instead of once per service."""
+class CatalogueCache:
+    """Products and monthly prices read once per run instead of once per service: a call
+    of ``generate_renewals`` makes its own, ``daily`` one for all the days it runs (the
+    catalogue as it was when the run began; the session keeps what it loaded, it is not
+    expired at each day's commit)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -181,26 +193,27 @@ class _CatalogueCache:
         return price
 
 
+_CLIENT_COLS = (
+    CLIENTS.c.id,
+    CLIENTS.c.currency,
+    CLIENTS.c.credit_minor,
+    CLIENTS.c.phone,
+    CLIENTS.c.email,
+)
+
+
 def _renewal_batch(
     session: Session,
     ctx: Context,
     groups: dict[tuple[int, dt.date], list[Any]],
     problems: list[str],
-    cache: _CatalogueCache,
+    cache: CatalogueCache,
     settle: Settle,
 ) -> list[Invoice]:
     client_ids = sorted({cid for cid, _ in groups})
     clients: dict[int, Any] = {}
     with_credit = []
-    for row in session.execute(
-        sa_select(
-            CLIENTS.c.id,
-            CLIENTS.c.currency,
-            CLIENTS.c.credit_minor,
-            CLIENTS.c.phone,
-            CLIENTS.c.email,
-        ).where(CLIENTS.c.id.in_(client_ids))
-    ).all():
+    for row in session.execute(by_ids(_CLIENT_COLS, CLIENTS), {"ids": client_ids}).all():
         if row.credit_minor:
             with_credit.append(row.id)
         else:

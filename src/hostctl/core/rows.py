@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -81,6 +82,26 @@ def no_index(column: Any) -> Any:
     return column.concat("")
 
 
+_BY_IDS: dict[tuple[int, ...], Any] = {}
+
+
+def by_ids(columns: Sequence[Any], table: Any, *, lock: bool = False) -> Any:
+    """``SELECT columns FROM table WHERE id IN (:ids)``, built once for each set of columns:
+    ``daily`` runs these reads hundreds of times, and a statement built anew each time
+    costs SQLAlchemy its construction, its cache key and the coercion of every id of the
+    list (an expanding parameter takes the ids as they are). ``lock``: ``FOR UPDATE``.
+    Kept by the identity of the columns (a column compared with ``==`` is an expression);
+    the statement holds them, so those identities stay theirs."""
+    key = (id(table), int(lock), *map(id, columns))
+    statement = _BY_IDS.get(key)
+    if statement is None:
+        statement = sa_select(*columns).where(table.c.id.in_(bindparam("ids", expanding=True)))
+        if lock:
+            statement = statement.with_for_update()
+        _BY_IDS[key] = statement
+    return statement
+
+
 def rows_by_id(
     session: Session, columns: Sequence[Any], ids: Sequence[int], table: Any = SERVICES
 ) -> list[Any]:
@@ -88,30 +109,31 @@ def rows_by_id(
     bytes each) and read whole rows a chunk at a time: on a first day with tens of
     thousands of services to act on, memory stays flat."""
     position = {row_id: i for i, row_id in enumerate(ids)}
+    statement = by_ids(columns, table)
     rows: list[Any] = []
     for chunk in chunks(list(ids), CHUNK):
-        rows += session.execute(sa_select(*columns).where(table.c.id.in_(chunk))).all()
+        rows += session.execute(statement, {"ids": chunk}).all()
     rows.sort(key=lambda row: position[row.id])
     return rows
+
+
+CONTACT_COLS = (CLIENTS.c.id, CLIENTS.c.phone, CLIENTS.c.email)
 
 
 def contacts(session: Session, ids: Iterable[int]) -> dict[int, Any]:
     """id → (id, phone, email) of these clients: what an alert needs."""
     result: dict[int, Any] = {}
+    statement = by_ids(CONTACT_COLS, CLIENTS)
     for chunk in chunks(sorted(set(ids)), CHUNK):
-        result.update(
-            (c.id, c)
-            for c in session.execute(
-                sa_select(CLIENTS.c.id, CLIENTS.c.phone, CLIENTS.c.email).where(
-                    CLIENTS.c.id.in_(chunk)
-                )
-            ).all()
-        )
+        result.update((c.id, c) for c in session.execute(statement, {"ids": chunk}).all())
     return result
 
 
+_PRODUCT_NAMES = sa_select(col(Product.code), col(Product.name))
+
+
 def product_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(sa_select(col(Product.code), col(Product.name))).all())
+    return dict(session.execute(_PRODUCT_NAMES).all())
 
 
 def expire(session: Session, model: type[Any], ids: Iterable[int]) -> None:

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -27,6 +27,7 @@ from hostctl.core.rows import (
     INVOICES,
     SERVICE_COLS,
     SERVICES,
+    by_ids,
     contacts,
     expire,
     no_index,
@@ -93,11 +94,10 @@ def emit_service_events(
 def locked_rows(session: Session, ids: Sequence[int]) -> list[Any]:
     """The rows of these services under a row lock, in the order of ``ids``."""
     position = {service_id: i for i, service_id in enumerate(ids)}
+    statement = by_ids(STATE_COLS, SERVICES, lock=True)
     rows: list[Any] = []
     for chunk in chunks(list(ids), CHUNK):
-        rows += session.execute(
-            sa_select(*STATE_COLS).where(SERVICES.c.id.in_(chunk)).with_for_update()
-        ).all()
+        rows += session.execute(statement, {"ids": chunk}).all()
     rows.sort(key=lambda row: position[row.id])
     return rows
 
@@ -252,24 +252,57 @@ def reactivate(
 
 
 def _suspended_of(
-    session: Session, client_ids: Iterable[int], reason: str, *conditions: Any
+    session: Session, client_ids: Iterable[int], statement: Any, today: dt.date
 ) -> list[Any]:
-    """The clients' services suspended for ``reason`` that meet ``conditions``, under a row
-    lock, one query per chunk of clients, read through the client indexes (``no_index``:
-    not the status index)."""
+    """The rows ``statement`` (``_suspended_statement``) finds for these clients, under a
+    row lock, one query per chunk of clients."""
     found: list[Any] = []
     for chunk in chunks(sorted(set(client_ids)), CHUNK):
-        found += session.execute(
-            sa_select(*STATE_COLS)
-            .where(
-                SERVICES.c.client_id.in_(chunk),
-                no_index(SERVICES.c.status) == "suspended",
-                SERVICES.c.suspension_reason == reason,
-                *conditions,
-            )
-            .with_for_update()
-        ).all()
+        found += session.execute(statement, {"ids": chunk, "today": today}).all()
     return found
+
+
+def _suspended_statement(reason: str, *conditions: Any) -> Any:
+    """The services of the clients ``:ids`` suspended for ``reason`` that meet
+    ``conditions`` (which may use ``:today``), under a row lock, read through the client
+    indexes (``no_index``: not the status index). Built once per rule: ``daily`` asks it
+    every day."""
+    return (
+        sa_select(*STATE_COLS)
+        .where(
+            SERVICES.c.client_id.in_(bindparam("ids", expanding=True)),
+            no_index(SERVICES.c.status) == "suspended",
+            SERVICES.c.suspension_reason == reason,
+            *conditions,
+        )
+        .with_for_update()
+    )
+
+
+# BIL-6: suspended for non-payment, its own period paid (due today or later, or no due
+# date), and the client has no overdue debt left.
+_SUSPENDED_PAID_UP = _suspended_statement(
+    "non-payment",
+    SERVICES.c.next_due_date.is_(None) | (SERVICES.c.next_due_date >= bindparam("today")),
+    ~overdue_debt(SERVICES.c.client_id, bindparam("today")),
+)
+# BIL-9 undone: suspended for a chargeback, nothing it reopened unpaid — no unpaid ``fee``
+# invoice and no unpaid invoice with a reversed payment — and no overdue debt.
+_REOPENED = (
+    sa_select(INVOICES.c.id)
+    .where(
+        INVOICES.c.client_id == SERVICES.c.client_id,
+        no_index(INVOICES.c.status) == "unpaid",
+        or_(
+            INVOICES.c.kind == "fee",
+            INVOICES.c.id.in_(sa_select(_P.c.invoice_id).where(_P.c.status == "reversed")),
+        ),
+    )
+    .exists()
+)
+_SUSPENDED_CHARGEBACK_PAID = _suspended_statement(
+    "chargeback", ~_REOPENED, ~overdue_debt(SERVICES.c.client_id, bindparam("today"))
+)
 
 
 def reactivate_clear(
@@ -289,13 +322,7 @@ def reactivate_clear(
     ``cause`` (or the client's own in ``causes``: the invoice paid). One query per
     chunk of clients, read through the client indexes (``no_index``: not the status
     index). Returns the rows reactivated."""
-    found = _suspended_of(
-        session,
-        client_ids,
-        "non-payment",
-        SERVICES.c.next_due_date.is_(None) | (SERVICES.c.next_due_date >= ctx.today),
-        ~overdue_debt(SERVICES.c.client_id, ctx.today),
-    )
+    found = _suspended_of(session, client_ids, _SUSPENDED_PAID_UP, ctx.today)
     if not found:
         return []
     found.sort(key=lambda s: (s.client_id, s.next_due_date is not None, s.next_due_date, s.id))
@@ -326,21 +353,7 @@ def lift_chargeback(session: Session, ctx: Context, client_ids: Iterable[int]) -
     """BIL-9 undone: the clients' services suspended for a chargeback come back once what
     the chargeback reopened is paid — no unpaid ``fee`` invoice and no unpaid invoice with
     a reversed payment — and no overdue debt remains."""
-    reopened = (
-        sa_select(INVOICES.c.id)
-        .where(
-            INVOICES.c.client_id == SERVICES.c.client_id,
-            no_index(INVOICES.c.status) == "unpaid",
-            or_(
-                INVOICES.c.kind == "fee",
-                INVOICES.c.id.in_(sa_select(_P.c.invoice_id).where(_P.c.status == "reversed")),
-            ),
-        )
-        .exists()
-    )
-    found = _suspended_of(
-        session, client_ids, "chargeback", ~reopened, ~overdue_debt(SERVICES.c.client_id, ctx.today)
-    )
+    found = _suspended_of(session, client_ids, _SUSPENDED_CHARGEBACK_PAID, ctx.today)
     found.sort(key=lambda s: (s.client_id, s.id))
     reactivate(session, ctx, found, "payment")
     return found
@@ -433,9 +446,9 @@ def cancel_pending(
     return changed
 
 
-def ending_on(day: dt.date) -> Any:
+def ending_on(day: dt.date | Any) -> Any:
     """The SQL condition "this service ends on ``day`` instead of renewing" (set not to
-    renew, or cancelled at the end of its period)."""
+    renew, or cancelled at the end of its period). ``day``: a date, or a bind parameter."""
     return and_(
         # the condition of the partial index ix_services_ending, then the rule's own
         SERVICES.c.auto_renew.is_(False) | SERVICES.c.cancellation.is_not(None),
