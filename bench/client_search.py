@@ -139,10 +139,11 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         result["cli_search_s"] = step.seconds
         db.dispose_all()
         engine = db.get_engine(url)
-        with engine.begin() as conn:
+        # SQLite's later revisions rebuild tables: foreign keys off, as hostctl.migrate does
+        with engine.connect() as conn, migrate._foreign_keys_off(conn), conn.begin():
             command.downgrade(migrate._config(conn), "0005_uptime")
         began = time.perf_counter()
-        with engine.begin() as conn:
+        with engine.connect() as conn, migrate._foreign_keys_off(conn), conn.begin():
             command.upgrade(migrate._config(conn), "0006_client_search")
         result["upgrade_0006_s"] = round(time.perf_counter() - began, 3)
         db.dispose_all()
