@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from hostctl.models.base import MinorUnits, UTCDateTime
+from hostctl.models.types import MinorUnits, UTCDateTime
 
 metadata = sa.MetaData()
 '''
@@ -50,7 +50,7 @@ metadata = sa.MetaData()
 
 def _type(column: object) -> str:
     kind = type(column.type)  # type: ignore[attr-defined]
-    if kind.__module__ == "hostctl.models.base":
+    if kind.__module__ == "hostctl.models.types":
         return kind.__name__
     if kind.__name__ == "AutoString":  # sqlmodel's str column
         return "sa.String"

@@ -37,7 +37,7 @@ from hostctl.errors import BusyError, HostctlError, ValidationError
 from hostctl.i18n import N_, _, localize
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL, Engine
+    from sqlalchemy.engine import URL, Connection, Engine
     from sqlmodel import Session
 
 # Keyed by SQLAlchemy's URL, whose repr and str hide the password (a traceback's locals
@@ -115,7 +115,7 @@ def lock_conflict(exc: BaseException) -> BusyError | None:
 
 def refusal_inside(exc: BaseException) -> HostctlError | None:
     """A refusal raised where SQLAlchemy wraps what it catches (a money column's bound,
-    checked as a value is bound to a statement: ``models.base.MinorUnits``), unwrapped so
+    checked as a value is bound to a statement: ``models.types.MinorUnits``), unwrapped so
     that it is shown as the one sentence it is; None for any other exception."""
     for seen in causes(exc):
         orig = getattr(seen, "orig", None)
@@ -312,6 +312,21 @@ def unit_of_work(
         session.close()
         if one_connection:
             bind.close()
+
+
+@contextmanager
+def read_only(url: str | None = None) -> Iterator[Connection]:
+    """One read-only transaction on a Core connection, without the ORM: for a one-shot
+    command that reads through the Core tables (``client show``) and so need not import
+    SQLModel, pydantic's models or SQLAlchemy's ORM at all. The same engine, the same
+    deferred ``BEGIN`` as ``unit_of_work(readonly=True)``; rolled back at the end."""
+    engine = get_engine(url)
+    with engine.execution_options(hostctl_readonly=True).connect() as conn:
+        transaction = conn.begin()
+        try:
+            yield conn
+        finally:
+            transaction.rollback()
 
 
 DRY_RUN_APPLICATION_NAME = "hostctl daily --dry-run"  # what pg_stat_activity shows

@@ -344,3 +344,26 @@ def test_import_unknown_column(cli, tmp_path):
         "error: c.csv has unknown column 'vip'; the columns are "
         "name,email,phone,country,currency,document,company,support_plan.\n",
     )
+
+
+def test_show_imports_no_orm(cli, db_url):
+    """``client show`` reads through the Core tables on a Core connection: its process
+    imports neither SQLModel nor SQLAlchemy's ORM (its start-up, bench/startup.py), and
+    says the same as before."""
+    import subprocess
+    import sys
+
+    cli("client", "add", *ANA, "--company", "Radio Sur")
+    code = (
+        "import sys\n"
+        "from hostctl.cli import main\n"
+        "sys.argv = ['hostctl', 'client', 'show', '1', '--json']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as end:\n"
+        "    assert not end.code, end.code\n"
+        "print([m for m in ('sqlmodel', 'sqlalchemy.orm') if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert '"company": "Radio Sur"' in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -95,5 +95,5 @@ def test_client_commands_load_only_the_tables_they_need():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == (
         "['hostctl.models.audit', 'hostctl.models.base', 'hostctl.models.clients', "
-        "'hostctl.models.outbox']"
+        "'hostctl.models.outbox', 'hostctl.models.types']"
     )

@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperCommand
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlmodel import Session
     from typer import _click as click
 
@@ -48,6 +49,19 @@ def work(*, readonly: bool = False) -> Iterator[tuple[Session, Context]]:
     ctx = Context.from_env()
     with unit_of_work(readonly=readonly) as session:
         yield session, ctx
+
+
+@contextmanager
+def reading() -> Iterator[tuple[Connection, Context]]:
+    """A Core connection in one read-only transaction and the acting context: for commands
+    that read through the Core tables (``models/core_tables.py``) and build no table class,
+    so their start-up imports no ORM (``client show``)."""
+    from hostctl.core.context import Context
+    from hostctl.db import read_only
+
+    ctx = Context.from_env()
+    with read_only() as conn:
+        yield conn, ctx
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hostctl.commands._common import JsonOpt, asking, work
+from hostctl.commands._common import JsonOpt, asking, reading, work
 from hostctl.i18n import N_, _, ngettext
 from hostctl.words import say
 
@@ -137,9 +137,10 @@ def show(client_id: ClientId, json_out: JsonOpt = False) -> None:
     from hostctl import output, views
     from hostctl.core import client_card
 
-    # Read through Core tables, not the ORM: a one-shot start-up (docs/decisions.md).
-    with work(readonly=True) as (session, _ctx):
-        client, rows = client_card.whole_client(session, client_id)
+    # Read through Core tables on a Core connection, not the ORM: a one-shot start-up that
+    # imports no table class, SQLModel or ORM (docs/decisions.md).
+    with reading() as (conn, _ctx):
+        client, rows = client_card.whole_client(conn, client_id)
         data = views.client(client)
         data["contacts"] = [views.contact(c) for c in rows["contacts"]]
         data["services"] = [views.service(s) for s in rows["services"]]

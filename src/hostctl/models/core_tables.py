@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from hostctl.models.base import MinorUnits, UTCDateTime
+from hostctl.models.types import MinorUnits, UTCDateTime
 
 metadata = sa.MetaData()
 
