@@ -314,6 +314,23 @@ def unit_of_work(
             bind.close()
 
 
+def refresh_statistics(*tables: str, url: str | None = None) -> None:
+    """PostgreSQL: ``ANALYZE`` these tables (all of them, given none) after a bulk import
+    has committed, so the planner knows their new size at once instead of when autovacuum
+    next comes round: the first ``daily`` after importing 60 000 services took 6.0–6.5 s
+    without, 5.3–5.6 s with. SQLite: nothing — hostctl's queries are written for SQLite
+    without statistics (``rows.no_index``), and ``sqlite_stat1`` would change its plans."""
+    from sqlalchemy import text
+
+    engine = get_engine(url)
+    if engine.dialect.name != "postgresql":
+        return
+    names = ", ".join(tables)  # hostctl's own table names, never input
+    with engine.connect() as conn:
+        conn.execute(text(f"ANALYZE {names}" if names else "ANALYZE"))
+        conn.commit()
+
+
 @contextmanager
 def read_only(url: str | None = None) -> Iterator[Connection]:
     """One read-only transaction on a Core connection, without the ORM: for a one-shot

@@ -114,3 +114,32 @@ def test_thousands_of_bad_rows_report_the_first_50_and_a_count(shop, tmp_path):
         "  … and 1 234 more bad rows.",
     ]
     assert _rows(Service) == []
+
+
+def test_postgresql_learns_the_imported_tables_sizes(shop, tmp_path, db_url):
+    """After a bulk import PostgreSQL's planner is told the tables' new sizes at once
+    (``ANALYZE``), not when autovacuum comes round; SQLite gets no statistics (hostctl's
+    queries are written for it without them)."""
+    from sqlalchemy import text
+
+    clients = tmp_path / "clients.csv"
+    clients.write_text(CLIENT_HEADER + "Beto,beto@example.com,,AR,,,,\n", encoding="utf-8")
+    services = tmp_path / "services.csv"
+    services.write_text(
+        SERVICE_HEADER + "beto@example.com,hosting-basic,annual,active,2026-03-01,beto.com\n",
+        encoding="utf-8",
+    )
+    assert shop("client", "import", str(clients)).exit_code == 0
+    assert shop("service", "import", str(services)).exit_code == 0
+    with db.get_engine(db_url).connect() as conn:
+        if conn.dialect.name == "postgresql":
+            analyzed = conn.execute(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+                    "AND relname IN ('clients', 'services', 'audit_log') ORDER BY relname"
+                )
+            ).scalars()
+            assert list(analyzed) == ["audit_log", "clients", "services"]
+        else:
+            statistics = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            assert conn.execute(text(statistics)).scalar() == 0

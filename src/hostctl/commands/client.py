@@ -357,11 +357,12 @@ def import_(
     json_out: JsonOpt = False,
 ) -> None:
     """Import clients from the old panel, all or nothing.  Example: hostctl client import clients.csv"""
-    from hostctl import output
+    from hostctl import db, output
     from hostctl.core import clients, reading
 
     with work() as (session, ctx):
         count = clients.import_clients(session, ctx, file)
+    db.refresh_statistics("clients", "audit_log")
     if json_out:
         output.print_json({"imported": count})
     else:

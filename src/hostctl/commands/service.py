@@ -271,11 +271,12 @@ def import_(
     json_out: JsonOpt = False,
 ) -> None:
     """Import services from the old panel, all or nothing.  Example: hostctl service import services.csv"""
-    from hostctl import output
+    from hostctl import db, output
     from hostctl.core import reading, services
 
     with work() as (session, ctx):
         count = services.import_services(session, ctx, file)
+    db.refresh_statistics("services", "audit_log")
     if json_out:
         output.print_json({"imported": count})
     else:

@@ -100,6 +100,10 @@ def import_(
         if progress:
             progress.stop()
     assert report is not None
+    if not dry_run:
+        from hostctl import db
+
+        db.refresh_statistics()  # every table was written: the planner learns their sizes
     if json_out:
         output.print_json(report.to_json())
         return
