@@ -1156,6 +1156,9 @@ def bench(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         }
         if steps[-1].exit_code:
             return report(result, steps)
+        if opts.keep and not opts.database_url:  # the imported database, before any daily
+            db_file = Path(env["HOSTCTL_DATABASE_URL"].removeprefix("sqlite:///"))
+            daily_bench._copy_db(db_file, workdir / "imported.db")
         for step, day in (("daily_first", opts.today), ("daily_next_day", next_day)):
             args = [exe, "daily", "--date", day, "--no-send", "--json"]
             steps.append(run(step, args, {**env, "HOSTCTL_TODAY": day}, workdir))
@@ -1335,7 +1338,10 @@ def main(argv: list[str] | None = None) -> int:
         "--build-only", action="store_true", help="build (and check) the WHMCS database only"
     )
     parser.add_argument(
-        "--keep", action="store_true", help="keep the WHMCS database and the work directory"
+        "--keep",
+        action="store_true",
+        help="keep the WHMCS database and the work directory (imported.db: hostctl's database "
+        "right after the import)",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     opts = parser.parse_args(argv)

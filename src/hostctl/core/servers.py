@@ -465,6 +465,42 @@ _ANY_PANEL = (
 )
 
 
+# The services of :ids on a server driven by a panel since :today or before, with their
+# account, package and oldest unpaid invoice: built once (``daily`` asks it for every batch
+# of alerts of a day with panels).
+_OLDEST_UNPAID = (
+    sa.select(INVOICES.c.number)
+    .select_from(INVOICES.join(LINES, LINES.c.invoice_id == INVOICES.c.id))
+    # ``no_index``: through the service's own lines, not SQLite's walk of every unpaid
+    # invoice in due-date order (the status index), for each service
+    .where(LINES.c.service_id == SERVICES.c.id, no_index(INVOICES.c.status) == "unpaid")
+    .order_by(INVOICES.c.due_date, INVOICES.c.id)
+    .limit(1)
+    .correlate(SERVICES)
+    .scalar_subquery()
+)
+_TARGETS = (
+    sa.select(
+        SERVICES.c.id,
+        SERVICES.c.panel_username,
+        _SERVERS.c.name,
+        _PRODUCTS.c.panel_package,
+        _OLDEST_UNPAID.label("invoice"),
+    )
+    .select_from(
+        SERVICES.join(_SERVERS, _SERVERS.c.name == SERVICES.c.server).join(
+            _PRODUCTS, _PRODUCTS.c.code == SERVICES.c.product_code
+        )
+    )
+    .where(
+        SERVICES.c.id.in_(sa.bindparam("ids", expanding=True)),
+        _SERVERS.c.panel.is_not(None),
+        _SERVERS.c.panel_since <= sa.bindparam("today"),
+        SERVICES.c.panel_username.is_not(None),
+    )
+)
+
+
 def panel_targets(
     session: Session, ctx: Context, alerts: Sequence[dict[str, Any]]
 ) -> dict[int, Target]:
@@ -476,39 +512,9 @@ def panel_targets(
     )
     if not ids or session.execute(_ANY_PANEL, {"today": ctx.today}).first() is None:
         return {}  # no server driven by a panel yet: one cheap look-up, not one per chunk
-    oldest_unpaid = (
-        sa.select(INVOICES.c.number)
-        .select_from(INVOICES.join(LINES, LINES.c.invoice_id == INVOICES.c.id))
-        # ``no_index``: through the service's own lines, not SQLite's walk of every unpaid
-        # invoice in due-date order (the status index), for each service
-        .where(LINES.c.service_id == SERVICES.c.id, no_index(INVOICES.c.status) == "unpaid")
-        .order_by(INVOICES.c.due_date, INVOICES.c.id)
-        .limit(1)
-        .correlate(SERVICES)
-        .scalar_subquery()
-    )
     found: dict[int, Target] = {}
     for chunk in chunks(ids, CHUNK):
-        rows = session.execute(
-            sa.select(
-                SERVICES.c.id,
-                SERVICES.c.panel_username,
-                _SERVERS.c.name,
-                _PRODUCTS.c.panel_package,
-                oldest_unpaid.label("invoice"),
-            )
-            .select_from(
-                SERVICES.join(_SERVERS, _SERVERS.c.name == SERVICES.c.server).join(
-                    _PRODUCTS, _PRODUCTS.c.code == SERVICES.c.product_code
-                )
-            )
-            .where(
-                SERVICES.c.id.in_(chunk),
-                _SERVERS.c.panel.is_not(None),
-                _SERVERS.c.panel_since <= ctx.today,
-                SERVICES.c.panel_username.is_not(None),
-            )
-        ).all()
+        rows = session.execute(_TARGETS, {"ids": chunk, "today": ctx.today}).all()
         for row in rows:
             found[row.id] = Target(row.name, row.panel_username, row.panel_package, row.invoice)
     return found
