@@ -551,14 +551,7 @@ def run_bench(
 ) -> int:
     """Run ``bench(opts, workdir)`` in a fresh work directory (removed unless ``--keep``),
     then print its figures: JSON with ``--json``, else ``print_table``. Always 0: a report."""
-    workdir = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        result = bench(opts, workdir)
-    finally:
-        if not opts.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-    if opts.keep:
-        result["workdir"] = str(workdir)
+    result = in_workdir(opts, prefix, bench)
     if opts.json:
         print(json.dumps(result, indent=2, default=str))
     else:
@@ -643,8 +636,15 @@ POSTGRES_TARGET = 1.5  # PostgreSQL's 30-day catch-up ÷ SQLite's, same run
 
 def measure(opts: argparse.Namespace, **overrides: Any) -> dict[str, Any]:
     """One whole bench (generate, import, the daily steps) in its own work directory."""
-    opts = argparse.Namespace(**(vars(opts) | overrides))
-    workdir = Path(tempfile.mkdtemp(prefix="hostctl-bench-"))
+    return in_workdir(argparse.Namespace(**(vars(opts) | overrides)), "hostctl-bench-", bench)
+
+
+def in_workdir(
+    opts: Any, prefix: str, bench: Callable[[Any, Path], dict[str, Any]]
+) -> dict[str, Any]:
+    """``bench(opts, workdir)`` in a fresh work directory, removed unless ``--keep`` (then
+    named in the result)."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         result = bench(opts, workdir)
     finally:
